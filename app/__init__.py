@@ -1,0 +1,1 @@
+"""The service around the domain: settings, database, HTTP API, command line."""

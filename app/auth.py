@@ -1,0 +1,52 @@
+"""Agent bearer tokens: shown once, stored as SHA-256 (they are 256-bit random, so a fast
+hash is enough; passwords would need a slow one)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+
+from sqlalchemy import Column
+from sqlmodel import Field, Session, SQLModel, select
+
+from investigations.types import UTCDateTime, utcnow
+
+TOKEN_PREFIX = "dd_"
+
+
+class Agent(SQLModel, table=True):
+    __tablename__ = "agents"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=128)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_agent(session: Session, name: str) -> tuple[Agent, str]:
+    """Create an agent and return it with its token (the only time the token exists in clear)."""
+    name = name.strip()
+    if not name or len(name) > 128:
+        raise ValueError("the agent name must be 1 to 128 characters")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    agent = Agent(name=name, token_hash=hash_token(token))
+    session.add(agent)
+    session.commit()
+    session.refresh(agent)
+    return agent, token
+
+
+def agent_for_token(session: Session, token: str) -> Agent | None:
+    digest = hash_token(token)
+    agent = session.exec(select(Agent).where(Agent.token_hash == digest)).first()
+    if agent is None or agent.revoked_at is not None:
+        return None
+    # The lookup is by digest already; compare again in constant time for good measure.
+    return agent if hmac.compare_digest(agent.token_hash, digest) else None

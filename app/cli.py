@@ -1,0 +1,169 @@
+"""`depositdesk`: serve, check, agents add, ledger import."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlmodel import Session
+
+from app.db import make_engine, migrate
+from app.importer import ImportError_, parse, read_rows
+from app.schemas import InvestigationOut
+from app.settings import Settings, SettingsError, load_settings
+
+_EXIT_USAGE = 2
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _engine(settings: Settings):  # type: ignore[no-untyped-def]
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    return engine
+
+
+@click.group()
+def main() -> None:
+    """depositdesk: investigate crypto deposits for casino support."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+def serve(host: str, port: int) -> None:
+    """Start the service (applies database migrations first)."""
+    import uvicorn
+
+    from app.main import create_app
+
+    settings = _settings()
+    settings.resolved_secret_key()
+    app = create_app(settings)
+    click.echo(f"depositdesk on http://{host}:{port}  (API docs at /docs)", err=True)
+    uvicorn.run(app, host=host, port=port, proxy_headers=True)
+
+
+@main.command()
+@click.argument("tx_hash")
+@click.option("--address", "-a", help="Wallet address from the ticket (casino deposit or player's own).")
+@click.option("--player", "-p", "player_ref", help="Player reference of the ticket.")
+@click.option("--chain", "-c", type=click.Choice(["btc", "eth"], case_sensitive=False))
+@click.option("--ticket", "ticket_ref", help="Helpdesk ticket reference.")
+@click.option("--json", "as_json", is_flag=True, help="Print the same JSON as the API.")
+@click.option("--lang", default="en", type=click.Choice(["en", "de", "ru"]), show_default=True)
+def check(tx_hash: str, address: str | None, player_ref: str | None, chain: str | None,
+          ticket_ref: str | None, as_json: bool, lang: str) -> None:
+    """Investigate one transaction and print the verdict."""
+    from app.wiring import build_investigator
+    from investigations.service import InvalidInput, InvestigationRequest
+
+    settings = _settings()
+    investigator = build_investigator(settings)
+    request = InvestigationRequest(tx_hash, address, chain, player_ref, ticket_ref)
+    with Session(_engine(settings)) as session:
+        try:
+            record = investigator.investigate(session, request)
+        except InvalidInput as exc:
+            if as_json:
+                click.echo(json.dumps({"message": str(exc), "verdict": exc.verdict.as_dict()}, indent=2, ensure_ascii=False))
+            else:
+                click.echo(f"invalid_input: {exc}", err=True)
+            sys.exit(_EXIT_USAGE)
+        out = InvestigationOut.of(record, settings.public_base_url)
+    if as_json:
+        click.echo(json.dumps(out.model_dump(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render(out.model_dump(), lang))
+
+
+def render(result: dict[str, Any], lang: str = "en") -> str:
+    """A readable verdict for a terminal."""
+    verdict, evidence = result["verdict"], result["evidence"]
+    final = "final" if verdict["final"] else f"not final, re-check at {verdict['next_check_at']}"
+    lines = [
+        f"{verdict['code'].upper()}  ({final})",
+        f"  {verdict['summary']}",
+        f"  action: {verdict['action']}",
+        "",
+        f"  {result['chain']} tx {result['tx_hash']}",
+    ]
+    tx = evidence.get("tx")
+    if tx:
+        block = f", block {tx['block_height']}" if tx.get("block_height") is not None else ""
+        lines.append(f"  status: {tx['status']}, confirmations {evidence.get('confirmations', '-')}{block}")
+    for paid in evidence.get("paid", []):
+        credited = paid["ledger_credited"] or "not credited"
+        lines.append(
+            f"  paid {paid['amount']} {paid['asset']} to {paid['address']} (player {paid['player_ref']}), ledger: {credited}"
+        )
+    for answer in evidence.get("providers", []):
+        lines.append(f"  provider {answer['provider']}: {answer['answer']} {answer.get('detail', '')}".rstrip())
+    if evidence.get("explorer_url"):
+        lines.append(f"  explorer: {evidence['explorer_url']}")
+    lines += ["", f"  reply ({lang}): {verdict['player_message'][lang]}", f"  status link: {result['status_url']}"]
+    return "\n".join(lines)
+
+
+@main.group()
+def agents() -> None:
+    """Manage agent access."""
+
+
+@agents.command("add")
+@click.argument("name")
+def agents_add(name: str) -> None:
+    """Create an agent and print its API token (shown only this once)."""
+    from app.auth import add_agent
+
+    settings = _settings()
+    with Session(_engine(settings)) as session:
+        try:
+            agent, token = add_agent(session, name)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"agent {agent.name!r} created; its token (shown once, store it now):", err=True)
+    click.echo(token)
+
+
+@main.group()
+def ledger() -> None:
+    """Load the casino's deposit records."""
+
+
+@ledger.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def ledger_import(file: Path) -> None:
+    """Import deposit addresses and deposits from CSV or JSON: every row, or none."""
+    from investigations.ledger import upsert_deposit_addresses, upsert_deposits
+
+    settings = _settings()
+    try:
+        rows = read_rows(file)
+        with click.progressbar(length=len(rows), label="validating", file=sys.stderr) as bar:
+            parsed = parse(rows)
+            bar.update(len(rows))
+    except ImportError_ as exc:
+        raise click.ClickException(str(exc)) from exc
+    engine = _engine(settings)
+    with Session(engine) as session, click.progressbar(length=len(parsed), label="importing", file=sys.stderr) as bar:
+        try:
+            addresses = upsert_deposit_addresses(session, parsed.addresses)
+            bar.update(len(parsed.addresses))
+            deposits = upsert_deposits(session, parsed.deposits)
+            bar.update(len(parsed.deposits))
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+    click.echo(
+        f"imported {len(parsed)} records: deposit addresses {vars(addresses)}, deposits {vars(deposits)}"
+    )

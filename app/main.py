@@ -1,0 +1,85 @@
+"""The FastAPI application: create_app(settings) wires engine, investigator and routes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from app import api
+from app.db import make_engine, migrate
+from app.limits import BodySizeLimit
+from app.settings import Settings
+from app.wiring import build_investigator
+from investigations.service import Investigator
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    investigator: Investigator | None = None,
+) -> FastAPI:
+    app = FastAPI(
+        title="depositdesk",
+        version="0.1.0",
+        summary="Crypto deposit investigations for casino support teams",
+    )
+    app.state.settings = settings
+    app.state.engine = engine or make_engine(settings.database_url)
+    migrate(app.state.engine)
+    app.state.investigator = investigator or build_investigator(settings)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.include_router(api.router)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"])
+    def readyz() -> JSONResponse:
+        try:
+            with app.state.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:
+            log.exception("database not ready")
+            return JSONResponse({"status": "database unavailable"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    return app
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = []
+    for error in exc.errors():
+        details.append({"loc": list(error.get("loc", ())), "msg": _message(error), "type": error.get("type")})
+    summary = "; ".join(f"{_where(d['loc'])}: {d['msg']}" for d in details[:10])
+    if len(details) > 10:
+        summary += f"; and {len(details) - 10} more"
+    return JSONResponse(status_code=422, content=jsonable_encoder({"detail": details, "message": summary}))
+
+
+def _message(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", "invalid"))
+    if error.get("type") == "missing" and error.get("loc") == ("body",):
+        return "the request body is empty: send a JSON document"
+    if error.get("type") == "extra_forbidden":
+        return "unknown field"
+    return message.removeprefix("Value error, ")
+
+
+def _where(loc: list[Any]) -> str:
+    parts = [str(p) for p in loc if p != "body"]
+    if parts and parts[0].isdigit():
+        parts[0] = f"row {int(parts[0]) + 1}"
+    return ".".join(parts) or "body"

@@ -1,0 +1,20 @@
+"""Alembic environment: the engine comes from app.db (no alembic.ini, no URL duplication)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+import app.auth  # noqa: F401  (registers the agent tables)
+import investigations.ledger  # noqa: F401
+import investigations.models  # noqa: F401
+from sqlmodel import SQLModel
+
+engine = context.config.attributes["engine"]
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=SQLModel.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()

@@ -1,0 +1,63 @@
+"""Request and response shapes of the JSON API (the HTTP contract of DESIGN.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from investigations.models import Investigation
+
+
+class InvestigationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    tx_hash: str = Field(min_length=1, max_length=200, description="BTC txid or 0x… Ethereum hash")
+    address: str | None = Field(default=None, max_length=128, description="wallet address on the ticket")
+    chain: str | None = Field(default=None, max_length=8, description="btc or eth; detected when absent")
+    player_ref: str | None = Field(default=None, max_length=128)
+    ticket_ref: str | None = Field(default=None, max_length=128)
+
+
+class VerdictOut(BaseModel):
+    code: str
+    final: bool
+    summary: str
+    action: str
+    player_message: dict[str, str]
+    next_check_at: str | None = None
+
+
+class InvestigationOut(BaseModel):
+    id: str
+    chain: str
+    tx_hash: str
+    address: str | None
+    player_ref: str | None
+    ticket_ref: str | None
+    created_at: str
+    verdict: VerdictOut
+    evidence: dict[str, Any]
+    status_url: str
+
+    @classmethod
+    def of(cls, record: Investigation, public_base_url: str) -> InvestigationOut:
+        return cls(
+            id=record.id,
+            chain=record.chain,
+            tx_hash=record.tx_hash,
+            address=record.address,
+            player_ref=record.player_ref,
+            ticket_ref=record.ticket_ref,
+            created_at=record.created_at.isoformat(),
+            verdict=VerdictOut(**record.verdict),
+            evidence=record.evidence,
+            status_url=f"{public_base_url}/s/{record.status_token}",
+        )
+
+
+class UpsertOut(BaseModel):
+    received: int
+    created: int
+    updated: int
+    unchanged: int

@@ -1,0 +1,1 @@
+"""Bitcoin: addresses and scripts (python-bitcoinlib + BIP-350), Esplora REST adapter."""

@@ -1,0 +1,182 @@
+"""Esplora REST adapter (mempool.space, blockstream.info, self-hosted electrs/mempool).
+
+Endpoints used: ``GET /tx/:txid``, ``GET /blocks/tip/height`` and
+``GET /tx/:txid/outspend/:vout`` (to tell a replaced deposit from an unknown one).
+Addresses are re-derived from each scriptPubKey rather than taken on the provider's word.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from chains import http
+from chains.base import (
+    Chain,
+    ChainTx,
+    Outpoint,
+    ProviderBadResponse,
+    Spend,
+    Transfer,
+    TxStatus,
+)
+from chains.bitcoin.addresses import address_from_script
+
+_NOT_FOUND_BODIES = ("transaction not found", "no such mempool or blockchain transaction")
+_FINAL_SEQUENCE = 0xFFFFFFFE
+
+
+class EsploraAdapter:
+    chain = Chain.BTC
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        name: str | None = None,
+        session: requests.Session | None = None,
+        timeout: Any = http.DEFAULT_TIMEOUT,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.name = name or _host_of(self.base_url)
+        self.session = session or http.new_session()
+        self.timeout = timeout
+
+    def _get(self, path: str) -> requests.Response:
+        return http.get(self.session, self.base_url + path, provider=self.name, timeout=self.timeout)
+
+    def get_tx(self, tx_hash: str) -> ChainTx:
+        response = self._get(f"/tx/{tx_hash}")
+        if response.status_code == 404 and _is_not_found(response):
+            return ChainTx(chain=Chain.BTC, tx_hash=tx_hash, status=TxStatus.NOT_FOUND, providers=[self.name])
+        if response.status_code != 200:
+            raise ProviderBadResponse(
+                f"{self.name}: unexpected HTTP {response.status_code} for a transaction",
+                provider=self.name,
+                raw=response.text[:200],
+            )
+        body = http.parse_json(response, provider=self.name)
+        tx = self._parse_tx(tx_hash, body)
+        if tx.status is TxStatus.CONFIRMED:
+            assert tx.block_height is not None
+            tx.confirmations = max(1, self.tip_height() - tx.block_height + 1)
+        return tx
+
+    def tip_height(self) -> int:
+        response = self._get("/blocks/tip/height")
+        text = response.text.strip()
+        if response.status_code != 200 or not text.isdigit():
+            raise ProviderBadResponse(
+                f"{self.name}: tip height answer is not a number", provider=self.name, raw=text[:100]
+            )
+        return int(text)
+
+    def spend_of(self, outpoint: Outpoint) -> Spend:
+        response = self._get(f"/tx/{outpoint.txid}/outspend/{outpoint.vout}")
+        if response.status_code != 200:
+            raise ProviderBadResponse(
+                f"{self.name}: unexpected HTTP {response.status_code} for an outspend",
+                provider=self.name,
+                raw=response.text[:200],
+            )
+        body = http.parse_json(response, provider=self.name)
+        if not isinstance(body, dict) or not isinstance(body.get("spent"), bool):
+            raise ProviderBadResponse(f"{self.name}: malformed outspend", provider=self.name, raw=body)
+        status = body.get("status") or {}
+        return Spend(
+            outpoint=outpoint,
+            spent=body["spent"],
+            spending_txid=body.get("txid"),
+            confirmed=bool(status.get("confirmed")),
+        )
+
+    def _parse_tx(self, tx_hash: str, body: Any) -> ChainTx:
+        try:
+            return _parse_tx(tx_hash, body, self.name)
+        except ProviderBadResponse:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ProviderBadResponse(
+                f"{self.name}: transaction JSON is missing or mistyped fields ({exc!r})",
+                provider=self.name,
+                raw=str(body)[:200],
+            ) from exc
+
+
+def _parse_tx(tx_hash: str, body: dict[str, Any], provider: str) -> ChainTx:
+    if body["txid"] != tx_hash:
+        raise ProviderBadResponse(
+            f"{provider}: answered with txid {body['txid']} for {tx_hash}", provider=provider
+        )
+    senders: list[str] = []
+    inputs: list[Outpoint] = []
+    rbf = False
+    for vin in body["vin"]:
+        if vin.get("is_coinbase"):
+            continue
+        inputs.append(Outpoint(txid=vin["txid"], vout=_int(vin["vout"])))
+        rbf = rbf or _int(vin.get("sequence", 0xFFFFFFFF)) < _FINAL_SEQUENCE
+        prevout = vin.get("prevout") or {}
+        if "scriptpubkey" in prevout:
+            address = _checked_address(prevout, provider)
+            if address and address not in senders:
+                senders.append(address)
+    transfers = [
+        Transfer(
+            asset="BTC",
+            from_addresses=tuple(senders),
+            to_address=_checked_address(vout, provider),
+            amount_base_units=_int(vout["value"]),
+            index=index,
+        )
+        for index, vout in enumerate(body["vout"])
+    ]
+    status = body["status"]
+    confirmed = bool(status["confirmed"])
+    return ChainTx(
+        chain=Chain.BTC,
+        tx_hash=tx_hash,
+        status=TxStatus.CONFIRMED if confirmed else TxStatus.MEMPOOL,
+        providers=[provider],
+        block_height=_int(status["block_height"]) if confirmed else None,
+        block_hash=status.get("block_hash") if confirmed else None,
+        confirmations=0,
+        timestamp=(
+            datetime.fromtimestamp(_int(status["block_time"]), tz=UTC)
+            if confirmed and status.get("block_time") is not None
+            else None
+        ),
+        fee=_int(body["fee"]) if body.get("fee") is not None else None,
+        rbf_signalled=rbf,
+        transfers=transfers,
+        inputs=inputs,
+    )
+
+
+def _checked_address(output: dict[str, Any], provider: str) -> str | None:
+    derived = address_from_script(output["scriptpubkey"])
+    claimed = output.get("scriptpubkey_address")
+    if claimed is not None and claimed != derived:
+        raise ProviderBadResponse(
+            f"{provider}: output address {claimed} does not match its script", provider=provider
+        )
+    return derived
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected an integer, got {value!r}")
+    return value
+
+
+def _is_not_found(response: requests.Response) -> bool:
+    # A 404 from a wrong base URL (a proxy's HTML page) must not read as "tx unknown":
+    # only the bodies Esplora and the mempool backend send for an unknown txid count.
+    return any(marker in response.text.lower() for marker in _NOT_FOUND_BODIES)
+
+
+def _host_of(url: str) -> str:
+    return urlsplit(url).hostname or url

@@ -1,0 +1,1 @@
+"""Ethereum: address and hash validation (the JSON-RPC adapter builds on this)."""

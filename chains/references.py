@@ -1,0 +1,58 @@
+"""Which chain a pasted hash or address belongs to, and its canonical form."""
+
+from __future__ import annotations
+
+from chains.base import Chain, InvalidAddress, InvalidTxHash
+from chains.bitcoin import addresses as btc
+from chains.ethereum import addresses as eth
+
+
+def normalize_address(chain: Chain, text: str) -> str:
+    if chain is Chain.BTC:
+        return btc.normalize_address(text)
+    return eth.normalize_address(text)
+
+
+def normalize_tx_hash(chain: Chain, text: str) -> str:
+    if chain is Chain.BTC:
+        return btc.normalize_txid(text)
+    return eth.normalize_tx_hash(text)
+
+
+def chain_of_address(text: str) -> Chain:
+    """The chain an address belongs to; InvalidAddress naming the problem otherwise."""
+    if text.strip()[:2].lower() == "0x":
+        eth.normalize_address(text)
+        return Chain.ETH
+    btc.normalize_address(text)
+    return Chain.BTC
+
+
+def candidate_chains(tx_hash: str, address: str | None) -> list[Chain]:
+    """Chains the hash could be on, most likely first: 0x+64 hex is Ethereum, bare 64 hex is
+    Bitcoin first; an address of a known chain narrows the list."""
+    text = tx_hash.strip()
+    if text[:2].lower() == "0x":
+        chains = [Chain.ETH]
+        eth.normalize_tx_hash(text)
+    else:
+        btc.normalize_txid(text)
+        chains = [Chain.BTC, Chain.ETH]
+    if address:
+        address_chain = chain_of_address(address)
+        if address_chain not in chains:
+            raise InvalidAddress(
+                f"the address is a {address_chain.name} address but the hash cannot be a {address_chain.name} transaction"
+            )
+        chains = [address_chain]
+    return chains
+
+
+__all__ = [
+    "InvalidAddress",
+    "InvalidTxHash",
+    "candidate_chains",
+    "chain_of_address",
+    "normalize_address",
+    "normalize_tx_hash",
+]

@@ -1,0 +1,5 @@
+"""Pure domain: ledger, verdicts, the investigation itself.
+
+Nothing here imports `app`, `requests` or `web3`: chain facts come in through the
+`chains` adapters that the caller passes, so every decision can be tested without a network.
+"""

@@ -1,0 +1,247 @@
+"""The casino's deposit records, as the back office sends them: deposit addresses and deposits.
+
+Records arrive as decimal strings in the asset's main unit and are stored as integer base
+units. Upserts are idempotent: the same batch twice changes nothing the second time, and a
+batch with one bad row is refused whole (the caller validates every row before writing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator, model_validator
+from pydantic import Field as PydanticField
+from sqlalchemy import Column, UniqueConstraint
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from chains.assets import ASSETS, NATIVE_ASSET, AmountError, to_base_units
+from chains.base import Chain, InvalidReference
+from chains.references import normalize_address, normalize_tx_hash
+from investigations.types import BaseUnits, UTCDateTime, utcnow
+
+LedgerStatus = Literal["credited", "pending", "rejected"]
+_CHUNK = 500
+
+
+class DepositAddress(SQLModel, table=True):
+    __tablename__ = "deposit_addresses"
+    __table_args__ = (UniqueConstraint("chain", "address", name="uq_deposit_address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chain: str = Field(max_length=8)
+    address: str = Field(max_length=128)
+    player_ref: str = Field(max_length=128, index=True)
+    assets: str = Field(default="", max_length=256)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+    @property
+    def asset_list(self) -> list[str]:
+        return [a for a in self.assets.split(",") if a]
+
+
+class LedgerDeposit(SQLModel, table=True):
+    __tablename__ = "ledger_deposits"
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_key: str = Field(max_length=320, unique=True)
+    chain: str = Field(max_length=8)
+    tx_hash: str = Field(max_length=80, index=True)
+    output_index: int | None = None
+    address: str = Field(max_length=128)
+    asset: str = Field(max_length=16)
+    amount_base_units: int = Field(sa_column=Column(BaseUnits(), nullable=False))
+    status: str = Field(max_length=16)
+    player_ref: str = Field(max_length=128, index=True)
+    credited_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    chain: Chain
+
+    @field_validator("chain", mode="before")
+    @classmethod
+    def _lower_chain(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+
+class DepositAddressRecord(_Record):
+    """`{"chain": "btc", "address": "bc1q…", "player_ref": "p-1842", "assets": ["BTC"]}`"""
+
+    address: str = PydanticField(min_length=1, max_length=128)
+    player_ref: str = PydanticField(min_length=1, max_length=128)
+    assets: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> DepositAddressRecord:
+        self.address = _address(self.chain, self.address)
+        assets = [a.upper() for a in (self.assets or [NATIVE_ASSET[self.chain]])]
+        for asset in assets:
+            _asset_on_chain(asset, self.chain)
+        self.assets = sorted(set(assets))
+        return self
+
+
+class LedgerDepositRecord(_Record):
+    """`{"chain": "eth", "tx_hash": "0x…", "address": "0x…", "asset": "USDT", "amount": "250", …}`"""
+
+    tx_hash: str = PydanticField(min_length=1, max_length=80)
+    address: str = PydanticField(min_length=1, max_length=128)
+    asset: str = PydanticField(min_length=1, max_length=16)
+    amount: Any = PydanticField(description='decimal string in the asset\'s main unit, e.g. "0.015"')
+    status: LedgerStatus
+    player_ref: str = PydanticField(min_length=1, max_length=128)
+    credited_at: datetime | None = None
+    index: int | None = PydanticField(default=None, ge=0)
+    _base_units: int = PrivateAttr(default=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> LedgerDepositRecord:
+        self.asset = self.asset.upper()
+        asset = _asset_on_chain(self.asset, self.chain)
+        try:
+            self.tx_hash = normalize_tx_hash(self.chain, self.tx_hash)
+        except InvalidReference as exc:
+            raise ValueError(f"tx_hash: {exc}") from exc
+        self.address = _address(self.chain, self.address)
+        try:
+            self._base_units = to_base_units(self.amount, asset.decimals)
+        except AmountError as exc:
+            raise ValueError(str(exc)) from exc
+        return self
+
+    @property
+    def amount_base_units(self) -> int:
+        return self._base_units
+
+    @property
+    def record_key(self) -> str:
+        index = "*" if self.index is None else str(self.index)
+        return f"{self.chain}:{self.tx_hash}:{self.address}:{self.asset}:{index}"
+
+
+def _address(chain: Chain, text: str) -> str:
+    try:
+        return normalize_address(chain, text)
+    except InvalidReference as exc:
+        raise ValueError(f"address: {exc}") from exc
+
+
+def _asset_on_chain(symbol: str, chain: Chain) -> Any:
+    asset = ASSETS.get(symbol)
+    if asset is None or asset.chain is not chain:
+        known = ", ".join(s for s, a in ASSETS.items() if a.chain is chain)
+        raise ValueError(f"asset {symbol!r} is not accepted on {chain.value} (known: {known})")
+    return asset
+
+
+@dataclass
+class UpsertResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def upsert_deposit_addresses(session: Session, records: Sequence[DepositAddressRecord]) -> UpsertResult:
+    """Insert or update by (chain, address); the caller commits."""
+    result = UpsertResult()
+    latest = {(r.chain.value, r.address): r for r in records}
+    existing: dict[tuple[str, str], DepositAddress] = {}
+    for chunk in _chunks([address for _, address in latest], _CHUNK):
+        rows = session.exec(select(DepositAddress).where(col(DepositAddress.address).in_(chunk)))
+        existing.update({(row.chain, row.address): row for row in rows})
+    now = utcnow()
+    for key, record in latest.items():
+        assets = ",".join(record.assets or [])
+        row = existing.get(key)
+        if row is None:
+            session.add(DepositAddress(chain=key[0], address=key[1], player_ref=record.player_ref, assets=assets))
+            result.created += 1
+        elif (row.player_ref, row.assets) != (record.player_ref, assets):
+            row.player_ref, row.assets, row.updated_at = record.player_ref, assets, now
+            session.add(row)
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    result.unchanged += len(records) - len(latest)
+    return result
+
+
+def upsert_deposits(session: Session, records: Sequence[LedgerDepositRecord]) -> UpsertResult:
+    """Insert or update by (chain, tx_hash, address, asset, index); the caller commits."""
+    result = UpsertResult()
+    latest = {r.record_key: r for r in records}
+    existing: dict[str, LedgerDeposit] = {}
+    for chunk in _chunks(list(latest), _CHUNK):
+        rows = session.exec(select(LedgerDeposit).where(col(LedgerDeposit.record_key).in_(chunk)))
+        existing.update({row.record_key: row for row in rows})
+    now = utcnow()
+    for key, record in latest.items():
+        values = {
+            "amount_base_units": record.amount_base_units,
+            "status": record.status,
+            "player_ref": record.player_ref,
+            "credited_at": record.credited_at,
+        }
+        row = existing.get(key)
+        if row is None:
+            session.add(
+                LedgerDeposit(
+                    record_key=key,
+                    chain=record.chain.value,
+                    tx_hash=record.tx_hash,
+                    output_index=record.index,
+                    address=record.address,
+                    asset=record.asset,
+                    **values,
+                )
+            )
+            result.created += 1
+        elif any(_differs(getattr(row, field), value) for field, value in values.items()):
+            for field, value in values.items():
+                setattr(row, field, value)
+            row.updated_at = now
+            session.add(row)
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    result.unchanged += len(records) - len(latest)
+    return result
+
+
+def _differs(stored: Any, incoming: Any) -> bool:
+    if isinstance(stored, datetime) and isinstance(incoming, datetime):
+        return stored != (incoming if incoming.tzinfo else incoming.replace(tzinfo=stored.tzinfo))
+    return bool(stored != incoming)
+
+
+def addresses_among(session: Session, chain: Chain, addresses: Iterable[str]) -> dict[str, DepositAddress]:
+    """Which of these addresses are casino deposit addresses, by address."""
+    wanted = sorted({a for a in addresses if a})
+    found: dict[str, DepositAddress] = {}
+    for chunk in _chunks(wanted, _CHUNK):
+        rows = session.exec(
+            select(DepositAddress).where(DepositAddress.chain == chain.value, col(DepositAddress.address).in_(chunk))
+        )
+        found.update({row.address: row for row in rows})
+    return found
+
+
+def deposits_for_tx(session: Session, chain: Chain, tx_hash: str) -> list[LedgerDeposit]:
+    rows = session.exec(
+        select(LedgerDeposit)
+        .where(LedgerDeposit.chain == chain.value, LedgerDeposit.tx_hash == tx_hash)
+        .order_by(col(LedgerDeposit.id))
+    )
+    return list(rows)
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

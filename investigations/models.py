@@ -1,0 +1,32 @@
+"""Investigations as stored: what was asked, what the chain said, the verdict given."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from investigations.types import UTCDateTime, utcnow
+
+
+class Investigation(SQLModel, table=True):
+    __tablename__ = "investigations"
+
+    id: str = Field(primary_key=True, max_length=32)
+    chain: str = Field(max_length=8)
+    tx_hash: str = Field(max_length=80, index=True)
+    address: str | None = Field(default=None, max_length=128)
+    player_ref: str | None = Field(default=None, max_length=128)
+    ticket_ref: str | None = Field(default=None, max_length=128)
+    code: str = Field(max_length=32, index=True)
+    final: bool
+    verdict: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    evidence: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    chain_facts: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
+    status_token: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    next_check_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

@@ -1,0 +1,457 @@
+"""Verdict codes and the one procedure that decides between them.
+
+Precedence (the first rule that applies wins; each is tested):
+
+ 1. ``invalid_input``        the hash or address is malformed or of no supported chain
+ 2. ``replaced``             an input of the tx we saw before is now spent by another tx
+ 3. ``not_found``            every provider asked (at least two when two are configured) says unknown
+ 4. ``provider_unavailable`` too few providers answered to decide anything
+ 5. ``address_mismatch``     the ticket's wallet address is neither a recipient nor a sender of the tx
+ 6. ``not_our_address``      no output pays a casino deposit address
+ 7. ``other_player_address`` every output to us pays addresses of players other than the ticket's
+ 8. ``already_claimed``      the ledger books this tx for another player than the rightful one
+ 9. ``below_minimum``        what reached the player's address is under the asset's minimum (and not credited)
+10. ``pending``              0 confirmations
+11. ``confirming``           1 .. required-1 confirmations
+12. per paid address, the worst of ``amount_mismatch`` > ``confirmed_not_credited`` > ``credited``
+
+Codes decided from the tx's contents (5-9) are final only once the tx is confirmed: a mempool
+tx can still be replaced. Rules 5-12 look only at the outputs that concern the ticket: those
+paying the ticket's player (or the ticket's casino address) when the ticket names one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from chains.assets import ASSETS, format_amount
+from chains.base import Chain, ChainTx, TxStatus
+from chains.providers import Lookup, Outcome
+from investigations.ledger import DepositAddress, LedgerDeposit
+from investigations.messages import player_messages
+
+
+class Code(StrEnum):
+    INVALID_INPUT = "invalid_input"
+    NOT_FOUND = "not_found"
+    PENDING = "pending"
+    CONFIRMING = "confirming"
+    CREDITED = "credited"
+    CONFIRMED_NOT_CREDITED = "confirmed_not_credited"
+    AMOUNT_MISMATCH = "amount_mismatch"
+    NOT_OUR_ADDRESS = "not_our_address"
+    OTHER_PLAYER_ADDRESS = "other_player_address"
+    ADDRESS_MISMATCH = "address_mismatch"
+    FAILED = "failed"
+    REPLACED = "replaced"
+    DROPPED = "dropped"
+    REORGED = "reorged"
+    UNSUPPORTED_ASSET = "unsupported_asset"
+    WRONG_NETWORK = "wrong_network"
+    BELOW_MINIMUM = "below_minimum"
+    ALREADY_CLAIMED = "already_claimed"
+    PROVIDER_UNAVAILABLE = "provider_unavailable"
+
+
+NEVER_FINAL = {Code.NOT_FOUND, Code.PENDING, Code.CONFIRMING, Code.REORGED, Code.PROVIDER_UNAVAILABLE}
+_RECHECK = {
+    Code.NOT_FOUND: timedelta(minutes=5),
+    Code.PENDING: timedelta(minutes=10),
+    Code.CONFIRMING: timedelta(minutes=10),
+    Code.PROVIDER_UNAVAILABLE: timedelta(minutes=1),
+}
+_CONTENT_CODES = {
+    Code.ADDRESS_MISMATCH,
+    Code.NOT_OUR_ADDRESS,
+    Code.OTHER_PLAYER_ADDRESS,
+    Code.ALREADY_CLAIMED,
+    Code.BELOW_MINIMUM,
+}
+
+
+@dataclass(frozen=True)
+class Policy:
+    required_confirmations: dict[Chain, int]
+    min_deposits: dict[str, int]
+    block_seconds: dict[Chain, int]
+    explorer_tx_url: dict[Chain, str]
+
+
+@dataclass(frozen=True)
+class Ticket:
+    chain: Chain
+    tx_hash: str
+    address: str | None = None
+    player_ref: str | None = None
+    ticket_ref: str | None = None
+
+
+@dataclass
+class Facts:
+    """Everything the decision rests on, gathered by the service."""
+
+    lookup: Lookup
+    deposit_addresses: dict[str, DepositAddress]
+    ledger: list[LedgerDeposit]
+    now: datetime
+    replaced_by: str | None = None
+    previously_seen: dict[str, Any] | None = None
+
+
+@dataclass
+class Verdict:
+    code: Code
+    final: bool
+    summary: str
+    action: str
+    player_message: dict[str, str]
+    evidence: dict[str, Any]
+    next_check_at: datetime | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code.value,
+            "final": self.final,
+            "summary": self.summary,
+            "action": self.action,
+            "player_message": self.player_message,
+            "next_check_at": self.next_check_at.isoformat() if self.next_check_at else None,
+        }
+
+
+@dataclass
+class _Paid:
+    """What the tx paid one casino address, and what the ledger says about it."""
+
+    address: str
+    owner: str
+    asset: str
+    amount: int
+    indexes: list[int]
+    ledger: list[LedgerDeposit] = field(default_factory=list)
+
+
+def decide(ticket: Ticket, facts: Facts, policy: Policy) -> Verdict:
+    """The verdict for a ticket, from the chain facts and the ledger (see the module docstring)."""
+    return _Decision(ticket, facts, policy).run()
+
+
+def invalid_input(reason: str, *, now: datetime) -> Verdict:
+    facts = {"reason": reason}
+    return Verdict(
+        code=Code.INVALID_INPUT,
+        final=True,
+        summary=f"Invalid input: {reason}",
+        action="Ask the player for the transaction hash (TXID) and the deposit address, copied from the wallet.",
+        player_message=player_messages(Code.INVALID_INPUT, facts),
+        evidence={"input_error": reason, "checked_at": now.isoformat()},
+    )
+
+
+class _Decision:
+    def __init__(self, ticket: Ticket, facts: Facts, policy: Policy) -> None:
+        self.ticket = ticket
+        self.facts = facts
+        self.policy = policy
+        self.tx: ChainTx | None = facts.lookup.tx
+        self.required = policy.required_confirmations[ticket.chain]
+        self.evidence: dict[str, Any] = {
+            "chain": ticket.chain.value,
+            "tx_hash": ticket.tx_hash,
+            "explorer_url": policy.explorer_tx_url[ticket.chain].format(tx_hash=ticket.tx_hash),
+            "providers": [
+                {"provider": a.provider, "answer": a.answer, **({"detail": a.detail} if a.detail else {})}
+                for a in facts.lookup.answers
+            ],
+            "checked_at": facts.now.isoformat(),
+        }
+
+    def run(self) -> Verdict:
+        lookup = self.facts.lookup
+        if self.facts.replaced_by:
+            return self._replaced()
+        if lookup.outcome is Outcome.NOT_FOUND:
+            return self._verdict(
+                Code.NOT_FOUND,
+                "No provider knows this transaction (yet).",
+                "Check the hash with the player; depositdesk re-checks automatically for a while.",
+            )
+        if lookup.outcome is Outcome.UNAVAILABLE or self.tx is None:
+            return self._verdict(
+                Code.PROVIDER_UNAVAILABLE,
+                "Not enough blockchain providers answered to decide.",
+                "Nothing to do yet: depositdesk retries automatically; tell the player we are checking.",
+            )
+        return self._decide_found(self.tx)
+
+    def _decide_found(self, tx: ChainTx) -> Verdict:
+        self.evidence["tx"] = _tx_evidence(tx, self.required)
+        self.evidence["outputs"] = self._outputs_evidence(tx)
+        self.evidence["ledger"] = [_ledger_evidence(row) for row in self.facts.ledger]
+        ticket_address = self.ticket.address
+        if ticket_address:
+            role = self._address_role(tx, ticket_address)
+            self.evidence["ticket_address"] = {"address": ticket_address, "role": role}
+            if role == "absent":
+                return self._verdict(
+                    Code.ADDRESS_MISMATCH,
+                    "The wallet address on the ticket is neither a recipient nor a sender of this transaction.",
+                    "Ask the player to check that the hash and the address belong to the same payment.",
+                )
+        paid = self._paid_to_casino(tx)
+        if not paid:
+            return self._verdict(
+                Code.NOT_OUR_ADDRESS,
+                "The transaction pays no casino deposit address.",
+                "Tell the player the funds went elsewhere; nothing can be credited. "
+                "If the recipient should be ours, check the back office sent its deposit addresses.",
+            )
+        concerned = self._concerning_ticket(paid)
+        if not concerned:
+            owners = sorted({p.owner for p in paid})
+            return self._verdict(
+                Code.OTHER_PLAYER_ADDRESS,
+                f"The transaction pays casino address(es) of another player ({', '.join(owners)}), "
+                f"not of {self.ticket.player_ref}.",
+                "Do not credit. Check whether the player uses several accounts or pasted someone else's hash; escalate if unsure.",
+                paid=paid,
+            )
+        claims = self._claims_by_others(tx, concerned)
+        if claims:
+            self.evidence["conflicting_claims"] = [_ledger_evidence(row) for row in claims]
+            return self._verdict(
+                Code.ALREADY_CLAIMED,
+                "The ledger already books this transaction for another player "
+                f"({', '.join(sorted({row.player_ref for row in claims}))}).",
+                "Do not credit again. Escalate to finance to decide who the deposit belongs to.",
+                paid=concerned,
+            )
+        if all(self._below_minimum(p) and not _credited(p) for p in concerned):
+            return self._verdict(
+                Code.BELOW_MINIMUM,
+                "The amount paid is below the minimum deposit, so it was not credited automatically.",
+                "Apply the casino's policy for deposits below the minimum (manual credit or top-up to the minimum).",
+                paid=concerned,
+            )
+        if tx.status is TxStatus.MEMPOOL:
+            return self._verdict(
+                Code.PENDING,
+                "In the mempool, not yet in a block.",
+                "Tell the player it is on its way and will be credited automatically after confirmations.",
+                paid=concerned,
+            )
+        if tx.confirmations < self.required:
+            return self._verdict(
+                Code.CONFIRMING,
+                f"In block {tx.block_height}: {tx.confirmations} of {self.required} confirmations.",
+                "Tell the player it is confirming and will be credited automatically.",
+                paid=concerned,
+            )
+        return self._reconcile(concerned)
+
+    def _reconcile(self, concerned: list[_Paid]) -> Verdict:
+        mismatched = [p for p in concerned if _credited(p) and _credited_amount(p) != p.amount]
+        if mismatched:
+            details = "; ".join(
+                f"{p.address}: chain {_fmt(p.amount, p.asset)} {p.asset}, "
+                f"ledger {_fmt(_credited_amount(p), p.asset)} {p.asset}"
+                for p in mismatched
+            )
+            return self._verdict(
+                Code.AMOUNT_MISMATCH,
+                f"The ledger credited a different amount than the chain shows ({details}).",
+                "Escalate to finance to correct the credited amount.",
+                paid=concerned,
+            )
+        missing = [p for p in concerned if not _credited(p)]
+        if missing:
+            return self._verdict(
+                Code.CONFIRMED_NOT_CREDITED,
+                "Confirmed and paid to a casino deposit address, but the ledger has no credit for it.",
+                "Credit the deposit (or send it to finance): the chain shows the funds arrived.",
+                paid=concerned,
+            )
+        return self._verdict(
+            Code.CREDITED,
+            "Confirmed and credited in the ledger with the same amount.",
+            "Tell the player the deposit is on their balance (refresh / log in again).",
+            paid=concerned,
+        )
+
+    def _replaced(self) -> Verdict:
+        replacement = self.facts.replaced_by
+        self.evidence["replaced_by"] = replacement
+        self.evidence["replacement_explorer_url"] = self.policy.explorer_tx_url[self.ticket.chain].format(
+            tx_hash=replacement
+        )
+        if self.facts.previously_seen:
+            self.evidence["previously_seen"] = self.facts.previously_seen
+        return self._verdict(
+            Code.REPLACED,
+            f"Replaced: an input of this transaction was spent by {replacement}.",
+            "Ask the player for the replacing transaction and investigate that one.",
+        )
+
+    def _address_role(self, tx: ChainTx, address: str) -> str:
+        if any(t.to_address == address for t in tx.transfers):
+            return "recipient"
+        if address in tx.sender_addresses:
+            return "sender"
+        return "absent"
+
+    def _paid_to_casino(self, tx: ChainTx) -> list[_Paid]:
+        paid: dict[tuple[str, str], _Paid] = {}
+        for transfer in tx.transfers:
+            row = self.facts.deposit_addresses.get(transfer.to_address or "")
+            if row is None:
+                continue
+            key = (row.address, transfer.asset)
+            entry = paid.setdefault(key, _Paid(row.address, row.player_ref, transfer.asset, 0, []))
+            entry.amount += transfer.amount_base_units
+            entry.indexes.append(transfer.index)
+        for entry in paid.values():
+            entry.ledger = [
+                row
+                for row in self.facts.ledger
+                if row.address == entry.address
+                and row.asset == entry.asset
+                and (row.output_index is None or row.output_index in entry.indexes)
+            ]
+        return list(paid.values())
+
+    def _concerning_ticket(self, paid: list[_Paid]) -> list[_Paid]:
+        concerned = paid
+        if self.ticket.player_ref:
+            concerned = [p for p in concerned if p.owner == self.ticket.player_ref]
+        if self.ticket.address and any(p.address == self.ticket.address for p in concerned):
+            concerned = [p for p in concerned if p.address == self.ticket.address]
+        return concerned
+
+    def _claims_by_others(self, tx: ChainTx, concerned: list[_Paid]) -> list[LedgerDeposit]:
+        """Ledger rows (credited or pending) that book the ticket's outputs for someone else."""
+        rightful = self.ticket.player_ref or concerned[0].owner
+        indexes = {i for p in concerned for i in p.indexes}
+        addresses = {p.address for p in concerned}
+        paid_elsewhere = {t.to_address for t in tx.transfers} - addresses
+
+        def refers_to_concerned(row: LedgerDeposit) -> bool:
+            if row.output_index is not None:
+                return row.output_index in indexes
+            # No index: the row's address decides; an address this tx never paid is a claim on it too.
+            return row.address in addresses or row.address not in paid_elsewhere
+
+        return [
+            row
+            for row in self.facts.ledger
+            if row.status != "rejected"
+            and row.player_ref != rightful
+            and row.asset in {p.asset for p in concerned}
+            and refers_to_concerned(row)
+        ]
+
+    def _below_minimum(self, paid: _Paid) -> bool:
+        minimum = self.policy.min_deposits.get(paid.asset)
+        return minimum is not None and paid.amount < minimum
+
+    def _outputs_evidence(self, tx: ChainTx) -> list[dict[str, Any]]:
+        outputs = []
+        for transfer in tx.transfers:
+            row = self.facts.deposit_addresses.get(transfer.to_address or "")
+            outputs.append(
+                {
+                    "index": transfer.index,
+                    "address": transfer.to_address,
+                    "asset": transfer.asset,
+                    "amount": _fmt(transfer.amount_base_units, transfer.asset),
+                    "ours": row is not None,
+                    "player_ref": row.player_ref if row else None,
+                }
+            )
+        return outputs
+
+    def _verdict(self, code: Code, summary: str, action: str, *, paid: list[_Paid] | None = None) -> Verdict:
+        tx = self.tx
+        message_facts: dict[str, Any] = {"required": self.required}
+        if paid:
+            asset = paid[0].asset
+            self.evidence["paid"] = [
+                {
+                    "address": p.address,
+                    "player_ref": p.owner,
+                    "asset": p.asset,
+                    "amount": _fmt(p.amount, p.asset),
+                    "outputs": p.indexes,
+                    "ledger_credited": _fmt(_credited_amount(p), p.asset) if _credited(p) else None,
+                    "below_minimum": self._below_minimum(p),
+                }
+                for p in paid
+            ]
+            message_facts |= {
+                "amount": _fmt(sum(p.amount for p in paid if p.asset == asset), asset),
+                "asset": asset,
+                "minimum": _fmt(self.policy.min_deposits.get(asset, 0), asset),
+            }
+        if tx is not None and tx.status is not TxStatus.NOT_FOUND:
+            remaining = max(self.required - tx.confirmations, 0)
+            seconds = (remaining or 1) * self.policy.block_seconds[self.ticket.chain]
+            message_facts |= {
+                "confirmations": tx.confirmations,
+                "eta_minutes": max(1, -(-seconds // 60)),
+            }
+            self.evidence["confirmations"] = f"{tx.confirmations}/{self.required}"
+        final = code not in NEVER_FINAL
+        if code in _CONTENT_CODES and (tx is None or tx.status is not TxStatus.CONFIRMED):
+            final = False
+        next_check = None if final else self.facts.now + _RECHECK.get(code, timedelta(minutes=10))
+        return Verdict(
+            code=code,
+            final=final,
+            summary=summary,
+            action=action,
+            player_message=player_messages(code, message_facts),
+            evidence=self.evidence,
+            next_check_at=next_check,
+        )
+
+
+def _credited(paid: _Paid) -> bool:
+    return any(row.status == "credited" for row in paid.ledger)
+
+
+def _credited_amount(paid: _Paid) -> int:
+    return sum(row.amount_base_units for row in paid.ledger if row.status == "credited")
+
+
+def _fmt(base_units: int, asset: str) -> str:
+    return format_amount(base_units, ASSETS[asset].decimals)
+
+
+def _tx_evidence(tx: ChainTx, required: int) -> dict[str, Any]:
+    return {
+        "status": tx.status.value,
+        "block_height": tx.block_height,
+        "block_hash": tx.block_hash,
+        "confirmations": tx.confirmations,
+        "required_confirmations": required,
+        "block_time": tx.timestamp.isoformat() if tx.timestamp else None,
+        "fee": _fmt(tx.fee, "BTC") if tx.fee is not None and tx.chain is Chain.BTC else None,
+        "rbf_signalled": tx.rbf_signalled,
+        "senders": sorted(tx.sender_addresses),
+        "inputs": [f"{i.txid}:{i.vout}" for i in tx.inputs],
+        "providers": tx.providers,
+    }
+
+
+def _ledger_evidence(row: LedgerDeposit) -> dict[str, Any]:
+    return {
+        "address": row.address,
+        "asset": row.asset,
+        "amount": _fmt(row.amount_base_units, row.asset),
+        "status": row.status,
+        "player_ref": row.player_ref,
+        "index": row.output_index,
+        "credited_at": row.credited_at.isoformat() if row.credited_at else None,
+    }
