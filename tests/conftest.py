@@ -1,0 +1,118 @@
+"""Shared test set-up: databases (SQLite always, PostgreSQL required in CI), recorded provider
+fixtures from ../shared/fixtures (required in CI), and an Esplora world served by `responses`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import responses
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+
+from app.db import make_engine, migrate
+from app.settings import Settings
+from app.wiring import build_investigator
+from tests.support.esplora import EsploraWorld
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+FIXTURES = Path(os.environ.get("DEPOSITDESK_FIXTURES", Path(__file__).resolve().parents[2] / "shared" / "fixtures"))
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PROVIDERS = ["esplora:https://esplora-one.test/api", "esplora:https://esplora-two.test/api"]
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip on a developer's machine without the resource; fail in CI, where it must exist."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    require(FIXTURES.is_dir(), f"recorded provider responses not found at {FIXTURES} (../shared/fixtures)")
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine]:
+    """A private schema in the `test` database, migrated once for the session."""
+    schema = f"dd_test_{secrets.token_hex(4)}"
+    admin = make_engine(POSTGRES_URL)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
+        admin.dispose()
+        require(False, f"PostgreSQL not reachable at {POSTGRES_URL}: {type(exc).__name__}")
+    engine = make_engine(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}")
+    migrate(engine)
+    yield engine
+    engine.dispose()
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path}/depositdesk.db")
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+def _empty(engine: Engine) -> None:
+    with engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """The same test on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("sqlite_engine")
+        return
+    engine = request.getfixturevalue("postgres_engine")
+    _empty(engine)
+    yield engine
+    _empty(engine)
+
+
+@pytest.fixture
+def session(sqlite_engine: Engine) -> Iterator[Session]:
+    with Session(sqlite_engine) as session:
+        yield session
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=f"sqlite:///{tmp_path}/unused.db",
+        btc_providers=PROVIDERS,
+        min_deposits={"BTC": 10_000, "ETH": 2 * 10**15, "USDT": 10_000_000, "USDC": 10_000_000},
+        btc_confirmations=2,
+        public_base_url="https://desk.example",
+        _env_file=None,
+    )
+
+
+@pytest.fixture
+def chain() -> Iterator[EsploraWorld]:
+    """Both configured Esplora providers serving one shared view of a Bitcoin chain."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        world = EsploraWorld(tip_height=850_010)
+        world.serve(mock, [p.partition(":")[2] for p in PROVIDERS])
+        yield world
+
+
+@pytest.fixture
+def investigator(settings: Settings):  # type: ignore[no-untyped-def]
+    return build_investigator(settings)
