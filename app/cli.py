@@ -60,8 +60,15 @@ def serve(host: str, port: int) -> None:
 @click.option("--ticket", "ticket_ref", help="Helpdesk ticket reference.")
 @click.option("--json", "as_json", is_flag=True, help="Print the same JSON as the API.")
 @click.option("--lang", default="en", type=click.Choice(["en", "de", "ru"]), show_default=True)
-def check(tx_hash: str, address: str | None, player_ref: str | None, chain: str | None,
-          ticket_ref: str | None, as_json: bool, lang: str) -> None:
+def check(
+    tx_hash: str,
+    address: str | None,
+    player_ref: str | None,
+    chain: str | None,
+    ticket_ref: str | None,
+    as_json: bool,
+    lang: str,
+) -> None:
     """Investigate one transaction and print the verdict."""
     from app.wiring import build_investigator
     from investigations.service import InvalidInput, InvestigationRequest
@@ -74,7 +81,9 @@ def check(tx_hash: str, address: str | None, player_ref: str | None, chain: str 
             record = investigator.investigate(session, request)
         except InvalidInput as exc:
             if as_json:
-                click.echo(json.dumps({"message": str(exc), "verdict": exc.verdict.as_dict()}, indent=2, ensure_ascii=False))
+                click.echo(
+                    json.dumps({"message": str(exc), "verdict": exc.verdict.as_dict()}, indent=2, ensure_ascii=False)
+                )
             else:
                 click.echo(f"invalid_input: {exc}", err=True)
             sys.exit(_EXIT_USAGE)
@@ -164,6 +173,4 @@ def ledger_import(file: Path) -> None:
         except Exception:
             session.rollback()
             raise
-    click.echo(
-        f"imported {len(parsed)} records: deposit addresses {vars(addresses)}, deposits {vars(deposits)}"
-    )
+    click.echo(f"imported {len(parsed)} records: deposit addresses {vars(addresses)}, deposits {vars(deposits)}")

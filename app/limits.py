@@ -1,4 +1,8 @@
-"""A request body size limit, enforced before the body is parsed (pure ASGI)."""
+"""A request body size limit, enforced before anything parses the body (pure ASGI).
+
+The body is read here up to the limit and replayed to the app: a chunked upload without a
+Content-Length is cut off as soon as it passes the limit, never buffered whole.
+"""
 
 from __future__ import annotations
 
@@ -14,43 +18,55 @@ class BodySizeLimit:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(send, int(declared))
             return
-        received = 0
-
-        async def limited_receive() -> Any:
-            nonlocal received
+        chunks: list[bytes] = []
+        size = 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLarge(received)
-            return message
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message]), send)
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._refuse(send, size, at_least=True)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        await self.app(
+            scope, _replay([{"type": "http.request", "body": b"".join(chunks), "more_body": False}], receive), send
+        )
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except _TooLarge as exc:
-            await self._refuse(send, exc.size)
-
-    async def _refuse(self, send: Any, size: int) -> None:
-        message = f"request body too large: {size} bytes, the limit is {self.max_bytes} bytes; split the upload"
-        body = json.dumps({"detail": [{"loc": ["body"], "msg": message, "type": "too_large"}], "message": message}).encode()
+    async def _refuse(self, send: Any, size: int, *, at_least: bool = False) -> None:
+        measured = f"more than {self.max_bytes}" if at_least else str(size)
+        message = f"request body too large: {measured} bytes, the limit is {self.max_bytes} bytes; split the upload"
+        body = json.dumps({"detail": [{"loc": ["body"], "msg": message, "type": "too_large"}], "message": message})
+        payload = body.encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": 422,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
             }
         )
-        await send({"type": "http.response.body", "body": body})
+        await send({"type": "http.response.body", "body": payload})
 
 
-class _TooLarge(Exception):
-    def __init__(self, size: int) -> None:
-        super().__init__(size)
-        self.size = size
+def _replay(messages: list[dict[str, Any]], then: Any = None) -> Any:
+    pending = list(messages)
+
+    async def receive() -> Any:
+        if pending:
+            return pending.pop(0)
+        if then is not None:
+            return await then()
+        return {"type": "http.disconnect"}
+
+    return receive

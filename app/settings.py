@@ -65,9 +65,7 @@ class Settings(BaseSettings):
             symbol, sep, amount = item.partition("=")
             symbol = symbol.strip().upper()
             if not sep or symbol not in ASSETS:
-                raise ValueError(
-                    f"{item.strip()!r} is not ASSET=AMOUNT with a known asset ({', '.join(ASSETS)})"
-                )
+                raise ValueError(f"{item.strip()!r} is not ASSET=AMOUNT with a known asset ({', '.join(ASSETS)})")
             try:
                 minimums[symbol] = to_base_units(amount.strip(), ASSETS[symbol].decimals)
             except AmountError as exc:
@@ -97,7 +95,9 @@ class Settings(BaseSettings):
     @classmethod
     def _check_secret(cls, value: str) -> str:
         if value and (value.lower() in _PLACEHOLDER_SECRETS or len(value) < 16):
-            raise ValueError("SECRET_KEY is a placeholder or shorter than 16 characters; leave it unset or use a long random value")
+            raise ValueError(
+                "SECRET_KEY is a placeholder or shorter than 16 characters; leave it unset or use a long random value"
+            )
         return value
 
     def resolved_secret_key(self) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from app.settings import Settings
 from chains.base import Chain
 from chains.bitcoin.esplora import EsploraAdapter
 from chains.providers import ProviderPool
 from investigations.service import Investigator
 from investigations.verdicts import Policy
-from app.settings import Settings
 
 EXPLORER_TX_URL = {
     Chain.BTC: "https://mempool.space/tx/{tx_hash}",

@@ -20,9 +20,7 @@ def new_session() -> requests.Session:
     return session
 
 
-def get(
-    session: requests.Session, url: str, *, provider: str, timeout: Any = DEFAULT_TIMEOUT
-) -> requests.Response:
+def get(session: requests.Session, url: str, *, provider: str, timeout: Any = DEFAULT_TIMEOUT) -> requests.Response:
     """GET that maps transport failures, 429 and 5xx to ProviderUnavailable."""
     try:
         response = session.get(url, timeout=timeout)
@@ -33,9 +31,7 @@ def get(
     except requests.RequestException as exc:
         raise ProviderUnavailable(f"{provider}: request failed ({type(exc).__name__})", provider=provider) from exc
     if response.status_code == 429:
-        raise ProviderUnavailable(
-            f"{provider}: rate limited (HTTP 429)", provider=provider, raw=response.text[:200]
-        )
+        raise ProviderUnavailable(f"{provider}: rate limited (HTTP 429)", provider=provider, raw=response.text[:200])
     if response.status_code >= 500:
         raise ProviderUnavailable(
             f"{provider}: server error (HTTP {response.status_code})",

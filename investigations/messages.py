@@ -122,6 +122,8 @@ def player_messages(code: str, facts: dict[str, Any]) -> dict[str, str]:
                 values[word_key] = _plural_words(language, values[number_key], kind)
         if language == "ru" and isinstance(values.get("required"), int):
             # "после 2 подтверждений": after "после" the noun is genitive plural or singular.
-            values["required_word"] = "подтверждения" if values["required"] % 10 == 1 and values["required"] % 100 != 11 else "подтверждений"
+            values["required_word"] = (
+                "подтверждения" if values["required"] % 10 == 1 and values["required"] % 100 != 11 else "подтверждений"
+            )
         messages[language] = TEMPLATES[code][language].format(**values)
     return messages

@@ -24,9 +24,7 @@ class Investigation(SQLModel, table=True):
     final: bool
     verdict: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     evidence: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    chain_facts: dict[str, Any] | None = Field(
-        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
-    )
+    chain_facts: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
     status_token: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
     next_check_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

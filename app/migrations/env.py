@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlmodel import SQLModel
 
 import app.auth  # noqa: F401  (registers the agent tables)
 import investigations.ledger  # noqa: F401
 import investigations.models  # noqa: F401
-from sqlmodel import SQLModel
 
 engine = context.config.attributes["engine"]
 with engine.begin() as connection:

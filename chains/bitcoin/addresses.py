@@ -28,13 +28,10 @@ def normalize_txid(text: str) -> str:
     """A Bitcoin txid: 64 hex characters, returned lower case."""
     candidate = text.strip()
     if candidate[:2].lower() == "0x":
-        raise InvalidTxHash(
-            f"{candidate!r} starts with 0x: that is an Ethereum-style hash, not a Bitcoin txid"
-        )
+        raise InvalidTxHash(f"{candidate!r} starts with 0x: that is an Ethereum-style hash, not a Bitcoin txid")
     if not _TXID.match(candidate):
         raise InvalidTxHash(
-            f"{candidate!r} is not a Bitcoin txid: expected 64 hexadecimal characters, "
-            f"got {len(candidate)} characters"
+            f"{candidate!r} is not a Bitcoin txid: expected 64 hexadecimal characters, got {len(candidate)} characters"
         )
     return candidate.lower()
 
@@ -69,9 +66,7 @@ def _normalize_base58(address: str) -> str:
             f"{address!r} is not a valid Bitcoin address: its checksum does not match (a typo?)"
         ) from exc
     except (InvalidBase58Error, ValueError, IndexError) as exc:
-        raise InvalidAddress(
-            f"{address!r} is not a Bitcoin address (not Base58Check, Bech32 or Bech32m)"
-        ) from exc
+        raise InvalidAddress(f"{address!r} is not a Bitcoin address (not Base58Check, Bech32 or Bech32m)") from exc
     if decoded.nVersion in _PRIVATE_KEY_VERSIONS:
         raise InvalidAddress(
             "this is a private key, not an address: it must never be shared; "
@@ -79,8 +74,7 @@ def _normalize_base58(address: str) -> str:
         )
     if decoded.nVersion in _TEST_NETWORK_VERSIONS:
         raise InvalidAddress(
-            f"{address!r} is a Bitcoin testnet/signet/regtest address; "
-            "depositdesk watches Bitcoin mainnet only"
+            f"{address!r} is a Bitcoin testnet/signet/regtest address; depositdesk watches Bitcoin mainnet only"
         )
     if decoded.nVersion not in (_P2PKH_VERSION, _P2SH_VERSION) or len(decoded) != 20:
         raise InvalidAddress(

@@ -108,9 +108,7 @@ class EsploraAdapter:
 
 def _parse_tx(tx_hash: str, body: dict[str, Any], provider: str) -> ChainTx:
     if body["txid"] != tx_hash:
-        raise ProviderBadResponse(
-            f"{provider}: answered with txid {body['txid']} for {tx_hash}", provider=provider
-        )
+        raise ProviderBadResponse(f"{provider}: answered with txid {body['txid']} for {tx_hash}", provider=provider)
     senders: list[str] = []
     inputs: list[Outpoint] = []
     rbf = False
@@ -160,9 +158,7 @@ def _checked_address(output: dict[str, Any], provider: str) -> str | None:
     derived = address_from_script(output["scriptpubkey"])
     claimed = output.get("scriptpubkey_address")
     if claimed is not None and claimed != derived:
-        raise ProviderBadResponse(
-            f"{provider}: output address {claimed} does not match its script", provider=provider
-        )
+        raise ProviderBadResponse(f"{provider}: output address {claimed} does not match its script", provider=provider)
     return derived
 
 

@@ -21,9 +21,7 @@ def normalize_address(text: str) -> str:
         )
     body = address[2:]
     if body != body.lower() and body != body.upper() and not is_checksum_address(address):
-        raise InvalidAddress(
-            f"{address!r} has mixed case but its EIP-55 checksum is wrong (a typo?)"
-        )
+        raise InvalidAddress(f"{address!r} has mixed case but its EIP-55 checksum is wrong (a typo?)")
     return "0x" + body.lower()
 
 

@@ -2,7 +2,8 @@ import pytest
 
 from chains.base import Chain, InvalidAddress, InvalidTxHash
 from chains.bitcoin.addresses import address_from_script, normalize_address, normalize_txid
-from chains.references import candidate_chains, normalize_address as normalize_any
+from chains.references import candidate_chains
+from chains.references import normalize_address as normalize_any
 
 
 @pytest.mark.parametrize(
@@ -11,8 +12,10 @@ from chains.references import candidate_chains, normalize_address as normalize_a
         ("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"),
         ("3L3BoW8MnHneu9H1WSyH1V7dThWR2hLW8g", "3L3BoW8MnHneu9H1WSyH1V7dThWR2hLW8g"),
         ("BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"),
-        ("  bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0 ",
-         "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0"),
+        (
+            "  bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0 ",
+            "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0",
+        ),
     ],
 )
 def test_mainnet_addresses_of_every_encoding_are_accepted_in_canonical_form(text, canonical):
@@ -67,7 +70,10 @@ def test_scripts_without_an_address_give_none():
 
 
 def test_ethereum_addresses_checksum_is_checked_when_mixed_case():
-    assert normalize_any(Chain.ETH, "0x52908400098527886E0F7030069857D2E4169EE7") == "0x52908400098527886e0f7030069857d2e4169ee7"
+    assert (
+        normalize_any(Chain.ETH, "0x52908400098527886E0F7030069857D2E4169EE7")
+        == "0x52908400098527886e0f7030069857d2e4169ee7"
+    )
     with pytest.raises(InvalidAddress, match="EIP-55"):
         normalize_any(Chain.ETH, "0x52908400098527886E0F7030069857D2E4169Ee7")
 

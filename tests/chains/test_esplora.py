@@ -61,8 +61,13 @@ def test_unknown_txid_bodies_of_esplora_and_mempool_backend_mean_not_found(fixtu
     recorded = json.loads((fixtures_dir / fixture).read_text())
     answer = next(c for c in recorded["cases"] if c["name"] == case)
     txid = answer["request"]["path"].rsplit("/", 1)[1]
-    _serve(mock, answer["request"]["path"], answer["response"]["body"], answer["response"]["status"],
-           answer["response"]["content_type"])
+    _serve(
+        mock,
+        answer["request"]["path"],
+        answer["response"]["body"],
+        answer["response"]["status"],
+        answer["response"]["content_type"],
+    )
     assert EsploraAdapter(BASE).get_tx(txid).status is TxStatus.NOT_FOUND
 
 
@@ -123,7 +128,10 @@ def test_amounts_in_float_notation_are_refused(fixtures_dir, mock):
 
 def test_outspend_names_the_spending_tx(mock):
     spender = "ab" * 32
-    mock.add(responses.GET, f"{BASE}/tx/{B10C}/outspend/1",
-             json={"spent": True, "txid": spender, "vin": 0, "status": {"confirmed": True, "block_height": 1}})
+    mock.add(
+        responses.GET,
+        f"{BASE}/tx/{B10C}/outspend/1",
+        json={"spent": True, "txid": spender, "vin": 0, "status": {"confirmed": True, "block_height": 1}},
+    )
     spend = EsploraAdapter(BASE).spend_of(Outpoint(B10C, 1))
     assert (spend.spent, spend.spending_txid, spend.confirmed) == (True, spender, True)

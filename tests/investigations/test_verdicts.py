@@ -7,8 +7,8 @@ import json
 import pytest
 
 from app.settings import Settings
-from chains.assets import format_amount
 from app.wiring import build_investigator
+from chains.assets import format_amount
 from investigations.messages import ru_plural
 from investigations.service import InvalidInput, InvestigationRequest
 from tests.support.ledger import add_addresses, add_deposit, address
@@ -93,8 +93,12 @@ def test_one_of_two_confirmations_is_confirming(chain, investigator, session):
 
 @pytest.mark.parametrize(
     ("confirmations", "required", "russian"),
-    [(2, 6, "получено 2 подтверждения из 6"), (5, 6, "получено 5 подтверждений из 6"),
-     (21, 30, "получено 21 подтверждение из 30"), (11, 30, "получено 11 подтверждений из 30")],
+    [
+        (2, 6, "получено 2 подтверждения из 6"),
+        (5, 6, "получено 5 подтверждений из 6"),
+        (21, 30, "получено 21 подтверждение из 30"),
+        (11, 30, "получено 11 подтверждений из 30"),
+    ],
 )
 def test_russian_reply_uses_the_right_plural_form(chain, session, settings, confirmations, required, russian):
     investigator = build_investigator(settings.model_copy(update={"btc_confirmations": required}))
@@ -206,8 +210,9 @@ def test_a_seen_tx_whose_input_another_tx_spent_is_replaced(chain, investigator,
     original = chain.build_tx([(OURS_P1, 1_500_000)], rbf=True, senders=[PLAYER_WALLET])
     assert run(investigator, session, original["txid"]).code == "pending"
     chain.forget(original["txid"])
-    replacement = chain.build_tx([(PLAYER_WALLET, 1_499_000)], inputs=[(original["vin"][0]["txid"], 0)],
-                                 senders=[PLAYER_WALLET], height=TIP)
+    replacement = chain.build_tx(
+        [(PLAYER_WALLET, 1_499_000)], inputs=[(original["vin"][0]["txid"], 0)], senders=[PLAYER_WALLET], height=TIP
+    )
     record = run(investigator, session, original["txid"])
     assert record.code == "replaced" and record.final
     assert record.evidence["replaced_by"] == replacement["txid"]
@@ -257,8 +262,15 @@ def test_several_of_our_outputs_are_each_reported(chain, investigator, session):
     record = run(investigator, session, tx["txid"], player_ref="p-1")
     assert record.code == "credited"
     assert record.evidence["paid"] == [
-        {"address": OURS_P1, "player_ref": "p-1", "asset": "BTC", "amount": "0.015", "outputs": [0, 3],
-         "ledger_credited": "0.015", "below_minimum": False}
+        {
+            "address": OURS_P1,
+            "player_ref": "p-1",
+            "asset": "BTC",
+            "amount": "0.015",
+            "outputs": [0, 3],
+            "ledger_credited": "0.015",
+            "below_minimum": False,
+        }
     ]
     ours = [o for o in record.evidence["outputs"] if o["ours"]]
     assert [(o["index"], o["player_ref"]) for o in ours] == [(0, "p-1"), (2, "p-3"), (3, "p-1")]
@@ -320,9 +332,23 @@ def test_precedence_replaced_before_not_found(chain, investigator, session):
     assert run(investigator, session, original["txid"]).code == "replaced"
 
 
-@pytest.mark.parametrize(("n", "form"), [(0, "many"), (1, "one"), (2, "few"), (4, "few"), (5, "many"), (11, "many"),
-                                         (12, "many"), (14, "many"), (21, "one"), (22, "few"), (111, "many"),
-                                         (101, "one")])
+@pytest.mark.parametrize(
+    ("n", "form"),
+    [
+        (0, "many"),
+        (1, "one"),
+        (2, "few"),
+        (4, "few"),
+        (5, "many"),
+        (11, "many"),
+        (12, "many"),
+        (14, "many"),
+        (21, "one"),
+        (22, "few"),
+        (111, "many"),
+        (101, "one"),
+    ],
+)
 def test_russian_plural_rules(n, form):
     assert ru_plural(n, "one", "few", "many") == form
 

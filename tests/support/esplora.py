@@ -16,8 +16,8 @@ from typing import Any
 import requests
 import responses
 from bitcoin.base58 import CBase58Data
-from bitcoin.core import COutPoint, CMutableTransaction, CMutableTxIn, CMutableTxOut, b2lx, lx
-from bitcoin.core.script import CScript, CScriptOp, OP_CHECKSIG, OP_DUP, OP_EQUAL, OP_EQUALVERIFY, OP_HASH160
+from bitcoin.core import CMutableTransaction, CMutableTxIn, CMutableTxOut, COutPoint, b2lx, lx
+from bitcoin.core.script import OP_CHECKSIG, OP_DUP, OP_EQUAL, OP_EQUALVERIFY, OP_HASH160, CScript, CScriptOp
 
 from chains.bitcoin.bech32 import decode_segwit
 
@@ -56,7 +56,10 @@ class EsploraWorld:
         senders = senders or ["bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"]
         inputs = inputs or [(f"{next(_nonce):064x}", 0) for _ in senders]
         tx = CMutableTransaction(
-            [CMutableTxIn(COutPoint(lx(txid), vout), nSequence=0xFFFFFFFD if rbf else 0xFFFFFFFF) for txid, vout in inputs],
+            [
+                CMutableTxIn(COutPoint(lx(txid), vout), nSequence=0xFFFFFFFD if rbf else 0xFFFFFFFF)
+                for txid, vout in inputs
+            ],
             [CMutableTxOut(amount, CScript(script_for(address))) for address, amount in outputs],
         )
         txid = b2lx(tx.GetTxid())
@@ -121,7 +124,9 @@ class EsploraWorld:
         for base in base_urls:
             prefix = re.escape(base.rstrip("/"))
             mock.add_callback(responses.GET, re.compile(prefix + r"/blocks/tip/height$"), callback=self._tip)
-            mock.add_callback(responses.GET, re.compile(prefix + r"/tx/([^/]+)/outspend/(\d+)$"), callback=self._outspend)
+            mock.add_callback(
+                responses.GET, re.compile(prefix + r"/tx/([^/]+)/outspend/(\d+)$"), callback=self._outspend
+            )
             mock.add_callback(responses.GET, re.compile(prefix + r"/tx/([^/]+)$"), callback=self._tx)
 
     def fail(self, host: str, status: int, body: str = "") -> None:
@@ -162,6 +167,8 @@ class EsploraWorld:
         if spender is None or spender not in self.txs:
             return 200, {"Content-Type": "application/json"}, json.dumps({"spent": False})
         vin = next(i for i, v in enumerate(self.txs[spender]["vin"]) if (v["txid"], v["vout"]) == (txid, vout))
-        return 200, {"Content-Type": "application/json"}, json.dumps(
-            {"spent": True, "txid": spender, "vin": vin, "status": self.txs[spender]["status"]}
+        return (
+            200,
+            {"Content-Type": "application/json"},
+            json.dumps({"spent": True, "txid": spender, "vin": vin, "status": self.txs[spender]["status"]}),
         )

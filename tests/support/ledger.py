@@ -30,9 +30,11 @@ def add_addresses(session: Session, *pairs: tuple[str, str]) -> None:
     session.commit()
 
 
-def add_deposit(session: Session, txid: str, to: str, amount: str, player: str, status: str = "credited",
-                index: int | None = None) -> None:
-    record = LedgerDepositRecord(chain="btc", tx_hash=txid, address=to, asset="BTC", amount=amount,
-                                 status=status, player_ref=player, index=index)
+def add_deposit(
+    session: Session, txid: str, to: str, amount: str, player: str, status: str = "credited", index: int | None = None
+) -> None:
+    record = LedgerDepositRecord(
+        chain="btc", tx_hash=txid, address=to, asset="BTC", amount=amount, status=status, player_ref=player, index=index
+    )
     upsert_deposits(session, [record])
     session.commit()

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.auth import add_agent
+from app.main import create_app
+
+
+@pytest.fixture
+def api(engine, settings, chain):  # type: ignore[no-untyped-def]
+    """An authenticated client on SQLite and on PostgreSQL, providers served by `chain`."""
+    app = create_app(settings, engine=engine)
+    with Session(engine) as session:
+        _agent, token = add_agent(session, "alice")
+    with TestClient(app) as client:
+        client.headers["Authorization"] = f"Bearer {token}"
+        yield client
