@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator, model_validator
 from pydantic import Field as PydanticField
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import Column, UniqueConstraint, insert, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from chains.assets import ASSETS, NATIVE_ASSET, AmountError, to_base_units
@@ -150,38 +150,35 @@ class UpsertResult:
 
 def upsert_deposit_addresses(session: Session, records: Sequence[DepositAddressRecord]) -> UpsertResult:
     """Insert or update by (chain, address); the caller commits."""
-    result = UpsertResult()
     latest = {(r.chain.value, r.address): r for r in records}
     existing: dict[tuple[str, str], DepositAddress] = {}
     for chunk in _chunks([address for _, address in latest], _CHUNK):
         rows = session.exec(select(DepositAddress).where(col(DepositAddress.address).in_(chunk)))
         existing.update({(row.chain, row.address): row for row in rows})
     now = utcnow()
-    for key, record in latest.items():
-        assets = ",".join(record.assets or [])
-        row = existing.get(key)
+    new, changed, unchanged = [], [], len(records) - len(latest)
+    for (chain, address), record in latest.items():
+        values = {"player_ref": record.player_ref, "assets": ",".join(record.assets or [])}
+        row = existing.get((chain, address))
         if row is None:
-            session.add(DepositAddress(chain=key[0], address=key[1], player_ref=record.player_ref, assets=assets))
-            result.created += 1
-        elif (row.player_ref, row.assets) != (record.player_ref, assets):
-            row.player_ref, row.assets, row.updated_at = record.player_ref, assets, now
-            session.add(row)
-            result.updated += 1
+            new.append({"chain": chain, "address": address, "created_at": now, "updated_at": now, **values})
+        elif (row.player_ref, row.assets) != (values["player_ref"], values["assets"]):
+            changed.append({"id": row.id, "updated_at": now, **values})
         else:
-            result.unchanged += 1
-    result.unchanged += len(records) - len(latest)
-    return result
+            unchanged += 1
+    _write(session, DepositAddress, new, changed)
+    return UpsertResult(created=len(new), updated=len(changed), unchanged=unchanged)
 
 
 def upsert_deposits(session: Session, records: Sequence[LedgerDepositRecord]) -> UpsertResult:
     """Insert or update by (chain, tx_hash, address, asset, index); the caller commits."""
-    result = UpsertResult()
     latest = {r.record_key: r for r in records}
     existing: dict[str, LedgerDeposit] = {}
     for chunk in _chunks(list(latest), _CHUNK):
         rows = session.exec(select(LedgerDeposit).where(col(LedgerDeposit.record_key).in_(chunk)))
         existing.update({row.record_key: row for row in rows})
     now = utcnow()
+    new, changed, unchanged = [], [], len(records) - len(latest)
     for key, record in latest.items():
         values = {
             "amount_base_units": record.amount_base_units,
@@ -191,28 +188,34 @@ def upsert_deposits(session: Session, records: Sequence[LedgerDepositRecord]) ->
         }
         row = existing.get(key)
         if row is None:
-            session.add(
-                LedgerDeposit(
-                    record_key=key,
-                    chain=record.chain.value,
-                    tx_hash=record.tx_hash,
-                    output_index=record.index,
-                    address=record.address,
-                    asset=record.asset,
+            new.append(
+                {
+                    "record_key": key,
+                    "chain": record.chain.value,
+                    "tx_hash": record.tx_hash,
+                    "output_index": record.index,
+                    "address": record.address,
+                    "asset": record.asset,
+                    "updated_at": now,
                     **values,
-                )
+                }
             )
-            result.created += 1
         elif any(_differs(getattr(row, field), value) for field, value in values.items()):
-            for field, value in values.items():
-                setattr(row, field, value)
-            row.updated_at = now
-            session.add(row)
-            result.updated += 1
+            changed.append({"id": row.id, "updated_at": now, **values})
         else:
-            result.unchanged += 1
-    result.unchanged += len(records) - len(latest)
-    return result
+            unchanged += 1
+    _write(session, LedgerDeposit, new, changed)
+    return UpsertResult(created=len(new), updated=len(changed), unchanged=unchanged)
+
+
+def _write(session: Session, model: Any, new: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:
+    """Bulk INSERT of new rows and bulk UPDATE by primary key of changed ones."""
+    if new:
+        session.execute(insert(model), new)
+    if changed:
+        session.execute(update(model), changed)
+    if new or changed:
+        session.expire_all()
 
 
 def _differs(stored: Any, incoming: Any) -> bool:
