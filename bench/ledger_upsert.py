@@ -26,8 +26,16 @@ ADDRESS = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
 
 def _records(count: int, status: str) -> list[LedgerDepositRecord]:
     return [
-        LedgerDepositRecord(chain="btc", tx_hash=f"{i:064x}", address=ADDRESS, asset="BTC",
-                            amount=f"0.{i % 10**8:08d}", status=status, player_ref=f"p-{i % 997}", index=0)
+        LedgerDepositRecord(
+            chain="btc",
+            tx_hash=f"{i:064x}",
+            address=ADDRESS,
+            asset="BTC",
+            amount=f"0.{i % 10**8:08d}",
+            status=status,
+            player_ref=f"p-{i % 997}",
+            index=0,
+        )
         for i in range(count)
     ]
 
@@ -55,9 +63,18 @@ def main() -> None:
             session.exec(LedgerDeposit.__table__.delete())  # type: ignore[call-overload]
 
         rows = [
-            {"record_key": r.record_key, "chain": "btc", "tx_hash": r.tx_hash, "output_index": r.index,
-             "address": r.address, "asset": r.asset, "amount_base_units": r.amount_base_units,
-             "status": r.status, "player_ref": r.player_ref, "updated_at": utcnow()}
+            {
+                "record_key": r.record_key,
+                "chain": "btc",
+                "tx_hash": r.tx_hash,
+                "output_index": r.index,
+                "address": r.address,
+                "asset": r.asset,
+                "amount_base_units": r.amount_base_units,
+                "status": r.status,
+                "player_ref": r.player_ref,
+                "updated_at": utcnow(),
+            }
             for r in pending
         ]
         baseline = _timed(engine, lambda s: s.execute(insert(LedgerDeposit), rows))
