@@ -215,7 +215,7 @@ class _Decision:
             return self._verdict(
                 Code.OTHER_PLAYER_ADDRESS,
                 f"The transaction pays casino address(es) of another player ({', '.join(owners)}), "
-                f"not of {self.ticket.player_ref}.",
+                f"not of {self._ticket_player()}.",
                 "Do not credit. Check whether the player uses several accounts or pasted someone else's hash; escalate if unsure.",
                 paid=paid,
             )
@@ -300,7 +300,22 @@ class _Decision:
             return "recipient"
         if address in tx.sender_addresses:
             return "sender"
+        owner = self._owner_of_ticket_address()
+        if owner and any(self._owner(t.to_address) == owner for t in tx.transfers):
+            # An older deposit address of the same player: the player quoted the other one.
+            return "same_player_other_address"
         return "absent"
+
+    def _owner(self, address: str | None) -> str | None:
+        row = self.facts.deposit_addresses.get(address or "")
+        return row.player_ref if row else None
+
+    def _owner_of_ticket_address(self) -> str | None:
+        return self._owner(self.ticket.address)
+
+    def _ticket_player(self) -> str | None:
+        """The player the ticket is about: named on it, or owner of the casino address it quotes."""
+        return self.ticket.player_ref or self._owner_of_ticket_address()
 
     def _paid_to_casino(self, tx: ChainTx) -> list[_Paid]:
         paid: dict[tuple[str, str], _Paid] = {}
@@ -324,15 +339,16 @@ class _Decision:
 
     def _concerning_ticket(self, paid: list[_Paid]) -> list[_Paid]:
         concerned = paid
-        if self.ticket.player_ref:
-            concerned = [p for p in concerned if p.owner == self.ticket.player_ref]
+        player = self._ticket_player()
+        if player:
+            concerned = [p for p in concerned if p.owner == player]
         if self.ticket.address and any(p.address == self.ticket.address for p in concerned):
             concerned = [p for p in concerned if p.address == self.ticket.address]
         return concerned
 
     def _claims_by_others(self, tx: ChainTx, concerned: list[_Paid]) -> list[LedgerDeposit]:
         """Ledger rows (credited or pending) that book the ticket's outputs for someone else."""
-        rightful = self.ticket.player_ref or concerned[0].owner
+        rightful = self._ticket_player() or concerned[0].owner
         indexes = {i for p in concerned for i in p.indexes}
         addresses = {p.address for p in concerned}
         paid_elsewhere = {t.to_address for t in tx.transfers} - addresses

@@ -144,6 +144,23 @@ def test_the_players_own_sending_address_identifies_the_deposit(chain, investiga
     assert record.evidence["ticket_address"]["role"] == "sender"
 
 
+def test_quoting_another_deposit_address_of_the_same_player_still_finds_the_deposit(chain, investigator, session):
+    older = address("casino-p-1-older")
+    add_addresses(session, (older, "p-1"))
+    tx = confirmed(chain, [(OURS_P1, 1_500_000), (OURS_P3, 2_000_000)])
+    add_deposit(session, tx["txid"], OURS_P1, "0.015", "p-1")
+    record = run(investigator, session, tx["txid"], address=older)
+    assert record.evidence["ticket_address"]["role"] == "same_player_other_address"
+    assert record.code == "credited"  # p-3's output in the same tx is not this ticket's business
+
+
+def test_quoting_a_casino_address_judges_that_addresss_player(chain, investigator, session):
+    tx = confirmed(chain, [(OURS_P1, 1_500_000), (OURS_P3, 2_000_000)])
+    add_deposit(session, tx["txid"], OURS_P3, "0.02", "p-3")
+    assert run(investigator, session, tx["txid"], address=OURS_P3).code == "credited"
+    assert run(investigator, session, tx["txid"], address=OURS_P1).code == "confirmed_not_credited"
+
+
 def test_amount_under_the_minimum_is_below_minimum(chain, investigator, session):
     tx = confirmed(chain, [(OURS_P1, 5_000)])
     record = run(investigator, session, tx["txid"], player_ref="p-1")
