@@ -11,6 +11,7 @@ from app.schemas import InvestigationIn, InvestigationOut, UpsertOut
 from investigations.ledger import (
     DepositAddressRecord,
     LedgerDepositRecord,
+    LedgerRecordsError,
     upsert_deposit_addresses,
     upsert_deposits,
 )
@@ -50,17 +51,32 @@ def get_investigation(investigation_id: str, request: Request, session: SessionD
 
 
 @router.put("/deposit-addresses", response_model=UpsertOut)
-def put_deposit_addresses(records: list[DepositAddressRecord], session: SessionDep, _agent: AgentDep):
-    with _one_transaction(session):
-        result = upsert_deposit_addresses(session, records)
+def put_deposit_addresses(
+    records: list[DepositAddressRecord], request: Request, session: SessionDep, _agent: AgentDep
+):
+    try:
+        with _one_transaction(session):
+            result = upsert_deposit_addresses(session, records, request.app.state.settings.assets)
+    except LedgerRecordsError as exc:
+        return _row_errors(exc)
     return UpsertOut(received=len(records), **vars(result))
 
 
 @router.put("/deposits", response_model=UpsertOut)
-def put_deposits(records: list[LedgerDepositRecord], session: SessionDep, _agent: AgentDep):
-    with _one_transaction(session):
-        result = upsert_deposits(session, records)
+def put_deposits(records: list[LedgerDepositRecord], request: Request, session: SessionDep, _agent: AgentDep):
+    try:
+        with _one_transaction(session):
+            result = upsert_deposits(session, records, request.app.state.settings.assets)
+    except LedgerRecordsError as exc:
+        return _row_errors(exc)
     return UpsertOut(received=len(records), **vars(result))
+
+
+def _row_errors(exc: LedgerRecordsError) -> JSONResponse:
+    """The same 422 shape as a validation error, for rows refused by this deployment's assets."""
+    detail = [{"loc": ["body", e.row, e.field], "msg": e.reason, "type": "value_error"} for e in exc.errors]
+    message = "; ".join(f"row {e.row + 1}.{e.field}: {e.reason}" for e in exc.errors[:10])
+    return JSONResponse(status_code=422, content={"detail": detail, "message": message})
 
 
 class _one_transaction:

@@ -152,7 +152,8 @@ def ledger() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def ledger_import(file: Path) -> None:
     """Import deposit addresses and deposits from CSV or JSON: every row, or none."""
-    from investigations.ledger import upsert_deposit_addresses, upsert_deposits
+    from app.importer import describe
+    from investigations.ledger import LedgerRecordsError, upsert_deposit_addresses, upsert_deposits
 
     settings = _settings()
     try:
@@ -165,11 +166,16 @@ def ledger_import(file: Path) -> None:
     engine = _engine(settings)
     with Session(engine) as session, click.progressbar(length=len(parsed), label="importing", file=sys.stderr) as bar:
         try:
-            addresses = upsert_deposit_addresses(session, parsed.addresses)
+            rows = parsed.address_rows
+            addresses = upsert_deposit_addresses(session, parsed.addresses, settings.assets)
             bar.update(len(parsed.addresses))
-            deposits = upsert_deposits(session, parsed.deposits)
+            rows = parsed.deposit_rows
+            deposits = upsert_deposits(session, parsed.deposits, settings.assets)
             bar.update(len(parsed.deposits))
             session.commit()
+        except LedgerRecordsError as exc:
+            session.rollback()
+            raise click.ClickException(str(describe(exc, rows))) from exc
         except Exception:
             session.rollback()
             raise

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from investigations.ledger import DepositAddressRecord, LedgerDepositRecord
+from investigations.ledger import DepositAddressRecord, LedgerDepositRecord, LedgerRecordsError
 
 _LIST_COLUMNS = {"assets"}
 
@@ -25,6 +25,8 @@ class ImportError_(Exception):
 class ParsedFile:
     addresses: list[DepositAddressRecord] = field(default_factory=list)
     deposits: list[LedgerDepositRecord] = field(default_factory=list)
+    address_rows: list[str] = field(default_factory=list)  # where each record came from
+    deposit_rows: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.addresses) + len(self.deposits)
@@ -100,8 +102,10 @@ def parse(rows: list[tuple[str, dict[str, Any]]], *, max_errors: int = 20) -> Pa
             continue
         if isinstance(record, LedgerDepositRecord):
             parsed.deposits.append(record)
+            parsed.deposit_rows.append(where)
         else:
             parsed.addresses.append(record)
+            parsed.address_rows.append(where)
     if errors:
         shown = errors[:max_errors]
         more = f"\n  … and {len(errors) - max_errors} more" if len(errors) > max_errors else ""
@@ -109,3 +113,9 @@ def parse(rows: list[tuple[str, dict[str, Any]]], *, max_errors: int = 20) -> Pa
     if not len(parsed):
         raise ImportError_("the file holds no records")
     return parsed
+
+
+def describe(errors: LedgerRecordsError, rows: list[str]) -> ImportError_:
+    """Domain row errors (asset, decimals) in the file's own terms: 'line N' or 'row N'."""
+    lines = [f"{rows[e.row]}: {e.field}: {e.reason}" for e in errors.errors[:20]]
+    return ImportError_("nothing was imported:\n  " + "\n  ".join(lines))

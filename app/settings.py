@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from chains.assets import ASSETS, AmountError, to_base_units
+from chains.assets import DEFAULT_ASSETS, AmountError, Asset, AssetRegistry, to_base_units
+from chains.base import Chain
+from chains.ethereum.addresses import normalize_address as normalize_eth_address
+from chains.base import InvalidAddress
 
 DATA_DIR = Path("data")
 _PROVIDER_KINDS = ("esplora",)
@@ -28,7 +31,12 @@ class Settings(BaseSettings):
     btc_providers: Annotated[list[str], NoDecode] = Field(
         default=["esplora:https://mempool.space/api", "esplora:https://blockstream.info/api"]
     )
-    eth_providers: Annotated[list[str], NoDecode] = Field(default=[])
+    eth_providers: Annotated[list[str], NoDecode] = Field(
+        default=["https://ethereum-rpc.publicnode.com", "https://eth.llamarpc.com"]
+    )
+    eth_finality: Literal["confirmations", "finalized"] = "confirmations"
+    evm_networks: Annotated[dict[str, str], NoDecode] = Field(default={})
+    eth_tokens: Annotated[list[Asset], NoDecode] = Field(default=[])
     btc_confirmations: int = Field(default=2, ge=1, le=1000)
     eth_confirmations: int = Field(default=12, ge=1, le=10000)
     min_deposits: Annotated[dict[str, int], NoDecode] = Field(
@@ -46,6 +54,28 @@ class Settings(BaseSettings):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
+    @field_validator("eth_providers")
+    @classmethod
+    def _check_eth_providers(cls, value: list[str]) -> list[str]:
+        for url in value:
+            _http_url(url, "an Ethereum JSON-RPC provider")
+        return value
+
+    @field_validator("evm_networks", mode="before")
+    @classmethod
+    def _parse_networks(cls, value: object) -> object:
+        """`bsc=https://…,polygon=https://…`: other EVM networks a deposit may arrive on by mistake."""
+        if not isinstance(value, str):
+            return value
+        networks = {}
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            name, sep, url = item.partition("=")
+            name = name.strip().lower()
+            if not sep or not name.replace("-", "").isalnum() or name in ("eth", "ethereum"):
+                raise ValueError(f"{_redact(item)!r} is not NAME=URL of a network other than Ethereum")
+            networks[name] = _http_url(url.strip(), name)
+        return networks
+
     @field_validator("btc_providers")
     @classmethod
     def _check_btc_providers(cls, value: list[str]) -> list[str]:
@@ -53,21 +83,46 @@ class Settings(BaseSettings):
             raise ValueError("at least one Bitcoin provider is needed, e.g. esplora:https://mempool.space/api")
         return [_provider_spec(item) for item in value]
 
-    @field_validator("min_deposits", mode="before")
+    @field_validator("eth_tokens", mode="before")
     @classmethod
-    def _parse_min_deposits(cls, value: object) -> object:
+    def _parse_tokens(cls, value: object) -> object:
+        """`SYMBOL=0xCONTRACT:DECIMALS,…`: replaces same-symbol defaults, adds the rest."""
         if not isinstance(value, str):
             return value
+        tokens = []
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            symbol, _, rest = item.partition("=")
+            contract, _, decimals = rest.partition(":")
+            symbol = symbol.strip().upper()
+            if not symbol.isalnum() or not decimals.strip().isdigit() or int(decimals) > 36:
+                raise ValueError(f"{item!r} is not SYMBOL=0xCONTRACT:DECIMALS")
+            if DEFAULT_ASSETS.get(symbol) and DEFAULT_ASSETS.get(symbol).contract is None:  # type: ignore[union-attr]
+                raise ValueError(f"{symbol} is a native coin, not a token")
+            try:
+                contract = normalize_eth_address(contract)
+            except InvalidAddress as exc:
+                raise ValueError(f"{symbol}: {exc}") from exc
+            tokens.append(Asset(symbol, Chain.ETH, int(decimals), contract))
+        return tokens
+
+    @field_validator("min_deposits", mode="before")
+    @classmethod
+    def _parse_min_deposits(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value
+        assets = DEFAULT_ASSETS.with_tokens(info.data.get("eth_tokens") or [])
         minimums: dict[str, int] = {}
         for item in value.split(","):
             if not item.strip():
                 continue
             symbol, sep, amount = item.partition("=")
             symbol = symbol.strip().upper()
-            if not sep or symbol not in ASSETS:
-                raise ValueError(f"{item.strip()!r} is not ASSET=AMOUNT with a known asset ({', '.join(ASSETS)})")
+            asset = assets.get(symbol)
+            if not sep or asset is None:
+                known = ", ".join(a.symbol for a in assets)
+                raise ValueError(f"{item.strip()!r} is not ASSET=AMOUNT with a known asset ({known})")
             try:
-                minimums[symbol] = to_base_units(amount.strip(), ASSETS[symbol].decimals)
+                minimums[symbol] = to_base_units(amount.strip(), asset.decimals)
             except AmountError as exc:
                 raise ValueError(f"{symbol}: {exc}") from exc
         return minimums
@@ -100,6 +155,10 @@ class Settings(BaseSettings):
             )
         return value
 
+    @property
+    def assets(self) -> AssetRegistry:
+        return DEFAULT_ASSETS.with_tokens(self.eth_tokens)
+
     def resolved_secret_key(self) -> str:
         """SECRET_KEY, or one generated once and kept under ./data so nothing needs editing."""
         if self.secret_key:
@@ -125,6 +184,13 @@ def _provider_spec(item: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{_redact(item)!r}: {kind} needs an http(s) URL")
     return f"{kind}:{url}"
+
+
+def _http_url(url: str, what: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{_redact(url)!r}: {what} needs an http(s) URL")
+    return url
 
 
 def _redact(spec: str) -> str:

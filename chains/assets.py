@@ -27,18 +27,64 @@ class Asset:
     contract: str | None = None
 
 
-ASSETS: dict[str, Asset] = {
-    "BTC": Asset("BTC", Chain.BTC, 8),
-    "ETH": Asset("ETH", Chain.ETH, 18),
-    "USDT": Asset("USDT", Chain.ETH, 6, "0xdac17f958d2ee523a2206206994597c13d831ec7"),
-    "USDC": Asset("USDC", Chain.ETH, 6, "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48"),
-}
+class AssetRegistry:
+    """The assets this deployment accepts: symbols, decimals, and ERC-20 contracts."""
+
+    def __init__(self, assets: list[Asset]) -> None:
+        self._by_symbol = {asset.symbol: asset for asset in assets}
+        self._by_contract = {
+            (asset.chain, asset.contract.lower()): asset for asset in assets if asset.contract is not None
+        }
+
+    def get(self, symbol: str) -> Asset | None:
+        return self._by_symbol.get(symbol)
+
+    def by_contract(self, chain: Chain, contract: str) -> Asset | None:
+        return self._by_contract.get((chain, contract.lower()))
+
+    def on_chain(self, chain: Chain) -> list[Asset]:
+        return [asset for asset in self._by_symbol.values() if asset.chain is chain]
+
+    def require(self, symbol: str, chain: Chain) -> Asset:
+        """The asset, or AssetError saying which assets that chain has here."""
+        asset = self._by_symbol.get(symbol)
+        if asset is None or asset.chain is not chain:
+            known = ", ".join(a.symbol for a in self.on_chain(chain))
+            raise AssetError(f"asset {symbol!r} is not accepted on {chain.value} (known: {known})")
+        return asset
+
+    def with_tokens(self, tokens: list[Asset]) -> AssetRegistry:
+        """A registry where these tokens replace same-symbol ones and add the rest."""
+        merged = {**self._by_symbol, **{token.symbol: token for token in tokens}}
+        return AssetRegistry(list(merged.values()))
+
+    def format(self, base_units: int, symbol: str) -> str:
+        """Decimal string in the asset's main unit; unknown assets (foreign tokens) in raw units."""
+        asset = self._by_symbol.get(symbol)
+        return format_amount(base_units, asset.decimals) if asset else str(base_units)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._by_symbol.values())
+
+
+class AssetError(ValueError):
+    """An asset symbol this deployment does not accept on that chain."""
+
+
+DEFAULT_ASSETS = AssetRegistry(
+    [
+        Asset("BTC", Chain.BTC, 8),
+        Asset("ETH", Chain.ETH, 18),
+        Asset("USDT", Chain.ETH, 6, "0xdac17f958d2ee523a2206206994597c13d831ec7"),
+        Asset("USDC", Chain.ETH, 6, "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48"),
+    ]
+)
 
 NATIVE_ASSET: dict[Chain, str] = {Chain.BTC: "BTC", Chain.ETH: "ETH"}
 
 
-def to_base_units(amount: str, decimals: int) -> int:
-    """'0.015' with 8 decimals -> 1500000; refuses signs, exponents, spaces and excess digits."""
+def check_decimal_string(amount: object) -> str:
+    """The amount if it is a plain non-negative decimal string; AmountError saying why not."""
     if not isinstance(amount, str):
         kind = "number" if isinstance(amount, (int, float, Decimal)) else type(amount).__name__
         raise AmountError(f'amount must be a decimal string such as "0.015", not a {kind}')
@@ -49,6 +95,12 @@ def to_base_units(amount: str, decimals: int) -> int:
             f"amount {amount!r} is not a plain decimal number "
             '(digits with an optional "." part; no sign, exponent, spaces or separators)'
         )
+    return amount
+
+
+def to_base_units(amount: str, decimals: int) -> int:
+    """'0.015' with 8 decimals -> 1500000; refuses signs, exponents, spaces and excess digits."""
+    check_decimal_string(amount)
     whole, _, fraction = amount.partition(".")
     if len(fraction.rstrip("0")) > decimals:
         raise AmountError(f"amount {amount!r} has more than {decimals} decimal places")

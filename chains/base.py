@@ -78,15 +78,28 @@ class TxStatus(StrEnum):
     NOT_FOUND = "not_found"
 
 
+class TransferKind(StrEnum):
+    OUTPUT = "output"  # a Bitcoin output; index = vout
+    NATIVE = "native"  # the ETH value of the transaction itself
+    TOKEN = "token"  # an ERC-20 Transfer log; index = log index
+    INTERNAL = "internal"  # value moved by a contract, found in a call trace
+    INTENDED = "intended"  # what a reverted call tried to move: nothing moved
+
+
 @dataclass(frozen=True)
 class Transfer:
-    """One movement of value inside a transaction (a BTC output, an ETH value or token log)."""
+    """One movement of value inside a transaction (a BTC output, an ETH value or token log).
+
+    `asset` is a symbol of the asset registry, or ``erc20:0x…`` for a token contract that
+    this deployment does not accept.
+    """
 
     asset: str
     from_addresses: tuple[str, ...]
     to_address: str | None
     amount_base_units: int
     index: int
+    kind: TransferKind = TransferKind.OUTPUT
 
 
 @dataclass(frozen=True)
@@ -110,10 +123,15 @@ class ChainTx:
     rbf_signalled: bool = False
     transfers: list[Transfer] = field(default_factory=list)
     inputs: list[Outpoint] = field(default_factory=list)
+    finalized: bool | None = None  # EVM: at or below the provider's finalized block; None if unknown
+    contract_call: bool = False  # EVM: the tx called code, so value may have moved internally
+    network: str | None = None  # EVM: which network answered, when not the chain's main one
+    signer: str | None = None  # EVM: the account that signed the tx
 
     @property
     def sender_addresses(self) -> set[str]:
-        return {a for t in self.transfers for a in t.from_addresses}
+        senders = {a for t in self.transfers for a in t.from_addresses}
+        return senders | {self.signer} if self.signer else senders
 
 
 @dataclass(frozen=True)
@@ -139,3 +157,7 @@ class ChainAdapter(Protocol):
     def tip_height(self) -> int: ...
 
     def spend_of(self, outpoint: Outpoint) -> Spend: ...
+
+
+class TraceUnsupported(ProviderError):
+    """The provider cannot trace calls (no debug_/trace_ API): internal transfers are unknown."""

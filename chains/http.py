@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -51,3 +52,8 @@ def parse_json(response: requests.Response, *, provider: str) -> Any:
             provider=provider,
             raw=response.text[:200],
         ) from exc
+
+
+def host_of(url: str) -> str:
+    """A provider's display name: its host, never its credentials or path."""
+    return urlsplit(url).hostname or "provider"

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from chains.base import ChainAdapter, ChainError, ChainTx, Outpoint, Spend, TxStatus
+from chains.base import ChainAdapter, ChainError, ChainTx, Outpoint, Spend, Transfer, TxStatus
 
 log = logging.getLogger(__name__)
 
@@ -67,4 +67,16 @@ class ProviderPool:
                 return adapter.spend_of(outpoint)
             except ChainError as exc:
                 log.warning("provider %s failed for outspend %s: %s", adapter.name, outpoint, exc)
+        return None
+
+    def trace(self, tx_hash: str) -> list[Transfer] | None:
+        """Internal transfers from the first provider that can trace; None if none can."""
+        for adapter in self.adapters:
+            trace = getattr(adapter, "trace", None)
+            if trace is None:
+                continue
+            try:
+                return list(trace(tx_hash))
+            except ChainError as exc:
+                log.info("provider %s cannot trace %s: %s", adapter.name, tx_hash, exc)
         return None

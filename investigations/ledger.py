@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from pydantic import Field as PydanticField
 from sqlalchemy import Column, UniqueConstraint, insert, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from chains.assets import ASSETS, NATIVE_ASSET, AmountError, to_base_units
+from chains.assets import DEFAULT_ASSETS, AmountError, AssetError, AssetRegistry, check_decimal_string, to_base_units
 from chains.base import Chain, InvalidReference
 from chains.references import normalize_address, normalize_tx_hash
 from investigations.types import BaseUnits, UTCDateTime, utcnow
@@ -72,7 +72,10 @@ class _Record(BaseModel):
 
 
 class DepositAddressRecord(_Record):
-    """`{"chain": "btc", "address": "bc1q…", "player_ref": "p-1842", "assets": ["BTC"]}`"""
+    """`{"chain": "btc", "address": "bc1q…", "player_ref": "p-1842", "assets": ["BTC"]}`
+
+    Without `assets`, the address accepts every asset this deployment accepts on its chain.
+    """
 
     address: str = PydanticField(min_length=1, max_length=128)
     player_ref: str = PydanticField(min_length=1, max_length=128)
@@ -81,10 +84,8 @@ class DepositAddressRecord(_Record):
     @model_validator(mode="after")
     def _check(self) -> DepositAddressRecord:
         self.address = _address(self.chain, self.address)
-        assets = [a.upper() for a in (self.assets or [NATIVE_ASSET[self.chain]])]
-        for asset in assets:
-            _asset_on_chain(asset, self.chain)
-        self.assets = sorted(set(assets))
+        if self.assets is not None:
+            self.assets = sorted({a.strip().upper() for a in self.assets if a.strip()})
         return self
 
 
@@ -99,26 +100,20 @@ class LedgerDepositRecord(_Record):
     player_ref: str = PydanticField(min_length=1, max_length=128)
     credited_at: datetime | None = None
     index: int | None = PydanticField(default=None, ge=0)
-    _base_units: int = PrivateAttr(default=0)
 
     @model_validator(mode="after")
     def _check(self) -> LedgerDepositRecord:
         self.asset = self.asset.upper()
-        asset = _asset_on_chain(self.asset, self.chain)
         try:
             self.tx_hash = normalize_tx_hash(self.chain, self.tx_hash)
         except InvalidReference as exc:
             raise ValueError(f"tx_hash: {exc}") from exc
         self.address = _address(self.chain, self.address)
         try:
-            self._base_units = to_base_units(self.amount, asset.decimals)
+            check_decimal_string(self.amount)
         except AmountError as exc:
             raise ValueError(str(exc)) from exc
         return self
-
-    @property
-    def amount_base_units(self) -> int:
-        return self._base_units
 
     @property
     def record_key(self) -> str:
@@ -133,12 +128,48 @@ def _address(chain: Chain, text: str) -> str:
         raise ValueError(f"address: {exc}") from exc
 
 
-def _asset_on_chain(symbol: str, chain: Chain) -> Any:
-    asset = ASSETS.get(symbol)
-    if asset is None or asset.chain is not chain:
-        known = ", ".join(s for s, a in ASSETS.items() if a.chain is chain)
-        raise ValueError(f"asset {symbol!r} is not accepted on {chain.value} (known: {known})")
-    return asset
+@dataclass(frozen=True)
+class RowError:
+    row: int  # 0-based position in the batch
+    field: str
+    reason: str
+
+
+class LedgerRecordsError(ValueError):
+    """Rows that cannot be stored with this deployment's assets; nothing was written."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("; ".join(f"row {e.row + 1}: {e.field}: {e.reason}" for e in errors[:10]))
+        self.errors = errors
+
+
+def _base_units(records: Sequence[LedgerDepositRecord], assets: AssetRegistry) -> list[int]:
+    """Each record's amount in base units, or LedgerRecordsError for every row that has none."""
+    amounts: list[int] = []
+    errors: list[RowError] = []
+    for row, record in enumerate(records):
+        try:
+            asset = assets.require(record.asset, record.chain)
+            amounts.append(to_base_units(record.amount, asset.decimals))
+        except AssetError as exc:
+            errors.append(RowError(row, "asset", str(exc)))
+        except AmountError as exc:
+            errors.append(RowError(row, "amount", str(exc)))
+    if errors:
+        raise LedgerRecordsError(errors)
+    return amounts
+
+
+def _check_assets(records: Sequence[DepositAddressRecord], assets: AssetRegistry) -> None:
+    errors = []
+    for row, record in enumerate(records):
+        for symbol in record.assets or []:
+            try:
+                assets.require(symbol, record.chain)
+            except AssetError as exc:
+                errors.append(RowError(row, "assets", str(exc)))
+    if errors:
+        raise LedgerRecordsError(errors)
 
 
 @dataclass
@@ -148,8 +179,11 @@ class UpsertResult:
     unchanged: int = 0
 
 
-def upsert_deposit_addresses(session: Session, records: Sequence[DepositAddressRecord]) -> UpsertResult:
-    """Insert or update by (chain, address); the caller commits."""
+def upsert_deposit_addresses(
+    session: Session, records: Sequence[DepositAddressRecord], assets: AssetRegistry = DEFAULT_ASSETS
+) -> UpsertResult:
+    """Insert or update by (chain, address); the caller commits. Checks every row before writing."""
+    _check_assets(records, assets)
     latest = {(r.chain.value, r.address): r for r in records}
     existing: dict[tuple[str, str], DepositAddress] = {}
     for chunk in _chunks([address for _, address in latest], _CHUNK):
@@ -170,18 +204,22 @@ def upsert_deposit_addresses(session: Session, records: Sequence[DepositAddressR
     return UpsertResult(created=len(new), updated=len(changed), unchanged=unchanged)
 
 
-def upsert_deposits(session: Session, records: Sequence[LedgerDepositRecord]) -> UpsertResult:
-    """Insert or update by (chain, tx_hash, address, asset, index); the caller commits."""
-    latest = {r.record_key: r for r in records}
+def upsert_deposits(
+    session: Session, records: Sequence[LedgerDepositRecord], assets: AssetRegistry = DEFAULT_ASSETS
+) -> UpsertResult:
+    """Insert or update by (chain, tx_hash, address, asset, index); the caller commits.
+    Every row is checked before anything is written."""
+    amounts = _base_units(records, assets)
+    latest = {r.record_key: (r, amount) for r, amount in zip(records, amounts, strict=True)}
     existing: dict[str, LedgerDeposit] = {}
     for chunk in _chunks(list(latest), _CHUNK):
         rows = session.exec(select(LedgerDeposit).where(col(LedgerDeposit.record_key).in_(chunk)))
         existing.update({row.record_key: row for row in rows})
     now = utcnow()
     new, changed, unchanged = [], [], len(records) - len(latest)
-    for key, record in latest.items():
+    for key, (record, amount) in latest.items():
         values = {
-            "amount_base_units": record.amount_base_units,
+            "amount_base_units": amount,
             "status": record.status,
             "player_ref": record.player_ref,
             "credited_at": record.credited_at,

@@ -100,6 +100,21 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "de": "Diese Zahlung ist bereits einem anderen Konto oder einer anderen Anfrage zugeordnet. Ein Support-Mitarbeiter prüft sie manuell und meldet sich bei Ihnen.",
         "en": "This payment is already linked to another account or request. An agent will review it manually and get back to you.",
     },
+    "failed": {
+        "ru": "Ваша транзакция попала в блок, но завершилась ошибкой (отменена контрактом), поэтому средства никуда не были переведены и остались в вашем кошельке (кроме комиссии сети). Вы можете отправить депозит ещё раз.",
+        "de": "Ihre Transaktion wurde in einen Block aufgenommen, ist aber fehlgeschlagen (vom Vertrag zurückgesetzt). Es wurden keine Gelder übertragen; sie sind noch in Ihrer Wallet (bis auf die Netzwerkgebühr). Sie können die Einzahlung erneut senden.",
+        "en": "Your transaction was included in a block but failed (reverted by the contract), so no funds were transferred: they are still in your wallet, apart from the network fee. You can send the deposit again.",
+    },
+    "unsupported_asset": {
+        "ru": "Вы отправили на ваш депозитный адрес актив, который мы не принимаем ({asset}), поэтому он не может быть зачислен автоматически. Мы передали платёж в финансовый отдел для проверки; сотрудник поддержки сообщит о результате.",
+        "de": "Sie haben an Ihre Einzahlungsadresse ein Asset gesendet, das wir nicht annehmen ({asset}); es kann daher nicht automatisch gutgeschrieben werden. Wir haben die Zahlung zur Prüfung an unsere Finanzabteilung weitergeleitet; ein Support-Mitarbeiter meldet sich mit dem Ergebnis.",
+        "en": "You sent an asset we do not accept ({asset}) to your deposit address, so it cannot be credited automatically. We have passed the payment to our finance team to review, and an agent will let you know the outcome.",
+    },
+    "wrong_network": {
+        "ru": "Ваш депозит {amount} {asset} был отправлен через сеть {network}, а не через Ethereum, поэтому он не был зачислен автоматически. Адрес принадлежит нам, и мы передали платёж в финансовый отдел для возврата средств; сотрудник поддержки сообщит о результате.",
+        "de": "Ihre Einzahlung von {amount} {asset} wurde über das Netzwerk {network} statt über Ethereum gesendet und daher nicht automatisch gutgeschrieben. Die Adresse gehört uns; wir haben die Zahlung zur Wiederherstellung an unsere Finanzabteilung weitergeleitet, und ein Support-Mitarbeiter meldet sich mit dem Ergebnis.",
+        "en": "Your deposit of {amount} {asset} was sent on the {network} network instead of Ethereum, so it was not credited automatically. The address is ours, and we have passed the payment to our finance team to recover it; an agent will let you know the outcome.",
+    },
     "provider_unavailable": {
         "ru": "Сейчас мы не можем получить данные из сети. Мы автоматически проверим ваш депозит ещё раз в течение нескольких минут и сообщим результат.",
         "de": "Wir können die Netzwerkdaten gerade nicht abrufen. Wir prüfen Ihre Einzahlung in wenigen Minuten automatisch erneut und melden uns mit dem Ergebnis.",

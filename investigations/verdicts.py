@@ -3,21 +3,24 @@
 Precedence (the first rule that applies wins; each is tested):
 
  1. ``invalid_input``        the hash or address is malformed or of no supported chain
- 2. ``replaced``             an input of the tx we saw before is now spent by another tx
- 3. ``not_found``            every provider asked (at least two when two are configured) says unknown
- 4. ``provider_unavailable`` too few providers answered to decide anything
- 5. ``address_mismatch``     the ticket's wallet address is neither a recipient nor a sender of the tx
- 6. ``not_our_address``      no output pays a casino deposit address
- 7. ``other_player_address`` every output to us pays addresses of players other than the ticket's
- 8. ``already_claimed``      the ledger books this tx for another player than the rightful one
- 9. ``below_minimum``        what reached the player's address is under the asset's minimum (and not credited)
-10. ``pending``              0 confirmations
-11. ``confirming``           1 .. required-1 confirmations
-12. per paid address, the worst of ``amount_mismatch`` > ``confirmed_not_credited`` > ``credited``
+ 2. ``replaced``             an input of the tx we saw before is now spent by another tx (BTC)
+ 3. ``wrong_network``        unknown on its chain, but on another EVM network it pays a casino address
+ 4. ``not_found``            every provider asked (at least two when two are configured) says unknown
+ 5. ``provider_unavailable`` too few providers answered, or a contract call needs a trace none can give
+ 6. ``failed``               included in a block but reverted (EVM receipt status 0): nothing moved
+ 7. ``address_mismatch``     the ticket's wallet address is neither a recipient nor a sender of the tx
+ 8. ``not_our_address``      nothing in the tx pays a casino deposit address
+ 9. ``other_player_address`` everything paid to the casino went to other players' addresses
+10. ``unsupported_asset``    what reached the ticket's address is an asset that address does not accept
+11. ``already_claimed``      the ledger books this tx for another player than the rightful one
+12. ``below_minimum``        what reached the player's address is under the asset's minimum (and not credited)
+13. ``pending``              0 confirmations
+14. ``confirming``           fewer confirmations than required (or, with ETH_FINALITY=finalized, not yet final)
+15. per paid address and asset, the worst of ``amount_mismatch`` > ``confirmed_not_credited`` > ``credited``
 
-Codes decided from the tx's contents (5-9) are final only once the tx is confirmed: a mempool
-tx can still be replaced. Rules 5-12 look only at the outputs that concern the ticket: those
-paying the ticket's player (or the ticket's casino address) when the ticket names one.
+Codes decided from the tx's contents (7-12) are final only once the tx is confirmed: a mempool
+tx can still be replaced or dropped. Rules 7-15 look only at the transfers that concern the
+ticket: those paying the ticket's player (or the ticket's casino address) when the ticket names one.
 """
 
 from __future__ import annotations
@@ -27,9 +30,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from chains.assets import ASSETS, format_amount
-from chains.base import Chain, ChainTx, TxStatus
+from chains.assets import AssetRegistry
+from chains.base import Chain, ChainTx, TransferKind, TxStatus
 from chains.providers import Lookup, Outcome
+from investigations.evidence import amount, ledger_evidence, transfers_evidence, tx_evidence
 from investigations.ledger import DepositAddress, LedgerDeposit
 from investigations.messages import player_messages
 
@@ -60,16 +64,19 @@ NEVER_FINAL = {Code.NOT_FOUND, Code.PENDING, Code.CONFIRMING, Code.REORGED, Code
 _RECHECK = {
     Code.NOT_FOUND: timedelta(minutes=5),
     Code.PENDING: timedelta(minutes=10),
-    Code.CONFIRMING: timedelta(minutes=10),
+    Code.CONFIRMING: timedelta(minutes=5),
     Code.PROVIDER_UNAVAILABLE: timedelta(minutes=1),
 }
 _CONTENT_CODES = {
     Code.ADDRESS_MISMATCH,
     Code.NOT_OUR_ADDRESS,
     Code.OTHER_PLAYER_ADDRESS,
+    Code.UNSUPPORTED_ASSET,
     Code.ALREADY_CLAIMED,
     Code.BELOW_MINIMUM,
 }
+_PAYING_KINDS = {TransferKind.OUTPUT, TransferKind.NATIVE, TransferKind.TOKEN, TransferKind.INTERNAL}
+_INDEXED_KINDS = {TransferKind.OUTPUT, TransferKind.TOKEN}
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,8 @@ class Policy:
     min_deposits: dict[str, int]
     block_seconds: dict[Chain, int]
     explorer_tx_url: dict[Chain, str]
+    assets: AssetRegistry
+    finality: dict[Chain, str] = field(default_factory=dict)  # "confirmations" (default) or "finalized"
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,8 @@ class Facts:
     now: datetime
     replaced_by: str | None = None
     previously_seen: dict[str, Any] | None = None
+    elsewhere: ChainTx | None = None  # the tx found on another EVM network, paying a casino address
+    needs_trace: bool = False  # a contract call no provider could trace
 
 
 @dataclass
@@ -124,14 +135,23 @@ class Verdict:
 
 @dataclass
 class _Paid:
-    """What the tx paid one casino address, and what the ledger says about it."""
+    """What the tx paid one casino address in one asset, and what the ledger says about it."""
 
     address: str
     owner: str
     asset: str
-    amount: int
-    indexes: list[int]
+    accepted: bool
+    amount: int = 0
+    indexes: list[int] = field(default_factory=list)
     ledger: list[LedgerDeposit] = field(default_factory=list)
+
+    @property
+    def credited(self) -> bool:
+        return any(row.status == "credited" for row in self.ledger)
+
+    @property
+    def credited_amount(self) -> int:
+        return sum(row.amount_base_units for row in self.ledger if row.status == "credited")
 
 
 def decide(ticket: Ticket, facts: Facts, policy: Policy) -> Verdict:
@@ -140,13 +160,12 @@ def decide(ticket: Ticket, facts: Facts, policy: Policy) -> Verdict:
 
 
 def invalid_input(reason: str, *, now: datetime) -> Verdict:
-    facts = {"reason": reason}
     return Verdict(
         code=Code.INVALID_INPUT,
         final=True,
         summary=f"Invalid input: {reason}",
         action="Ask the player for the transaction hash (TXID) and the deposit address, copied from the wallet.",
-        player_message=player_messages(Code.INVALID_INPUT, facts),
+        player_message=player_messages(Code.INVALID_INPUT, {}),
         evidence={"input_error": reason, "checked_at": now.isoformat()},
     )
 
@@ -156,6 +175,7 @@ class _Decision:
         self.ticket = ticket
         self.facts = facts
         self.policy = policy
+        self.assets = policy.assets
         self.tx: ChainTx | None = facts.lookup.tx
         self.required = policy.required_confirmations[ticket.chain]
         self.evidence: dict[str, Any] = {
@@ -173,6 +193,8 @@ class _Decision:
         lookup = self.facts.lookup
         if self.facts.replaced_by:
             return self._replaced()
+        if self.facts.elsewhere is not None:
+            return self._wrong_network(self.facts.elsewhere)
         if lookup.outcome is Outcome.NOT_FOUND:
             return self._verdict(
                 Code.NOT_FOUND,
@@ -188,13 +210,18 @@ class _Decision:
         return self._decide_found(self.tx)
 
     def _decide_found(self, tx: ChainTx) -> Verdict:
-        self.evidence["tx"] = _tx_evidence(tx, self.required)
-        self.evidence["outputs"] = self._outputs_evidence(tx)
-        self.evidence["ledger"] = [_ledger_evidence(row) for row in self.facts.ledger]
-        ticket_address = self.ticket.address
-        if ticket_address:
-            role = self._address_role(tx, ticket_address)
-            self.evidence["ticket_address"] = {"address": ticket_address, "role": role}
+        self.evidence["tx"] = tx_evidence(tx, self.required, self.assets)
+        self.evidence["outputs"] = transfers_evidence(tx, self.facts.deposit_addresses, self.assets)
+        self.evidence["ledger"] = [ledger_evidence(row, self.assets) for row in self.facts.ledger]
+        if tx.status is TxStatus.FAILED:
+            return self._verdict(
+                Code.FAILED,
+                f"Included in block {tx.block_height} but reverted (receipt status 0): nothing was transferred.",
+                "Tell the player the transaction failed and no funds moved; they can send again.",
+            )
+        if self.ticket.address:
+            role = self._address_role(tx, self.ticket.address)
+            self.evidence["ticket_address"] = {"address": self.ticket.address, "role": role}
             if role == "absent":
                 return self._verdict(
                     Code.ADDRESS_MISMATCH,
@@ -202,6 +229,15 @@ class _Decision:
                     "Ask the player to check that the hash and the address belong to the same payment.",
                 )
         paid = self._paid_to_casino(tx)
+        if not paid and self.facts.needs_trace:
+            self.evidence["needs_trace"] = True
+            return self._verdict(
+                Code.PROVIDER_UNAVAILABLE,
+                "A contract call with no direct payment to us: needs a trace to see internal transfers, "
+                "and no configured provider can trace.",
+                "Configure an Ethereum provider with debug_traceTransaction or trace_transaction, "
+                "or check the internal transfers on the explorer.",
+            )
         if not paid:
             return self._verdict(
                 Code.NOT_OUR_ADDRESS,
@@ -216,12 +252,21 @@ class _Decision:
                 Code.OTHER_PLAYER_ADDRESS,
                 f"The transaction pays casino address(es) of another player ({', '.join(owners)}), "
                 f"not of {self._ticket_player()}.",
-                "Do not credit. Check whether the player uses several accounts or pasted someone else's hash; escalate if unsure.",
+                "Do not credit. Check whether the player uses several accounts or pasted someone "
+                "else's hash; escalate if unsure.",
                 paid=paid,
             )
+        accepted = [p for p in concerned if p.accepted]
+        if not accepted:
+            return self._unsupported(concerned)
+        if len(accepted) < len(concerned):
+            self.evidence["unsupported"] = [self._paid_evidence(p) for p in concerned if not p.accepted]
+        return self._decide_paid(tx, accepted)
+
+    def _decide_paid(self, tx: ChainTx, concerned: list[_Paid]) -> Verdict:
         claims = self._claims_by_others(tx, concerned)
         if claims:
-            self.evidence["conflicting_claims"] = [_ledger_evidence(row) for row in claims]
+            self.evidence["conflicting_claims"] = [ledger_evidence(row, self.assets) for row in claims]
             return self._verdict(
                 Code.ALREADY_CLAIMED,
                 "The ledger already books this transaction for another player "
@@ -229,7 +274,7 @@ class _Decision:
                 "Do not credit again. Escalate to finance to decide who the deposit belongs to.",
                 paid=concerned,
             )
-        if all(self._below_minimum(p) and not _credited(p) for p in concerned):
+        if all(self._below_minimum(p) and not p.credited for p in concerned):
             return self._verdict(
                 Code.BELOW_MINIMUM,
                 "The amount paid is below the minimum deposit, so it was not credited automatically.",
@@ -243,21 +288,30 @@ class _Decision:
                 "Tell the player it is on its way and will be credited automatically after confirmations.",
                 paid=concerned,
             )
-        if tx.confirmations < self.required:
+        if not self._settled(tx):
             return self._verdict(
                 Code.CONFIRMING,
-                f"In block {tx.block_height}: {tx.confirmations} of {self.required} confirmations.",
+                f"In block {tx.block_height}: {tx.confirmations} of {self.required} confirmations"
+                + (", not yet finalized." if self._finality() == "finalized" else "."),
                 "Tell the player it is confirming and will be credited automatically.",
                 paid=concerned,
             )
         return self._reconcile(concerned)
 
+    def _settled(self, tx: ChainTx) -> bool:
+        if self._finality() == "finalized":
+            return tx.finalized is True
+        return tx.confirmations >= self.required
+
+    def _finality(self) -> str:
+        return self.policy.finality.get(self.ticket.chain, "confirmations")
+
     def _reconcile(self, concerned: list[_Paid]) -> Verdict:
-        mismatched = [p for p in concerned if _credited(p) and _credited_amount(p) != p.amount]
+        mismatched = [p for p in concerned if p.credited and p.credited_amount != p.amount]
         if mismatched:
             details = "; ".join(
-                f"{p.address}: chain {_fmt(p.amount, p.asset)} {p.asset}, "
-                f"ledger {_fmt(_credited_amount(p), p.asset)} {p.asset}"
+                f"{p.address}: chain {self._fmt(p.amount, p.asset)} {p.asset}, "
+                f"ledger {self._fmt(p.credited_amount, p.asset)} {p.asset}"
                 for p in mismatched
             )
             return self._verdict(
@@ -266,8 +320,7 @@ class _Decision:
                 "Escalate to finance to correct the credited amount.",
                 paid=concerned,
             )
-        missing = [p for p in concerned if not _credited(p)]
-        if missing:
+        if any(not p.credited for p in concerned):
             return self._verdict(
                 Code.CONFIRMED_NOT_CREDITED,
                 "Confirmed and paid to a casino deposit address, but the ledger has no credit for it.",
@@ -278,6 +331,16 @@ class _Decision:
             Code.CREDITED,
             "Confirmed and credited in the ledger with the same amount.",
             "Tell the player the deposit is on their balance (refresh / log in again).",
+            paid=concerned,
+        )
+
+    def _unsupported(self, concerned: list[_Paid]) -> Verdict:
+        assets = ", ".join(sorted({p.asset for p in concerned}))
+        return self._verdict(
+            Code.UNSUPPORTED_ASSET,
+            f"Paid a casino address in an asset it does not accept ({assets}).",
+            "Do not credit automatically. Escalate to treasury: the tokens sit on our address and may be "
+            "recoverable or returnable under the casino's policy.",
             paid=concerned,
         )
 
@@ -295,14 +358,34 @@ class _Decision:
             "Ask the player for the replacing transaction and investigate that one.",
         )
 
+    def _wrong_network(self, tx: ChainTx) -> Verdict:
+        self.evidence["network"] = tx.network
+        self.evidence["tx"] = tx_evidence(tx, self.required, self.assets)
+        self.evidence["outputs"] = transfers_evidence(tx, self.facts.deposit_addresses, self.assets)
+        ours = [t for t in tx.transfers if t.to_address in self.facts.deposit_addresses]
+        amounts = ", ".join(
+            f"{amount(self.assets, t.amount_base_units, t.asset, t)} {t.asset} to {t.to_address}" for t in ours
+        )
+        first = ours[0]
+        facts = {"network": tx.network, "amount": amount(self.assets, first.amount_base_units, first.asset, first),
+                 "asset": first.asset}
+        return self._verdict(
+            Code.WRONG_NETWORK,
+            f"Sent on {tx.network}, not Ethereum: {amounts}.",
+            "Recoverable by treasury: we hold the key of this address on every EVM network. "
+            "Escalate to treasury to recover and credit under the casino's policy.",
+            message_facts=facts,
+            final_override=tx.status is TxStatus.CONFIRMED,
+        )
+
     def _address_role(self, tx: ChainTx, address: str) -> str:
         if any(t.to_address == address for t in tx.transfers):
             return "recipient"
         if address in tx.sender_addresses:
             return "sender"
-        owner = self._owner_of_ticket_address()
+        owner = self._owner(address)
         if owner and any(self._owner(t.to_address) == owner for t in tx.transfers):
-            # An older deposit address of the same player: the player quoted the other one.
+            # Another deposit address of the same player: the player quoted the other one.
             return "same_player_other_address"
         return "absent"
 
@@ -310,23 +393,23 @@ class _Decision:
         row = self.facts.deposit_addresses.get(address or "")
         return row.player_ref if row else None
 
-    def _owner_of_ticket_address(self) -> str | None:
-        return self._owner(self.ticket.address)
-
     def _ticket_player(self) -> str | None:
         """The player the ticket is about: named on it, or owner of the casino address it quotes."""
-        return self.ticket.player_ref or self._owner_of_ticket_address()
+        return self.ticket.player_ref or self._owner(self.ticket.address)
 
     def _paid_to_casino(self, tx: ChainTx) -> list[_Paid]:
         paid: dict[tuple[str, str], _Paid] = {}
         for transfer in tx.transfers:
             row = self.facts.deposit_addresses.get(transfer.to_address or "")
-            if row is None:
+            if row is None or transfer.kind not in _PAYING_KINDS:
                 continue
             key = (row.address, transfer.asset)
-            entry = paid.setdefault(key, _Paid(row.address, row.player_ref, transfer.asset, 0, []))
+            if key not in paid:
+                paid[key] = _Paid(row.address, row.player_ref, transfer.asset, self._accepts(row, transfer.asset))
+            entry = paid[key]
             entry.amount += transfer.amount_base_units
-            entry.indexes.append(transfer.index)
+            if transfer.kind in _INDEXED_KINDS:
+                entry.indexes.append(transfer.index)
         for entry in paid.values():
             entry.ledger = [
                 row
@@ -336,6 +419,12 @@ class _Decision:
                 and (row.output_index is None or row.output_index in entry.indexes)
             ]
         return list(paid.values())
+
+    def _accepts(self, row: DepositAddress, asset: str) -> bool:
+        known = self.assets.get(asset)
+        if known is None or known.chain.value != row.chain:
+            return False
+        return not row.asset_list or asset in row.asset_list
 
     def _concerning_ticket(self, paid: list[_Paid]) -> list[_Paid]:
         concerned = paid
@@ -347,7 +436,7 @@ class _Decision:
         return concerned
 
     def _claims_by_others(self, tx: ChainTx, concerned: list[_Paid]) -> list[LedgerDeposit]:
-        """Ledger rows (credited or pending) that book the ticket's outputs for someone else."""
+        """Ledger rows (credited or pending) that book the ticket's transfers for someone else."""
         rightful = self._ticket_player() or concerned[0].owner
         indexes = {i for p in concerned for i in p.indexes}
         addresses = {p.address for p in concerned}
@@ -372,102 +461,59 @@ class _Decision:
         minimum = self.policy.min_deposits.get(paid.asset)
         return minimum is not None and paid.amount < minimum
 
-    def _outputs_evidence(self, tx: ChainTx) -> list[dict[str, Any]]:
-        outputs = []
-        for transfer in tx.transfers:
-            row = self.facts.deposit_addresses.get(transfer.to_address or "")
-            outputs.append(
-                {
-                    "index": transfer.index,
-                    "address": transfer.to_address,
-                    "asset": transfer.asset,
-                    "amount": _fmt(transfer.amount_base_units, transfer.asset),
-                    "ours": row is not None,
-                    "player_ref": row.player_ref if row else None,
-                }
-            )
-        return outputs
+    def _fmt(self, base_units: int, asset: str) -> str:
+        return self.assets.format(base_units, asset)
 
-    def _verdict(self, code: Code, summary: str, action: str, *, paid: list[_Paid] | None = None) -> Verdict:
+    def _paid_evidence(self, p: _Paid) -> dict[str, Any]:
+        return {
+            "address": p.address,
+            "player_ref": p.owner,
+            "asset": p.asset,
+            "accepted": p.accepted,
+            "amount": self._fmt(p.amount, p.asset),
+            "outputs": p.indexes,
+            "ledger_credited": self._fmt(p.credited_amount, p.asset) if p.credited else None,
+            "below_minimum": self._below_minimum(p),
+        }
+
+    def _verdict(
+        self,
+        code: Code,
+        summary: str,
+        action: str,
+        *,
+        paid: list[_Paid] | None = None,
+        message_facts: dict[str, Any] | None = None,
+        final_override: bool | None = None,
+    ) -> Verdict:
         tx = self.tx
-        message_facts: dict[str, Any] = {"required": self.required}
+        facts: dict[str, Any] = {"required": self.required}
         if paid:
+            self.evidence["paid"] = [self._paid_evidence(p) for p in paid]
             asset = paid[0].asset
-            self.evidence["paid"] = [
-                {
-                    "address": p.address,
-                    "player_ref": p.owner,
-                    "asset": p.asset,
-                    "amount": _fmt(p.amount, p.asset),
-                    "outputs": p.indexes,
-                    "ledger_credited": _fmt(_credited_amount(p), p.asset) if _credited(p) else None,
-                    "below_minimum": self._below_minimum(p),
-                }
-                for p in paid
-            ]
-            message_facts |= {
-                "amount": _fmt(sum(p.amount for p in paid if p.asset == asset), asset),
+            facts |= {
+                "amount": self._fmt(sum(p.amount for p in paid if p.asset == asset), asset),
                 "asset": asset,
-                "minimum": _fmt(self.policy.min_deposits.get(asset, 0), asset),
+                "minimum": self._fmt(self.policy.min_deposits.get(asset, 0), asset),
             }
         if tx is not None and tx.status is not TxStatus.NOT_FOUND:
             remaining = max(self.required - tx.confirmations, 0)
             seconds = (remaining or 1) * self.policy.block_seconds[self.ticket.chain]
-            message_facts |= {
-                "confirmations": tx.confirmations,
-                "eta_minutes": max(1, -(-seconds // 60)),
-            }
+            facts |= {"confirmations": tx.confirmations, "eta_minutes": max(1, -(-seconds // 60))}
             self.evidence["confirmations"] = f"{tx.confirmations}/{self.required}"
+        facts |= message_facts or {}
         final = code not in NEVER_FINAL
         if code in _CONTENT_CODES and (tx is None or tx.status is not TxStatus.CONFIRMED):
             final = False
+        if final_override is not None:
+            final = final_override
         next_check = None if final else self.facts.now + _RECHECK.get(code, timedelta(minutes=10))
         return Verdict(
             code=code,
             final=final,
             summary=summary,
             action=action,
-            player_message=player_messages(code, message_facts),
+            player_message=player_messages(code, facts),
             evidence=self.evidence,
             next_check_at=next_check,
         )
-
-
-def _credited(paid: _Paid) -> bool:
-    return any(row.status == "credited" for row in paid.ledger)
-
-
-def _credited_amount(paid: _Paid) -> int:
-    return sum(row.amount_base_units for row in paid.ledger if row.status == "credited")
-
-
-def _fmt(base_units: int, asset: str) -> str:
-    return format_amount(base_units, ASSETS[asset].decimals)
-
-
-def _tx_evidence(tx: ChainTx, required: int) -> dict[str, Any]:
-    return {
-        "status": tx.status.value,
-        "block_height": tx.block_height,
-        "block_hash": tx.block_hash,
-        "confirmations": tx.confirmations,
-        "required_confirmations": required,
-        "block_time": tx.timestamp.isoformat() if tx.timestamp else None,
-        "fee": _fmt(tx.fee, "BTC") if tx.fee is not None and tx.chain is Chain.BTC else None,
-        "rbf_signalled": tx.rbf_signalled,
-        "senders": sorted(tx.sender_addresses),
-        "inputs": [f"{i.txid}:{i.vout}" for i in tx.inputs],
-        "providers": tx.providers,
-    }
-
-
-def _ledger_evidence(row: LedgerDeposit) -> dict[str, Any]:
-    return {
-        "address": row.address,
-        "asset": row.asset,
-        "amount": _fmt(row.amount_base_units, row.asset),
-        "status": row.status,
-        "player_ref": row.player_ref,
-        "index": row.output_index,
-        "credited_at": row.credited_at.isoformat() if row.credited_at else None,
-    }

@@ -18,11 +18,13 @@ from app.db import make_engine, migrate
 from app.settings import Settings
 from app.wiring import build_investigator
 from tests.support.esplora import EsploraWorld
+from tests.support.evm import EvmWorld
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 FIXTURES = Path(os.environ.get("DEPOSITDESK_FIXTURES", Path(__file__).resolve().parents[2] / "shared" / "fixtures"))
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PROVIDERS = ["esplora:https://esplora-one.test/api", "esplora:https://esplora-two.test/api"]
+ETH_PROVIDERS = ["https://eth-one.test/rpc", "https://eth-two.test/rpc"]
 
 
 def require(condition: bool, reason: str) -> None:
@@ -97,6 +99,7 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(
         database_url=f"sqlite:///{tmp_path}/unused.db",
         btc_providers=PROVIDERS,
+        eth_providers=ETH_PROVIDERS,
         min_deposits={"BTC": 10_000, "ETH": 2 * 10**15, "USDT": 10_000_000, "USDC": 10_000_000},
         btc_confirmations=2,
         public_base_url="https://desk.example",
@@ -105,12 +108,27 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def chain() -> Iterator[EsploraWorld]:
-    """Both configured Esplora providers serving one shared view of a Bitcoin chain."""
+def http_mock() -> Iterator[responses.RequestsMock]:
+    """Every HTTP request of a test goes to the fake providers; anything else fails."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        world = EsploraWorld(tip_height=850_010)
-        world.serve(mock, [p.partition(":")[2] for p in PROVIDERS])
-        yield world
+        yield mock
+
+
+@pytest.fixture
+def evm(http_mock: responses.RequestsMock) -> EvmWorld:
+    """Both configured Ethereum providers serving one shared view of an EVM chain."""
+    world = EvmWorld()
+    for url in ETH_PROVIDERS:
+        world.serve(http_mock, url)
+    return world
+
+
+@pytest.fixture
+def chain(http_mock: responses.RequestsMock, evm: EvmWorld) -> EsploraWorld:
+    """Both configured Esplora providers serving one shared view of a Bitcoin chain."""
+    world = EsploraWorld(tip_height=850_010)
+    world.serve(http_mock, [p.partition(":")[2] for p in PROVIDERS])
+    return world
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 
@@ -41,7 +40,7 @@ class EsploraAdapter:
         timeout: Any = http.DEFAULT_TIMEOUT,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.name = name or _host_of(self.base_url)
+        self.name = name or http.host_of(self.base_url)
         self.session = session or http.new_session()
         self.timeout = timeout
 
@@ -172,7 +171,3 @@ def _is_not_found(response: requests.Response) -> bool:
     # A 404 from a wrong base URL (a proxy's HTML page) must not read as "tx unknown":
     # only the bodies Esplora and the mempool backend send for an unknown txid count.
     return any(marker in response.text.lower() for marker in _NOT_FOUND_BODIES)
-
-
-def _host_of(url: str) -> str:
-    return urlsplit(url).hostname or url

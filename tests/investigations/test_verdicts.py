@@ -186,14 +186,18 @@ def test_a_tx_booked_for_another_player_is_already_claimed(chain, investigator, 
 def test_an_unknown_hash_asked_of_both_providers_is_not_found(chain, investigator, session):
     record = run(investigator, session, "ee" * 32)
     assert record.code == "not_found" and not record.final
-    assert [a["answer"] for a in record.evidence["providers"]] == ["not_found", "not_found"]
+    # Bare 64 hex is tried as a Bitcoin txid first, then as an Ethereum hash.
+    assert [(a["provider"], a["answer"]) for a in record.evidence["providers"]] == [
+        ("esplora-one.test", "not_found"), ("esplora-two.test", "not_found"),
+        ("eth-one.test", "not_found"), ("eth-two.test", "not_found"),
+    ]
 
 
 def test_not_found_from_one_provider_while_the_other_fails_is_provider_unavailable(chain, investigator, session):
     chain.fail("esplora-two.test", 503, "Service Unavailable")
     record = run(investigator, session, "ee" * 32)
     assert record.code == "provider_unavailable" and not record.final
-    assert [a["answer"] for a in record.evidence["providers"]] == ["not_found", "error"]
+    assert [a["answer"] for a in record.evidence["providers"]][:2] == ["not_found", "error"]
 
 
 def test_every_provider_failing_is_provider_unavailable(chain, investigator, session):
@@ -295,7 +299,7 @@ def test_several_of_our_outputs_are_each_reported(chain, investigator, session):
     assert run(investigator, session, tx["txid"]).code == "confirmed_not_credited"
 
 
-def test_malformed_and_foreign_network_input_is_invalid_input(chain, investigator, session):
+def test_malformed_and_foreign_network_input_is_invalid_input(chain, investigator, session, settings):
     with pytest.raises(InvalidInput) as error:
         run(investigator, session, "not-a-hash")
     assert error.value.field == "tx_hash"
@@ -304,8 +308,9 @@ def test_malformed_and_foreign_network_input_is_invalid_input(chain, investigato
     with pytest.raises(InvalidInput, match="testnet") as error:
         run(investigator, session, "ab" * 32, address="tb1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3q0sl5k7")
     assert error.value.field == "address"
+    btc_only = build_investigator(settings.model_copy(update={"eth_providers": []}))
     with pytest.raises(InvalidInput, match="no providers are configured for ETH"):
-        run(investigator, session, "0x" + "ab" * 32)
+        run(btc_only, session, "0x" + "ab" * 32)
     assert chain.requests == []
 
 

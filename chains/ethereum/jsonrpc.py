@@ -1,0 +1,284 @@
+"""Ethereum (and other EVM networks) over standard JSON-RPC, through web3.py's HTTP provider.
+
+One lookup is one HTTP round trip: a batch of ``eth_getTransactionByHash``,
+``eth_getTransactionReceipt``, ``eth_blockNumber`` and ``eth_getBlockByNumber("finalized")``.
+web3 sorts the batch's answers by id; a batch answered by a single error object, a missing
+answer or a JSON-RPC error becomes a `ChainError` here. Internal transfers come from a second,
+optional batch asking for both a geth-style and a parity-style trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+from web3 import HTTPProvider
+
+from chains import http
+from chains.assets import AssetRegistry
+from chains.base import (
+    Chain,
+    ChainTx,
+    Outpoint,
+    ProviderBadResponse,
+    ProviderUnavailable,
+    Spend,
+    TraceUnsupported,
+    Transfer,
+    TransferKind,
+    TxStatus,
+)
+
+TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
+TRANSFER_SELECTOR = "0xa9059cbb"
+# JSON-RPC error codes that mean "ask again later" rather than "this answer is wrong".
+_TRANSIENT_RPC_CODES = {-32000, -32005, -32603, 429}
+_METHOD_NOT_FOUND = -32601
+
+
+class EthereumRpcAdapter:
+    chain = Chain.ETH
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        assets: AssetRegistry,
+        name: str | None = None,
+        network: str | None = None,
+        native_symbol: str = "ETH",
+        session: requests.Session | None = None,
+        timeout: Any = http.DEFAULT_TIMEOUT,
+    ) -> None:
+        self.url = url
+        self.name = name or http.host_of(url)
+        self.network = network  # None: Ethereum mainnet, whose token list applies
+        self.native_symbol = native_symbol
+        self.assets = assets
+        self.provider = HTTPProvider(
+            url,
+            request_kwargs={"timeout": timeout},
+            session=session or http.new_session(),
+            exception_retry_configuration=None,
+        )
+
+    def get_tx(self, tx_hash: str) -> ChainTx:
+        tx_answer, receipt_answer, head_answer, finalized_answer = self._batch(
+            [
+                ("eth_getTransactionByHash", [tx_hash]),
+                ("eth_getTransactionReceipt", [tx_hash]),
+                ("eth_blockNumber", []),
+                ("eth_getBlockByNumber", ["finalized", False]),
+            ]
+        )
+        tx, receipt = self._result(tx_answer), self._result(receipt_answer)
+        head = _quantity(self._result(head_answer), "block number")
+        finalized_block = finalized_answer.get("result") if "error" not in finalized_answer else None
+        finalized_height = _quantity(finalized_block["number"], "finalized") if finalized_block else None
+        try:
+            return self._parse(tx_hash, tx, receipt, head, finalized_height)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ProviderBadResponse(
+                f"{self.name}: transaction or receipt is missing or mistyped fields ({exc!r})",
+                provider=self.name,
+                raw=str(tx)[:200],
+            ) from exc
+
+    def trace(self, tx_hash: str) -> list[Transfer]:
+        """Value moved inside the call tree (not the top-level value); TraceUnsupported if untraceable."""
+        geth, parity = self._batch(
+            [("debug_traceTransaction", [tx_hash, {"tracer": "callTracer"}]), ("trace_transaction", [tx_hash])]
+        )
+        if "error" not in geth and isinstance(geth.get("result"), dict):
+            return list(_geth_internal(geth["result"], self.native_symbol))
+        if "error" not in parity and isinstance(parity.get("result"), list):
+            return list(_parity_internal(parity["result"], self.native_symbol))
+        raise TraceUnsupported(
+            f"{self.name}: cannot trace calls ({_error_text(geth)}; {_error_text(parity)})", provider=self.name
+        )
+
+    def tip_height(self) -> int:
+        (answer,) = self._batch([("eth_blockNumber", [])])
+        return _quantity(self._result(answer), "block number")
+
+    def spend_of(self, outpoint: Outpoint) -> Spend:
+        raise ProviderBadResponse(f"{self.name}: EVM chains have no outpoints", provider=self.name)
+
+    def _batch(self, calls: list[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
+        try:
+            answers = self.provider.make_batch_request(calls)  # type: ignore[arg-type]
+        except requests.HTTPError as exc:
+            status = exc.response.status_code if exc.response is not None else 0
+            error = ProviderUnavailable if status == 429 or status >= 500 else ProviderBadResponse
+            raise error(f"{self.name}: HTTP {status}", provider=self.name) from exc
+        except requests.Timeout as exc:
+            raise ProviderUnavailable(f"{self.name}: timed out", provider=self.name) from exc
+        except requests.RequestException as exc:
+            raise ProviderUnavailable(f"{self.name}: connection failed", provider=self.name) from exc
+        except (ValueError, TypeError) as exc:
+            raise ProviderBadResponse(f"{self.name}: answer is not JSON-RPC", provider=self.name) from exc
+        if isinstance(answers, dict):
+            # One error object for the whole batch (rate limit, batches disabled, bad request).
+            raise self._rpc_error(answers, "batch")
+        if not isinstance(answers, list) or len(answers) != len(calls) or not all(isinstance(a, dict) for a in answers):
+            raise ProviderBadResponse(
+                f"{self.name}: batch answer has {len(answers) if isinstance(answers, list) else 'no'} "
+                f"items for {len(calls)} calls",
+                provider=self.name,
+                raw=str(answers)[:200],
+            )
+        return [dict(a) for a in answers]
+
+    def _result(self, answer: dict[str, Any]) -> Any:
+        if "error" in answer:
+            raise self._rpc_error(answer, "call")
+        if "result" not in answer:
+            raise ProviderBadResponse(f"{self.name}: answer without result", provider=self.name, raw=answer)
+        return answer["result"]
+
+    def _rpc_error(self, answer: dict[str, Any], what: str) -> ProviderBadResponse | ProviderUnavailable:
+        error = answer.get("error") or {}
+        code = error.get("code") if isinstance(error, dict) else None
+        kind = ProviderUnavailable if code in _TRANSIENT_RPC_CODES else ProviderBadResponse
+        return kind(f"{self.name}: JSON-RPC error {code} for the {what}", provider=self.name, raw=error)
+
+    def _parse(
+        self,
+        tx_hash: str,
+        tx: dict[str, Any] | None,
+        receipt: dict[str, Any] | None,
+        head: int,
+        finalized_height: int | None,
+    ) -> ChainTx:
+        base = {"chain": Chain.ETH, "tx_hash": tx_hash, "providers": [self.name], "network": self.network}
+        if tx is None and receipt is None:
+            return ChainTx(status=TxStatus.NOT_FOUND, **base)
+        if tx is None:
+            raise ProviderUnavailable(f"{self.name}: receipt without transaction (index lagging)", provider=self.name)
+        if tx["hash"].lower() != tx_hash:
+            raise ProviderBadResponse(f"{self.name}: answered for another hash", provider=self.name)
+        signer = tx["from"].lower()
+        calldata = tx.get("input") or tx.get("data") or "0x"
+        common = {**base, "signer": signer, "contract_call": calldata not in ("0x", "")}
+        if tx.get("blockNumber") is None:
+            return ChainTx(status=TxStatus.MEMPOOL, transfers=self._transfers(tx, None), **common)
+        if receipt is None:
+            raise ProviderUnavailable(f"{self.name}: mined transaction without receipt yet", provider=self.name)
+        if receipt.get("blockHash") != tx.get("blockHash"):
+            raise ProviderUnavailable(f"{self.name}: tx and receipt disagree on the block (reorg?)", provider=self.name)
+        height = _quantity(tx["blockNumber"], "blockNumber")
+        failed = receipt.get("status") is not None and _quantity(receipt["status"], "status") == 0
+        price = receipt.get("effectiveGasPrice") or tx.get("gasPrice") or "0x0"
+        timestamp = receipt.get("blockTimestamp") or tx.get("blockTimestamp")
+        return ChainTx(
+            status=TxStatus.FAILED if failed else TxStatus.CONFIRMED,
+            block_height=height,
+            block_hash=tx["blockHash"],
+            confirmations=max(1, head - height + 1),
+            finalized=None if finalized_height is None else height <= finalized_height,
+            timestamp=datetime.fromtimestamp(_quantity(timestamp, "timestamp"), tz=UTC) if timestamp else None,
+            fee=_quantity(receipt["gasUsed"], "gasUsed") * _quantity(price, "gas price"),
+            transfers=self._intended(tx) if failed else self._transfers(tx, receipt),
+            **common,
+        )
+
+    def _transfers(self, tx: dict[str, Any], receipt: dict[str, Any] | None) -> list[Transfer]:
+        signer = tx["from"].lower()
+        transfers = []
+        value = _quantity(tx.get("value", "0x0"), "value")
+        if value and tx.get("to"):
+            transfers.append(
+                Transfer(self.native_symbol, (signer,), tx["to"].lower(), value, 0, TransferKind.NATIVE)
+            )
+        for log in (receipt or {}).get("logs", []):
+            topics = [t.lower() for t in log.get("topics", [])]
+            if len(topics) != 3 or topics[0] != TRANSFER_TOPIC or log.get("removed"):
+                continue
+            data = log.get("data") or "0x"
+            if len(data) != 66:  # one 32-byte word: the amount
+                continue
+            holder = "0x" + topics[1][-40:]
+            senders = (holder,) if holder == signer else (holder, signer)
+            transfers.append(
+                Transfer(
+                    self._token_symbol(log["address"]),
+                    senders,
+                    "0x" + topics[2][-40:],
+                    int(data, 16),
+                    _quantity(log["logIndex"], "logIndex"),
+                    TransferKind.TOKEN,
+                )
+            )
+        return transfers
+
+    def _intended(self, tx: dict[str, Any]) -> list[Transfer]:
+        """What a reverted tx tried to move: its value, or an ERC-20 transfer(to, amount) call."""
+        intended = [
+            Transfer(t.asset, t.from_addresses, t.to_address, t.amount_base_units, t.index, TransferKind.INTENDED)
+            for t in self._transfers(tx, None)
+        ]
+        calldata = (tx.get("input") or "0x").lower()
+        if calldata.startswith(TRANSFER_SELECTOR) and len(calldata) == 10 + 128 and tx.get("to"):
+            to = "0x" + calldata[10:74][-40:]
+            intended.append(
+                Transfer(
+                    self._token_symbol(tx["to"]),
+                    (tx["from"].lower(),),
+                    to,
+                    int(calldata[74:], 16),
+                    0,
+                    TransferKind.INTENDED,
+                )
+            )
+        return intended
+
+    def _token_symbol(self, contract: str) -> str:
+        token = self.assets.by_contract(Chain.ETH, contract) if self.network is None else None
+        return token.symbol if token else f"erc20:{contract.lower()}"
+
+
+def _geth_internal(frame: dict[str, Any], native: str, depth: int = 0) -> Iterator[Transfer]:
+    """Value-carrying calls below the top frame of a callTracer result, skipping reverted subtrees."""
+    if frame.get("error"):
+        return
+    value = _quantity(frame.get("value") or "0x0", "value")
+    kind = (frame.get("type") or "").upper()
+    if depth > 0 and value and kind in ("CALL", "CREATE", "CREATE2", "SELFDESTRUCT") and frame.get("to"):
+        yield Transfer(native, (frame["from"].lower(),), frame["to"].lower(), value, depth, TransferKind.INTERNAL)
+    for child in frame.get("calls") or []:
+        yield from _geth_internal(child, native, depth + 1)
+
+
+def _parity_internal(traces: list[dict[str, Any]], native: str) -> Iterator[Transfer]:
+    failed: list[list[int]] = [t.get("traceAddress", []) for t in traces if t.get("error")]
+    for position, trace in enumerate(traces):
+        address = trace.get("traceAddress", [])
+        if not address or any(address[: len(f)] == f for f in failed):
+            continue
+        action, kind = trace.get("action") or {}, trace.get("type")
+        if kind == "call" and action.get("callType") == "call":
+            source, target, value = action.get("from"), action.get("to"), action.get("value")
+        elif kind == "create":
+            source, target, value = action.get("from"), (trace.get("result") or {}).get("address"), action.get("value")
+        elif kind == "suicide":
+            source, target, value = action.get("address"), action.get("refundAddress"), action.get("balance")
+        else:
+            continue
+        amount = _quantity(value or "0x0", "value")
+        if amount and source and target:
+            yield Transfer(native, (source.lower(),), target.lower(), amount, position, TransferKind.INTERNAL)
+
+
+def _quantity(value: Any, what: str) -> int:
+    if isinstance(value, str) and value.startswith("0x"):
+        return int(value, 16)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError(f"{what} is not a hex quantity: {value!r}")
+
+
+def _error_text(answer: dict[str, Any]) -> str:
+    error = answer.get("error") or {}
+    return f"{error.get('code')}: {error.get('message', '')}"[:120] if isinstance(error, dict) else str(error)[:120]
