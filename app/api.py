@@ -51,9 +51,7 @@ def get_investigation(investigation_id: str, request: Request, session: SessionD
 
 
 @router.put("/deposit-addresses", response_model=UpsertOut)
-def put_deposit_addresses(
-    records: list[DepositAddressRecord], request: Request, session: SessionDep, _agent: AgentDep
-):
+def put_deposit_addresses(records: list[DepositAddressRecord], request: Request, session: SessionDep, _agent: AgentDep):
     try:
         with _one_transaction(session):
             result = upsert_deposit_addresses(session, records, request.app.state.settings.assets)

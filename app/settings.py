@@ -11,9 +11,8 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from chains.assets import DEFAULT_ASSETS, AmountError, Asset, AssetRegistry, to_base_units
-from chains.base import Chain
+from chains.base import Chain, InvalidAddress
 from chains.ethereum.addresses import normalize_address as normalize_eth_address
-from chains.base import InvalidAddress
 
 DATA_DIR = Path("data")
 _PROVIDER_KINDS = ("esplora",)

@@ -41,7 +41,9 @@ def build_other_networks(settings: Settings) -> dict[str, ProviderPool]:
                     assets=settings.assets,
                     name=f"{name}",
                     network=name,
-                    native_symbol=NATIVE_COIN.get(name, "ETH" if name in ("arbitrum", "optimism", "base") else name.upper()),
+                    native_symbol=NATIVE_COIN.get(
+                        name, "ETH" if name in ("arbitrum", "optimism", "base") else name.upper()
+                    ),
                     timeout=_timeout(settings),
                 )
             ]

@@ -367,8 +367,11 @@ class _Decision:
             f"{amount(self.assets, t.amount_base_units, t.asset, t)} {t.asset} to {t.to_address}" for t in ours
         )
         first = ours[0]
-        facts = {"network": tx.network, "amount": amount(self.assets, first.amount_base_units, first.asset, first),
-                 "asset": first.asset}
+        facts = {
+            "network": tx.network,
+            "amount": amount(self.assets, first.amount_base_units, first.asset, first),
+            "asset": first.asset,
+        }
         return self._verdict(
             Code.WRONG_NETWORK,
             f"Sent on {tx.network}, not Ethereum: {amounts}.",

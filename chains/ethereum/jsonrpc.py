@@ -189,9 +189,7 @@ class EthereumRpcAdapter:
         transfers = []
         value = _quantity(tx.get("value", "0x0"), "value")
         if value and tx.get("to"):
-            transfers.append(
-                Transfer(self.native_symbol, (signer,), tx["to"].lower(), value, 0, TransferKind.NATIVE)
-            )
+            transfers.append(Transfer(self.native_symbol, (signer,), tx["to"].lower(), value, 0, TransferKind.NATIVE))
         for log in (receipt or {}).get("logs", []):
             topics = [t.lower() for t in log.get("topics", [])]
             if len(topics) != 3 or topics[0] != TRANSFER_TOPIC or log.get("removed"):

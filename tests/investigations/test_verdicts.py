@@ -188,8 +188,10 @@ def test_an_unknown_hash_asked_of_both_providers_is_not_found(chain, investigato
     assert record.code == "not_found" and not record.final
     # Bare 64 hex is tried as a Bitcoin txid first, then as an Ethereum hash.
     assert [(a["provider"], a["answer"]) for a in record.evidence["providers"]] == [
-        ("esplora-one.test", "not_found"), ("esplora-two.test", "not_found"),
-        ("eth-one.test", "not_found"), ("eth-two.test", "not_found"),
+        ("esplora-one.test", "not_found"),
+        ("esplora-two.test", "not_found"),
+        ("eth-one.test", "not_found"),
+        ("eth-two.test", "not_found"),
     ]
 
 
@@ -287,6 +289,7 @@ def test_several_of_our_outputs_are_each_reported(chain, investigator, session):
             "address": OURS_P1,
             "player_ref": "p-1",
             "asset": "BTC",
+            "accepted": True,
             "amount": "0.015",
             "outputs": [0, 3],
             "ledger_credited": "0.015",

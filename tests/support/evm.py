@@ -40,8 +40,10 @@ class EvmWorld:
         self.requests[request.url] += 1
         payload = json.loads(request.body)
         if self.batch_error is not None:
-            return 200, {"Content-Type": "application/json"}, json.dumps(
-                {"jsonrpc": "2.0", "id": None, "error": self.batch_error}
+            return (
+                200,
+                {"Content-Type": "application/json"},
+                json.dumps({"jsonrpc": "2.0", "id": None, "error": self.batch_error}),
             )
         calls = payload if isinstance(payload, list) else [payload]
         answers = [self._call(call) for call in calls]
