@@ -6,6 +6,7 @@ import hashlib
 
 from sqlmodel import Session
 
+from chains.assets import DEFAULT_ASSETS
 from chains.bitcoin.bech32 import encode_segwit
 from investigations.ledger import (
     DepositAddressRecord,
@@ -37,4 +38,35 @@ def add_deposit(
         chain="btc", tx_hash=txid, address=to, asset="BTC", amount=amount, status=status, player_ref=player, index=index
     )
     upsert_deposits(session, [record])
+    session.commit()
+
+
+def add_addresses_on(session: Session, chain: str, *pairs: tuple[str, str], assets: list[str] | None = None) -> None:
+    records = [DepositAddressRecord(chain=chain, address=a, player_ref=p, assets=assets) for a, p in pairs]
+    upsert_deposit_addresses(session, records, DEFAULT_ASSETS)
+    session.commit()
+
+
+def add_deposit_on(
+    session: Session,
+    chain: str,
+    tx_hash: str,
+    to: str,
+    asset: str,
+    amount: str,
+    player: str,
+    status: str = "credited",
+    index: int | None = None,
+) -> None:
+    record = LedgerDepositRecord(
+        chain=chain,
+        tx_hash=tx_hash,
+        address=to,
+        asset=asset,
+        amount=amount,
+        status=status,
+        player_ref=player,
+        index=index,
+    )
+    upsert_deposits(session, [record], DEFAULT_ASSETS)
     session.commit()
