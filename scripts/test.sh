@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Installs what the tests need (a virtualenv with the project and its test extras) and runs
-# the whole suite: lint, then pytest. Extra arguments go to pytest.
+# Installs what the tests need (a virtualenv with the project and its test extras; anvil and
+# solc from npm) and runs the whole suite: lint, then pytest. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
+# A real Ethereum node (anvil) and the Solidity compiler for the test contracts, from npm.
+if command -v npm >/dev/null 2>&1; then
+    npm ci --no-audit --no-fund --loglevel=error
+else
+    echo "npm not found: the anvil tests will be skipped (CI requires them)" >&2
+fi
 .venv/bin/ruff check app chains investigations tests bench
 exec .venv/bin/python -m pytest "$@"
