@@ -48,9 +48,10 @@ class Anvil:
             try:
                 node.rpc("eth_blockNumber")
                 return node
-            except requests.ConnectionError:
+            except requests.ConnectionError as exc:
                 if process.poll() is not None:
-                    raise RuntimeError(f"anvil exited: {process.stderr.read().decode() if process.stderr else ''}")
+                    detail = process.stderr.read().decode() if process.stderr else ""
+                    raise RuntimeError(f"anvil exited: {detail}") from exc
                 time.sleep(0.1)
         process.kill()
         raise RuntimeError("anvil did not answer within 30 s")
