@@ -47,6 +47,15 @@ def test_usdt_transfer_is_one_token_transfer_in_one_round_trip(fixtures_dir, nod
     assert adapter.name == "rpc.example"  # never the key in the path
 
 
+def test_batch_answers_in_any_order_are_matched_by_id(fixtures_dir, node, adapter):
+    receipt = eth_result(fixtures_dir, "eth_receipt_adb8_usdt_transfer_etherscan.json", "receipt")
+    tx_hash = node.add(tx_for_receipt(receipt), receipt)
+    node.reverse_batches = True
+    tx = adapter.get_tx(tx_hash)
+    assert tx.status is TxStatus.CONFIRMED and tx.confirmations == 21
+    assert tx.transfers[0].asset == "USDT"
+
+
 def test_reverted_receipt_is_failed_with_no_transfer(fixtures_dir, node, adapter):
     receipt = eth_result(fixtures_dir, "eth_receipt_1a7d_failed_status0.json", "receipt")
     calldata = "0xa9059cbb" + "00" * 12 + "ab" * 20 + hex(250_000_000)[2:].rjust(64, "0")

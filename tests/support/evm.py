@@ -25,6 +25,7 @@ class EvmWorld:
     call_traces: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: Counter[str] = field(default_factory=Counter)
     batch_error: dict[str, Any] | None = None
+    reverse_batches: bool = False  # answer batches in reverse order, as JSON-RPC allows
 
     def add(self, tx: dict[str, Any], receipt: dict[str, Any] | None = None) -> str:
         tx_hash = tx["hash"].lower()
@@ -47,6 +48,8 @@ class EvmWorld:
             )
         calls = payload if isinstance(payload, list) else [payload]
         answers = [self._call(call) for call in calls]
+        if self.reverse_batches:
+            answers.reverse()
         body = answers if isinstance(payload, list) else answers[0]
         return 200, {"Content-Type": "application/json"}, json.dumps(body)
 
