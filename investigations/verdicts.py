@@ -238,6 +238,12 @@ class _Decision:
                 "Configure an Ethereum provider with debug_traceTransaction or trace_transaction, "
                 "or check the internal transfers on the explorer.",
             )
+        if not paid and tx.contract_call and tx.status is TxStatus.MEMPOOL:
+            return self._verdict(
+                Code.PENDING,
+                "A contract call in the mempool: whether it pays us internally is known once it is mined.",
+                "Tell the player it is on its way; depositdesk re-checks once it is in a block.",
+            )
         if not paid:
             return self._verdict(
                 Code.NOT_OUR_ADDRESS,

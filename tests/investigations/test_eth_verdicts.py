@@ -126,6 +126,13 @@ def test_internal_transfer_to_us_found_through_a_trace(chain, evm, fixtures_dir,
     assert sum(evm.requests.values()) == 2  # the lookup batch and the trace batch
 
 
+def test_a_contract_call_still_in_the_mempool_is_pending_not_foreign(chain, evm, fixtures_dir, investigator, session):
+    tx_json = dict(eth_result(fixtures_dir, "eth_tx_5a52_usdc_transfer_legacy.json"))
+    tx_json |= {"blockHash": None, "blockNumber": None, "transactionIndex": None, "input": "0x3ccfd60b"}
+    record = run(investigator, session, evm.add(tx_json))
+    assert record.code == "pending" and not record.final
+
+
 @pytest.fixture
 def bsc(http_mock):
     world = EvmWorld(head=40_000_000)
