@@ -50,6 +50,11 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "de": "Ihre Einzahlung von {amount} {asset} ist im Netzwerk angekommen und wartet auf die Aufnahme in einen Block (derzeit {confirmations} {confirmations_word}). Sie wird nach {required} {required_word} automatisch gutgeschrieben, in etwa {eta_minutes} {eta_word}.",
         "en": "Your deposit of {amount} {asset} has reached the network and is waiting to be included in a block ({confirmations} {confirmations_word} so far). It will be credited automatically after {required} {required_word}, in about {eta_minutes} {eta_word}.",
     },
+    "pending_contract_call": {
+        "ru": "Ваша транзакция получена сетью и ожидает включения в блок. Как только она будет подтверждена, мы автоматически проверим её ещё раз и зачислим депозит.",
+        "de": "Ihre Transaktion ist im Netzwerk angekommen und wartet auf die Aufnahme in einen Block. Sobald sie bestätigt ist, prüfen wir sie automatisch erneut und schreiben die Einzahlung gut.",
+        "en": "Your transaction has reached the network and is waiting to be included in a block. Once it is confirmed we will check it again automatically and credit the deposit.",
+    },
     "confirming": {
         "ru": "Ваш депозит {amount} {asset} подтверждается: получено {confirmations} {confirmations_word} из {required}. Он будет зачислен автоматически примерно через {eta_minutes} {eta_word}.",
         "de": "Ihre Einzahlung von {amount} {asset} wird bestätigt: {confirmations} von {required} {required_word}. Sie wird in etwa {eta_minutes} {eta_word} automatisch gutgeschrieben.",
@@ -124,7 +129,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
 
 
 def player_messages(code: str, facts: dict[str, Any]) -> dict[str, str]:
-    """The reply for each language, with plural words chosen per language."""
+    """The reply for each language, with plural words chosen per language. `code` is a verdict
+    code or one of the variants above (e.g. ``pending_contract_call``)."""
     messages = {}
     for language in LANGUAGES:
         values = dict(facts)

@@ -243,6 +243,7 @@ class _Decision:
                 Code.PENDING,
                 "A contract call in the mempool: whether it pays us internally is known once it is mined.",
                 "Tell the player it is on its way; depositdesk re-checks once it is in a block.",
+                message="pending_contract_call",
             )
         if not paid:
             return self._verdict(
@@ -494,6 +495,7 @@ class _Decision:
         paid: list[_Paid] | None = None,
         message_facts: dict[str, Any] | None = None,
         final_override: bool | None = None,
+        message: str | None = None,
     ) -> Verdict:
         tx = self.tx
         facts: dict[str, Any] = {"required": self.required}
@@ -522,7 +524,7 @@ class _Decision:
             final=final,
             summary=summary,
             action=action,
-            player_message=player_messages(code, facts),
+            player_message=player_messages(message or code, facts),
             evidence=self.evidence,
             next_check_at=next_check,
         )
