@@ -120,6 +120,16 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "de": "Ihre Einzahlung von {amount} {asset} wurde über das Netzwerk {network} statt über Ethereum gesendet und daher nicht automatisch gutgeschrieben. Die Adresse gehört uns; wir haben die Zahlung zur Wiederherstellung an unsere Finanzabteilung weitergeleitet, und ein Support-Mitarbeiter meldet sich mit dem Ergebnis.",
         "en": "Your deposit of {amount} {asset} was sent on the {network} network instead of Ethereum, so it was not credited automatically. The address is ours, and we have passed the payment to our finance team to recover it; an agent will let you know the outcome.",
     },
+    "dropped": {
+        "ru": "Эта транзакция была видна в сети, но так и не попала в блок и больше нигде не отображается, поэтому средства не были отправлены. Пожалуйста, проверьте кошелёк и при необходимости отправьте депозит заново.",
+        "de": "Diese Transaktion war im Netzwerk sichtbar, wurde aber nie in einen Block aufgenommen und ist nirgends mehr zu finden; die Gelder wurden also nicht gesendet. Bitte prüfen Sie Ihre Wallet und senden Sie die Einzahlung gegebenenfalls erneut.",
+        "en": "This transaction was seen on the network but never made it into a block and is no longer known anywhere, so the funds were not sent. Please check your wallet and send the deposit again if needed.",
+    },
+    "reorged": {
+        "ru": "Блок с вашей транзакцией был заменён в сети (реорганизация). Обычно транзакция снова попадает в блок в течение нескольких минут; мы проверим её автоматически.",
+        "de": "Der Block mit Ihrer Transaktion wurde im Netzwerk ersetzt (Reorganisation). Meist wird die Transaktion innerhalb weniger Minuten erneut aufgenommen; wir prüfen automatisch erneut.",
+        "en": "The block holding your transaction was replaced on the network (a reorganisation). The transaction is usually included again within minutes; we will check again automatically.",
+    },
     "provider_unavailable": {
         "ru": "Сейчас мы не можем получить данные из сети. Мы автоматически проверим ваш депозит ещё раз в течение нескольких минут и сообщим результат.",
         "de": "Wir können die Netzwerkdaten gerade nicht abrufen. Wir prüfen Ihre Einzahlung in wenigen Minuten automatisch erneut und melden uns mit dem Ergebnis.",
