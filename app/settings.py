@@ -15,7 +15,7 @@ from chains.base import Chain, InvalidAddress
 from chains.ethereum.addresses import normalize_address as normalize_eth_address
 
 DATA_DIR = Path("data")
-_PROVIDER_KINDS = ("esplora",)
+_PROVIDER_KINDS = ("esplora", "bitcoincore")
 _PLACEHOLDER_SECRETS = {"changethis", "changeme", "secret", "please-change"}
 
 
@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     secret_key: str = ""
     public_base_url: str = "http://127.0.0.1:8000"
     provider_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    lookup_budget_seconds: float = Field(default=20.0, gt=0, le=300)
+    provider_retries: int = Field(default=2, ge=0, le=10)
+    provider_backoff_seconds: float = Field(default=0.25, ge=0, le=30)
+    btc_rate_limit: float = Field(default=5.0, ge=0, le=10_000)
+    eth_rate_limit: float = Field(default=10.0, ge=0, le=10_000)
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
 
     @field_validator("btc_providers", "eth_providers", mode="before")

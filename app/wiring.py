@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from app.settings import Settings
 from chains.base import Chain
+from chains.bitcoin.core_rpc import BitcoinCoreAdapter
 from chains.bitcoin.esplora import EsploraAdapter
 from chains.ethereum.jsonrpc import EthereumRpcAdapter
-from chains.providers import ProviderPool
+from chains.providers import ProviderPool, ProviderSettings
 from investigations.service import Investigator
 from investigations.verdicts import Policy
 
@@ -15,6 +16,8 @@ EXPLORER_TX_URL = {
     Chain.ETH: "https://etherscan.io/tx/{tx_hash}",
 }
 BLOCK_SECONDS = {Chain.BTC: 600, Chain.ETH: 12}
+# Confirmations past which a reorg is not a practical risk: chain facts are then cached for good.
+SETTLED_DEPTH = {Chain.BTC: 6, Chain.ETH: 64}
 NATIVE_COIN = {"bsc": "BNB", "polygon": "POL", "avalanche": "AVAX", "fantom": "FTM", "gnosis": "XDAI"}
 
 
@@ -22,13 +25,31 @@ def _timeout(settings: Settings) -> tuple[float, float]:
     return (min(3.05, settings.provider_timeout_seconds), settings.provider_timeout_seconds)
 
 
+def provider_settings(settings: Settings, chain: Chain) -> ProviderSettings:
+    return ProviderSettings(
+        rate_limit=settings.btc_rate_limit if chain is Chain.BTC else settings.eth_rate_limit,
+        retries=settings.provider_retries,
+        backoff_initial=settings.provider_backoff_seconds,
+        backoff_max=max(settings.provider_backoff_seconds, 4.0),
+        budget_seconds=settings.lookup_budget_seconds,
+        settled_depth=SETTLED_DEPTH[chain],
+    )
+
+
+def _btc_adapter(spec: str, timeout: tuple[float, float]) -> EsploraAdapter | BitcoinCoreAdapter:
+    kind, _, url = spec.partition(":")
+    if kind == "bitcoincore":
+        return BitcoinCoreAdapter(url, timeout=timeout)
+    return EsploraAdapter(url, timeout=timeout)
+
+
 def build_pools(settings: Settings) -> dict[Chain, ProviderPool]:
     timeout = _timeout(settings)
-    btc = [EsploraAdapter(spec.partition(":")[2], timeout=timeout) for spec in settings.btc_providers]
-    pools = {Chain.BTC: ProviderPool(btc)}
+    btc = [_btc_adapter(spec, timeout) for spec in settings.btc_providers]
+    pools = {Chain.BTC: ProviderPool(btc, provider_settings(settings, Chain.BTC))}
     if settings.eth_providers:
         eth = [EthereumRpcAdapter(url, assets=settings.assets, timeout=timeout) for url in settings.eth_providers]
-        pools[Chain.ETH] = ProviderPool(eth)
+        pools[Chain.ETH] = ProviderPool(eth, provider_settings(settings, Chain.ETH))
     return pools
 
 
@@ -46,7 +67,8 @@ def build_other_networks(settings: Settings) -> dict[str, ProviderPool]:
                     ),
                     timeout=_timeout(settings),
                 )
-            ]
+            ],
+            provider_settings(settings, Chain.ETH),
         )
         for name, url in settings.evm_networks.items()
     }

@@ -7,8 +7,10 @@ Exception tree (one root for the package)::
     │   ├── InvalidTxHash
     │   └── InvalidAddress
     └── ProviderError             a provider could not give a trustworthy answer
-        ├── ProviderUnavailable   timeout, refused connection, 5xx, 429
-        └── ProviderBadResponse   an answer we cannot trust (malformed, contradicts itself)
+        ├── ProviderUnavailable   timeout, refused connection, 5xx, 429, "indexing in progress"
+        ├── ProviderBadResponse   an answer we cannot trust (malformed, lagging, contradicts itself)
+        └── ProviderLimitation    the provider is healthy but cannot answer this question
+            └── TraceUnsupported  no debug_/trace_ API: internal transfers are unknown
 
 Every upstream exception (requests, json, bitcoinlib) is turned into one of these where it
 enters, with ``raise ... from exc``; callers above this package catch only ``ChainError``.
@@ -60,6 +62,10 @@ class ProviderError(ChainError):
 
 class ProviderUnavailable(ProviderError):
     """Timeout, connection error, 5xx or rate limit: ask again later or elsewhere."""
+
+    def __init__(self, message: str, *, provider: str, raw: Any = None, retry_after: float | None = None) -> None:
+        super().__init__(message, provider=provider, raw=raw)
+        self.retry_after = retry_after
 
 
 class ProviderBadResponse(ProviderError):
@@ -159,5 +165,59 @@ class ChainAdapter(Protocol):
     def spend_of(self, outpoint: Outpoint) -> Spend: ...
 
 
-class TraceUnsupported(ProviderError):
+class ProviderLimitation(ProviderError):
+    """The provider works but cannot answer this (e.g. a node without -txindex asked for an old tx):
+    not a failure of the provider, and never a "not found"."""
+
+
+class TraceUnsupported(ProviderLimitation):
     """The provider cannot trace calls (no debug_/trace_ API): internal transfers are unknown."""
+
+
+def tx_to_json(tx: ChainTx) -> dict[str, Any]:
+    """A ChainTx as plain JSON (amounts as decimal digit strings: they exceed JSON's safe integers)."""
+    return {
+        "chain": tx.chain.value,
+        "tx_hash": tx.tx_hash,
+        "status": tx.status.value,
+        "providers": tx.providers,
+        "block_height": tx.block_height,
+        "block_hash": tx.block_hash,
+        "confirmations": tx.confirmations,
+        "timestamp": tx.timestamp.isoformat() if tx.timestamp else None,
+        "fee": str(tx.fee) if tx.fee is not None else None,
+        "rbf_signalled": tx.rbf_signalled,
+        "finalized": tx.finalized,
+        "contract_call": tx.contract_call,
+        "network": tx.network,
+        "signer": tx.signer,
+        "inputs": [[i.txid, i.vout] for i in tx.inputs],
+        "transfers": [
+            [t.asset, list(t.from_addresses), t.to_address, str(t.amount_base_units), t.index, t.kind.value]
+            for t in tx.transfers
+        ],
+    }
+
+
+def tx_from_json(data: dict[str, Any]) -> ChainTx:
+    return ChainTx(
+        chain=Chain(data["chain"]),
+        tx_hash=data["tx_hash"],
+        status=TxStatus(data["status"]),
+        providers=list(data["providers"]),
+        block_height=data["block_height"],
+        block_hash=data["block_hash"],
+        confirmations=data["confirmations"],
+        timestamp=datetime.fromisoformat(data["timestamp"]) if data["timestamp"] else None,
+        fee=int(data["fee"]) if data["fee"] is not None else None,
+        rbf_signalled=data["rbf_signalled"],
+        finalized=data["finalized"],
+        contract_call=data["contract_call"],
+        network=data["network"],
+        signer=data["signer"],
+        inputs=[Outpoint(txid, vout) for txid, vout in data["inputs"]],
+        transfers=[
+            Transfer(asset, tuple(senders), to, int(amount), index, TransferKind(kind))
+            for asset, senders, to, amount, index, kind in data["transfers"]
+        ],
+    )

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from decimal import Decimal
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,6 +15,8 @@ import requests
 from chains.base import ProviderBadResponse, ProviderUnavailable
 
 DEFAULT_TIMEOUT = (3.05, 10.0)
+# Requests a single lookup sends at once (Esplora's tx and tip) and calls bounded by a deadline.
+PARALLEL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="provider")
 USER_AGENT = "depositdesk/0.1 (+deposit investigations)"
 
 
@@ -31,15 +36,31 @@ def get(session: requests.Session, url: str, *, provider: str, timeout: Any = DE
         raise ProviderUnavailable(f"{provider}: connection failed", provider=provider) from exc
     except requests.RequestException as exc:
         raise ProviderUnavailable(f"{provider}: request failed ({type(exc).__name__})", provider=provider) from exc
-    if response.status_code == 429:
-        raise ProviderUnavailable(f"{provider}: rate limited (HTTP 429)", provider=provider, raw=response.text[:200])
-    if response.status_code >= 500:
+    if response.status_code == 429 or response.status_code >= 500:
+        what = "rate limited" if response.status_code == 429 else "server error"
         raise ProviderUnavailable(
-            f"{provider}: server error (HTTP {response.status_code})",
+            f"{provider}: {what} (HTTP {response.status_code})",
             provider=provider,
             raw=response.text[:200],
+            retry_after=retry_after(response.headers.get("Retry-After")),
         )
     return response
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date); None if absent."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def parse_json(response: requests.Response, *, provider: str) -> Any:

@@ -1,13 +1,38 @@
 """Several providers per chain: ask in order, fail over, and never call a tx unknown on the
-word of a single provider when a second one is configured."""
+word of a single provider when a second one is configured.
+
+Each provider call goes through a guard: the circuit breaker may skip a provider that keeps
+failing, the rate limiter spaces requests, transient failures (timeouts, 5xx, 429) are
+retried with exponential backoff and jitter or after the provider's Retry-After, and the whole
+lookup — every provider, every retry — ends by its deadline.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
-from chains.base import ChainAdapter, ChainError, ChainTx, Outpoint, Spend, Transfer, TxStatus
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential_jitter
+
+from chains import http
+from chains.base import (
+    ChainAdapter,
+    ChainError,
+    ChainTx,
+    Outpoint,
+    ProviderBadResponse,
+    ProviderLimitation,
+    ProviderUnavailable,
+    Spend,
+    Transfer,
+    TxStatus,
+)
+from chains.resilience import CircuitBreaker, RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +46,7 @@ class Outcome(StrEnum):
 @dataclass(frozen=True)
 class ProviderAnswer:
     provider: str
-    answer: str  # "confirmed", "mempool", "not_found" or "error"
+    answer: str  # "confirmed", "mempool", "failed", "not_found", "error", "cannot_tell", "skipped", "cache"
     detail: str = ""
 
 
@@ -30,53 +55,170 @@ class Lookup:
     outcome: Outcome
     tx: ChainTx | None
     answers: list[ProviderAnswer] = field(default_factory=list)
+    disputed: bool = False  # a provider did not know a recently confirmed tx that another one found
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    rate_limit: float = 0.0  # requests per second per provider; 0: no limit
+    retries: int = 2  # extra attempts after a transient failure
+    backoff_initial: float = 0.25
+    backoff_max: float = 4.0
+    budget_seconds: float = 20.0  # one lookup, every provider and retry included
+    breaker_threshold: int = 3
+    breaker_cooldown: float = 30.0
+    settled_depth: int = 6  # confirmations past which a provider not knowing the tx is just behind
+
+
+class CircuitOpen(ProviderUnavailable):
+    """The provider failed repeatedly and is skipped for a while."""
+
+
+class Guarded:
+    """One provider behind its rate limiter, circuit breaker and retry policy."""
+
+    def __init__(
+        self,
+        adapter: ChainAdapter,
+        settings: ProviderSettings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.adapter = adapter
+        self.name = adapter.name
+        self.settings = settings
+        self.clock = clock
+        self.sleep = sleep
+        self.limiter = RateLimiter(settings.rate_limit, clock=clock)
+        self.breaker = CircuitBreaker(
+            threshold=settings.breaker_threshold, cooldown=settings.breaker_cooldown, clock=clock
+        )
+
+    def call(self, method: str, *args: Any, deadline: float) -> Any:
+        if not self.breaker.allow():
+            raise CircuitOpen(f"{self.name}: skipped, failing repeatedly (circuit open)", provider=self.name)
+        retrying = Retrying(
+            retry=retry_if_exception_type(ProviderUnavailable),
+            wait=self._wait,
+            stop=lambda state: (
+                state.attempt_number > self.settings.retries or self.clock() + (state.upcoming_sleep or 0) >= deadline
+            ),
+            sleep=self.sleep,
+            reraise=True,
+        )
+        try:
+            result = retrying(self._attempt, method, args, deadline)
+        except ProviderLimitation:
+            self.breaker.succeeded()  # healthy, just unable to answer this question
+            raise
+        except (ProviderUnavailable, ProviderBadResponse):
+            self.breaker.failed()
+            raise
+        self.breaker.succeeded()
+        return result
+
+    def _attempt(self, method: str, args: tuple[Any, ...], deadline: float) -> Any:
+        delay = self.limiter.reserve()
+        if self.clock() + delay >= deadline:
+            raise ProviderUnavailable(f"{self.name}: rate limit leaves no time in the budget", provider=self.name)
+        if delay:
+            self.sleep(delay)
+        remaining = deadline - self.clock()
+        if remaining <= 0:
+            raise ProviderUnavailable(f"{self.name}: lookup budget exhausted", provider=self.name)
+        future = http.PARALLEL.submit(getattr(self.adapter, method), *args)
+        try:
+            return future.result(timeout=remaining)
+        except FutureTimeout:
+            raise ProviderUnavailable(f"{self.name}: no answer within the lookup budget", provider=self.name) from None
+
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            return float(retry_after)
+        initial = self.settings.backoff_initial
+        return wait_exponential_jitter(initial=initial, max=self.settings.backoff_max, jitter=initial)(state)
 
 
 class ProviderPool:
-    """An ordered list of adapters for one chain."""
+    """An ordered list of providers for one chain."""
 
-    def __init__(self, adapters: list[ChainAdapter]) -> None:
+    def __init__(
+        self,
+        adapters: list[ChainAdapter],
+        settings: ProviderSettings | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         if not adapters:
             raise ValueError("a provider pool needs at least one provider")
-        self.adapters = adapters
+        self.settings = settings or ProviderSettings()
+        self.providers = [Guarded(a, self.settings, clock=clock, sleep=sleep) for a in adapters]
         self.chain = adapters[0].chain
+        self.clock = clock
         # "Not found" is only believed when this many providers say so (all of them, up to two).
         self.not_found_quorum = min(2, len(adapters))
 
+    @property
+    def adapters(self) -> list[ChainAdapter]:
+        return [p.adapter for p in self.providers]
+
+    def deadline(self) -> float:
+        return self.clock() + self.settings.budget_seconds
+
     def lookup(self, tx_hash: str) -> Lookup:
+        deadline = self.deadline()
         answers: list[ProviderAnswer] = []
-        for adapter in self.adapters:
+        for provider in self.providers:
             try:
-                tx = adapter.get_tx(tx_hash)
-            except ChainError as exc:
-                log.warning("provider %s failed for %s: %s", adapter.name, tx_hash, exc)
-                answers.append(ProviderAnswer(adapter.name, "error", str(exc)))
+                tx = provider.call("get_tx", tx_hash, deadline=deadline)
+            except CircuitOpen as exc:
+                answers.append(ProviderAnswer(provider.name, "skipped", str(exc)))
                 continue
-            answers.append(ProviderAnswer(adapter.name, str(tx.status)))
+            except ProviderLimitation as exc:
+                answers.append(ProviderAnswer(provider.name, "cannot_tell", str(exc)))
+                continue
+            except ChainError as exc:
+                log.warning("provider %s failed for %s: %s", provider.name, tx_hash, exc)
+                answers.append(ProviderAnswer(provider.name, "error", str(exc)))
+                continue
+            answers.append(ProviderAnswer(provider.name, str(tx.status)))
             if tx.status is not TxStatus.NOT_FOUND:
-                return Lookup(Outcome.FOUND, tx, answers)
+                return Lookup(Outcome.FOUND, tx, answers, disputed=self._disputed(tx, answers))
         not_found = sum(1 for a in answers if a.answer == TxStatus.NOT_FOUND)
         if not_found >= self.not_found_quorum:
             return Lookup(Outcome.NOT_FOUND, None, answers)
         return Lookup(Outcome.UNAVAILABLE, None, answers)
 
+    def _disputed(self, tx: ChainTx, answers: list[ProviderAnswer]) -> bool:
+        """A provider that does not know a tx another one sees in a recent block may be on another
+        fork; one that does not know a deep tx is only behind (or pruned its index)."""
+        recent = tx.status is not TxStatus.MEMPOOL and tx.confirmations < self.settings.settled_depth
+        return recent and any(a.answer == TxStatus.NOT_FOUND for a in answers)
+
     def spend_of(self, outpoint: Outpoint) -> Spend | None:
         """Who spent an outpoint, from the first provider that can say; None if none can."""
-        for adapter in self.adapters:
-            try:
-                return adapter.spend_of(outpoint)
-            except ChainError as exc:
-                log.warning("provider %s failed for outspend %s: %s", adapter.name, outpoint, exc)
-        return None
+        return self._first("spend_of", outpoint)
+
+    def block_in_main_chain(self, block_hash: str, height: int | None) -> bool | None:
+        """Whether a block is still in the main chain; None if no provider can say."""
+        return self._first("block_in_main_chain", block_hash, height)
 
     def trace(self, tx_hash: str) -> list[Transfer] | None:
         """Internal transfers from the first provider that can trace; None if none can."""
-        for adapter in self.adapters:
-            trace = getattr(adapter, "trace", None)
-            if trace is None:
+        found = self._first("trace", tx_hash)
+        return list(found) if found is not None else None
+
+    def _first(self, method: str, *args: Any) -> Any:
+        deadline = self.deadline()
+        for provider in self.providers:
+            if not hasattr(provider.adapter, method):
                 continue
             try:
-                return list(trace(tx_hash))
+                return provider.call(method, *args, deadline=deadline)
             except ChainError as exc:
-                log.info("provider %s cannot trace %s: %s", adapter.name, tx_hash, exc)
+                log.info("provider %s cannot answer %s: %s", provider.name, method, exc)
         return None

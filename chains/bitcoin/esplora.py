@@ -48,21 +48,40 @@ class EsploraAdapter:
         return http.get(self.session, self.base_url + path, provider=self.name, timeout=self.timeout)
 
     def get_tx(self, tx_hash: str) -> ChainTx:
-        response = self._get(f"/tx/{tx_hash}")
-        if response.status_code == 404 and _is_not_found(response):
-            return ChainTx(chain=Chain.BTC, tx_hash=tx_hash, status=TxStatus.NOT_FOUND, providers=[self.name])
-        if response.status_code != 200:
-            raise ProviderBadResponse(
-                f"{self.name}: unexpected HTTP {response.status_code} for a transaction",
-                provider=self.name,
-                raw=response.text[:200],
-            )
+        """The tx and the tip, asked in parallel: one round trip of wall time, two requests."""
+        tip = http.PARALLEL.submit(self.tip_height)
+        try:
+            response = self._get(f"/tx/{tx_hash}")
+            if response.status_code == 404 and _is_not_found(response):
+                return ChainTx(chain=Chain.BTC, tx_hash=tx_hash, status=TxStatus.NOT_FOUND, providers=[self.name])
+            if response.status_code != 200:
+                raise ProviderBadResponse(
+                    f"{self.name}: unexpected HTTP {response.status_code} for a transaction",
+                    provider=self.name,
+                    raw=response.text[:200],
+                )
+            tx = self._parse_tx(tx_hash, http.parse_json(response, provider=self.name))
+            if tx.status is TxStatus.CONFIRMED:
+                assert tx.block_height is not None
+                tip_height = tip.result()
+                if tip_height < tx.block_height:
+                    raise ProviderBadResponse(
+                        f"{self.name}: its tip {tip_height} is behind the tx's block {tx.block_height}",
+                        provider=self.name,
+                    )
+                tx.confirmations = tip_height - tx.block_height + 1
+            return tx
+        finally:
+            tip.cancel()
+
+    def block_in_main_chain(self, block_hash: str, height: int | None = None) -> bool:
+        response = self._get(f"/block/{block_hash}/status")
+        if response.status_code == 404:
+            return False
         body = http.parse_json(response, provider=self.name)
-        tx = self._parse_tx(tx_hash, body)
-        if tx.status is TxStatus.CONFIRMED:
-            assert tx.block_height is not None
-            tx.confirmations = max(1, self.tip_height() - tx.block_height + 1)
-        return tx
+        if response.status_code != 200 or not isinstance(body, dict) or "in_best_chain" not in body:
+            raise ProviderBadResponse(f"{self.name}: malformed block status", provider=self.name, raw=body)
+        return bool(body["in_best_chain"])
 
     def tip_height(self) -> int:
         response = self._get("/blocks/tip/height")

@@ -99,6 +99,14 @@ class EthereumRpcAdapter:
             f"{self.name}: cannot trace calls ({_error_text(geth)}; {_error_text(parity)})", provider=self.name
         )
 
+    def block_in_main_chain(self, block_hash: str, height: int | None = None) -> bool:
+        """Whether the canonical block at `height` is still `block_hash` (by-hash lookups also find side blocks)."""
+        if height is None:
+            raise ProviderBadResponse(f"{self.name}: a block height is needed", provider=self.name)
+        (answer,) = self._batch([("eth_getBlockByNumber", [hex(height), False])])
+        block = self._result(answer)
+        return bool(block) and str(block.get("hash", "")).lower() == block_hash.lower()
+
     def tip_height(self) -> int:
         (answer,) = self._batch([("eth_blockNumber", [])])
         return _quantity(self._result(answer), "block number")
@@ -111,8 +119,10 @@ class EthereumRpcAdapter:
             answers = self.provider.make_batch_request(calls)  # type: ignore[arg-type]
         except requests.HTTPError as exc:
             status = exc.response.status_code if exc.response is not None else 0
-            error = ProviderUnavailable if status == 429 or status >= 500 else ProviderBadResponse
-            raise error(f"{self.name}: HTTP {status}", provider=self.name) from exc
+            if status == 429 or status >= 500:
+                wait = http.retry_after(exc.response.headers.get("Retry-After")) if exc.response is not None else None
+                raise ProviderUnavailable(f"{self.name}: HTTP {status}", provider=self.name, retry_after=wait) from exc
+            raise ProviderBadResponse(f"{self.name}: HTTP {status}", provider=self.name) from exc
         except requests.Timeout as exc:
             raise ProviderUnavailable(f"{self.name}: timed out", provider=self.name) from exc
         except requests.RequestException as exc:
@@ -169,6 +179,10 @@ class EthereumRpcAdapter:
         if receipt.get("blockHash") != tx.get("blockHash"):
             raise ProviderUnavailable(f"{self.name}: tx and receipt disagree on the block (reorg?)", provider=self.name)
         height = _quantity(tx["blockNumber"], "blockNumber")
+        if head < height:
+            raise ProviderBadResponse(
+                f"{self.name}: its head {head} is behind the tx's block {height}", provider=self.name
+            )
         failed = receipt.get("status") is not None and _quantity(receipt["status"], "status") == 0
         price = receipt.get("effectiveGasPrice") or tx.get("gasPrice") or "0x0"
         timestamp = receipt.get("blockTimestamp") or tx.get("blockTimestamp")
@@ -176,7 +190,7 @@ class EthereumRpcAdapter:
             status=TxStatus.FAILED if failed else TxStatus.CONFIRMED,
             block_height=height,
             block_hash=tx["blockHash"],
-            confirmations=max(1, head - height + 1),
+            confirmations=head - height + 1,
             finalized=None if finalized_height is None else height <= finalized_height,
             timestamp=datetime.fromtimestamp(_quantity(timestamp, "timestamp"), tz=UTC) if timestamp else None,
             fee=_quantity(receipt["gasUsed"], "gasUsed") * _quantity(price, "gas price"),

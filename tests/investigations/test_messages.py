@@ -3,8 +3,15 @@ import pytest
 from investigations.messages import LANGUAGES, TEMPLATES, player_messages
 from investigations.verdicts import Code
 
-FACTS = {"amount": "0.015", "asset": "BTC", "confirmations": 1, "required": 2, "eta_minutes": 10,
-         "minimum": "0.0001", "network": "bsc"}
+FACTS = {
+    "amount": "0.015",
+    "asset": "BTC",
+    "confirmations": 1,
+    "required": 2,
+    "eta_minutes": 10,
+    "minimum": "0.0001",
+    "network": "bsc",
+}
 
 
 @pytest.mark.parametrize("code", list(Code))
