@@ -56,6 +56,7 @@ class Lookup:
     tx: ChainTx | None
     answers: list[ProviderAnswer] = field(default_factory=list)
     disputed: bool = False  # a provider did not know a recently confirmed tx that another one found
+    cached: bool = False  # settled facts from our own cache: no provider was asked
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from investigations.types import UTCDateTime, utcnow
@@ -13,6 +13,7 @@ from investigations.types import UTCDateTime, utcnow
 
 class Investigation(SQLModel, table=True):
     __tablename__ = "investigations"
+    __table_args__ = (Index("ix_investigations_recheck", "final", "next_check_at"),)
 
     id: str = Field(primary_key=True, max_length=32)
     chain: str = Field(max_length=8)
@@ -28,3 +29,4 @@ class Investigation(SQLModel, table=True):
     status_token: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
     next_check_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    history: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

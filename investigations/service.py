@@ -1,4 +1,9 @@
-"""investigate(request) -> Investigation: ties the chain facts to the casino's ledger."""
+"""investigate(request) -> Investigation: ties the chain facts to the casino's ledger.
+
+The service asks the providers (or the cache of settled facts), remembers what it saw of the
+tx (`sightings`), works out what changed since an earlier look — replaced, dropped, reorged,
+moved — and lets `verdicts.decide` judge. Only here do chain facts meet the database.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,24 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from chains.base import Chain, ChainTx, InvalidAddress, InvalidReference, Outpoint, TxStatus
 from chains.providers import Lookup, Outcome, ProviderAnswer, ProviderPool
 from chains.references import candidate_chains, normalize_address, normalize_tx_hash
+from investigations import sightings
 from investigations.ledger import DepositAddress, addresses_among, deposits_for_tx
 from investigations.models import Investigation
+from investigations.sightings import TxSighting
 from investigations.types import utcnow
 from investigations.verdicts import Facts, Policy, Ticket, Verdict, decide, invalid_input
+
+# A tx seen in a mempool and now unknown to every provider is only called dropped after this long:
+# mempools differ, and a wallet may still be rebroadcasting it.
+DROP_GRACE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -45,12 +56,11 @@ class Investigator:
     policy: Policy
     other_networks: dict[str, ProviderPool] = field(default_factory=dict)  # EVM networks besides Ethereum
     clock: Callable[[], datetime] = utcnow
+    settled_depth: dict[Chain, int] = field(default_factory=lambda: {Chain.BTC: 6, Chain.ETH: 64})
 
     def investigate(self, session: Session, request: InvestigationRequest) -> Investigation:
         """Decide and store one investigation; raises InvalidInput before touching anything."""
-        ticket, lookup = self._locate(self.tickets_for(request))
-        facts = self._gather(session, ticket, lookup)
-        verdict = decide(ticket, facts, self.policy)
+        ticket, verdict, seen = self._decide(session, request)
         record = Investigation(
             id=uuid.uuid4().hex,
             chain=ticket.chain.value,
@@ -58,19 +68,39 @@ class Investigator:
             address=ticket.address,
             player_ref=ticket.player_ref,
             ticket_ref=ticket.ticket_ref,
-            code=verdict.code.value,
-            final=verdict.final,
-            verdict=verdict.as_dict(),
-            evidence=verdict.evidence,
-            chain_facts=_snapshot(lookup.tx) if lookup.tx else None,
             status_token=secrets.token_urlsafe(24),
-            created_at=facts.now,
-            next_check_at=verdict.next_check_at,
+            created_at=self.clock(),
+            history=[],
+            **_verdict_columns(verdict, seen),
         )
         session.add(record)
         session.commit()
         session.refresh(record)
         return record
+
+    def recheck(self, session: Session, record: Investigation) -> Investigation:
+        """Look again at a non-final investigation; the earlier verdict goes to its history."""
+        request = InvestigationRequest(
+            record.tx_hash, record.address, record.chain, record.player_ref, record.ticket_ref
+        )
+        _ticket, verdict, seen = self._decide(session, request)
+        previous = {
+            "at": (record.verdict.get("checked_at") or record.created_at.isoformat()),
+            "code": record.code,
+            "final": record.final,
+        }
+        record.history = [*(record.history or []), previous]
+        for column, value in _verdict_columns(verdict, seen).items():
+            setattr(record, column, value)
+        session.add(record)
+        session.commit()
+        session.refresh(record)
+        return record
+
+    def _decide(self, session: Session, request: InvestigationRequest) -> tuple[Ticket, Verdict, ChainTx | None]:
+        ticket, lookup, sighting = self._locate(session, self.tickets_for(request))
+        facts = self._gather(session, ticket, lookup, sighting)
+        return ticket, decide(ticket, facts, self.policy), lookup.tx
 
     def tickets_for(self, request: InvestigationRequest) -> list[Ticket]:
         """The request as a Ticket on each configured chain it could be on, most likely first."""
@@ -115,39 +145,113 @@ class Investigator:
             )
         return tickets
 
-    def _locate(self, tickets: list[Ticket]) -> tuple[Ticket, Lookup]:
-        """Ask each candidate chain in turn; the first that knows the tx wins."""
+    def _locate(self, session: Session, tickets: list[Ticket]) -> tuple[Ticket, Lookup, TxSighting | None]:
+        """Ask each candidate chain in turn (settled facts from the cache); the first that knows the tx wins."""
         answers: list[ProviderAnswer] = []
         unavailable = False
+        first: tuple[Ticket, TxSighting | None] | None = None
         for ticket in tickets:
+            sighting = sightings.load(session, ticket.chain, ticket.tx_hash)
+            if sighting is not None and sighting.settled:
+                detail = f"settled in block {sighting.block_height}; not asked again"
+                cached = Lookup(Outcome.FOUND, sighting.tx, [ProviderAnswer("cache", "confirmed", detail)], cached=True)
+                return ticket, cached, sighting
             lookup = self.pools[ticket.chain].lookup(ticket.tx_hash)
             if lookup.outcome is Outcome.FOUND:
-                return ticket, replace(lookup, answers=answers + lookup.answers)
+                return ticket, replace(lookup, answers=answers + lookup.answers), sighting
+            first = first or (ticket, sighting)
+            if sighting is not None:  # a chain that saw the tx before is where it belongs
+                first = (ticket, sighting)
             unavailable = unavailable or lookup.outcome is Outcome.UNAVAILABLE
             answers += lookup.answers
+        assert first is not None
         outcome = Outcome.UNAVAILABLE if unavailable else Outcome.NOT_FOUND
-        return tickets[0], Lookup(outcome, None, answers)
+        return first[0], Lookup(outcome, None, answers), first[1]
 
-    def _gather(self, session: Session, ticket: Ticket, lookup: Lookup) -> Facts:
+    def _gather(self, session: Session, ticket: Ticket, lookup: Lookup, sighting: TxSighting | None) -> Facts:
         now = self.clock()
         facts = Facts(lookup=lookup, deposit_addresses={}, ledger=[], now=now)
         tx = lookup.tx
-        if lookup.outcome is not Outcome.FOUND:
-            facts.previously_seen = _last_sighting(session, ticket)
-            if facts.previously_seen and ticket.chain is Chain.BTC:
-                facts.replaced_by = self._replacement(ticket, facts.previously_seen)
-        if lookup.outcome is Outcome.NOT_FOUND and ticket.chain is Chain.ETH:
+        if tx is not None:
+            self._compare_with_sighting(facts, tx, sighting)
+        elif sighting is not None:
+            self._explain_absence(session, facts, ticket, sighting, lookup)
+        if lookup.outcome is Outcome.NOT_FOUND and ticket.chain is Chain.ETH and not facts.reorged_from:
             facts.elsewhere = self._on_other_network(session, ticket, lookup)
         facts.deposit_addresses = self._casino_addresses(session, ticket, [tx, facts.elsewhere])
-        if tx is not None and self._needs_internal_transfers(tx, facts.deposit_addresses):
+        trace = sighting.trace if sighting is not None and lookup.cached else "not_needed"
+        traced_now = False
+        if tx is not None and trace != "done" and self._needs_internal_transfers(tx, facts.deposit_addresses):
             internal = self.pools[ticket.chain].trace(ticket.tx_hash)
+            traced_now = internal is not None
             if internal is None:
-                facts.needs_trace = True
+                facts.needs_trace, trace = True, "unavailable"
             else:
                 tx.transfers.extend(internal)
+                trace = "done"
                 facts.deposit_addresses = self._casino_addresses(session, ticket, [tx])
+        if tx is not None and (not lookup.cached or traced_now):
+            settled = self._settled(tx) and not lookup.disputed
+            sighting = sightings.record_seen(session, sighting, tx, now=now, settled=settled, trace=trace)
+        if sighting is not None:
+            facts.history = list(sighting.history)
         facts.ledger = deposits_for_tx(session, ticket.chain, ticket.tx_hash)
         return facts
+
+    def _settled(self, tx: ChainTx) -> bool:
+        """Deep enough that a reorg is no practical risk: its chain facts are cached for good."""
+        if tx.status is not TxStatus.CONFIRMED and tx.status is not TxStatus.FAILED:
+            return False
+        return tx.finalized is True or tx.confirmations >= self.settled_depth[tx.chain]
+
+    @staticmethod
+    def _compare_with_sighting(facts: Facts, tx: ChainTx, sighting: TxSighting | None) -> None:
+        if sighting is None or not sighting.was_confirmed:
+            return
+        earlier = {
+            "block_height": sighting.block_height,
+            "block_hash": sighting.block_hash,
+            "seen_at": sighting.last_seen_at.isoformat(),
+        }
+        if tx.status is TxStatus.MEMPOOL:
+            facts.reorged_from = earlier  # its block left the main chain; it waits for another one
+        elif tx.block_hash != sighting.block_hash:
+            facts.moved_from = earlier
+
+    def _explain_absence(
+        self, session: Session, facts: Facts, ticket: Ticket, sighting: TxSighting, lookup: Lookup
+    ) -> None:
+        """Unknown now, seen before: replaced, reorged out, or dropped — or not decidable yet."""
+        now = facts.now
+        facts.previously_seen = {
+            "status": sighting.status,
+            "block_height": sighting.block_height,
+            "block_hash": sighting.block_hash,
+            "seen_at": sighting.last_seen_at.isoformat(),
+        }
+        pool = self.pools[ticket.chain]
+        if ticket.chain is Chain.BTC:
+            replacement = self._replacement(ticket, sighting)
+            if replacement is not None:
+                facts.replaced_by = replacement
+                sightings.record_gone(session, sighting, now=now, status="replaced")
+                return
+        if sighting.was_confirmed:
+            in_main_chain = pool.block_in_main_chain(sighting.block_hash or "", sighting.block_height)
+            if in_main_chain is False:
+                facts.reorged_from = {
+                    "block_height": sighting.block_height,
+                    "block_hash": sighting.block_hash,
+                    "seen_at": sighting.last_seen_at.isoformat(),
+                }
+                sightings.record_gone(session, sighting, now=now, status="reorged")
+            elif in_main_chain is True:
+                # Its block is still in the main chain, so the providers lost an old tx: do not trust "unknown".
+                lookup.outcome = Outcome.UNAVAILABLE
+            return
+        if lookup.outcome is Outcome.NOT_FOUND and now - sighting.last_seen_at >= DROP_GRACE:
+            facts.dropped = True
+            sightings.record_gone(session, sighting, now=now, status="dropped")
 
     def _casino_addresses(
         self, session: Session, ticket: Ticket, txs: list[ChainTx | None]
@@ -182,15 +286,25 @@ class Investigator:
                 return tx
         return None
 
-    def _replacement(self, ticket: Ticket, seen: dict[str, Any]) -> str | None:
-        """The txid that spent an input of the tx we saw before, if one did."""
+    def _replacement(self, ticket: Ticket, sighting: TxSighting) -> str | None:
+        """The txid that spent an input of the tx we saw before ("unknown" if a provider cannot name it)."""
         pool = self.pools[ticket.chain]
-        for text in seen.get("inputs", []):
-            txid, _, vout = text.rpartition(":")
-            spend = pool.spend_of(Outpoint(txid=txid, vout=int(vout)))
-            if spend and spend.spent and spend.spending_txid and spend.spending_txid != ticket.tx_hash:
-                return spend.spending_txid
+        for outpoint in sighting.tx.inputs:
+            spend = pool.spend_of(Outpoint(outpoint.txid, outpoint.vout))
+            if spend and spend.spent and spend.spending_txid != ticket.tx_hash:
+                return spend.spending_txid or "unknown"
         return None
+
+
+def _verdict_columns(verdict: Verdict, seen: ChainTx | None) -> dict[str, Any]:
+    return {
+        "code": verdict.code.value,
+        "final": verdict.final,
+        "verdict": verdict.as_dict() | {"checked_at": verdict.evidence.get("checked_at")},
+        "evidence": verdict.evidence,
+        "chain_facts": _snapshot(seen) if seen else None,
+        "next_check_at": verdict.next_check_at,
+    }
 
 
 def _snapshot(tx: ChainTx) -> dict[str, Any]:
@@ -202,20 +316,3 @@ def _snapshot(tx: ChainTx) -> dict[str, Any]:
         "inputs": [f"{i.txid}:{i.vout}" for i in tx.inputs],
         "providers": tx.providers,
     }
-
-
-def _last_sighting(session: Session, ticket: Ticket) -> dict[str, Any] | None:
-    """What an earlier investigation saw of this tx on chain, with when."""
-    row = session.exec(
-        select(Investigation)
-        .where(
-            Investigation.chain == ticket.chain.value,
-            Investigation.tx_hash == ticket.tx_hash,
-            col(Investigation.chain_facts).is_not(None),
-        )
-        .order_by(col(Investigation.created_at).desc())
-        .limit(1)
-    ).first()
-    if row is None or not row.chain_facts:
-        return None
-    return {**row.chain_facts, "seen_at": row.created_at.isoformat(), "investigation_id": row.id}

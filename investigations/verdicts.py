@@ -4,23 +4,28 @@ Precedence (the first rule that applies wins; each is tested):
 
  1. ``invalid_input``        the hash or address is malformed or of no supported chain
  2. ``replaced``             an input of the tx we saw before is now spent by another tx (BTC)
- 3. ``wrong_network``        unknown on its chain, but on another EVM network it pays a casino address
- 4. ``not_found``            every provider asked (at least two when two are configured) says unknown
- 5. ``provider_unavailable`` too few providers answered, or a contract call needs a trace none can give
- 6. ``failed``               included in a block but reverted (EVM receipt status 0): nothing moved
- 7. ``address_mismatch``     the ticket's wallet address is neither a recipient nor a sender of the tx
- 8. ``not_our_address``      nothing in the tx pays a casino deposit address
- 9. ``other_player_address`` everything paid to the casino went to other players' addresses
-10. ``unsupported_asset``    what reached the ticket's address is an asset that address does not accept
-11. ``already_claimed``      the ledger books this tx for another player than the rightful one
-12. ``below_minimum``        what reached the player's address is under the asset's minimum (and not credited)
-13. ``pending``              0 confirmations
-14. ``confirming``           fewer confirmations than required (or, with ETH_FINALITY=finalized, not yet final)
-15. per paid address and asset, the worst of ``amount_mismatch`` > ``confirmed_not_credited`` > ``credited``
+ 3. ``reorged``              we saw it in a block that has left the main chain (gone, or back in the mempool)
+ 4. ``dropped``              we saw it in a mempool; now no provider knows it, and it was not replaced
+ 5. ``wrong_network``        unknown on its chain, but on another EVM network it pays a casino address
+ 6. ``not_found``            every provider asked (at least two when two are configured) says unknown
+ 7. ``provider_unavailable`` too few providers answered, or a contract call needs a trace none can give
+ 8. ``failed``               included in a block but reverted (EVM receipt status 0): nothing moved
+ 9. ``address_mismatch``     the ticket's wallet address is neither a recipient nor a sender of the tx
+10. ``not_our_address``      nothing in the tx pays a casino deposit address
+11. ``other_player_address`` everything paid to the casino went to other players' addresses
+12. ``unsupported_asset``    what reached the ticket's address is an asset that address does not accept
+13. ``already_claimed``      the ledger books this tx for another player than the rightful one
+14. ``below_minimum``        what reached the player's address is under the asset's minimum (and not credited)
+15. ``pending``              0 confirmations
+16. ``confirming``           fewer confirmations than required (or, with ETH_FINALITY=finalized, not yet
+                             final), or providers disagree about a recent block
+17. per paid address and asset, the worst of ``amount_mismatch`` > ``confirmed_not_credited`` > ``credited``
 
-Codes decided from the tx's contents (7-12) are final only once the tx is confirmed: a mempool
-tx can still be replaced or dropped. Rules 7-15 look only at the transfers that concern the
-ticket: those paying the ticket's player (or the ticket's casino address) when the ticket names one.
+Codes decided from the tx's contents (9-14) are final only once the tx is confirmed: a mempool
+tx can still be replaced or dropped. When providers disagree (one does not know a tx another
+sees in a recent block), no verdict is final and none reaches past ``confirming``; the evidence
+names each provider's answer. Rules 9-17 look only at the transfers that concern the ticket:
+those paying the ticket's player (or the ticket's casino address) when the ticket names one.
 """
 
 from __future__ import annotations
@@ -62,6 +67,7 @@ class Code(StrEnum):
 
 NEVER_FINAL = {Code.NOT_FOUND, Code.PENDING, Code.CONFIRMING, Code.REORGED, Code.PROVIDER_UNAVAILABLE}
 _RECHECK = {
+    Code.REORGED: timedelta(minutes=2),
     Code.NOT_FOUND: timedelta(minutes=5),
     Code.PENDING: timedelta(minutes=10),
     Code.CONFIRMING: timedelta(minutes=5),
@@ -110,6 +116,10 @@ class Facts:
     previously_seen: dict[str, Any] | None = None
     elsewhere: ChainTx | None = None  # the tx found on another EVM network, paying a casino address
     needs_trace: bool = False  # a contract call no provider could trace
+    reorged_from: dict[str, Any] | None = None  # the block we saw it in, now out of the main chain
+    moved_from: dict[str, Any] | None = None  # an earlier block; it is now confirmed in another one
+    dropped: bool = False
+    history: list[dict[str, Any]] = field(default_factory=list)  # what we saw of the tx, over time
 
 
 @dataclass
@@ -191,8 +201,22 @@ class _Decision:
 
     def run(self) -> Verdict:
         lookup = self.facts.lookup
+        if self.facts.history:
+            self.evidence["history"] = self.facts.history
+        if lookup.disputed:
+            self.evidence["disputed"] = True
         if self.facts.replaced_by:
             return self._replaced()
+        if self.facts.reorged_from is not None:
+            return self._reorged(self.facts.reorged_from)
+        if self.facts.dropped:
+            self.evidence["previously_seen"] = self.facts.previously_seen
+            return self._verdict(
+                Code.DROPPED,
+                f"Dropped: seen in the mempool (last at {self.facts.previously_seen['seen_at']}), now unknown to "
+                "every provider, and its inputs were not spent by another transaction.",
+                "Tell the player the transaction was never confirmed and no funds moved; they may send again.",
+            )
         if self.facts.elsewhere is not None:
             return self._wrong_network(self.facts.elsewhere)
         if lookup.outcome is Outcome.NOT_FOUND:
@@ -211,6 +235,8 @@ class _Decision:
 
     def _decide_found(self, tx: ChainTx) -> Verdict:
         self.evidence["tx"] = tx_evidence(tx, self.required, self.assets)
+        if self.facts.moved_from is not None:
+            self.evidence["moved_from"] = self.facts.moved_from
         self.evidence["outputs"] = transfers_evidence(tx, self.facts.deposit_addresses, self.assets)
         self.evidence["ledger"] = [ledger_evidence(row, self.assets) for row in self.facts.ledger]
         if tx.status is TxStatus.FAILED:
@@ -296,16 +322,20 @@ class _Decision:
                 paid=concerned,
             )
         if not self._settled(tx):
+            why = ", not yet finalized." if self._finality() == "finalized" else "."
+            if self.facts.lookup.disputed:
+                why = "; providers disagree about it (see evidence), so it is not treated as settled."
             return self._verdict(
                 Code.CONFIRMING,
-                f"In block {tx.block_height}: {tx.confirmations} of {self.required} confirmations"
-                + (", not yet finalized." if self._finality() == "finalized" else "."),
+                f"In block {tx.block_height}: {tx.confirmations} of {self.required} confirmations{why}",
                 "Tell the player it is confirming and will be credited automatically.",
                 paid=concerned,
             )
         return self._reconcile(concerned)
 
     def _settled(self, tx: ChainTx) -> bool:
+        if self.facts.lookup.disputed:
+            return False
         if self._finality() == "finalized":
             return tx.finalized is True
         return tx.confirmations >= self.required
@@ -363,6 +393,18 @@ class _Decision:
             Code.REPLACED,
             f"Replaced: an input of this transaction was spent by {replacement}.",
             "Ask the player for the replacing transaction and investigate that one.",
+        )
+
+    def _reorged(self, earlier: dict[str, Any]) -> Verdict:
+        self.evidence["reorged_from"] = earlier
+        now = "back in the mempool" if self.tx is not None else "not in any block of the main chain"
+        if self.tx is not None:
+            self.evidence["tx"] = tx_evidence(self.tx, self.required, self.assets)
+        return self._verdict(
+            Code.REORGED,
+            f"Reorged: was confirmed in block {earlier['block_height']} ({earlier['block_hash']}), "
+            f"which left the main chain; the tx is now {now}.",
+            "Do not credit yet. depositdesk re-checks; usually the tx is mined again within minutes.",
         )
 
     def _wrong_network(self, tx: ChainTx) -> Verdict:
@@ -518,6 +560,8 @@ class _Decision:
             final = False
         if final_override is not None:
             final = final_override
+        if self.facts.lookup.disputed:
+            final = False
         next_check = None if final else self.facts.now + _RECHECK.get(code, timedelta(minutes=10))
         return Verdict(
             code=code,

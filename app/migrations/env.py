@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 import app.auth  # noqa: F401  (registers the agent tables)
 import investigations.ledger  # noqa: F401
 import investigations.models  # noqa: F401
+import investigations.sightings  # noqa: F401
 
 engine = context.config.attributes["engine"]
 with engine.begin() as connection:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -21,6 +22,7 @@ from app.wiring import build_investigator
 from chains.assets import Asset
 from chains.base import Chain
 from investigations.service import InvestigationRequest
+from investigations.types import utcnow
 from tests.conftest import require
 from tests.support.anvil import ANVIL, SOLC, Anvil, compile_contracts
 from tests.support.ledger import add_addresses_on, add_deposit_on
@@ -213,12 +215,17 @@ def test_eth_forwarded_by_a_contract_is_found_through_a_trace(
     assert sum(http_requests.values()) == 2  # the lookup batch and one trace batch
 
 
-def test_a_reorg_that_removes_the_tx_takes_back_the_confirmations(node, w3, investigator, session):
+def test_a_reorg_that_removes_the_tx_is_reorged_with_its_history(node, w3, investigator, session):
     tx_hash = send_eth(w3, OURS, 10**17)
-    assert run(investigator, session, tx_hash).code == "confirming"
+    first = run(investigator, session, tx_hash)
+    assert first.code == "confirming"
+    block = first.evidence["tx"]["block_height"]
     node.rpc("anvil_reorg", 1, [])
     record = run(investigator, session, tx_hash)
-    assert record.code == "not_found" and not record.final
+    assert record.code == "reorged" and not record.final
+    assert f"was confirmed in block {block}" in record.verdict["summary"]
+    assert [h["status"] for h in record.evidence["history"]] == ["confirmed", "reorged"]
+    assert "reorganisation" in record.verdict["player_message"]["en"]
 
 
 def test_a_reorg_that_moves_the_tx_reports_the_new_block(node, w3, investigator, session):
@@ -234,12 +241,16 @@ def test_a_reorg_that_moves_the_tx_reports_the_new_block(node, w3, investigator,
     assert after["confirmations"] == 2
 
 
-def test_a_dropped_tx_is_no_longer_pending(node, w3, investigator, session):
+def test_a_dropped_tx_is_dropped_once_the_grace_has_passed(node, w3, investigator, session):
     node.rpc("evm_setAutomine", False)
     tx_hash = send_eth(w3, OURS, 10**17)
     assert run(investigator, session, tx_hash).code == "pending"
     node.rpc("anvil_dropTransaction", tx_hash)
-    assert run(investigator, session, tx_hash).code == "not_found"
+    assert run(investigator, session, tx_hash).code == "not_found"  # mempools differ: not yet
+    investigator.clock = lambda: utcnow() + timedelta(minutes=11)
+    record = run(investigator, session, tx_hash)
+    assert record.code == "dropped" and record.final
+    assert [h["status"] for h in record.evidence["history"]] == ["mempool", "dropped"]
 
 
 def test_paying_another_players_address_on_ethereum(node, w3, investigator, session):

@@ -123,7 +123,11 @@ def test_internal_transfer_to_us_found_through_a_trace(chain, evm, fixtures_dir,
     record = run(investigator, session, tx_hash)
     assert record.code == "confirmed_not_credited"
     assert record.evidence["paid"][0]["amount"] == "0.03"
-    assert sum(evm.requests.values()) == 2  # the lookup batch and the trace batch
+    # The tx is settled (100 confirmations): its facts come from the cache, only the trace is asked.
+    assert sum(evm.requests.values()) == 1
+    evm.requests.clear()
+    assert run(investigator, session, tx_hash).code == "confirmed_not_credited"
+    assert sum(evm.requests.values()) == 0  # traced and settled: nothing left to ask
 
 
 def test_a_contract_call_still_in_the_mempool_is_pending_not_foreign(chain, evm, fixtures_dir, investigator, session):

@@ -221,12 +221,25 @@ def test_a_failing_first_provider_fails_over_to_the_second(chain, investigator, 
     assert [a["answer"] for a in record.evidence["providers"]] == ["error", "confirmed"]
 
 
-def test_a_lagging_provider_that_does_not_know_the_tx_yet_does_not_win(chain, investigator, session, monkeypatch):
+def test_a_provider_that_does_not_know_a_recent_block_makes_the_verdict_conservative(chain, investigator, session):
     tx = confirmed(chain, [(OURS_P1, 1_500_000)])
-    body = chain.txs[tx["txid"]]
     chain.fail("esplora-one.test", 404, "Transaction not found")
-    chain.txs[tx["txid"]] = body
+    record = run(investigator, session, tx["txid"])
+    assert record.code == "confirming" and not record.final  # never confirmed_not_credited on a disputed word
+    assert record.evidence["disputed"] is True
+    assert [(a["provider"], a["answer"]) for a in record.evidence["providers"]] == [
+        ("esplora-one.test", "not_found"),
+        ("esplora-two.test", "confirmed"),
+    ]
+    del chain.failures["esplora-one.test"]
     assert run(investigator, session, tx["txid"]).code == "confirmed_not_credited"
+
+
+def test_a_provider_that_lost_a_deep_tx_is_only_behind(chain, investigator, session):
+    tx = confirmed(chain, [(OURS_P1, 1_500_000)], confirmations=10)
+    chain.fail("esplora-one.test", 404, "Transaction not found")
+    record = run(investigator, session, tx["txid"])
+    assert record.code == "confirmed_not_credited" and record.final
 
 
 def test_a_seen_tx_whose_input_another_tx_spent_is_replaced(chain, investigator, session):

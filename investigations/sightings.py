@@ -1,0 +1,101 @@
+"""What we have seen of each transaction, over time: the cache of settled chain facts and the
+history that lets a later look say "was confirmed in block X, now reorged"."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, Session, SQLModel, select
+
+from chains.base import Chain, ChainTx, TxStatus, tx_from_json, tx_to_json
+from investigations.types import UTCDateTime, utcnow
+
+
+class TxSighting(SQLModel, table=True):
+    __tablename__ = "tx_sightings"
+    __table_args__ = (UniqueConstraint("chain", "tx_hash", name="uq_tx_sighting"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chain: str = Field(max_length=8)
+    tx_hash: str = Field(max_length=80)
+    status: str = Field(max_length=16)
+    block_height: int | None = None
+    block_hash: str | None = Field(default=None, max_length=80)
+    confirmations: int = 0
+    settled: bool = False
+    trace: str = Field(default="not_needed", max_length=16)  # not_needed | done | unavailable
+    facts: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    history: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    first_seen_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+    @property
+    def tx(self) -> ChainTx:
+        return tx_from_json(self.facts)
+
+    @property
+    def was_confirmed(self) -> bool:
+        return self.block_hash is not None
+
+
+def load(session: Session, chain: Chain, tx_hash: str) -> TxSighting | None:
+    return session.exec(
+        select(TxSighting).where(TxSighting.chain == chain.value, TxSighting.tx_hash == tx_hash)
+    ).first()
+
+
+def record_seen(
+    session: Session, sighting: TxSighting | None, tx: ChainTx, *, now: datetime, settled: bool, trace: str
+) -> TxSighting:
+    """Remember what the chain says now; a change of status or block is added to the history."""
+    if sighting is None:
+        sighting = TxSighting(
+            chain=tx.chain.value, tx_hash=tx.tx_hash, status=tx.status.value, facts={}, first_seen_at=now
+        )
+    entry = _entry(now, tx.status.value, tx.block_height, tx.block_hash, tx.confirmations, tx.providers)
+    if not sighting.history or _changed(sighting.history[-1], entry):
+        sighting.history = [*sighting.history, entry]
+    sighting.status = tx.status.value
+    if tx.status is not TxStatus.MEMPOOL:
+        sighting.block_height, sighting.block_hash = tx.block_height, tx.block_hash
+    else:
+        sighting.block_height = sighting.block_hash = None
+    sighting.confirmations = tx.confirmations
+    sighting.settled = settled
+    sighting.trace = trace
+    sighting.facts = tx_to_json(tx)
+    sighting.last_seen_at = now
+    session.add(sighting)
+    return sighting
+
+
+def record_gone(session: Session, sighting: TxSighting, *, now: datetime, status: str) -> TxSighting:
+    """The tx is no longer where we saw it (`not_found`, `reorged`, `dropped`, `replaced`)."""
+    entry = _entry(now, status, None, None, 0, [])
+    if _changed(sighting.history[-1] if sighting.history else {}, entry):
+        sighting.history = [*sighting.history, entry]
+    sighting.status = status
+    sighting.settled = False
+    if status != "not_found":
+        sighting.block_height = sighting.block_hash = None
+    session.add(sighting)
+    return sighting
+
+
+def _entry(
+    now: datetime, status: str, height: int | None, block: str | None, confirmations: int, providers: list[str]
+) -> dict[str, Any]:
+    return {
+        "at": now.isoformat(),
+        "status": status,
+        "block_height": height,
+        "block_hash": block,
+        "confirmations": confirmations,
+        "providers": providers,
+    }
+
+
+def _changed(previous: dict[str, Any], entry: dict[str, Any]) -> bool:
+    return (previous.get("status"), previous.get("block_hash")) != (entry["status"], entry["block_hash"])
