@@ -44,12 +44,33 @@ def serve(host: str, port: int) -> None:
     import uvicorn
 
     from app.main import create_app
+    from app.rechecker import Rechecker
 
     settings = _settings()
     settings.resolved_secret_key()
     app = create_app(settings)
+    rechecker = Rechecker(app.state.engine, app.state.investigator)
+    rechecker.start()
     click.echo(f"depositdesk on http://{host}:{port}  (API docs at /docs)", err=True)
-    uvicorn.run(app, host=host, port=port, proxy_headers=True)
+    try:
+        uvicorn.run(app, host=host, port=port, proxy_headers=True)
+    finally:
+        rechecker.stop()
+
+
+@main.command()
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000))
+def recheck(limit: int) -> None:
+    """Re-check the non-final investigations that are due (serve does this every 30 s)."""
+    from app.wiring import build_investigator
+    from investigations.rechecks import recheck_due
+
+    settings = _settings()
+    investigator = build_investigator(settings)
+    with Session(_engine(settings)) as session:
+        done = recheck_due(session, investigator, now=investigator.clock(), limit=limit)
+        summary = ", ".join(f"{r.tx_hash[:12]}…: {r.code}" for r in done)
+    click.echo(f"re-checked {len(done)} investigation(s){': ' + summary if summary else ''}")
 
 
 @main.command()

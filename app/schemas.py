@@ -39,6 +39,7 @@ class InvestigationOut(BaseModel):
     verdict: VerdictOut
     evidence: dict[str, Any]
     status_url: str
+    history: list[dict[str, Any]] = []  # earlier verdicts of this investigation, oldest first
 
     @classmethod
     def of(cls, record: Investigation, public_base_url: str) -> InvestigationOut:
@@ -53,6 +54,7 @@ class InvestigationOut(BaseModel):
             verdict=VerdictOut(**record.verdict),
             evidence=record.evidence,
             status_url=f"{public_base_url}/s/{record.status_token}",
+            history=record.history or [],
         )
 
 
