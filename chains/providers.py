@@ -1,5 +1,5 @@
 """Several providers per chain: ask in order, fail over, and never call a tx unknown on the
-word of a single provider when a second one is configured.
+word of a single provider: "not found" needs two providers that agree.
 
 Each provider call goes through a guard: the circuit breaker may skip a provider that keeps
 failing, the rate limiter spaces requests, transient failures (timeouts, 5xx, 429) are
@@ -160,8 +160,8 @@ class ProviderPool:
         self.providers = [Guarded(a, self.settings, clock=clock, sleep=sleep) for a in adapters]
         self.chain = adapters[0].chain
         self.clock = clock
-        # "Not found" is only believed when this many providers say so (all of them, up to two).
-        self.not_found_quorum = min(2, len(adapters))
+        # "Not found" is only believed when two providers say so: one may lag, prune old txs, or lie.
+        self.not_found_quorum = 2
 
     @property
     def adapters(self) -> list[ChainAdapter]:

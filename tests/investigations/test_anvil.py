@@ -77,7 +77,9 @@ def http_requests(monkeypatch) -> Counter:
 
 @pytest.fixture
 def eth_settings(settings, node):
-    return settings.model_copy(update={"eth_providers": [node.url], "eth_confirmations": 12})
+    # Two providers in front of the one node: "not found" needs two that agree.
+    providers = [node.url, node.url.replace("127.0.0.1", "localhost")]
+    return settings.model_copy(update={"eth_providers": providers, "eth_confirmations": 12})
 
 
 @pytest.fixture
@@ -283,7 +285,7 @@ def test_ethereum_verdict_through_the_api(node, w3, eth_settings, sqlite_engine)
 def test_ethereum_verdict_through_the_cli(node, w3, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
-    monkeypatch.setenv("ETH_PROVIDERS", node.url)
+    monkeypatch.setenv("ETH_PROVIDERS", f"{node.url},{node.url.replace('127.0.0.1', 'localhost')}")
     (tmp_path / "addresses.json").write_text(json.dumps([{"chain": "eth", "address": OURS, "player_ref": "p-1"}]))
     runner = CliRunner()
     assert runner.invoke(main, ["ledger", "import", str(tmp_path / "addresses.json")]).exit_code == 0

@@ -40,7 +40,7 @@ class EsploraWorld:
     tip_height: int
     txs: dict[str, dict[str, Any]] = field(default_factory=dict)
     spends: dict[tuple[str, int], str] = field(default_factory=dict)
-    failures: dict[str, tuple[int, str]] = field(default_factory=dict)
+    failures: dict[str, Any] = field(default_factory=dict)  # host -> (status, body) or a fault function
     requests: list[str] = field(default_factory=list)
 
     def build_tx(
@@ -133,13 +133,21 @@ class EsploraWorld:
         """Make every request to `host` answer `status` (0: refuse the connection)."""
         self.failures[host] = (status, body)
 
+    def fault(self, host: str, behaviour: Any) -> None:
+        """`behaviour(request)` answers (status, headers, body), raises, or returns None to answer normally."""
+        self.failures[host] = behaviour
+
     def _failure(self, request: Any) -> tuple[int, dict[str, str], str] | None:
         self.requests.append(request.url)
-        for host, (status, body) in self.failures.items():
-            if host in request.url:
-                if status == 0:
-                    raise requests.ConnectionError(f"connection refused by {host}")
-                return status, {"Content-Type": "text/plain"}, body
+        for host, failure in self.failures.items():
+            if host not in request.url:
+                continue
+            if callable(failure):
+                return failure(request)
+            status, body = failure
+            if status == 0:
+                raise requests.ConnectionError(f"connection refused by {host}")
+            return status, {"Content-Type": "text/plain"}, body
         return None
 
     def _tip(self, request: Any) -> tuple[int, dict[str, str], str]:

@@ -26,6 +26,7 @@ class EvmWorld:
     requests: Counter[str] = field(default_factory=Counter)
     batch_error: dict[str, Any] | None = None
     reverse_batches: bool = False  # answer batches in reverse order, as JSON-RPC allows
+    faults: dict[str, Any] = field(default_factory=dict)  # url -> behaviour(payload) like EsploraWorld.fault
 
     def add(self, tx: dict[str, Any], receipt: dict[str, Any] | None = None) -> str:
         tx_hash = tx["hash"].lower()
@@ -40,6 +41,11 @@ class EvmWorld:
     def _answer(self, request: Any) -> tuple[int, dict[str, str], str]:
         self.requests[request.url] += 1
         payload = json.loads(request.body)
+        fault = self.faults.get(request.url)
+        if fault is not None:
+            answer = fault(payload)
+            if answer is not None:
+                return answer
         if self.batch_error is not None:
             return (
                 200,
