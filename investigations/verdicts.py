@@ -383,15 +383,20 @@ class _Decision:
 
     def _replaced(self) -> Verdict:
         replacement = self.facts.replaced_by
-        self.evidence["replaced_by"] = replacement
-        self.evidence["replacement_explorer_url"] = self.policy.explorer_tx_url[self.ticket.chain].format(
-            tx_hash=replacement
-        )
         if self.facts.previously_seen:
             self.evidence["previously_seen"] = self.facts.previously_seen
+        if replacement == "unknown":
+            self.evidence["replaced_by"] = None
+            summary = "Replaced: an input of this transaction was spent by another one (the provider cannot name it)."
+        else:
+            self.evidence["replaced_by"] = replacement
+            self.evidence["replacement_explorer_url"] = self.policy.explorer_tx_url[self.ticket.chain].format(
+                tx_hash=replacement
+            )
+            summary = f"Replaced: an input of this transaction was spent by {replacement}."
         return self._verdict(
             Code.REPLACED,
-            f"Replaced: an input of this transaction was spent by {replacement}.",
+            summary,
             "Ask the player for the replacing transaction and investigate that one.",
         )
 
