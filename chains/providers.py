@@ -10,6 +10,7 @@ lookup — every provider, every retry — ends by its deadline.
 from __future__ import annotations
 
 import logging
+import random
 import time
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential_jitter
+from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from chains import http
 from chains.base import (
@@ -139,8 +140,10 @@ class Guarded:
         retry_after = getattr(error, "retry_after", None)
         if retry_after is not None:
             return float(retry_after)
+        # Exponential backoff with full jitter on top, capped.
         initial = self.settings.backoff_initial
-        return wait_exponential_jitter(initial=initial, max=self.settings.backoff_max, jitter=initial)(state)
+        backoff = min(self.settings.backoff_max, initial * 2 ** (state.attempt_number - 1))
+        return backoff + random.uniform(0, initial)
 
 
 class ProviderPool:
