@@ -39,7 +39,7 @@ def create_investigation(body: InvestigationIn, request: Request, session: Sessi
                 "verdict": exc.verdict.as_dict(),
             },
         )
-    return InvestigationOut.of(record, request.app.state.settings.public_base_url)
+    return _out(request, record)
 
 
 @router.get("/investigations/{investigation_id}", response_model=InvestigationOut)
@@ -47,7 +47,7 @@ def get_investigation(investigation_id: str, request: Request, session: SessionD
     record = session.get(Investigation, investigation_id) if len(investigation_id) <= 32 else None
     if record is None:
         raise HTTPException(404, f"no investigation with id {investigation_id[:40]!r}")
-    return InvestigationOut.of(record, request.app.state.settings.public_base_url)
+    return _out(request, record)
 
 
 @router.put("/deposit-addresses", response_model=UpsertOut)
@@ -97,3 +97,8 @@ class _one_transaction:
         if isinstance(exc, IntegrityError):
             raise HTTPException(409, "another upload wrote the same records at the same time; send the batch again")
         return False
+
+
+def _out(request: Request, record: Investigation) -> InvestigationOut:
+    investigator = request.app.state.investigator
+    return InvestigationOut.of(record, request.app.state.settings.public_base_url, investigator.status_token(record))

@@ -20,8 +20,9 @@ class Agent(SQLModel, table=True):
     __tablename__ = "agents"
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=128)
+    name: str = Field(max_length=128, unique=True)
     token_hash: str = Field(max_length=64, unique=True)
+    password_hash: str | None = Field(default=None, max_length=256)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 

@@ -108,7 +108,7 @@ def check(
             else:
                 click.echo(f"invalid_input: {exc}", err=True)
             sys.exit(_EXIT_USAGE)
-        out = InvestigationOut.of(record, settings.public_base_url)
+        out = InvestigationOut.of(record, settings.public_base_url, investigator.status_token(record))
     if as_json:
         click.echo(json.dumps(out.model_dump(), indent=2, ensure_ascii=False))
     else:

@@ -42,7 +42,7 @@ class InvestigationOut(BaseModel):
     history: list[dict[str, Any]] = []  # earlier verdicts of this investigation, oldest first
 
     @classmethod
-    def of(cls, record: Investigation, public_base_url: str) -> InvestigationOut:
+    def of(cls, record: Investigation, public_base_url: str, status_token: str) -> InvestigationOut:
         return cls(
             id=record.id,
             chain=record.chain,
@@ -53,7 +53,7 @@ class InvestigationOut(BaseModel):
             created_at=record.created_at.isoformat(),
             verdict=VerdictOut(**record.verdict),
             evidence=record.evidence,
-            status_url=f"{public_base_url}/s/{record.status_token}",
+            status_url=f"{public_base_url}/s/{status_token}",
             history=record.history or [],
         )
 

@@ -86,4 +86,10 @@ def build_policy(settings: Settings) -> Policy:
 
 
 def build_investigator(settings: Settings) -> Investigator:
-    return Investigator(build_pools(settings), build_policy(settings), other_networks=build_other_networks(settings))
+    return Investigator(
+        build_pools(settings),
+        build_policy(settings),
+        other_networks=build_other_networks(settings),
+        settled_depth=SETTLED_DEPTH,
+        link_secret=settings.resolved_secret_key(),
+    )

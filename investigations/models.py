@@ -26,7 +26,10 @@ class Investigation(SQLModel, table=True):
     verdict: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     evidence: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     chain_facts: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
-    status_token: str = Field(max_length=64, unique=True)
+    status_token_hash: str = Field(max_length=64, unique=True)  # sha256 of the player's link token
+    status_nonce: str = Field(max_length=32)
+    status_revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    final_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
     next_check_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     history: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

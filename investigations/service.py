@@ -19,7 +19,7 @@ from sqlmodel import Session
 from chains.base import Chain, ChainTx, InvalidAddress, InvalidReference, Outpoint, TxStatus
 from chains.providers import Lookup, Outcome, ProviderAnswer, ProviderPool
 from chains.references import candidate_chains, normalize_address, normalize_tx_hash
-from investigations import sightings
+from investigations import sightings, status_links
 from investigations.ledger import DepositAddress, addresses_among, deposits_for_tx
 from investigations.models import Investigation
 from investigations.sightings import TxSighting
@@ -57,19 +57,27 @@ class Investigator:
     other_networks: dict[str, ProviderPool] = field(default_factory=dict)  # EVM networks besides Ethereum
     clock: Callable[[], datetime] = utcnow
     settled_depth: dict[Chain, int] = field(default_factory=lambda: {Chain.BTC: 6, Chain.ETH: 64})
+    link_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+
+    def status_token(self, record: Investigation) -> str:
+        """The player's link token of an investigation (the database only holds its hash)."""
+        return status_links.token_for(record.id, record.status_nonce, self.link_secret)
 
     def investigate(self, session: Session, request: InvestigationRequest) -> Investigation:
         """Decide and store one investigation; raises InvalidInput before touching anything."""
         ticket, verdict, seen = self._decide(session, request)
+        record_id, nonce, now = uuid.uuid4().hex, status_links.new_nonce(), self.clock()
         record = Investigation(
-            id=uuid.uuid4().hex,
+            id=record_id,
             chain=ticket.chain.value,
             tx_hash=ticket.tx_hash,
             address=ticket.address,
             player_ref=ticket.player_ref,
             ticket_ref=ticket.ticket_ref,
-            status_token=secrets.token_urlsafe(24),
-            created_at=self.clock(),
+            status_token_hash=status_links.token_hash(status_links.token_for(record_id, nonce, self.link_secret)),
+            status_nonce=nonce,
+            created_at=now,
+            final_at=now if verdict.final else None,
             history=[],
             **_verdict_columns(verdict, seen),
         )
@@ -92,6 +100,8 @@ class Investigator:
         record.history = [*(record.history or []), previous]
         for column, value in _verdict_columns(verdict, seen).items():
             setattr(record, column, value)
+        if verdict.final and record.final_at is None:
+            record.final_at = self.clock()
         session.add(record)
         session.commit()
         session.refresh(record)

@@ -103,6 +103,7 @@ def settings(tmp_path: Path) -> Settings:
         min_deposits={"BTC": 10_000, "ETH": 2 * 10**15, "USDT": 10_000_000, "USDC": 10_000_000},
         btc_confirmations=2,
         public_base_url="https://desk.example",
+        secret_key="test-secret-key-0123456789abcdef",
         provider_backoff_seconds=0.001,
         lookup_budget_seconds=5,
         _env_file=None,
