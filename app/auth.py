@@ -31,13 +31,15 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def add_agent(session: Session, name: str) -> tuple[Agent, str]:
+def add_agent(session: Session, name: str, *, password_hash: str | None = None) -> tuple[Agent, str]:
     """Create an agent and return it with its token (the only time the token exists in clear)."""
     name = name.strip()
     if not name or len(name) > 128:
         raise ValueError("the agent name must be 1 to 128 characters")
+    if session.exec(select(Agent).where(Agent.name == name)).first() is not None:
+        raise ValueError(f"an agent named {name!r} exists already")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    agent = Agent(name=name, token_hash=hash_token(token))
+    agent = Agent(name=name, token_hash=hash_token(token), password_hash=password_hash)
     session.add(agent)
     session.commit()
     session.refresh(agent)

@@ -150,17 +150,24 @@ def agents() -> None:
 
 @agents.command("add")
 @click.argument("name")
-def agents_add(name: str) -> None:
+@click.option("--password", is_flag=True, help="Also set a password for signing in to the web pages (asked twice).")
+def agents_add(name: str, password: bool) -> None:
     """Create an agent and print its API token (shown only this once)."""
     from app.auth import add_agent
+    from app.sessions import hash_password
 
+    secret = None
+    if password:
+        secret = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+        if len(secret) < 10:
+            raise click.ClickException("the password must have at least 10 characters")
     settings = _settings()
     with Session(_engine(settings)) as session:
         try:
-            agent, token = add_agent(session, name)
+            agent, token = add_agent(session, name, password_hash=hash_password(secret) if secret else None)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
-    click.echo(f"agent {agent.name!r} created; its token (shown once, store it now):", err=True)
+    click.echo(f"agent {agent.name!r} created; its API token (shown once, store it now):", err=True)
     click.echo(token)
 
 

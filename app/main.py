@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from app import api
+from app import api, status, web
 from app.db import make_engine, migrate
 from app.limits import BodySizeLimit
+from app.pages import STATIC_DIR, secure
+from app.ratelimit import KeyedRateLimit
+from app.sessions import Sessions
 from app.settings import Settings
 from app.wiring import build_investigator
 from investigations.service import Investigator
@@ -37,9 +42,19 @@ def create_app(
     app.state.engine = engine or make_engine(settings.database_url)
     migrate(app.state.engine)
     app.state.investigator = investigator or build_investigator(settings)
+    app.state.sessions = Sessions(settings.resolved_secret_key())
+    app.state.status_limits = {
+        "ip": KeyedRateLimit(settings.status_rate_limit_per_ip),
+        "token": KeyedRateLimit(settings.status_rate_limit_per_token),
+    }
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(web.LoginRequired, _login_required)
+    app.add_exception_handler(web.CsrfRejected, _csrf_rejected)
     app.include_router(api.router)
+    app.include_router(web.router)
+    app.include_router(status.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
@@ -56,6 +71,19 @@ def create_app(
         return JSONResponse({"status": "ready"})
 
     return app
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, web.LoginRequired)
+    return RedirectResponse(f"/login?{urlencode({'next': exc.next_url})}", status_code=303)
+
+
+async def _csrf_rejected(_request: Request, _exc: Exception) -> Response:
+    return secure(
+        HTMLResponse(
+            "<p>The form expired or did not come from this site. Go back, reload and try again.</p>", status_code=403
+        )
+    )
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     btc_rate_limit: float = Field(default=5.0, ge=0, le=10_000)
     eth_rate_limit: float = Field(default=10.0, ge=0, le=10_000)
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    status_rate_limit_per_ip: float = Field(default=60, gt=0)  # per minute
+    status_rate_limit_per_token: float = Field(default=120, gt=0)  # per minute
+    status_poll_seconds: float = Field(default=15, ge=1, le=600)
 
     @field_validator("btc_providers", "eth_providers", mode="before")
     @classmethod

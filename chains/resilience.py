@@ -35,6 +35,19 @@ class RateLimiter:
             self.tokens -= 1
             return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
 
+    def try_acquire(self) -> bool:
+        """Take a token if one is there now; never waits (for refusing requests with a 429)."""
+        if self.rate <= 0:
+            return True
+        with self.lock:
+            now = self.clock()
+            self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+            if self.tokens < 1:
+                return False
+            self.tokens -= 1
+            return True
+
 
 class CircuitBreaker:
     """Opens after `threshold` consecutive failures and stays open for `cooldown` seconds; then one

@@ -1,0 +1,77 @@
+"""Shared pieces of the HTML side: templates, verdict labels and colours, security headers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from investigations.verdicts import Code
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+STATIC_DIR = TEMPLATES_DIR / "static"
+
+LABELS = {
+    Code.INVALID_INPUT: "Invalid input",
+    Code.NOT_FOUND: "Not found yet",
+    Code.PENDING: "Pending (in mempool)",
+    Code.CONFIRMING: "Confirming",
+    Code.CREDITED: "Credited",
+    Code.CONFIRMED_NOT_CREDITED: "Confirmed, not credited",
+    Code.AMOUNT_MISMATCH: "Amount mismatch",
+    Code.NOT_OUR_ADDRESS: "Not our address",
+    Code.OTHER_PLAYER_ADDRESS: "Another player's address",
+    Code.ADDRESS_MISMATCH: "Address not in this transaction",
+    Code.FAILED: "Failed (reverted)",
+    Code.REPLACED: "Replaced",
+    Code.DROPPED: "Dropped",
+    Code.REORGED: "Reorged",
+    Code.UNSUPPORTED_ASSET: "Unsupported asset",
+    Code.WRONG_NETWORK: "Wrong network",
+    Code.BELOW_MINIMUM: "Below minimum",
+    Code.ALREADY_CLAIMED: "Already claimed",
+    Code.PROVIDER_UNAVAILABLE: "Providers unavailable",
+}
+# Colour is never alone: every tone also has a symbol and a label.
+TONES = {
+    "good": ({Code.CREDITED}, "✓"),
+    "wait": ({Code.PENDING, Code.CONFIRMING, Code.NOT_FOUND, Code.PROVIDER_UNAVAILABLE, Code.REORGED}, "⏳"),
+    "info": ({Code.CONFIRMED_NOT_CREDITED}, "➜"),
+}
+
+
+def tone(code: str) -> str:
+    for name, (codes, _symbol) in TONES.items():
+        if code in codes:
+            return name
+    return "bad"
+
+
+def symbol(code: str) -> str:
+    return TONES.get(tone(code), (set(), "✗"))[1]
+
+
+def label(code: str) -> str:
+    return LABELS.get(Code(code), code) if code in Code._value2member_map_ else code
+
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.globals.update(tone=tone, symbol=symbol, label=label)
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def secure(response: Response, *, public: bool = False) -> Response:
+    """Headers for every page we render; public (player) pages are also kept out of search engines."""
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cache-Control"] = "no-store"
+    if public:
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response

@@ -1,0 +1,87 @@
+"""Agent sign-in: scrypt password hashes, a signed session cookie, CSRF tokens for every form."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from fastapi import Request, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+SESSION_COOKIE = "dd_session"
+CSRF_COOKIE = "dd_csrf"
+SESSION_SECONDS = 12 * 3600
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return "scrypt${n}${r}${p}${salt}${digest}".format(
+        **_SCRYPT, salt=base64.b64encode(salt).decode(), digest=base64.b64encode(digest).decode()
+    )
+
+
+def verify_password(password: str, stored: str | None) -> bool:
+    if not stored or not stored.startswith("scrypt$"):
+        # Spend the same time as a real check, so timing does not tell which names exist.
+        hashlib.scrypt(password.encode(), salt=b"0" * 16, dklen=32, **_SCRYPT)
+        return False
+    _, n, r, p, salt, digest = stored.split("$")
+    candidate = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), dklen=32, n=int(n), r=int(r), p=int(p))
+    return hmac.compare_digest(candidate, base64.b64decode(digest))
+
+
+@dataclass
+class Sessions:
+    secret: str
+
+    def _serializer(self) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self.secret, salt="depositdesk-agent-session")
+
+    def agent_id(self, request: Request) -> int | None:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            return None
+        try:
+            data = self._serializer().loads(cookie, max_age=SESSION_SECONDS)
+        except BadSignature:
+            return None
+        return int(data["agent"]) if isinstance(data, dict) and "agent" in data else None
+
+    def sign_in(self, request: Request, response: Response, agent_id: int) -> None:
+        token = self._serializer().dumps({"agent": agent_id, "nonce": secrets.token_hex(8)})
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            max_age=SESSION_SECONDS,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+        self.set_csrf(request, response, self.generate_csrf())  # a fresh CSRF token for the new session
+
+    def sign_out(self, response: Response) -> None:
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        response.delete_cookie(CSRF_COOKIE, path="/")
+
+    def csrf(self, request: Request) -> str | None:
+        return request.cookies.get(CSRF_COOKIE)
+
+    @staticmethod
+    def generate_csrf() -> str:
+        return secrets.token_urlsafe(32)
+
+    def set_csrf(self, request: Request, response: Response, token: str) -> None:
+        response.set_cookie(
+            CSRF_COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/"
+        )
+
+    def check_csrf(self, request: Request, submitted: str | None) -> bool:
+        """Double submit: the form's token must equal the cookie's (which another site cannot read or set)."""
+        expected = self.csrf(request)
+        return bool(expected and submitted) and hmac.compare_digest(expected, submitted or "")
