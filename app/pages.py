@@ -36,7 +36,7 @@ LABELS = {
 # Colour is never alone: every tone also has a symbol and a label.
 TONES = {
     "good": ({Code.CREDITED}, "✓"),
-    "wait": ({Code.PENDING, Code.CONFIRMING, Code.NOT_FOUND, Code.PROVIDER_UNAVAILABLE, Code.REORGED}, "⏳"),
+    "wait": ({Code.PENDING, Code.CONFIRMING, Code.NOT_FOUND, Code.PROVIDER_UNAVAILABLE, Code.REORGED}, "◐"),
     "info": ({Code.CONFIRMED_NOT_CREDITED}, "➜"),
 }
 
