@@ -6,6 +6,7 @@ COPY pyproject.toml README.md ./
 COPY app app
 COPY chains chains
 COPY investigations investigations
+COPY templates templates
 RUN pip install --no-cache-dir .
 
 USER depositdesk
