@@ -7,7 +7,8 @@ COPY app app
 COPY chains chains
 COPY investigations investigations
 COPY templates templates
-RUN pip install --no-cache-dir .
+# Editable: the app reads templates/ from the source tree beside it.
+RUN pip install --no-cache-dir -e .
 
 USER depositdesk
 WORKDIR /home/depositdesk
