@@ -44,33 +44,110 @@ def serve(host: str, port: int) -> None:
     import uvicorn
 
     from app.main import create_app
-    from app.rechecker import Rechecker
+    from app.worker import Background
 
     settings = _settings()
     settings.resolved_secret_key()
     app = create_app(settings)
-    rechecker = Rechecker(app.state.engine, app.state.investigator)
-    rechecker.start()
+    background = Background(
+        app.state.engine,
+        app.state.investigator,
+        app.state.work,
+        threads=settings.worker_threads,
+        **_worker_options(settings),
+    )
+    background.start()
     click.echo(f"depositdesk on http://{host}:{port}  (API docs at /docs)", err=True)
     try:
         uvicorn.run(app, host=host, port=port, proxy_headers=True)
     finally:
-        rechecker.stop()
+        background.shutdown()
+
+
+def _worker_options(settings: Settings) -> dict[str, object]:
+    from datetime import timedelta
+
+    return {"lease": timedelta(seconds=settings.job_lease_seconds), "base_delay": settings.job_retry_base_seconds}
+
+
+@main.command()
+@click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 64))
+def worker(threads: int) -> None:
+    """Run job workers and re-checks in this process (scale-out: several of these on PostgreSQL)."""
+    import signal
+    import threading
+
+    from app.wiring import build_investigator, build_work
+    from app.worker import Background
+
+    settings = _settings()
+    engine = _engine(settings)
+    investigator = build_investigator(settings)
+    background = Background(
+        engine, investigator, build_work(settings, investigator), threads=threads, **_worker_options(settings)
+    )
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    background.start()
+    click.echo(f"worker running with {threads} thread(s); Ctrl-C or SIGTERM stops it", err=True)
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        background.shutdown()
 
 
 @main.command()
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000))
 def recheck(limit: int) -> None:
-    """Re-check the non-final investigations that are due (serve does this every 30 s)."""
-    from app.wiring import build_investigator
-    from investigations.rechecks import recheck_due
+    """Re-check the non-final investigations that are due (serve and worker do this every 30 s)."""
+    from app.wiring import build_investigator, build_work
+    from app.worker import recheck_round
 
     settings = _settings()
     investigator = build_investigator(settings)
+    done = recheck_round(_engine(settings), investigator, build_work(settings, investigator), limit=limit)
+    click.echo(f"re-checked {done} investigation(s)")
+
+
+@main.group(name="jobs")
+def jobs_group() -> None:
+    """Inspect the job queue and its dead letters."""
+
+
+@jobs_group.command("list")
+@click.option("--dead", is_flag=True, help="Only dead-lettered jobs.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+def jobs_list(dead: bool, limit: int) -> None:
+    """List recent jobs (newest first)."""
+    from app import jobs
+
+    settings = _settings()
     with Session(_engine(settings)) as session:
-        done = recheck_due(session, investigator, now=investigator.clock(), limit=limit)
-        summary = ", ".join(f"{r.tx_hash[:12]}…: {r.code}" for r in done)
-    click.echo(f"re-checked {len(done)} investigation(s){': ' + summary if summary else ''}")
+        rows = jobs.listing(session, dead_only=dead, limit=limit)
+        counts = jobs.depth(session)
+    click.echo("queue: " + (", ".join(f"{status} {count}" for status, count in sorted(counts.items())) or "empty"))
+    for job in rows:
+        error = f"  last error: {job.last_error}" if job.last_error else ""
+        click.echo(
+            f"{job.id:>7}  {job.kind:<8} {job.status:<8} attempts {job.attempts}/{job.max_attempts}  "
+            f"created {job.created_at:%Y-%m-%d %H:%M}{error}"
+        )
+
+
+@jobs_group.command("retry")
+@click.argument("job_id", type=int)
+def jobs_retry(job_id: int) -> None:
+    """Put a (dead) job back in the queue with fresh attempts."""
+    from app import jobs
+
+    settings = _settings()
+    with Session(_engine(settings)) as session:
+        job = jobs.retry(session, job_id)
+    if job is None:
+        raise click.ClickException(f"no job {job_id}")
+    click.echo(f"job {job_id} queued again")
 
 
 @main.command()

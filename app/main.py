@@ -11,17 +11,19 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from app import api, status, web
+from app import api, status, web, webhooks
 from app.db import make_engine, migrate
 from app.limits import BodySizeLimit
+from app.metrics import REGISTRY, register_queue
 from app.pages import STATIC_DIR, secure
 from app.ratelimit import KeyedRateLimit
 from app.sessions import Sessions
 from app.settings import Settings
-from app.wiring import build_investigator
+from app.wiring import build_investigator, build_work
 from investigations.service import Investigator
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,9 @@ def create_app(
     migrate(app.state.engine)
     app.state.investigator = investigator or build_investigator(settings)
     app.state.sessions = Sessions(settings.resolved_secret_key())
+    app.state.work = build_work(settings, app.state.investigator)
+    app.state.helpdesks = app.state.work.helpdesks
+    register_queue(app.state.engine)
     app.state.status_limits = {
         "ip": KeyedRateLimit(settings.status_rate_limit_per_ip),
         "token": KeyedRateLimit(settings.status_rate_limit_per_token),
@@ -54,11 +59,16 @@ def create_app(
     app.include_router(api.router)
     app.include_router(web.router)
     app.include_router(status.router)
+    app.include_router(webhooks.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    def prometheus() -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/readyz", tags=["ops"])
     def readyz() -> JSONResponse:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from chains.assets import DEFAULT_ASSETS, AmountError, Asset, AssetRegistry, to_base_units
@@ -53,6 +53,27 @@ class Settings(BaseSettings):
     status_rate_limit_per_ip: float = Field(default=60, gt=0)  # per minute
     status_rate_limit_per_token: float = Field(default=120, gt=0)  # per minute
     status_poll_seconds: float = Field(default=15, ge=1, le=600)
+    # Helpdesks (each one is enabled by its secrets; base URLs are settings for self-hosted ones and tests)
+    zendesk_base_url: str = ""
+    zendesk_email: str = ""
+    zendesk_api_token: str = ""
+    zendesk_webhook_secrets: Annotated[list[str], NoDecode] = Field(default=[])
+    zendesk_verdict_field_id: int | None = None
+    zendesk_rate_limit: float = Field(default=5.0, gt=0)
+    freshdesk_base_url: str = ""
+    freshdesk_api_key: str = ""
+    freshdesk_webhook_secrets: Annotated[list[str], NoDecode] = Field(default=[])
+    freshdesk_rate_limit: float = Field(default=2.0, gt=0)
+    chatwoot_base_url: str = ""
+    chatwoot_account_id: str = ""
+    chatwoot_api_token: str = ""
+    chatwoot_webhook_secrets: Annotated[list[str], NoDecode] = Field(default=[])
+    chatwoot_rate_limit: float = Field(default=5.0, gt=0)
+    webhook_secrets: Annotated[list[str], NoDecode] = Field(default=[])
+    webhook_callback_url: str = ""
+    worker_threads: int = Field(default=2, ge=0, le=64)
+    job_lease_seconds: float = Field(default=60, ge=5, le=3600)
+    job_retry_base_seconds: float = Field(default=5, ge=0, le=3600)
 
     @field_validator("btc_providers", "eth_providers", mode="before")
     @classmethod
@@ -60,6 +81,56 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator(
+        "zendesk_webhook_secrets",
+        "freshdesk_webhook_secrets",
+        "chatwoot_webhook_secrets",
+        "webhook_secrets",
+        mode="before",
+    )
+    @classmethod
+    def _split_secrets(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _check_helpdesks(self) -> Settings:
+        """A helpdesk with webhook secrets needs its API credentials (and a URL that is a URL)."""
+        needs = {
+            "ZENDESK": (
+                self.zendesk_webhook_secrets,
+                {
+                    "ZENDESK_BASE_URL": self.zendesk_base_url,
+                    "ZENDESK_EMAIL": self.zendesk_email,
+                    "ZENDESK_API_TOKEN": self.zendesk_api_token,
+                },
+            ),
+            "FRESHDESK": (
+                self.freshdesk_webhook_secrets,
+                {"FRESHDESK_BASE_URL": self.freshdesk_base_url, "FRESHDESK_API_KEY": self.freshdesk_api_key},
+            ),
+            "CHATWOOT": (
+                self.chatwoot_webhook_secrets,
+                {
+                    "CHATWOOT_BASE_URL": self.chatwoot_base_url,
+                    "CHATWOOT_ACCOUNT_ID": self.chatwoot_account_id,
+                    "CHATWOOT_API_TOKEN": self.chatwoot_api_token,
+                },
+            ),
+        }
+        for name, (configured, required) in needs.items():
+            if not configured:
+                continue
+            missing = [variable for variable, value in required.items() if not value]
+            if missing:
+                raise ValueError(f"{name}_WEBHOOK_SECRETS is set, so {', '.join(missing)} must be set too")
+            base = next(value for variable, value in required.items() if variable.endswith("BASE_URL"))
+            _http_url(base, f"{name}_BASE_URL")
+        if self.webhook_callback_url:
+            _http_url(self.webhook_callback_url, "WEBHOOK_CALLBACK_URL")
+        return self
 
     @field_validator("eth_providers")
     @classmethod
@@ -216,6 +287,6 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            variable = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            variable = str(error["loc"][0]).upper() if error["loc"] else "configuration"
             problems.append(f"{variable}: {error['msg'].removeprefix('Value error, ')}")
         raise SettingsError("invalid configuration:\n  " + "\n  ".join(problems)) from None

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from app.helpdesks.base import Helpdesk
+from app.helpdesks.chatwoot import Chatwoot
+from app.helpdesks.freshdesk import Freshdesk
+from app.helpdesks.generic import Generic
+from app.helpdesks.zendesk import Zendesk
 from app.settings import Settings
+from app.tickets import TicketWork
 from chains.base import Chain
 from chains.bitcoin.core_rpc import BitcoinCoreAdapter
 from chains.bitcoin.esplora import EsploraAdapter
@@ -93,3 +99,39 @@ def build_investigator(settings: Settings) -> Investigator:
         settled_depth=SETTLED_DEPTH,
         link_secret=settings.resolved_secret_key(),
     )
+
+
+def build_helpdesks(settings: Settings) -> dict[str, Helpdesk]:
+    """The helpdesks whose webhook secrets are configured."""
+    desks: dict[str, Helpdesk] = {}
+    if settings.zendesk_webhook_secrets:
+        desks["zendesk"] = Zendesk(
+            settings.zendesk_base_url,
+            settings.zendesk_email,
+            settings.zendesk_api_token,
+            settings.zendesk_webhook_secrets,
+            rate_per_second=settings.zendesk_rate_limit,
+            verdict_field_id=settings.zendesk_verdict_field_id,
+        )
+    if settings.freshdesk_webhook_secrets:
+        desks["freshdesk"] = Freshdesk(
+            settings.freshdesk_base_url,
+            settings.freshdesk_api_key,
+            settings.freshdesk_webhook_secrets,
+            rate_per_second=settings.freshdesk_rate_limit,
+        )
+    if settings.chatwoot_webhook_secrets:
+        desks["chatwoot"] = Chatwoot(
+            settings.chatwoot_base_url,
+            settings.chatwoot_account_id,
+            settings.chatwoot_api_token,
+            settings.chatwoot_webhook_secrets,
+            rate_per_second=settings.chatwoot_rate_limit,
+        )
+    if settings.webhook_secrets:
+        desks["generic"] = Generic(settings.webhook_callback_url or None, settings.webhook_secrets)
+    return desks
+
+
+def build_work(settings: Settings, investigator: Investigator) -> TicketWork:
+    return TicketWork(build_helpdesks(settings), investigator, settings.public_base_url)

@@ -6,6 +6,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import app.auth  # noqa: F401  (registers the agent tables)
+import app.helpdesks.models  # noqa: F401
+import app.jobs  # noqa: F401
 import investigations.ledger  # noqa: F401
 import investigations.models  # noqa: F401
 import investigations.sightings  # noqa: F401

@@ -1,0 +1,1 @@
+"""Helpdesk integrations: signed webhooks in, private notes and tags written back."""
