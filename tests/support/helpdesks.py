@@ -207,3 +207,40 @@ class FakeChatwoot:
         mock.add_callback(responses.POST, re.compile(prefix + r"/messages$"), callback=post_message)
         mock.add_callback(responses.GET, re.compile(prefix + r"/labels$"), callback=get_labels)
         mock.add_callback(responses.POST, re.compile(prefix + r"/labels$"), callback=set_labels)
+
+
+class LocalZendesk:
+    """A FakeZendesk served over real HTTP on 127.0.0.1, for worker processes."""
+
+    def __init__(self, fake: FakeZendesk) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                return
+
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                status, headers, text = fake.answer(self.command, self.path.split("?")[0], body)
+                data = text.encode()
+                try:
+                    self.send_response(status)
+                    for name, value in {"Content-Type": "application/json", **headers}.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the worker that asked was killed meanwhile
+
+            do_GET = do_PUT = _answer
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        fake.base = self.url
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
