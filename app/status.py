@@ -15,14 +15,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import update
 from sqlmodel import Session, select
 
 from app.deps import SessionDep
 from app.i18n import LANG_COOKIE, NETWORKS, STATES, TEXT, confirmations_label, pick_language
 from app.pages import secure, symbol, templates, tone
 from chains.base import ChainError
-from investigations import status_links
+from investigations import rechecks, status_links
 from investigations.models import Investigation
 from investigations.verdicts import Code
 
@@ -63,26 +62,18 @@ def _refresh(session: Session, request: Request, record: Investigation) -> Inves
     now = investigator.clock()
     if record.final or record.next_check_at is None or record.next_check_at > now:
         return record
-    claimed = session.execute(
-        update(Investigation)
-        .where(
-            Investigation.id == record.id,
-            Investigation.final == False,  # noqa: E712
-            Investigation.next_check_at <= now,
-        )
-        .values(next_check_at=now + CLAIM)
-    )
-    session.commit()
-    if claimed.rowcount != 1:
+    if not rechecks.claim(session, record.id, now, CLAIM):
         session.refresh(record)
         return record
     try:
-        return investigator.recheck(session, record)
+        record = investigator.recheck(session, record)
     except ChainError:
         log.exception("status page re-check of %s failed", record.id)
         session.rollback()
         session.refresh(record)
         return record
+    request.app.state.work.after_recheck(session, record)  # tickets that asked hear of the change too
+    return record
 
 
 def view(record: Investigation, lang: str) -> dict[str, Any]:

@@ -14,15 +14,13 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session
 
 from app import jobs, metrics
 from app.helpdesks.base import HelpdeskError
 from app.jobs import Job
 from app.tickets import TicketWork, purge_deliveries
-from chains.base import ChainError
-from investigations.models import Investigation
-from investigations.rechecks import RECHECK_WINDOW
+from investigations.rechecks import recheck_due
 from investigations.service import Investigator
 
 log = logging.getLogger(__name__)
@@ -95,46 +93,17 @@ class Worker:
 
 
 def recheck_round(engine: Engine, investigator: Investigator, work: TicketWork, *, limit: int = 50) -> int:
-    """Re-check due investigations, each claimed by one process only, and tell the tickets."""
-    now = investigator.clock()
-    done = 0
+    """Re-check due investigations (each claimed by one process only) and tell the tickets."""
     with Session(engine) as session:
-        due = session.exec(
-            select(Investigation.id)
-            .where(Investigation.final == False, col(Investigation.next_check_at) <= now)  # noqa: E712
-            .order_by(col(Investigation.next_check_at))
-            .limit(limit)
-        ).all()
-        for investigation_id in due:
-            claimed = session.execute(
-                update(Investigation)
-                .where(
-                    Investigation.id == investigation_id,
-                    Investigation.final == False,  # noqa: E712
-                    col(Investigation.next_check_at) <= now,
-                )
-                .values(next_check_at=now + timedelta(minutes=2))
-            )
-            session.commit()
-            if claimed.rowcount != 1:
-                continue
-            record = session.get(Investigation, investigation_id)
-            assert record is not None
-            try:
-                record = investigator.recheck(session, record)
-            except ChainError:
-                log.exception("re-check of %s failed", investigation_id)
-                session.rollback()
-                continue
-            gave_up = not record.final and record.created_at + RECHECK_WINDOW < now
-            if gave_up:
-                record.next_check_at = None
-                session.add(record)
-                session.commit()
-            work.after_recheck(session, record, gave_up=gave_up)
-            done += 1
+        done = recheck_due(
+            session,
+            investigator,
+            now=investigator.clock(),
+            limit=limit,
+            on_recheck=lambda s, record, gave_up: work.after_recheck(s, record, gave_up=gave_up),
+        )
         purge_deliveries(session)
-    return done
+    return len(done)
 
 
 class Background:
