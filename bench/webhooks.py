@@ -35,6 +35,7 @@ from app.tickets import intake as record_delivery
 from app.worker import Worker
 from bench.providers import _serve, _Stub
 from tests.support.helpdesks import FakeZendesk, LocalZendesk, zendesk_headers
+from tests.support.net import free_port
 
 SECRET = "bench-zendesk-secret"
 
@@ -57,11 +58,7 @@ def _settings(database_url: str, zendesk_url: str, esplora: list[str], rate: flo
 
 
 def _live(app) -> tuple[uvicorn.Server, str]:  # type: ignore[no-untyped-def]
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:

@@ -4,7 +4,6 @@ the npm solc compiler. Both are installed by `npm ci` (scripts/test.sh does it).
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -12,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
+
+from tests.support.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ANVIL = ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
@@ -23,12 +24,6 @@ _COMPILE = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @dataclass
 class Anvil:
     process: subprocess.Popen[bytes]
@@ -36,7 +31,7 @@ class Anvil:
 
     @classmethod
     def start(cls) -> Anvil:
-        port = _free_port()
+        port = free_port()
         process = subprocess.Popen(
             [str(ANVIL), "--host", "127.0.0.1", "--port", str(port), "--silent", "--chain-id", "1"],
             stdout=subprocess.DEVNULL,
