@@ -157,3 +157,19 @@ def test_bad_settings_stop_the_command_with_the_variable_named(cli, monkeypatch)
     result = CliRunner().invoke(main, ["check", "ab" * 32])
     assert result.exit_code == 1
     assert "BTC_CONFIRMATIONS" in result.output and "MIN_DEPOSITS" in result.output
+
+
+def test_agents_add_with_a_password_stores_a_slow_hash(cli):
+    from app.auth import Agent
+    from app.sessions import verify_password
+
+    result = CliRunner().invoke(main, ["agents", "add", "dora", "--password"], input="long enough pw\nlong enough pw\n")
+    assert result.exit_code == 0, result.output
+    with Session(cli.db) as session:
+        agent = session.exec(select(Agent).where(Agent.name == "dora")).one()
+    assert agent.password_hash.startswith("scrypt$") and "long enough pw" not in agent.password_hash
+    assert verify_password("long enough pw", agent.password_hash) and not verify_password("wrong", agent.password_hash)
+    short = CliRunner().invoke(main, ["agents", "add", "eve", "--password"], input="short\nshort\n")
+    assert short.exit_code == 1 and "at least 10 characters" in short.output
+    again = CliRunner().invoke(main, ["agents", "add", "dora"])
+    assert again.exit_code == 1 and "exists already" in again.output
