@@ -36,11 +36,12 @@ from enum import StrEnum
 from typing import Any
 
 from chains.assets import AssetRegistry
-from chains.base import Chain, ChainTx, TransferKind, TxStatus
+from chains.base import Chain, ChainTx, TxStatus
 from chains.providers import Lookup, Outcome
 from investigations.evidence import amount, ledger_evidence, transfers_evidence, tx_evidence
 from investigations.ledger import DepositAddress, LedgerDeposit
 from investigations.messages import player_messages
+from investigations.payments import Paid, Payments
 
 
 class Code(StrEnum):
@@ -81,8 +82,6 @@ _CONTENT_CODES = {
     Code.ALREADY_CLAIMED,
     Code.BELOW_MINIMUM,
 }
-_PAYING_KINDS = {TransferKind.OUTPUT, TransferKind.NATIVE, TransferKind.TOKEN, TransferKind.INTERNAL}
-_INDEXED_KINDS = {TransferKind.OUTPUT, TransferKind.TOKEN}
 
 
 @dataclass(frozen=True)
@@ -141,27 +140,6 @@ class Verdict:
             "player_message": self.player_message,
             "next_check_at": self.next_check_at.isoformat() if self.next_check_at else None,
         }
-
-
-@dataclass
-class _Paid:
-    """What the tx paid one casino address in one asset, and what the ledger says about it."""
-
-    address: str
-    owner: str
-    asset: str
-    accepted: bool
-    amount: int = 0
-    indexes: list[int] = field(default_factory=list)
-    ledger: list[LedgerDeposit] = field(default_factory=list)
-
-    @property
-    def credited(self) -> bool:
-        return any(row.status == "credited" for row in self.ledger)
-
-    @property
-    def credited_amount(self) -> int:
-        return sum(row.amount_base_units for row in self.ledger if row.status == "credited")
 
 
 def decide(ticket: Ticket, facts: Facts, policy: Policy) -> Verdict:
@@ -234,6 +212,14 @@ class _Decision:
         return self._decide_found(self.tx)
 
     def _decide_found(self, tx: ChainTx) -> Verdict:
+        self.payments = Payments(
+            tx,
+            self.facts.deposit_addresses,
+            self.facts.ledger,
+            self.assets,
+            self.ticket.address,
+            self.ticket.player_ref,
+        )
         self.evidence["tx"] = tx_evidence(tx, self.required, self.assets)
         if self.facts.moved_from is not None:
             self.evidence["moved_from"] = self.facts.moved_from
@@ -246,7 +232,7 @@ class _Decision:
                 "Tell the player the transaction failed and no funds moved; they can send again.",
             )
         if self.ticket.address:
-            role = self._address_role(tx, self.ticket.address)
+            role = self.payments.address_role(self.ticket.address)
             self.evidence["ticket_address"] = {"address": self.ticket.address, "role": role}
             if role == "absent":
                 return self._verdict(
@@ -254,7 +240,7 @@ class _Decision:
                     "The wallet address on the ticket is neither a recipient nor a sender of this transaction.",
                     "Ask the player to check that the hash and the address belong to the same payment.",
                 )
-        paid = self._paid_to_casino(tx)
+        paid = self.payments.to_casino()
         if not paid and self.facts.needs_trace:
             self.evidence["needs_trace"] = True
             return self._verdict(
@@ -278,13 +264,13 @@ class _Decision:
                 "Tell the player the funds went elsewhere; nothing can be credited. "
                 "If the recipient should be ours, check the back office sent its deposit addresses.",
             )
-        concerned = self._concerning_ticket(paid)
+        concerned = self.payments.concerning_ticket(paid)
         if not concerned:
             owners = sorted({p.owner for p in paid})
             return self._verdict(
                 Code.OTHER_PLAYER_ADDRESS,
                 f"The transaction pays casino address(es) of another player ({', '.join(owners)}), "
-                f"not of {self._ticket_player()}.",
+                f"not of {self.payments.ticket_player()}.",
                 "Do not credit. Check whether the player uses several accounts or pasted someone "
                 "else's hash; escalate if unsure.",
                 paid=paid,
@@ -296,8 +282,8 @@ class _Decision:
             self.evidence["unsupported"] = [self._paid_evidence(p) for p in concerned if not p.accepted]
         return self._decide_paid(tx, accepted)
 
-    def _decide_paid(self, tx: ChainTx, concerned: list[_Paid]) -> Verdict:
-        claims = self._claims_by_others(tx, concerned)
+    def _decide_paid(self, tx: ChainTx, concerned: list[Paid]) -> Verdict:
+        claims = self.payments.claims_by_others(concerned)
         if claims:
             self.evidence["conflicting_claims"] = [ledger_evidence(row, self.assets) for row in claims]
             return self._verdict(
@@ -343,7 +329,7 @@ class _Decision:
     def _finality(self) -> str:
         return self.policy.finality.get(self.ticket.chain, "confirmations")
 
-    def _reconcile(self, concerned: list[_Paid]) -> Verdict:
+    def _reconcile(self, concerned: list[Paid]) -> Verdict:
         mismatched = [p for p in concerned if p.credited and p.credited_amount != p.amount]
         if mismatched:
             details = "; ".join(
@@ -371,7 +357,7 @@ class _Decision:
             paid=concerned,
         )
 
-    def _unsupported(self, concerned: list[_Paid]) -> Verdict:
+    def _unsupported(self, concerned: list[Paid]) -> Verdict:
         assets = ", ".join(sorted({p.asset for p in concerned}))
         return self._verdict(
             Code.UNSUPPORTED_ASSET,
@@ -435,93 +421,14 @@ class _Decision:
             final_override=tx.status is TxStatus.CONFIRMED,
         )
 
-    def _address_role(self, tx: ChainTx, address: str) -> str:
-        if any(t.to_address == address for t in tx.transfers):
-            return "recipient"
-        if address in tx.sender_addresses:
-            return "sender"
-        owner = self._owner(address)
-        if owner and any(self._owner(t.to_address) == owner for t in tx.transfers):
-            # Another deposit address of the same player: the player quoted the other one.
-            return "same_player_other_address"
-        return "absent"
-
-    def _owner(self, address: str | None) -> str | None:
-        row = self.facts.deposit_addresses.get(address or "")
-        return row.player_ref if row else None
-
-    def _ticket_player(self) -> str | None:
-        """The player the ticket is about: named on it, or owner of the casino address it quotes."""
-        return self.ticket.player_ref or self._owner(self.ticket.address)
-
-    def _paid_to_casino(self, tx: ChainTx) -> list[_Paid]:
-        paid: dict[tuple[str, str], _Paid] = {}
-        for transfer in tx.transfers:
-            row = self.facts.deposit_addresses.get(transfer.to_address or "")
-            if row is None or transfer.kind not in _PAYING_KINDS:
-                continue
-            key = (row.address, transfer.asset)
-            if key not in paid:
-                paid[key] = _Paid(row.address, row.player_ref, transfer.asset, self._accepts(row, transfer.asset))
-            entry = paid[key]
-            entry.amount += transfer.amount_base_units
-            if transfer.kind in _INDEXED_KINDS:
-                entry.indexes.append(transfer.index)
-        for entry in paid.values():
-            entry.ledger = [
-                row
-                for row in self.facts.ledger
-                if row.address == entry.address
-                and row.asset == entry.asset
-                and (row.output_index is None or row.output_index in entry.indexes)
-            ]
-        return list(paid.values())
-
-    def _accepts(self, row: DepositAddress, asset: str) -> bool:
-        known = self.assets.get(asset)
-        if known is None or known.chain.value != row.chain:
-            return False
-        return not row.asset_list or asset in row.asset_list
-
-    def _concerning_ticket(self, paid: list[_Paid]) -> list[_Paid]:
-        concerned = paid
-        player = self._ticket_player()
-        if player:
-            concerned = [p for p in concerned if p.owner == player]
-        if self.ticket.address and any(p.address == self.ticket.address for p in concerned):
-            concerned = [p for p in concerned if p.address == self.ticket.address]
-        return concerned
-
-    def _claims_by_others(self, tx: ChainTx, concerned: list[_Paid]) -> list[LedgerDeposit]:
-        """Ledger rows (credited or pending) that book the ticket's transfers for someone else."""
-        rightful = self._ticket_player() or concerned[0].owner
-        indexes = {i for p in concerned for i in p.indexes}
-        addresses = {p.address for p in concerned}
-        paid_elsewhere = {t.to_address for t in tx.transfers} - addresses
-
-        def refers_to_concerned(row: LedgerDeposit) -> bool:
-            if row.output_index is not None:
-                return row.output_index in indexes
-            # No index: the row's address decides; an address this tx never paid is a claim on it too.
-            return row.address in addresses or row.address not in paid_elsewhere
-
-        return [
-            row
-            for row in self.facts.ledger
-            if row.status != "rejected"
-            and row.player_ref != rightful
-            and row.asset in {p.asset for p in concerned}
-            and refers_to_concerned(row)
-        ]
-
-    def _below_minimum(self, paid: _Paid) -> bool:
+    def _below_minimum(self, paid: Paid) -> bool:
         minimum = self.policy.min_deposits.get(paid.asset)
         return minimum is not None and paid.amount < minimum
 
     def _fmt(self, base_units: int, asset: str) -> str:
         return self.assets.format(base_units, asset)
 
-    def _paid_evidence(self, p: _Paid) -> dict[str, Any]:
+    def _paid_evidence(self, p: Paid) -> dict[str, Any]:
         return {
             "address": p.address,
             "player_ref": p.owner,
@@ -539,7 +446,7 @@ class _Decision:
         summary: str,
         action: str,
         *,
-        paid: list[_Paid] | None = None,
+        paid: list[Paid] | None = None,
         message_facts: dict[str, Any] | None = None,
         final_override: bool | None = None,
         message: str | None = None,
