@@ -59,7 +59,7 @@ def serve(host: str, port: int) -> None:
     background.start()
     click.echo(f"depositdesk on http://{host}:{port}  (API docs at /docs)", err=True)
     try:
-        uvicorn.run(app, host=host, port=port, proxy_headers=True)
+        uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips)
     finally:
         background.shutdown()
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from app.limits import MAX_JSON_DEPTH, too_deep
 from investigations.ledger import DepositAddressRecord, LedgerDepositRecord, LedgerRecordsError
 
 _LIST_COLUMNS = {"assets"}
@@ -44,6 +45,8 @@ def read_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _json_rows(text: str) -> list[tuple[str, dict[str, Any]]]:
+    if too_deep(text.encode(), MAX_JSON_DEPTH):
+        raise ImportError_(f"the JSON is nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         document = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:

@@ -10,6 +10,32 @@ import json
 from typing import Any
 
 Scope = dict[str, Any]
+# Deeper JSON is refused before any parser sees it: a C-level JSON parser recursing 100,000 levels
+# deep can overflow the stack (web3's dependencies raise Python's recursion limit).
+MAX_JSON_DEPTH = 64
+
+
+def too_deep(body: bytes, limit: int) -> bool:
+    """Whether `body` nests brackets deeper than `limit` (brackets inside strings do not count)."""
+    depth = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return False
 
 
 class BodySizeLimit:
@@ -40,13 +66,18 @@ class BodySizeLimit:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        await self.app(
-            scope, _replay([{"type": "http.request", "body": b"".join(chunks), "more_body": False}], receive), send
-        )
+        body = b"".join(chunks)
+        if too_deep(body, MAX_JSON_DEPTH):
+            await self._refuse(send, 0, message=f"the JSON is nested deeper than {MAX_JSON_DEPTH} levels")
+            return
+        await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}], receive), send)
 
-    async def _refuse(self, send: Any, size: int, *, at_least: bool = False) -> None:
+    async def _refuse(self, send: Any, size: int, *, at_least: bool = False, message: str | None = None) -> None:
         measured = f"more than {self.max_bytes}" if at_least else str(size)
-        message = f"request body too large: {measured} bytes, the limit is {self.max_bytes} bytes; split the upload"
+        message = (
+            message
+            or f"request body too large: {measured} bytes, the limit is {self.max_bytes} bytes; split the upload"
+        )
         body = json.dumps({"detail": [{"loc": ["body"], "msg": message, "type": "too_large"}], "message": message})
         payload = body.encode()
         await send(

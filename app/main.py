@@ -48,6 +48,7 @@ def create_app(
     app.state.work = build_work(settings, app.state.investigator)
     app.state.helpdesks = app.state.work.helpdesks
     register_queue(app.state.engine)
+    app.state.login_limit = KeyedRateLimit(settings.login_rate_limit_per_ip, burst=5)
     app.state.status_limits = {
         "ip": KeyedRateLimit(settings.status_rate_limit_per_ip),
         "token": KeyedRateLimit(settings.status_rate_limit_per_token),

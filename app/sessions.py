@@ -84,4 +84,6 @@ class Sessions:
     def check_csrf(self, request: Request, submitted: str | None) -> bool:
         """Double submit: the form's token must equal the cookie's (which another site cannot read or set)."""
         expected = self.csrf(request)
-        return bool(expected and submitted) and hmac.compare_digest(expected, submitted or "")
+        if not expected or not submitted:
+            return False
+        return hmac.compare_digest(expected.encode(), submitted.encode())

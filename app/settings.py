@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     status_rate_limit_per_ip: float = Field(default=60, gt=0)  # per minute
     status_rate_limit_per_token: float = Field(default=120, gt=0)  # per minute
     status_poll_seconds: float = Field(default=15, ge=1, le=600)
+    login_rate_limit_per_ip: float = Field(default=10, gt=0)  # sign-in attempts per minute
+    forwarded_allow_ips: str = "127.0.0.1"  # proxies trusted for X-Forwarded-Proto/For (TLS, client IP)
     # Helpdesks (each one is enabled by its secrets; base URLs are settings for self-hosted ones and tests)
     zendesk_base_url: str = ""
     zendesk_email: str = ""

@@ -122,7 +122,7 @@ def status_page(token: str, request: Request, session: SessionDep) -> Response:
     response = templates.TemplateResponse(
         request, "status.html", {"view": data, "lang": lang, "t": TEXT, "token": token, "poll_ms": poll_ms}
     )
-    if request.query_params.get("lang") == lang:
+    if request.query_params.get("lang", "").lower() == lang:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
     return secure(response, public=True)
 

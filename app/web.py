@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
@@ -78,6 +78,15 @@ def login(
     token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
+    client = request.client.host if request.client else "unknown"
+    if not request.app.state.login_limit.allow(client):
+        context = {
+            "next": _safe_next(next),
+            "agent": None,
+            "name": name,
+            "error": "Too many sign-in attempts. Wait a minute and try again.",
+        }
+        return render(request, "login.html", context, status_code=429)
     agent = None
     if token.strip():
         agent = agent_for_token(session, token.strip())
@@ -161,9 +170,8 @@ def investigations_page(
     chain: str = "",
     date_from: str = "",
     date_to: str = "",
-    page: int = 1,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    page = max(page, 1)
     query = select(Investigation).order_by(col(Investigation.created_at).desc())
     if code in Code._value2member_map_:
         query = query.where(Investigation.code == code)
@@ -172,7 +180,7 @@ def investigations_page(
     start, end = _day(date_from), _day(date_to)
     if start:
         query = query.where(col(Investigation.created_at) >= start)
-    if end:
+    if end and end.date() < date.max:
         query = query.where(col(Investigation.created_at) < end + timedelta(days=1))
     rows = list(session.exec(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
     filters = {"code": code, "chain": chain, "date_from": date_from if start else "", "date_to": date_to if end else ""}

@@ -29,10 +29,14 @@ async def webhook(helpdesk: str, request: Request) -> Response:
         return Response(status_code=401)
     try:
         delivery = desk.parse(request.headers, body)
-    except (ValueError, TypeError, AttributeError, json.JSONDecodeError) as exc:
-        metrics.WEBHOOKS.labels(helpdesk, "invalid").inc()
-        message = str(exc) if not isinstance(exc, json.JSONDecodeError) else "the body is not JSON"
-        return JSONResponse({"detail": message, "message": message}, status_code=422)
+    except json.JSONDecodeError:
+        return _invalid(helpdesk, "the body is not JSON")
+    except UnicodeDecodeError:
+        return _invalid(helpdesk, "the body is not UTF-8 JSON")
+    except ValueError as exc:  # our own messages: say what is wrong
+        return _invalid(helpdesk, str(exc))
+    except (TypeError, AttributeError):
+        return _invalid(helpdesk, "the body does not have the shape this helpdesk sends")
     if delivery is None:
         metrics.WEBHOOKS.labels(helpdesk, "ignored").inc()
         return JSONResponse({"status": "ignored"}, status_code=200)
@@ -46,3 +50,8 @@ async def webhook(helpdesk: str, request: Request) -> Response:
         return JSONResponse({"status": "duplicate"}, status_code=200)
     metrics.WEBHOOKS.labels(helpdesk, "accepted").inc()
     return JSONResponse({"status": "accepted"}, status_code=202)
+
+
+def _invalid(helpdesk: str, message: str) -> JSONResponse:
+    metrics.WEBHOOKS.labels(helpdesk, "invalid").inc()
+    return JSONResponse({"detail": message, "message": message}, status_code=422)

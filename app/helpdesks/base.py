@@ -6,6 +6,7 @@ the job queue honours when it schedules the next attempt.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -105,6 +106,17 @@ class HelpdeskHttp:
             return response.json()
         except ValueError as exc:
             raise HelpdeskError(f"{self.name}: answer is not JSON", retryable=True) from exc
+
+
+_TICKET_NUMBER = re.compile(r"[0-9]{1,20}")
+
+
+def ticket_number(value: Any) -> str:
+    """A helpdesk's numeric ticket or conversation id (ASCII digits, at most 20), or ValueError."""
+    text = str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+    if not _TICKET_NUMBER.fullmatch(text):
+        raise ValueError("the body needs a numeric ticket id (up to 20 digits)")
+    return text
 
 
 def header(headers: Mapping[str, str], name: str) -> str | None:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from app.helpdesks import signatures
-from app.helpdesks.base import Delivery, HelpdeskHttp, TicketText, header
+from app.helpdesks.base import Delivery, HelpdeskHttp, TicketText, header, ticket_number
 
 
 class Chatwoot:
@@ -35,11 +35,13 @@ class Chatwoot:
             return None
         if data.get("private") or data.get("message_type") not in ("incoming", 0):
             return None  # agents' messages and our own private notes
-        conversation = (data.get("conversation") or {}).get("id")
-        if conversation is None:
-            raise ValueError("message_created without a conversation id")
+        conversation = data.get("conversation") if isinstance(data.get("conversation"), dict) else {}
+        ticket = ticket_number(conversation.get("id"))
+        content = data.get("content") or ""
+        if not isinstance(content, str):
+            raise ValueError("the message content must be text")
         delivery = header(headers, "X-Chatwoot-Delivery") or f"message-{data.get('id')}"
-        return Delivery(delivery_id=str(delivery)[:128], ticket_ref=str(conversation), text=data.get("content") or "")
+        return Delivery(delivery_id=str(delivery)[:128], ticket_ref=ticket, text=content[:50_000])
 
     def _messages(self, ticket_ref: str) -> list[dict[str, Any]]:
         path = f"/api/v1/accounts/{self.account}/conversations/{ticket_ref}/messages"

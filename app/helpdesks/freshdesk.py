@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from app.helpdesks import signatures
-from app.helpdesks.base import Delivery, HelpdeskHttp, TicketText, header
+from app.helpdesks.base import Delivery, HelpdeskHttp, TicketText, header, ticket_number
 
 SECRET_HEADER = "X-Depositdesk-Secret"
 
@@ -29,11 +29,9 @@ class Freshdesk:
     def parse(self, headers: Mapping[str, str], body: bytes) -> Delivery | None:
         data = json.loads(body)
         inner = data.get("freshdesk_webhook", data) if isinstance(data, dict) else {}
-        ticket = inner.get("ticket_id") if isinstance(inner, dict) else None
-        if ticket is None or not str(ticket).strip().isdigit():
-            raise ValueError("the body needs a numeric ticket_id")
+        ticket = ticket_number(inner.get("ticket_id") if isinstance(inner, dict) else None)
         # No delivery id: a retry repeats the same body, so the body's hash identifies the delivery.
-        return Delivery(delivery_id=hashlib.sha256(body).hexdigest(), ticket_ref=str(ticket).strip())
+        return Delivery(delivery_id=hashlib.sha256(body).hexdigest(), ticket_ref=ticket)
 
     def fetch(self, ticket_ref: str) -> TicketText:
         ticket = self.http.call("GET", f"/api/v2/tickets/{ticket_ref}?include=conversations") or {}

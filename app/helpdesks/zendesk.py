@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from app.helpdesks import signatures
-from app.helpdesks.base import Delivery, HelpdeskError, HelpdeskHttp, TicketText, header
+from app.helpdesks.base import Delivery, HelpdeskError, HelpdeskHttp, TicketText, header, ticket_number
 
 
 class Zendesk:
@@ -44,14 +44,15 @@ class Zendesk:
 
     def parse(self, headers: Mapping[str, str], body: bytes) -> Delivery | None:
         data = json.loads(body)
-        ticket = data.get("ticket_id") or (data.get("ticket") or {}).get("id") if isinstance(data, dict) else None
-        if ticket is None or not str(ticket).strip().isdigit():
-            raise ValueError("the body needs a numeric ticket_id")
+        if not isinstance(data, dict):
+            raise ValueError("the body must be a JSON object with ticket_id")
+        nested = data.get("ticket") if isinstance(data.get("ticket"), dict) else {}
+        ticket = ticket_number(data.get("ticket_id") or nested.get("id"))
         delivery = (
             header(headers, "X-Zendesk-Webhook-Invocation-Id")
             or hashlib.sha256((header(headers, "X-Zendesk-Webhook-Signature") or "").encode() + body).hexdigest()
         )
-        return Delivery(delivery_id=delivery[:128], ticket_ref=str(ticket).strip())
+        return Delivery(delivery_id=delivery[:128], ticket_ref=ticket)
 
     def fetch(self, ticket_ref: str) -> TicketText:
         ticket = (self.http.call("GET", f"/api/v2/tickets/{ticket_ref}.json") or {}).get("ticket") or {}

@@ -37,7 +37,9 @@
         headers: { "X-Requested-With": "fetch" },
         credentials: "same-origin"
       }).then(function (response) {
-        return response.text().then(function (html) { return { ok: response.ok, html: html, url: response.headers.get("X-Investigation-Url") }; });
+        var fragment = response.ok || response.status === 422;
+        if (response.redirected || !fragment) { throw new Error("not a verdict fragment"); }
+        return response.text().then(function (html) { return { html: html, url: response.headers.get("X-Investigation-Url") }; });
       }).then(function (answer) {
         var result = document.getElementById("result");
         var error = document.getElementById("lookup-error");
