@@ -15,8 +15,11 @@ import requests
 from chains.base import ProviderBadResponse, ProviderUnavailable
 
 DEFAULT_TIMEOUT = (3.05, 10.0)
-# Requests a single lookup sends at once (Esplora's tx and tip) and calls bounded by a deadline.
+# Provider calls bounded by a lookup's deadline run here ...
 PARALLEL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="provider")
+# ... and the requests one call sends side by side (Esplora's tip beside the tx) run here: a call
+# waiting in PARALLEL for a request queued behind it in the same pool could wait forever.
+SIDE_BY_SIDE = ThreadPoolExecutor(max_workers=16, thread_name_prefix="provider-side")
 USER_AGENT = "depositdesk/0.1 (+deposit investigations)"
 
 

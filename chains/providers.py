@@ -134,6 +134,11 @@ class Guarded:
             return future.result(timeout=remaining)
         except FutureTimeout:
             raise ProviderUnavailable(f"{self.name}: no answer within the lookup budget", provider=self.name) from None
+        except ChainError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - an adapter error left unmapped is still a bad answer
+            log.exception("provider %s: unmapped error in %s", self.name, method)
+            raise ProviderBadResponse(f"{self.name}: unexpected {type(exc).__name__}", provider=self.name) from exc
 
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None

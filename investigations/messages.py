@@ -55,6 +55,11 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "de": "Ihre Transaktion ist im Netzwerk angekommen und wartet auf die Aufnahme in einen Block. Sobald sie bestätigt ist, prüfen wir sie automatisch erneut und schreiben die Einzahlung gut.",
         "en": "Your transaction has reached the network and is waiting to be included in a block. Once it is confirmed we will check it again automatically and credit the deposit.",
     },
+    "ask_address": {
+        "ru": "Эта транзакция содержит несколько платежей. Чтобы найти ваш, пришлите, пожалуйста, адрес депозита, указанный в вашей кассе.",
+        "de": "Diese Transaktion enthält mehrere Zahlungen. Damit wir Ihre finden, senden Sie uns bitte die Einzahlungsadresse aus Ihrem Kassenbereich.",
+        "en": "This transaction contains several payments. To find yours, please send us the deposit address shown in your cashier.",
+    },
     "confirming": {
         "ru": "Ваш депозит {amount} {asset} подтверждается: получено {confirmations} {confirmations_word} из {required}. Он будет зачислен автоматически примерно через {eta_minutes} {eta_word}.",
         "de": "Ihre Einzahlung von {amount} {asset} wird bestätigt: {confirmations} von {required} {required_word}. Sie wird in etwa {eta_minutes} {eta_word} automatisch gutgeschrieben.",

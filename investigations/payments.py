@@ -81,14 +81,16 @@ class Payments:
             if transfer.kind in INDEXED_KINDS:
                 entry.indexes.append(transfer.index)
         for entry in paid.values():
-            entry.ledger = [
-                row
-                for row in self.ledger
-                if row.address == entry.address
-                and row.asset == entry.asset
-                and (row.output_index is None or row.output_index in entry.indexes)
-            ]
+            entry.ledger = [row for row in self.ledger if self._books(row, entry)]
         return list(paid.values())
+
+    @staticmethod
+    def _books(row: LedgerDeposit, entry: Paid) -> bool:
+        """Whether a ledger row is about what this address received. Its index is only compared when the
+        transfers have indexes (outputs, token logs): an ETH value or internal transfer has none."""
+        if row.address != entry.address or row.asset != entry.asset:
+            return False
+        return row.output_index is None or not entry.indexes or row.output_index in entry.indexes
 
     def concerning_ticket(self, paid: list[Paid]) -> list[Paid]:
         concerned = paid
@@ -100,26 +102,27 @@ class Payments:
         return concerned
 
     def claims_by_others(self, concerned: list[Paid]) -> list[LedgerDeposit]:
-        """Ledger rows (credited or pending) that book the ticket's transfers for someone else."""
-        rightful = self.ticket_player() or concerned[0].owner
-        indexes = {i for p in concerned for i in p.indexes}
-        addresses = {p.address for p in concerned}
-        paid_elsewhere = {t.to_address for t in self.tx.transfers} - addresses
-
-        def refers_to_concerned(row: LedgerDeposit) -> bool:
-            if row.output_index is not None:
-                return row.output_index in indexes
-            # No index: the row's address decides; an address this tx never paid is a claim on it too.
-            return row.address in addresses or row.address not in paid_elsewhere
-
-        return [
+        """Ledger rows (credited or pending) that book the ticket's transfers for someone other than
+        their rightful player: the ticket's player, or else the owner of the address they paid."""
+        player = self.ticket_player()
+        claims = [
+            row
+            for entry in concerned
+            for row in entry.ledger
+            if row.status != "rejected" and row.player_ref != (player or entry.owner)
+        ]
+        # A row booking this tx to an address it never paid claims it too (when we know for whom it is).
+        paid_addresses = {t.to_address for t in self.tx.transfers}
+        owners = {entry.owner for entry in concerned}
+        claims += [
             row
             for row in self.ledger
             if row.status != "rejected"
-            and row.player_ref != rightful
-            and row.asset in {p.asset for p in concerned}
-            and refers_to_concerned(row)
+            and row.address not in paid_addresses
+            and row.asset in {entry.asset for entry in concerned}
+            and row.player_ref not in ({player} if player else owners)
         ]
+        return claims
 
     def _accepts(self, row: DepositAddress, asset: str) -> bool:
         known = self.assets.get(asset)

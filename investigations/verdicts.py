@@ -166,6 +166,7 @@ class _Decision:
         self.assets = policy.assets
         self.tx: ChainTx | None = facts.lookup.tx
         self.required = policy.required_confirmations[ticket.chain]
+        self.ambiguous_owners: list[str] = []
         self.evidence: dict[str, Any] = {
             "chain": ticket.chain.value,
             "tx_hash": ticket.tx_hash,
@@ -280,6 +281,11 @@ class _Decision:
             return self._unsupported(concerned)
         if len(accepted) < len(concerned):
             self.evidence["unsupported"] = [self._paid_evidence(p) for p in concerned if not p.accepted]
+        owners = sorted({p.owner for p in accepted})
+        if len(owners) > 1 and not self.payments.ticket_player():
+            # A batch payout to several players and a ticket that does not say which one it is:
+            # judging them together could credit one player with another's deposit.
+            self.ambiguous_owners = owners
         return self._decide_paid(tx, accepted)
 
     def _decide_paid(self, tx: ChainTx, concerned: list[Paid]) -> Verdict:
@@ -343,7 +349,24 @@ class _Decision:
                 "Escalate to finance to correct the credited amount.",
                 paid=concerned,
             )
-        if any(not p.credited for p in concerned):
+        missing = [p for p in concerned if not p.credited]
+        if missing:
+            statuses = {row.status for p in missing for row in p.ledger}
+            if "pending" in statuses:
+                return self._verdict(
+                    Code.CONFIRMED_NOT_CREDITED,
+                    "Confirmed and paid to a casino deposit address; the ledger has it as pending, not credited.",
+                    "Check the back office: it is booked as pending, so make sure it is credited exactly once.",
+                    paid=concerned,
+                    final_override=False,
+                )
+            if "rejected" in statuses:
+                return self._verdict(
+                    Code.CONFIRMED_NOT_CREDITED,
+                    "Confirmed and paid to a casino deposit address, but the back office rejected it.",
+                    "Do not credit before finding out why it was rejected: escalate to finance.",
+                    paid=concerned,
+                )
             return self._verdict(
                 Code.CONFIRMED_NOT_CREDITED,
                 "Confirmed and paid to a casino deposit address, but the ledger has no credit for it.",
@@ -474,6 +497,18 @@ class _Decision:
             final = final_override
         if self.facts.lookup.disputed:
             final = False
+        if self.ambiguous_owners and paid:
+            final = False
+            self.evidence["ambiguous_players"] = self.ambiguous_owners
+            summary = (
+                f"This transaction pays {len(self.ambiguous_owners)} casino players "
+                f"({', '.join(self.ambiguous_owners)}); the ticket does not say which one it is. {summary}"
+            )
+            action = (
+                "Ask the player for the deposit address shown in their cashier (or their player id) and "
+                "investigate again with it; do not act on the combined figures."
+            )
+            message = "ask_address"
         next_check = None if final else self.facts.now + _RECHECK.get(code, timedelta(minutes=10))
         return Verdict(
             code=code,

@@ -7,6 +7,7 @@ Addresses are re-derived from each scriptPubKey rather than taken on the provide
 
 from __future__ import annotations
 
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from chains.base import (
     ChainTx,
     Outpoint,
     ProviderBadResponse,
+    ProviderUnavailable,
     Spend,
     Transfer,
     TxStatus,
@@ -49,7 +51,7 @@ class EsploraAdapter:
 
     def get_tx(self, tx_hash: str) -> ChainTx:
         """The tx and the tip, asked in parallel: one round trip of wall time, two requests."""
-        tip = http.PARALLEL.submit(self.tip_height)
+        tip = http.SIDE_BY_SIDE.submit(self.tip_height)
         try:
             response = self._get(f"/tx/{tx_hash}")
             if response.status_code == 404 and _is_not_found(response):
@@ -63,7 +65,10 @@ class EsploraAdapter:
             tx = self._parse_tx(tx_hash, http.parse_json(response, provider=self.name))
             if tx.status is TxStatus.CONFIRMED:
                 assert tx.block_height is not None
-                tip_height = tip.result()
+                try:
+                    tip_height = tip.result(timeout=_tip_wait(self.timeout))
+                except FutureTimeout:
+                    raise ProviderUnavailable(f"{self.name}: no tip height in time", provider=self.name) from None
                 if tip_height < tx.block_height:
                     raise ProviderBadResponse(
                         f"{self.name}: its tip {tip_height} is behind the tx's block {tx.block_height}",
@@ -190,3 +195,9 @@ def _is_not_found(response: requests.Response) -> bool:
     # A 404 from a wrong base URL (a proxy's HTML page) must not read as "tx unknown":
     # only the bodies Esplora and the mempool backend send for an unknown txid count.
     return any(marker in response.text.lower() for marker in _NOT_FOUND_BODIES)
+
+
+def _tip_wait(timeout: Any) -> float:
+    """How long to wait for the tip request: its own connect and read timeouts, and a margin."""
+    parts = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+    return float(sum(parts)) + 1.0

@@ -171,7 +171,7 @@ def test_unknown_helpdesk_and_bad_bodies(client):
     assert client.post("/webhooks/kayako", content=b"{}").status_code == 404
     body = b'{"ticket_id": "abc"}'
     response = client.post("/webhooks/zendesk", content=body, headers=zendesk_headers(ZD_SECRET, body))
-    assert response.status_code == 422 and "ticket_id" in response.json()["message"]
+    assert response.status_code == 422 and "ticket id" in response.json()["message"]
 
 
 # --- the loop -----------------------------------------------------------------------------------

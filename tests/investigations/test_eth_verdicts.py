@@ -183,3 +183,21 @@ def test_bare_hex_found_on_ethereum_after_bitcoin_says_unknown(chain, evm, usdt_
     add_addresses_on(session, "eth", (USDT_PAYEE, "p-7"))
     record = run(investigator, session, usdt_tx.removeprefix("0x"))
     assert record.chain == "eth" and record.code == "confirmed_not_credited"
+
+
+def test_a_native_eth_credit_booked_with_an_index_still_matches(chain, evm, fixtures_dir, investigator, session):
+    tx_json = dict(eth_result(fixtures_dir, "eth_tx_c59f_type2_plain_eth_transfer.json"))
+    receipt = {
+        "transactionHash": tx_json["hash"],
+        "blockHash": tx_json["blockHash"],
+        "blockNumber": tx_json["blockNumber"],
+        "status": "0x1",
+        "gasUsed": "0x5208",
+        "effectiveGasPrice": "0x1",
+        "logs": [],
+    }
+    evm.head = int(tx_json["blockNumber"], 16) + 100
+    tx_hash = evm.add(tx_json, receipt)
+    add_addresses_on(session, "eth", (tx_json["to"], "p-4"))
+    add_deposit_on(session, "eth", tx_hash, tx_json["to"], "ETH", "0.006672", "p-4", index=0)
+    assert run(investigator, session, tx_hash).code == "credited"

@@ -393,3 +393,33 @@ def test_russian_plural_rules(n, form):
 
 def test_settings_fixture_is_isolated_from_the_environment(settings: Settings):
     assert settings.btc_confirmations == 2
+
+
+def test_a_batch_paying_several_players_without_a_player_on_the_ticket_is_not_judged_together(
+    chain, investigator, session
+):
+    tx = confirmed(chain, [(OURS_P1, 3_000_000), (OURS_P2, 3_000_000)])
+    add_deposit(session, tx["txid"], OURS_P1, "0.03", "p-1")
+    record = run(investigator, session, tx["txid"])
+    assert not record.final and record.evidence["ambiguous_players"] == ["p-1", "p-2"]
+    assert "do not act on the combined figures" in record.verdict["action"]
+    assert "0.06" not in record.verdict["player_message"]["en"]
+    add_deposit(session, tx["txid"], OURS_P2, "0.03", "p-2")
+    both = run(investigator, session, tx["txid"])
+    assert both.code == "credited"  # each row books its own address's owner: no claim by another
+    assert run(investigator, session, tx["txid"], player_ref="p-2").code == "credited"
+
+
+def test_a_ledger_row_still_pending_is_not_final_and_says_so(chain, investigator, session):
+    tx = confirmed(chain, [(OURS_P1, 1_500_000)])
+    add_deposit(session, tx["txid"], OURS_P1, "0.015", "p-1", status="pending")
+    record = run(investigator, session, tx["txid"])
+    assert record.code == "confirmed_not_credited" and not record.final
+    assert "exactly once" in record.verdict["action"]
+
+
+def test_a_rejected_ledger_row_is_escalated_not_credited_blindly(chain, investigator, session):
+    tx = confirmed(chain, [(OURS_P1, 1_500_000)])
+    add_deposit(session, tx["txid"], OURS_P1, "0.015", "p-1", status="rejected")
+    record = run(investigator, session, tx["txid"])
+    assert record.code == "confirmed_not_credited" and "escalate to finance" in record.verdict["action"]
