@@ -29,11 +29,15 @@ def detect_language(text: str) -> str:
     return "en"
 
 
-def marker(record: Investigation, kind: str = "") -> str:
-    return f"[depositdesk {record.id} {kind or record.code}]"
+def marker(record: Investigation, kind: str = "", *, sequence: int | None = None) -> str:
+    """What identifies a note on the ticket; the sequence tells apart A → B → A verdicts."""
+    suffix = f" #{sequence}" if sequence is not None else ""
+    return f"[depositdesk {record.id} {kind or record.code}{suffix}]"
 
 
-def verdict_note(record: Investigation, status_url: str, language: str, *, previous_code: str | None = None) -> str:
+def verdict_note(
+    record: Investigation, status_url: str, language: str, *, previous_code: str | None = None, sequence: int = 1
+) -> str:
     verdict, evidence = record.verdict, record.evidence or {}
     state = "final" if record.final else "not final, depositdesk re-checks and will add a note when it changes"
     lines = []
@@ -60,7 +64,7 @@ def verdict_note(record: Investigation, status_url: str, language: str, *, previ
         verdict["player_message"][language],
         "",
         f"Status link for the player: {status_url}",
-        marker(record),
+        marker(record, sequence=sequence),
     ]
     return "\n".join(lines)
 

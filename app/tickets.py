@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from app import metrics, notes
 from app.helpdesks.base import Delivery, Helpdesk
@@ -96,19 +96,24 @@ class TicketWork:
             )
             session.commit()
             return
+        investigated = 0
         for tx_hash in found.tx_hashes:
-            request = InvestigationRequest(tx_hash, found.address, None, None, f"{helpdesk}:{ticket}")
             try:
-                canonical = self.investigator.tickets_for(request)[0].tx_hash
+                candidates = self.investigator.tickets_for(InvestigationRequest(tx_hash))
             except InvalidInput:
                 continue
+            chains = {candidate.chain for candidate in candidates}
+            address = next((a for chain, a in found.addresses if chain in chains), None)
+            forms = {candidate.tx_hash for candidate in candidates}
             known = session.exec(
                 select(TicketLink).where(
-                    TicketLink.helpdesk == helpdesk, TicketLink.ticket_ref == ticket, TicketLink.tx_hash == canonical
+                    TicketLink.helpdesk == helpdesk, TicketLink.ticket_ref == ticket, col(TicketLink.tx_hash).in_(forms)
                 )
             ).first()
             if known is not None:
+                investigated += 1
                 continue  # this ticket already has its note for this tx; changes come as follow-ups
+            request = InvestigationRequest(tx_hash, address, None, None, f"{helpdesk}:{ticket}")
             try:
                 record = self.investigator.investigate(session, request)
             except InvalidInput:
@@ -123,7 +128,21 @@ class TicketWork:
                     last_noted_code=record.code,
                 )
             )
-            self._queue_verdict_note(session, helpdesk, ticket, record, language, received_at=received_at)
+            self._queue_verdict_note(session, helpdesk, ticket, record, language, sequence=1, received_at=received_at)
+            session.commit()
+            investigated += 1
+        if not investigated:
+            self._queue_note(
+                session,
+                helpdesk,
+                ticket,
+                notes.NO_HASH_MARKER,
+                None,
+                "no_hash",
+                notes.no_hash_note(language),
+                ["deposit-no-hash"],
+                received_at,
+            )
             session.commit()
 
     def handle_note(self, session: Session, job: Job) -> None:
@@ -165,11 +184,36 @@ class TicketWork:
             elif record.code != link.last_noted_code:
                 previous = link.last_noted_code
                 link.last_noted_code = record.code
+                earlier_notes = session.exec(
+                    select(TicketNote.id).where(
+                        TicketNote.helpdesk == link.helpdesk,
+                        TicketNote.ticket_ref == link.ticket_ref,
+                        TicketNote.investigation_id == record.id,
+                    )
+                ).all()
                 self._queue_verdict_note(
-                    session, link.helpdesk, link.ticket_ref, record, link.language, previous_code=previous
+                    session,
+                    link.helpdesk,
+                    link.ticket_ref,
+                    record,
+                    link.language,
+                    previous_code=previous,
+                    sequence=len(earlier_notes) + 1,
                 )
             session.add(link)
         session.commit()
+
+    def sync_links(self, session: Session) -> int:
+        """Tickets whose last note says something else than their investigation now does (a follow-up
+        lost to a crash between the re-check and its note) get their note now."""
+        stale = session.exec(
+            select(Investigation)
+            .join(TicketLink, col(TicketLink.investigation_id) == col(Investigation.id))
+            .where(col(TicketLink.last_noted_code) != col(Investigation.code))
+        ).all()
+        for record in {r.id: r for r in stale}.values():
+            self.after_recheck(session, record)
+        return len(stale)
 
     def _queue_verdict_note(
         self,
@@ -179,22 +223,15 @@ class TicketWork:
         record: Investigation,
         language: str,
         *,
+        sequence: int,
         previous_code: str | None = None,
         received_at: str | None = None,
     ) -> None:
         status_url = f"{self.public_base_url}/s/{self.investigator.status_token(record)}"
-        body = notes.verdict_note(record, status_url, language, previous_code=previous_code)
-        self._queue_note(
-            session,
-            helpdesk,
-            ticket,
-            notes.marker(record),
-            record.id,
-            record.code,
-            body,
-            [f"deposit-{record.code.replace('_', '-')}"],
-            received_at,
-        )
+        body = notes.verdict_note(record, status_url, language, previous_code=previous_code, sequence=sequence)
+        tags = [f"deposit-{record.code.replace('_', '-')}"]
+        marker = notes.marker(record, sequence=sequence)
+        self._queue_note(session, helpdesk, ticket, marker, record.id, record.code, body, tags, received_at)
 
     def _queue_note(
         self,

@@ -102,6 +102,7 @@ def recheck_round(engine: Engine, investigator: Investigator, work: TicketWork, 
             limit=limit,
             on_recheck=lambda s, record, gave_up: work.after_recheck(s, record, gave_up=gave_up),
         )
+        work.sync_links(session)
         purge_deliveries(session)
     return len(done)
 
