@@ -144,7 +144,10 @@ def jobs_retry(job_id: int) -> None:
 
     settings = _settings()
     with Session(_engine(settings)) as session:
-        job = jobs.retry(session, job_id)
+        try:
+            job = jobs.retry(session, job_id)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
     if job is None:
         raise click.ClickException(f"no job {job_id}")
     click.echo(f"job {job_id} queued again")

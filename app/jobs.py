@@ -63,6 +63,12 @@ def claim(
     SQLite (one writer at a time) and, on PostgreSQL, concurrent workers skip each other's rows.
     """
     now = now or utcnow()
+    # A job whose worker died on its last attempt is dead, not taken again and again.
+    session.execute(
+        update(Job)
+        .where(Job.status == RUNNING, col(Job.lease_until) < now, col(Job.attempts) >= col(Job.max_attempts))
+        .values(status=DEAD, lease_until=None, last_error="the worker stopped during the last attempt")
+    )
     due = (
         select(Job.id)
         .where(
@@ -91,7 +97,9 @@ def claim(
 
 def complete(session: Session, job: Job, *, worker: str) -> bool:
     """Mark done, unless the lease was lost to another worker meanwhile (then it is theirs)."""
-    current = session.get(Job, job.id, with_for_update=session.get_bind().dialect.name == "postgresql")
+    current = session.get(
+        Job, job.id, with_for_update=session.get_bind().dialect.name == "postgresql", populate_existing=True
+    )
     if current is None or current.locked_by != worker or current.status != RUNNING:
         session.rollback()
         return False
@@ -112,7 +120,9 @@ def fail(
     max_delay: float = 3600.0,
 ) -> Job:
     """Back off and try again later, or dead-letter after the last attempt."""
-    current = session.get(Job, job.id)
+    current = session.get(
+        Job, job.id, with_for_update=session.get_bind().dialect.name == "postgresql", populate_existing=True
+    )
     assert current is not None
     if current.locked_by != worker:
         session.rollback()
@@ -131,10 +141,13 @@ def fail(
 
 
 def retry(session: Session, job_id: int) -> Job | None:
-    """Put a dead (or any) job back in the queue, now, with a fresh set of attempts."""
+    """Put a dead (or queued) job back in the queue, now, with a fresh set of attempts. A running one
+    is refused: its worker may still be writing."""
     job = session.get(Job, job_id)
     if job is None:
         return None
+    if job.status == RUNNING:
+        raise ValueError(f"job {job_id} is running; retry it once it is dead")
     job.status, job.attempts, job.run_after, job.lease_until, job.locked_by = QUEUED, 0, utcnow(), None, None
     session.add(job)
     session.commit()

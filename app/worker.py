@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, update
 
 from app import jobs, metrics
 from app.helpdesks.base import HelpdeskError
@@ -22,6 +22,7 @@ from app.jobs import Job
 from app.tickets import TicketWork, purge_deliveries
 from investigations.rechecks import recheck_due
 from investigations.service import Investigator
+from investigations.types import utcnow
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Session, Job], None]
@@ -50,6 +51,9 @@ class Worker:
             if job is None:
                 return False
             handler = self.handlers.get(job.kind)
+            beating = threading.Event()
+            heart = threading.Thread(target=self._heartbeat, args=(job.id, beating), daemon=True)
+            heart.start()
             try:
                 if handler is None:
                     raise HelpdeskError(f"no handler for job kind {job.kind!r}", retryable=False)
@@ -63,8 +67,26 @@ class Worker:
                 session.rollback()
                 self._failed(session, job, f"{type(exc).__name__}: {exc}", retryable=True)
                 return True
+            finally:
+                beating.set()
+                heart.join()
             jobs.complete(session, job, worker=self.name)
             return True
+
+    def _heartbeat(self, job_id: int, done: threading.Event) -> None:
+        """Renew the lease while the handler works, so a long job is not taken by a second worker;
+        a worker that dies stops renewing, and its job is taken again when the lease runs out."""
+        while not done.wait(self.lease.total_seconds() / 3):
+            try:
+                with Session(self.engine) as session:
+                    session.execute(
+                        update(Job)
+                        .where(col(Job.id) == job_id, Job.locked_by == self.name, Job.status == jobs.RUNNING)
+                        .values(lease_until=utcnow() + self.lease)
+                    )
+                    session.commit()
+            except Exception:  # noqa: BLE001 - a missed beat only shortens the lease
+                log.warning("could not renew the lease of job %s", job_id, exc_info=True)
 
     def _failed(
         self, session: Session, job: Job, error: str, *, retryable: bool, retry_after: float | None = None

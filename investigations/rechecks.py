@@ -62,7 +62,7 @@ def recheck_due(
     """Re-check every due investigation once; one failing never stops the others."""
     done = []
     for record in due(session, now, limit):
-        if not claim(session, record.id, now):
+        if not claim(session, record.id, max(now, investigator.clock())):  # lookups take time: claim with the time now
             continue
         try:
             record = investigator.recheck(session, record)
@@ -76,6 +76,10 @@ def recheck_due(
             session.add(record)
             session.commit()
         if on_recheck is not None:
-            on_recheck(session, record, gave_up)
+            try:
+                on_recheck(session, record, gave_up)
+            except Exception:  # noqa: BLE001 - the verdict is saved; the notes catch up next round
+                log.exception("follow-up of investigation %s failed", record.id)
+                session.rollback()
         done.append(record)
     return done

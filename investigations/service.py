@@ -88,9 +88,10 @@ class Investigator:
 
     def recheck(self, session: Session, record: Investigation) -> Investigation:
         """Look again at a non-final investigation; the earlier verdict goes to its history."""
-        request = InvestigationRequest(
-            record.tx_hash, record.address, record.chain, record.player_ref, record.ticket_ref
-        )
+        # A bare 64-hex hash never located may be on the other candidate chain: let detection try again.
+        unlocated = record.code in ("not_found", "provider_unavailable") and not record.tx_hash.startswith("0x")
+        chain = None if unlocated else record.chain
+        request = InvestigationRequest(record.tx_hash, record.address, chain, record.player_ref, record.ticket_ref)
         _ticket, verdict, seen = self._decide(session, request)
         previous = {
             "at": (record.verdict.get("checked_at") or record.created_at.isoformat()),
@@ -209,10 +210,16 @@ class Investigator:
         return facts
 
     def _settled(self, tx: ChainTx) -> bool:
-        """Deep enough that a reorg is no practical risk: its chain facts are cached for good."""
+        """Deep enough that a reorg is no practical risk, and past what the policy itself waits for
+        (its confirmations, or finality): its chain facts are then cached for good."""
         if tx.status is not TxStatus.CONFIRMED and tx.status is not TxStatus.FAILED:
             return False
-        return tx.finalized is True or tx.confirmations >= self.settled_depth[tx.chain]
+        if self.policy.finality.get(tx.chain) == "finalized":
+            return tx.finalized is True
+        required = self.policy.required_confirmations[tx.chain]
+        if tx.finalized is True and tx.confirmations >= required:
+            return True
+        return tx.confirmations >= max(self.settled_depth[tx.chain], required)
 
     @staticmethod
     def _compare_with_sighting(facts: Facts, tx: ChainTx, sighting: TxSighting | None) -> None:
@@ -240,8 +247,9 @@ class Investigator:
             "seen_at": sighting.last_seen_at.isoformat(),
         }
         pool = self.pools[ticket.chain]
+        spends_known = True
         if ticket.chain is Chain.BTC:
-            replacement = self._replacement(ticket, sighting)
+            replacement, spends_known = self._replacement(ticket, sighting)
             if replacement is not None:
                 facts.replaced_by = replacement
                 sightings.record_gone(session, sighting, now=now, status="replaced")
@@ -259,7 +267,8 @@ class Investigator:
                 # Its block is still in the main chain, so the providers lost an old tx: do not trust "unknown".
                 lookup.outcome = Outcome.UNAVAILABLE
             return
-        if lookup.outcome is Outcome.NOT_FOUND and now - sighting.last_seen_at >= DROP_GRACE:
+        # Dropped only when we could check that no other tx spent its inputs.
+        if spends_known and lookup.outcome is Outcome.NOT_FOUND and now - sighting.last_seen_at >= DROP_GRACE:
             facts.dropped = True
             sightings.record_gone(session, sighting, now=now, status="dropped")
 
@@ -296,14 +305,18 @@ class Investigator:
                 return tx
         return None
 
-    def _replacement(self, ticket: Ticket, sighting: TxSighting) -> str | None:
-        """The txid that spent an input of the tx we saw before ("unknown" if a provider cannot name it)."""
+    def _replacement(self, ticket: Ticket, sighting: TxSighting) -> tuple[str | None, bool]:
+        """The txid that spent an input of the tx we saw before ("unknown" if a provider cannot name it),
+        and whether every input could be checked."""
         pool = self.pools[ticket.chain]
+        checked = True
         for outpoint in sighting.tx.inputs:
             spend = pool.spend_of(Outpoint(outpoint.txid, outpoint.vout))
-            if spend and spend.spent and spend.spending_txid != ticket.tx_hash:
-                return spend.spending_txid or "unknown"
-        return None
+            if spend is None:
+                checked = False
+            elif spend.spent and spend.spending_txid != ticket.tx_hash:
+                return spend.spending_txid or "unknown", True
+        return None, checked
 
 
 def _verdict_columns(verdict: Verdict, seen: ChainTx | None) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, select
 
 from chains.base import Chain, ChainTx, TxStatus, tx_from_json, tx_to_json
@@ -69,6 +70,26 @@ def record_seen(
     sighting.last_seen_at = now
     session.add(sighting)
     return sighting
+
+
+def _insert(session: Session, tx: ChainTx, now: datetime) -> TxSighting:
+    """A new sighting, or the one a concurrent first look at the same tx has just written."""
+    fresh = TxSighting(
+        chain=tx.chain.value,
+        tx_hash=tx.tx_hash,
+        status=tx.status.value,
+        facts=tx_to_json(tx),
+        first_seen_at=now,
+        last_seen_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(fresh)
+    except IntegrityError:
+        existing = load(session, tx.chain, tx.tx_hash)
+        assert existing is not None
+        return existing
+    return fresh
 
 
 def record_gone(session: Session, sighting: TxSighting, *, now: datetime, status: str) -> TxSighting:

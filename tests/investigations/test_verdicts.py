@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -11,6 +12,7 @@ from app.wiring import build_investigator
 from chains.assets import format_amount
 from investigations.messages import ru_plural
 from investigations.service import InvalidInput, InvestigationRequest
+from investigations.types import utcnow
 from tests.support.ledger import add_addresses, add_deposit, address
 
 OURS_P1 = address("casino-p-1")
@@ -423,3 +425,26 @@ def test_a_rejected_ledger_row_is_escalated_not_credited_blindly(chain, investig
     add_deposit(session, tx["txid"], OURS_P1, "0.015", "p-1", status="rejected")
     record = run(investigator, session, tx["txid"])
     assert record.code == "confirmed_not_credited" and "escalate to finance" in record.verdict["action"]
+
+
+def test_a_policy_stricter_than_the_cache_depth_still_settles(chain, session, settings):
+    strict = build_investigator(settings.model_copy(update={"btc_confirmations": 10}))
+    tx = confirmed(chain, [(OURS_P1, 1_500_000)], confirmations=7)
+    assert run(strict, session, tx["txid"]).code == "confirming"  # 7 of 10: not cached as settled
+    chain.tip_height += 43
+    assert run(strict, session, tx["txid"]).code == "confirmed_not_credited"
+
+
+def test_no_dropped_verdict_when_the_inputs_could_not_be_checked(chain, investigator, session):
+    original = chain.build_tx([(OURS_P1, 1_500_000)], senders=[PLAYER_WALLET])
+    assert run(investigator, session, original["txid"]).code == "pending"
+    chain.forget(original["txid"])
+
+    def no_outspends(request):
+        return (503, {}, "busy") if "/outspend/" in request.url else None
+
+    chain.fault("esplora-one.test", no_outspends)
+    chain.fault("esplora-two.test", no_outspends)
+    investigator.clock = lambda: utcnow() + timedelta(minutes=30)
+    record = run(investigator, session, original["txid"])
+    assert record.code == "not_found" and not record.final
