@@ -82,20 +82,6 @@ class TicketWork:
         language = notes.detect_language(text)
         found = extract(text, max_hashes=MAX_HASHES_PER_TICKET)
         received_at = payload.get("received_at")
-        if not found.tx_hashes:
-            self._queue_note(
-                session,
-                helpdesk,
-                ticket,
-                notes.NO_HASH_MARKER,
-                None,
-                "no_hash",
-                notes.no_hash_note(language),
-                ["deposit-no-hash"],
-                received_at,
-            )
-            session.commit()
-            return
         investigated = 0
         for tx_hash in found.tx_hashes:
             try:

@@ -25,7 +25,6 @@ class Investigation(SQLModel, table=True):
     final: bool
     verdict: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     evidence: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    chain_facts: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
     status_token_hash: str = Field(max_length=64, unique=True)  # sha256 of the player's link token
     status_nonce: str = Field(max_length=32)
     status_revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

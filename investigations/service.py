@@ -65,7 +65,7 @@ class Investigator:
 
     def investigate(self, session: Session, request: InvestigationRequest) -> Investigation:
         """Decide and store one investigation; raises InvalidInput before touching anything."""
-        ticket, verdict, seen = self._decide(session, request)
+        ticket, verdict = self._decide(session, request)
         record_id, nonce, now = uuid.uuid4().hex, status_links.new_nonce(), self.clock()
         record = Investigation(
             id=record_id,
@@ -79,7 +79,7 @@ class Investigator:
             created_at=now,
             final_at=now if verdict.final else None,
             history=[],
-            **_verdict_columns(verdict, seen),
+            **_verdict_columns(verdict),
         )
         session.add(record)
         session.commit()
@@ -92,14 +92,14 @@ class Investigator:
         unlocated = record.code in ("not_found", "provider_unavailable") and not record.tx_hash.startswith("0x")
         chain = None if unlocated else record.chain
         request = InvestigationRequest(record.tx_hash, record.address, chain, record.player_ref, record.ticket_ref)
-        _ticket, verdict, seen = self._decide(session, request)
+        _ticket, verdict = self._decide(session, request)
         previous = {
             "at": (record.verdict.get("checked_at") or record.created_at.isoformat()),
             "code": record.code,
             "final": record.final,
         }
         record.history = [*(record.history or []), previous]
-        for column, value in _verdict_columns(verdict, seen).items():
+        for column, value in _verdict_columns(verdict).items():
             setattr(record, column, value)
         if verdict.final and record.final_at is None:
             record.final_at = self.clock()
@@ -108,10 +108,10 @@ class Investigator:
         session.refresh(record)
         return record
 
-    def _decide(self, session: Session, request: InvestigationRequest) -> tuple[Ticket, Verdict, ChainTx | None]:
+    def _decide(self, session: Session, request: InvestigationRequest) -> tuple[Ticket, Verdict]:
         ticket, lookup, sighting = self._locate(session, self.tickets_for(request))
         facts = self._gather(session, ticket, lookup, sighting)
-        return ticket, decide(ticket, facts, self.policy), lookup.tx
+        return ticket, decide(ticket, facts, self.policy)
 
     def tickets_for(self, request: InvestigationRequest) -> list[Ticket]:
         """The request as a Ticket on each configured chain it could be on, most likely first."""
@@ -319,23 +319,11 @@ class Investigator:
         return None, checked
 
 
-def _verdict_columns(verdict: Verdict, seen: ChainTx | None) -> dict[str, Any]:
+def _verdict_columns(verdict: Verdict) -> dict[str, Any]:
     return {
         "code": verdict.code.value,
         "final": verdict.final,
         "verdict": verdict.as_dict() | {"checked_at": verdict.evidence.get("checked_at")},
         "evidence": verdict.evidence,
-        "chain_facts": _snapshot(seen) if seen else None,
         "next_check_at": verdict.next_check_at,
-    }
-
-
-def _snapshot(tx: ChainTx) -> dict[str, Any]:
-    return {
-        "status": tx.status.value,
-        "block_height": tx.block_height,
-        "block_hash": tx.block_hash,
-        "confirmations": tx.confirmations,
-        "inputs": [f"{i.txid}:{i.vout}" for i in tx.inputs],
-        "providers": tx.providers,
     }
