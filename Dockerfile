@@ -6,8 +6,7 @@ COPY pyproject.toml README.md ./
 COPY app app
 COPY chains chains
 COPY investigations investigations
-COPY templates templates
-# Editable: the app reads templates/ from the source tree beside it.
+# Editable install of the source tree (templates ship inside app/).
 RUN pip install --no-cache-dir -e .
 
 USER depositdesk

@@ -10,9 +10,9 @@ from typing import Any
 import click
 from sqlmodel import Session
 
-from app.db import make_engine, migrate
-from app.importer import ImportError_, parse, read_rows
-from app.schemas import InvestigationOut
+from app.api.schemas import InvestigationOut
+from app.runtime.db import make_engine, migrate
+from app.runtime.ledger_files import ImportError_, parse, read_rows
 from app.settings import Settings, SettingsError, load_settings
 
 _EXIT_USAGE = 2
@@ -44,7 +44,7 @@ def serve(host: str, port: int) -> None:
     import uvicorn
 
     from app.main import create_app
-    from app.worker import Background
+    from app.runtime.workers import Background
 
     settings = _settings()
     settings.resolved_secret_key()
@@ -77,8 +77,8 @@ def worker(threads: int) -> None:
     import signal
     import threading
 
+    from app.runtime.workers import Background
     from app.wiring import build_investigator, build_work
-    from app.worker import Background
 
     settings = _settings()
     engine = _engine(settings)
@@ -102,8 +102,8 @@ def worker(threads: int) -> None:
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000))
 def recheck(limit: int) -> None:
     """Re-check the non-final investigations that are due (serve and worker do this every 30 s)."""
+    from app.runtime.workers import recheck_round
     from app.wiring import build_investigator, build_work
-    from app.worker import recheck_round
 
     settings = _settings()
     investigator = build_investigator(settings)
@@ -121,7 +121,7 @@ def jobs_group() -> None:
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
 def jobs_list(dead: bool, limit: int) -> None:
     """List recent jobs (newest first)."""
-    from app import jobs
+    from app.runtime import jobs
 
     settings = _settings()
     with Session(_engine(settings)) as session:
@@ -140,7 +140,7 @@ def jobs_list(dead: bool, limit: int) -> None:
 @click.argument("job_id", type=int)
 def jobs_retry(job_id: int) -> None:
     """Put a (dead) job back in the queue with fresh attempts."""
-    from app import jobs
+    from app.runtime import jobs
 
     settings = _settings()
     with Session(_engine(settings)) as session:
@@ -233,8 +233,7 @@ def agents() -> None:
 @click.option("--password", is_flag=True, help="Also set a password for signing in to the web pages (asked twice).")
 def agents_add(name: str, password: bool) -> None:
     """Create an agent and print its API token (shown only this once)."""
-    from app.auth import add_agent
-    from app.sessions import hash_password
+    from app.runtime.accounts import add_agent, hash_password
 
     secret = None
     if password:
@@ -260,7 +259,7 @@ def ledger() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def ledger_import(file: Path) -> None:
     """Import deposit addresses and deposits from CSV or JSON: every row, or none."""
-    from app.importer import describe
+    from app.runtime.ledger_files import describe
     from investigations.ledger import LedgerRecordsError, upsert_deposit_addresses, upsert_deposits
 
     settings = _settings()

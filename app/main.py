@@ -15,13 +15,16 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from app import api, status, web, webhooks
-from app.db import make_engine, migrate
-from app.limits import BodySizeLimit
-from app.metrics import REGISTRY, register_queue
-from app.pages import STATIC_DIR, secure
-from app.ratelimit import KeyedRateLimit
-from app.sessions import Sessions
+from app.agents import routes as agents
+from app.agents.sessions import Sessions
+from app.api import routes as api
+from app.helpdesks import routes as helpdesks
+from app.players import routes as players
+from app.runtime.db import make_engine, migrate
+from app.runtime.limits import BodySizeLimit
+from app.runtime.metrics import REGISTRY, register_queue
+from app.runtime.pages import STATIC_DIR, secure
+from app.runtime.ratelimit import KeyedRateLimit
 from app.settings import Settings
 from app.wiring import build_investigator, build_work
 from investigations.service import Investigator
@@ -55,12 +58,12 @@ def create_app(
     }
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(web.LoginRequired, _login_required)
-    app.add_exception_handler(web.CsrfRejected, _csrf_rejected)
+    app.add_exception_handler(agents.LoginRequired, _login_required)
+    app.add_exception_handler(agents.CsrfRejected, _csrf_rejected)
     app.include_router(api.router)
-    app.include_router(web.router)
-    app.include_router(status.router)
-    app.include_router(webhooks.router)
+    app.include_router(agents.router)
+    app.include_router(players.router)
+    app.include_router(helpdesks.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["ops"])
@@ -85,7 +88,7 @@ def create_app(
 
 
 async def _login_required(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, web.LoginRequired)
+    assert isinstance(exc, agents.LoginRequired)
     return RedirectResponse(f"/login?{urlencode({'next': exc.next_url})}", status_code=303)
 
 

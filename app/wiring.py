@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from app.helpdesks.base import Helpdesk
-from app.helpdesks.chatwoot import Chatwoot
-from app.helpdesks.freshdesk import Freshdesk
-from app.helpdesks.generic import Generic
-from app.helpdesks.zendesk import Zendesk
+from app.helpdesks.clients.base import Helpdesk
+from app.helpdesks.clients.chatwoot import Chatwoot
+from app.helpdesks.clients.freshdesk import Freshdesk
+from app.helpdesks.clients.generic import Generic
+from app.helpdesks.clients.zendesk import Zendesk
+from app.helpdesks.work import HelpdeskWork
 from app.settings import Settings
-from app.tickets import TicketWork
 from chains.base import Chain
 from chains.bitcoin.core_rpc import BitcoinCoreAdapter
 from chains.bitcoin.esplora import EsploraAdapter
@@ -133,5 +133,5 @@ def build_helpdesks(settings: Settings) -> dict[str, Helpdesk]:
     return desks
 
 
-def build_work(settings: Settings, investigator: Investigator) -> TicketWork:
-    return TicketWork(build_helpdesks(settings), investigator, settings.public_base_url)
+def build_work(settings: Settings, investigator: Investigator) -> HelpdeskWork:
+    return HelpdeskWork(build_helpdesks(settings), investigator, settings.public_base_url)

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from app.db import make_engine, migrate
+from app.runtime.db import make_engine, migrate
 from investigations.ledger import LedgerDeposit, LedgerDepositRecord, upsert_deposits
 from investigations.types import utcnow
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.db import make_engine, migrate
+from app.runtime.db import make_engine, migrate
 from app.settings import Settings
 from app.wiring import build_investigator
 from chains.assets import DEFAULT_ASSETS

@@ -26,13 +26,13 @@ import uvicorn
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from app.db import make_engine
-from app.helpdesks.base import Delivery
+from app.helpdesks.clients.base import Delivery
+from app.helpdesks.intake import intake as record_delivery
 from app.helpdesks.models import TicketNote
 from app.main import create_app
+from app.runtime.db import make_engine
+from app.runtime.workers import Worker
 from app.settings import Settings
-from app.tickets import intake as record_delivery
-from app.worker import Worker
 from bench.providers import _serve, _Stub
 from tests.support.helpdesks import FakeZendesk, LocalZendesk, zendesk_headers
 from tests.support.net import free_port

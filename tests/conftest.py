@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
-from app.db import make_engine, migrate
+from app.runtime.db import make_engine, migrate
 from app.settings import Settings
 from app.wiring import build_investigator
 from tests.support.esplora import EsploraWorld

@@ -4,8 +4,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.auth import add_agent
 from app.main import create_app
+from app.runtime.accounts import add_agent
 
 
 @pytest.fixture

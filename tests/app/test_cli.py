@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from app.cli import main
-from app.db import make_engine, migrate
+from app.runtime.db import make_engine, migrate
 from investigations.ledger import DepositAddress, LedgerDeposit
 from tests.conftest import PROVIDERS
 from tests.support.ledger import address
@@ -65,7 +65,7 @@ def test_check_with_a_malformed_hash_is_a_clear_cli_error(cli, chain):
 
 
 def test_agents_add_prints_a_token_once_and_stores_only_its_hash(cli):
-    from app.auth import Agent, hash_token
+    from app.runtime.accounts import Agent, hash_token
 
     result = CliRunner().invoke(main, ["agents", "add", "alice"])
     assert result.exit_code == 0
@@ -160,8 +160,7 @@ def test_bad_settings_stop_the_command_with_the_variable_named(cli, monkeypatch)
 
 
 def test_agents_add_with_a_password_stores_a_slow_hash(cli):
-    from app.auth import Agent
-    from app.sessions import verify_password
+    from app.runtime.accounts import Agent, verify_password
 
     result = CliRunner().invoke(main, ["agents", "add", "dora", "--password"], input="long enough pw\nlong enough pw\n")
     assert result.exit_code == 0, result.output

@@ -9,10 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.auth import add_agent
-from app.limits import too_deep
 from app.main import create_app
-from app.sessions import hash_password
+from app.runtime.accounts import add_agent, hash_password
+from app.runtime.limits import too_deep
 from tests.support.helpdesks import chatwoot_headers, zendesk_headers
 
 PASSWORD = "correct horse battery"
@@ -117,7 +116,7 @@ def test_sign_in_attempts_are_rate_limited(settings, sqlite_engine, chain):
 
 
 def test_language_choice_is_remembered_whatever_its_case(client):
-    from app.i18n import LANG_COOKIE, pick_language
+    from app.players.words import LANG_COOKIE, pick_language
 
     class Request:
         query_params = {"lang": "DE"}

@@ -12,9 +12,8 @@ import pytest
 import uvicorn
 from sqlmodel import Session
 
-from app.auth import add_agent
 from app.main import create_app
-from app.sessions import hash_password
+from app.runtime.accounts import add_agent, hash_password
 from tests.conftest import require
 from tests.support.net import free_port
 

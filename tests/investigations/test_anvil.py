@@ -15,9 +15,9 @@ from sqlmodel import Session
 from web3 import Web3
 
 import chains.http
-from app.auth import add_agent
 from app.cli import main
 from app.main import create_app
+from app.runtime.accounts import add_agent
 from app.wiring import build_investigator
 from chains.assets import Asset
 from chains.base import Chain

@@ -16,7 +16,7 @@ from typing import Any
 
 import responses
 
-from app.helpdesks.signatures import standard_sign
+from app.helpdesks.clients.signatures import standard_sign
 
 
 def zendesk_headers(secret: str, body: bytes, *, timestamp: str | None = None, invocation: str = "inv-1") -> dict:

@@ -1,0 +1,5 @@
+"""What a support agent uses in a browser: sign-in and sessions, the lookup form, the verdict card,
+the list of recent investigations.
+
+May import `app.runtime`, `investigations` and `chains`; never another surface.
+"""

@@ -1,0 +1,242 @@
+"""The agent's pages: sign-in, the lookup form and verdict card, recent investigations."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session, col, select
+
+from app.runtime.accounts import Agent, agent_for_token, verify_password
+from app.runtime.db import SessionDep
+from app.runtime.pages import secure, templates
+from investigations.extract import extract
+from investigations.models import Investigation
+from investigations.service import InvalidInput, InvestigationRequest
+from investigations.verdicts import Code
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+
+
+class LoginRequired(Exception):
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+class CsrfRejected(Exception):
+    pass
+
+
+def current_agent(request: Request, session: SessionDep) -> Agent:
+    agent_id = request.app.state.sessions.agent_id(request)
+    agent = session.get(Agent, agent_id) if agent_id is not None else None
+    if agent is None or agent.revoked_at is not None:
+        raise LoginRequired(request.url.path)
+    return agent
+
+
+AgentDep = Annotated[Agent, Depends(current_agent)]
+
+
+def check_csrf(request: Request, csrf: Annotated[str | None, Form()] = None) -> None:
+    if not request.app.state.sessions.check_csrf(request, csrf or request.headers.get("x-csrf-token")):
+        raise CsrfRejected()
+
+
+CsrfDep = Depends(check_csrf)
+
+
+def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    """A page with the CSRF token in its forms (and in the cookie, set here on a first visit)."""
+    sessions = request.app.state.sessions
+    token = sessions.csrf(request)
+    fresh = token is None
+    if fresh:
+        token = sessions.generate_csrf()
+    response = templates.TemplateResponse(request, template, {"csrf": token, **context}, status_code=status_code)
+    if fresh:
+        sessions.set_csrf(request, response, token)
+    return secure(response)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> Response:
+    return render(request, "agents/login.html", {"next": _safe_next(next), "agent": None})
+
+
+@router.post("/login", dependencies=[CsrfDep])
+def login(
+    request: Request,
+    session: SessionDep,
+    name: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    client = request.client.host if request.client else "unknown"
+    if not request.app.state.login_limit.allow(client):
+        context = {
+            "next": _safe_next(next),
+            "agent": None,
+            "name": name,
+            "error": "Too many sign-in attempts. Wait a minute and try again.",
+        }
+        return render(request, "agents/login.html", context, status_code=429)
+    agent = None
+    if token.strip():
+        agent = agent_for_token(session, token.strip())
+    elif name.strip():
+        candidate = session.exec(select(Agent).where(Agent.name == name.strip())).first()
+        ok = verify_password(password, candidate.password_hash if candidate else None)
+        agent = candidate if ok and candidate and candidate.revoked_at is None else None
+    if agent is None:
+        context = {"next": _safe_next(next), "agent": None, "name": name, "error": "Wrong name, password or token."}
+        return render(request, "agents/login.html", context, status_code=401)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    request.app.state.sessions.sign_in(request, response, agent.id)
+    return response
+
+
+@router.post("/logout", dependencies=[CsrfDep])
+def logout(request: Request) -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    request.app.state.sessions.sign_out(response)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def lookup_page(request: Request, session: SessionDep, agent: AgentDep) -> Response:
+    return render(request, "agents/lookup.html", {"agent": agent, "form": {}, "recent": _recent(session, limit=10)})
+
+
+@router.post("/lookup", dependencies=[CsrfDep])
+def lookup(
+    request: Request,
+    session: SessionDep,
+    agent: AgentDep,
+    text: Annotated[str, Form(max_length=20_000)] = "",
+    address: Annotated[str, Form(max_length=200)] = "",
+    player_ref: Annotated[str, Form(max_length=128)] = "",
+    chain: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    form = {"text": text, "address": address, "player_ref": player_ref, "chain": chain}
+    fragment = request.headers.get("x-requested-with") == "fetch"
+    found = extract(text)
+    if found.tx_hash is None:
+        return _lookup_error(
+            request,
+            session,
+            agent,
+            form,
+            "No transaction hash found: paste the hash, an explorer link or the player's message.",
+            fragment,
+        )
+    wanted_address = address.strip() or found.address
+    investigator = request.app.state.investigator
+    try:
+        record = investigator.investigate(
+            session, InvestigationRequest(found.tx_hash, wanted_address, chain or None, player_ref or None)
+        )
+    except InvalidInput as exc:
+        return _lookup_error(request, session, agent, form, str(exc), fragment)
+    url = f"/investigations/{record.id}"
+    if fragment:
+        response = render(request, "agents/_card.html", _card_context(request, record, agent))
+        response.headers["X-Investigation-Url"] = url
+        return response
+    return RedirectResponse(url, status_code=303)
+
+
+def _lookup_error(
+    request: Request, session: Session, agent: Agent, form: dict[str, str], error: str, fragment: bool
+) -> Response:
+    if fragment:
+        return secure(templates.TemplateResponse(request, "shared/_error.html", {"error": error}, status_code=422))
+    context = {"agent": agent, "form": form, "error": error, "recent": _recent(session, limit=10)}
+    return render(request, "agents/lookup.html", context, status_code=422)
+
+
+@router.get("/investigations", response_class=HTMLResponse)
+def investigations_page(
+    request: Request,
+    session: SessionDep,
+    agent: AgentDep,
+    code: str = "",
+    chain: str = "",
+    date_from: str = "",
+    date_to: str = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    query = select(Investigation).order_by(col(Investigation.created_at).desc())
+    if code in Code._value2member_map_:
+        query = query.where(Investigation.code == code)
+    if chain in ("btc", "eth"):
+        query = query.where(Investigation.chain == chain)
+    start, end = _day(date_from), _day(date_to)
+    if start:
+        query = query.where(col(Investigation.created_at) >= start)
+    if end and end.date() < date.max:
+        query = query.where(col(Investigation.created_at) < end + timedelta(days=1))
+    rows = list(session.exec(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    filters = {"code": code, "chain": chain, "date_from": date_from if start else "", "date_to": date_to if end else ""}
+
+    def page_query(number: int) -> str:
+        return urlencode({**{k: v for k, v in filters.items() if v}, "page": number})
+
+    context = {
+        "agent": agent,
+        "recent": rows[:PAGE_SIZE],
+        "more": len(rows) > PAGE_SIZE,
+        "page": page,
+        "filters": filters,
+        "codes": [c.value for c in Code],
+        "query": page_query,
+    }
+    return render(request, "agents/investigations.html", context)
+
+
+@router.get("/investigations/{investigation_id}", response_class=HTMLResponse)
+def investigation_page(investigation_id: str, request: Request, session: SessionDep, agent: AgentDep) -> Response:
+    record = session.get(Investigation, investigation_id[:32])
+    if record is None:
+        return render(request, "shared/_error_page.html", {"agent": agent, "error": "No such investigation."}, 404)
+    return render(request, "agents/investigation.html", _card_context(request, record, agent))
+
+
+@router.post("/investigations/{investigation_id}/revoke-link", dependencies=[CsrfDep])
+def revoke_link(investigation_id: str, request: Request, session: SessionDep, agent: AgentDep) -> Response:
+    record = session.get(Investigation, investigation_id[:32])
+    if record is None:
+        return render(request, "shared/_error_page.html", {"agent": agent, "error": "No such investigation."}, 404)
+    if record.status_revoked_at is None:
+        record.status_revoked_at = datetime.now(UTC)
+        session.add(record)
+        session.commit()
+    return RedirectResponse(f"/investigations/{record.id}", status_code=303)
+
+
+def _card_context(request: Request, record: Investigation, agent: Agent) -> dict[str, Any]:
+    investigator = request.app.state.investigator
+    base = request.app.state.settings.public_base_url
+    status_url = f"{base}/s/{investigator.status_token(record)}"
+    return {"agent": agent, "record": record, "status_url": status_url}
+
+
+def _recent(session: Session, *, limit: int) -> list[Investigation]:
+    return list(session.exec(select(Investigation).order_by(col(Investigation.created_at).desc()).limit(limit)))
+
+
+def _day(text: str) -> datetime | None:
+    try:
+        return datetime.combine(date.fromisoformat(text), time.min, tzinfo=UTC) if text else None
+    except ValueError:
+        return None
+
+
+def _safe_next(target: str) -> str:
+    """Only local paths: a sign-in link must not send the agent to another site."""
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"

@@ -1,0 +1,105 @@
+"""JSON API routes: parse, call the service, render. Decisions live in `investigations`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+
+from app.api.deps import AgentDep
+from app.api.schemas import InvestigationIn, InvestigationOut, UpsertOut
+from app.runtime.db import SessionDep
+from investigations.ledger import (
+    DepositAddressRecord,
+    LedgerDepositRecord,
+    LedgerRecordsError,
+    upsert_deposit_addresses,
+    upsert_deposits,
+)
+from investigations.models import Investigation
+from investigations.service import InvalidInput, InvestigationRequest
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+
+@router.post(
+    "/investigations",
+    response_model=InvestigationOut,
+    responses={422: {"description": "malformed hash or address; body carries the invalid_input verdict"}},
+)
+def create_investigation(body: InvestigationIn, request: Request, session: SessionDep, _agent: AgentDep):
+    investigator = request.app.state.investigator
+    try:
+        record = investigator.investigate(session, InvestigationRequest(**body.model_dump()))
+    except InvalidInput as exc:
+        return JSONResponse(
+            status_code=422,
+            content={
+                "detail": [{"loc": ["body", exc.field], "msg": exc.reason, "type": "invalid_input"}],
+                "message": f"{exc.field}: {exc.reason}",
+                "verdict": exc.verdict.as_dict(),
+            },
+        )
+    return _out(request, record)
+
+
+@router.get("/investigations/{investigation_id}", response_model=InvestigationOut)
+def get_investigation(investigation_id: str, request: Request, session: SessionDep, _agent: AgentDep):
+    record = session.get(Investigation, investigation_id) if len(investigation_id) <= 32 else None
+    if record is None:
+        raise HTTPException(404, f"no investigation with id {investigation_id[:40]!r}")
+    return _out(request, record)
+
+
+@router.put("/deposit-addresses", response_model=UpsertOut)
+def put_deposit_addresses(records: list[DepositAddressRecord], request: Request, session: SessionDep, _agent: AgentDep):
+    try:
+        with _one_transaction(session):
+            result = upsert_deposit_addresses(session, records, request.app.state.settings.assets)
+    except LedgerRecordsError as exc:
+        return _row_errors(exc)
+    return UpsertOut(received=len(records), **vars(result))
+
+
+@router.put("/deposits", response_model=UpsertOut)
+def put_deposits(records: list[LedgerDepositRecord], request: Request, session: SessionDep, _agent: AgentDep):
+    try:
+        with _one_transaction(session):
+            result = upsert_deposits(session, records, request.app.state.settings.assets)
+    except LedgerRecordsError as exc:
+        return _row_errors(exc)
+    return UpsertOut(received=len(records), **vars(result))
+
+
+def _row_errors(exc: LedgerRecordsError) -> JSONResponse:
+    """The same 422 shape as a validation error, for rows refused by this deployment's assets."""
+    detail = [{"loc": ["body", e.row, e.field], "msg": e.reason, "type": "value_error"} for e in exc.errors]
+    message = "; ".join(f"row {e.row + 1}.{e.field}: {e.reason}" for e in exc.errors[:10])
+    return JSONResponse(status_code=422, content={"detail": detail, "message": message})
+
+
+class _one_transaction:
+    """Commit on success; on a concurrent write of the same keys, roll back and answer 409."""
+
+    def __init__(self, session: SessionDep) -> None:
+        self.session = session
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type, exc, tb) -> bool:  # type: ignore[no-untyped-def]
+        if exc_type is None:
+            try:
+                self.session.commit()
+                return False
+            except IntegrityError as error:
+                exc = error
+        self.session.rollback()
+        if isinstance(exc, IntegrityError):
+            raise HTTPException(409, "another upload wrote the same records at the same time; send the batch again")
+        return False
+
+
+def _out(request: Request, record: Investigation) -> InvestigationOut:
+    investigator = request.app.state.investigator
+    return InvestigationOut.of(record, request.app.state.settings.public_base_url, investigator.status_token(record))

@@ -1,0 +1,57 @@
+"""`POST /webhooks/{helpdesk}`: signature first (a bare 401), then the delivery and its job are
+persisted in one transaction and the answer is 202 — nothing slow happens in the request.
+A delivery seen before answers 200 and does nothing."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from sqlmodel import Session
+
+from app.helpdesks.intake import intake
+from app.runtime import metrics
+from investigations.types import utcnow
+
+router = APIRouter(tags=["webhooks"])
+
+
+@router.post("/webhooks/{helpdesk}", status_code=202, responses={401: {"description": "bad or missing signature"}})
+async def webhook(helpdesk: str, request: Request) -> Response:
+    desk = request.app.state.helpdesks.get(helpdesk)
+    if desk is None:
+        return JSONResponse({"detail": f"no helpdesk {helpdesk[:20]!r} is configured"}, status_code=404)
+    body = await request.body()
+    if not desk.verify(request.headers, body, utcnow()):
+        metrics.WEBHOOKS.labels(helpdesk, "unauthorized").inc()
+        return Response(status_code=401)
+    try:
+        delivery = desk.parse(request.headers, body)
+    except json.JSONDecodeError:
+        return _invalid(helpdesk, "the body is not JSON")
+    except UnicodeDecodeError:
+        return _invalid(helpdesk, "the body is not UTF-8 JSON")
+    except ValueError as exc:  # our own messages: say what is wrong
+        return _invalid(helpdesk, str(exc))
+    except (TypeError, AttributeError):
+        return _invalid(helpdesk, "the body does not have the shape this helpdesk sends")
+    if delivery is None:
+        metrics.WEBHOOKS.labels(helpdesk, "ignored").inc()
+        return JSONResponse({"status": "ignored"}, status_code=200)
+
+    def persist() -> bool:
+        with Session(request.app.state.engine) as session:
+            return intake(session, helpdesk, delivery)
+
+    if not await run_in_threadpool(persist):
+        metrics.WEBHOOKS.labels(helpdesk, "duplicate").inc()
+        return JSONResponse({"status": "duplicate"}, status_code=200)
+    metrics.WEBHOOKS.labels(helpdesk, "accepted").inc()
+    return JSONResponse({"status": "accepted"}, status_code=202)
+
+
+def _invalid(helpdesk: str, message: str) -> JSONResponse:
+    metrics.WEBHOOKS.labels(helpdesk, "invalid").inc()
+    return JSONResponse({"detail": message, "message": message}, status_code=422)

@@ -1,0 +1,158 @@
+"""The player's status link: `/s/{token}` (HTML) and `/api/status/{token}` (JSON with an ETag).
+
+No login; the token is the only key. Unknown, expired and revoked tokens all answer the same
+404. A page view re-checks the chain only when the investigation is due, and only one viewer
+does it (the others see the current state): many viewers of one link cost one lookup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from sqlmodel import Session, select
+
+from app.players.words import LANG_COOKIE, NETWORKS, STATES, TEXT, confirmations_label, pick_language
+from app.runtime.db import SessionDep
+from app.runtime.pages import secure, symbol, templates, tone
+from chains.base import ChainError
+from investigations import rechecks, status_links
+from investigations.models import Investigation
+from investigations.verdicts import Code
+
+log = logging.getLogger(__name__)
+router = APIRouter(include_in_schema=False)
+CLAIM = timedelta(seconds=30)
+
+_STATE_OF = {
+    Code.PENDING: "received",
+    Code.CONFIRMING: "confirming",
+    Code.CONFIRMED_NOT_CREDITED: "confirmed",
+    Code.CREDITED: "credited",
+    Code.NOT_FOUND: "checking",
+    Code.PROVIDER_UNAVAILABLE: "checking",
+    Code.REORGED: "checking",
+}
+
+
+def _find(session: Session, request: Request, token: str) -> Investigation | None:
+    if not 20 <= len(token) <= 128:
+        return None
+    record = session.exec(
+        select(Investigation).where(Investigation.status_token_hash == status_links.token_hash(token))
+    ).first()
+    now = request.app.state.investigator.clock()
+    return record if status_links.usable(record, now) else None
+
+
+def _limited(request: Request, token: str) -> bool:
+    limits = request.app.state.status_limits
+    client = request.client.host if request.client else "unknown"
+    return not (limits["ip"].allow(client) and limits["token"].allow(status_links.token_hash(token)))
+
+
+def _refresh(session: Session, request: Request, record: Investigation) -> Investigation:
+    """Re-check when due, claimed atomically so concurrent viewers cause a single lookup."""
+    investigator = request.app.state.investigator
+    now = investigator.clock()
+    if record.final or record.next_check_at is None or record.next_check_at > now:
+        return record
+    if not rechecks.claim(session, record.id, now, CLAIM):
+        session.refresh(record)
+        return record
+    try:
+        record = investigator.recheck(session, record)
+    except ChainError:
+        log.exception("status page re-check of %s failed", record.id)
+        session.rollback()
+        session.refresh(record)
+        return record
+    request.app.state.work.after_recheck(session, record)  # tickets that asked hear of the change too
+    return record
+
+
+def view(record: Investigation, lang: str) -> dict[str, Any]:
+    """What the player may see: no player reference, no full address, no internal reasons."""
+    evidence = record.evidence or {}
+    tx = evidence.get("tx") or {}
+    paid = (evidence.get("paid") or [None])[0]
+    code = record.code
+    state = _STATE_OF.get(Code(code), "needs_support")
+    required = tx.get("required_confirmations") if code in (Code.PENDING, Code.CONFIRMING) else None
+    confirmations = int(tx.get("confirmations") or 0)
+    body = {
+        "state": state,
+        "final": record.final,
+        "asset": paid["asset"] if paid else None,
+        "amount": paid["amount"] if paid else None,
+        "network": NETWORKS.get(record.chain, record.chain),
+        "confirmations": confirmations if required else None,
+        "required": required,
+        "tx_short": f"{record.tx_hash[:10]}…{record.tx_hash[-6:]}",
+        "explorer_url": evidence.get("explorer_url"),
+        "message": record.verdict["player_message"][lang],
+        "checked_at": (evidence.get("checked_at") or record.created_at.isoformat())[:16].replace("T", " ") + " UTC",
+    }
+    body["etag"] = hashlib.sha256(json.dumps([body, lang], sort_keys=True).encode()).hexdigest()[:32]
+    return body
+
+
+@router.get("/s/{token}")
+def status_page(token: str, request: Request, session: SessionDep) -> Response:
+    lang = pick_language(request)
+    if _limited(request, token):
+        return _gone(request, lang, 429)
+    record = _find(session, request, token)
+    if record is None:
+        return _gone(request, lang, 404)
+    record = _refresh(session, request, record)
+    data = view(record, lang)
+    data |= {
+        "state_text": STATES[data["state"]][lang],
+        "tone": tone(record.code),
+        "symbol": symbol(record.code),
+        "confirmations_text": confirmations_label(lang, data["confirmations"] or 0, data["required"] or 0),
+    }
+    poll_ms = int(request.app.state.settings.status_poll_seconds * 1000)
+    response = templates.TemplateResponse(
+        request, "players/status.html", {"view": data, "lang": lang, "t": TEXT, "token": token, "poll_ms": poll_ms}
+    )
+    if request.query_params.get("lang", "").lower() == lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
+    return secure(response, public=True)
+
+
+@router.get("/api/status/{token}")
+def status_json(token: str, request: Request, session: SessionDep) -> Response:
+    lang = pick_language(request)
+    if _limited(request, token):
+        return secure(
+            JSONResponse({"detail": "too many requests"}, status_code=429, headers={"Retry-After": "60"}), public=True
+        )
+    record = _find(session, request, token)
+    if record is None:
+        return secure(JSONResponse({"detail": "not found"}, status_code=404), public=True)
+    data = view(_refresh(session, request, record), lang)
+    etag = f'"{data["etag"]}"'
+    if request.headers.get("if-none-match") == etag:
+        return secure(Response(status_code=304, headers={"ETag": etag}), public=True)
+    return secure(JSONResponse(data, headers={"ETag": etag}), public=True)
+
+
+def _gone(request: Request, lang: str, status_code: int) -> Response:
+    key = "too_many" if status_code == 429 else "not_found_body"
+    context = {
+        "lang": lang,
+        "t": TEXT,
+        "heading": TEXT["not_found_title"][lang] if status_code == 404 else "429",
+        "body": TEXT[key][lang],
+    }
+    response = templates.TemplateResponse(request, "players/status_gone.html", context, status_code=status_code)
+    if status_code == 429:
+        response.headers["Retry-After"] = "60"
+    return secure(response, public=True)

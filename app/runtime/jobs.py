@@ -1,0 +1,175 @@
+"""Durable jobs in the database: intake writes them in the same transaction as the delivery,
+workers claim them under a lease (PostgreSQL: FOR UPDATE SKIP LOCKED), retry them with backoff
+and jitter, and dead-letter them after `max_attempts` — never drop them silently.
+
+A job whose worker died is taken again once its lease has run out, so every handler must be
+idempotent (note writes check the helpdesk before writing again).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, text, update
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from investigations.types import UTCDateTime, utcnow
+
+QUEUED, RUNNING, DONE, DEAD = "queued", "running", "done", "dead"
+DEFAULT_LEASE = timedelta(seconds=60)
+
+
+class JobError(Exception):
+    """A handler's failure that says whether to try again, and when (e.g. a helpdesk's Retry-After)."""
+
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class Job(SQLModel, table=True):
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_claim", "status", "run_after"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=QUEUED, max_length=16)
+    attempts: int = 0
+    max_attempts: int = 8
+    run_after: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    locked_by: str | None = Field(default=None, max_length=128)
+    last_error: str | None = Field(default=None, max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+def enqueue(
+    session: Session, kind: str, payload: dict[str, Any], *, run_after: datetime | None = None, max_attempts: int = 8
+) -> Job:
+    """Add a job to the caller's transaction (the caller commits)."""
+    job = Job(kind=kind, payload=payload, run_after=run_after or utcnow(), max_attempts=max_attempts)
+    session.add(job)
+    return job
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{random.getrandbits(32):08x}"
+
+
+def claim(
+    session: Session, worker: str, *, lease: timedelta = DEFAULT_LEASE, now: datetime | None = None
+) -> Job | None:
+    """Take the next due job (or one whose worker's lease ran out) and lease it to `worker`.
+
+    One UPDATE … WHERE id = (SELECT … LIMIT 1 [FOR UPDATE SKIP LOCKED]) RETURNING: atomic on
+    SQLite (one writer at a time) and, on PostgreSQL, concurrent workers skip each other's rows.
+    """
+    now = now or utcnow()
+    # A job whose worker died on its last attempt is dead, not taken again and again.
+    session.execute(
+        update(Job)
+        .where(Job.status == RUNNING, col(Job.lease_until) < now, col(Job.attempts) >= col(Job.max_attempts))
+        .values(status=DEAD, lease_until=None, last_error="the worker stopped during the last attempt")
+    )
+    due = (
+        select(Job.id)
+        .where(
+            ((Job.status == QUEUED) & (col(Job.run_after) <= now))
+            | ((Job.status == RUNNING) & (col(Job.lease_until) < now))
+        )
+        .order_by(col(Job.run_after))
+        .limit(1)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    claimed = session.execute(
+        update(Job)
+        .where(col(Job.id) == due.scalar_subquery())
+        .values(status=RUNNING, locked_by=worker, lease_until=now + lease, attempts=Job.attempts + 1)
+        .returning(Job.id)
+    ).first()
+    session.commit()
+    if claimed is None:
+        return None
+    job = session.get(Job, claimed[0])
+    if job is not None:
+        session.refresh(job)
+    return job
+
+
+def complete(session: Session, job: Job, *, worker: str) -> bool:
+    """Mark done, unless the lease was lost to another worker meanwhile (then it is theirs)."""
+    current = session.get(
+        Job, job.id, with_for_update=session.get_bind().dialect.name == "postgresql", populate_existing=True
+    )
+    if current is None or current.locked_by != worker or current.status != RUNNING:
+        session.rollback()
+        return False
+    current.status, current.done_at, current.lease_until = DONE, utcnow(), None
+    session.add(current)
+    session.commit()
+    return True
+
+
+def fail(
+    session: Session,
+    job: Job,
+    error: str,
+    *,
+    worker: str,
+    retry_after: float | None = None,
+    base_delay: float = 5.0,
+    max_delay: float = 3600.0,
+) -> Job:
+    """Back off and try again later, or dead-letter after the last attempt."""
+    current = session.get(
+        Job, job.id, with_for_update=session.get_bind().dialect.name == "postgresql", populate_existing=True
+    )
+    assert current is not None
+    if current.locked_by != worker:
+        session.rollback()
+        return current
+    current.last_error = error[:2000]
+    current.lease_until = None
+    if current.attempts >= current.max_attempts:
+        current.status = DEAD
+    else:
+        delay = retry_after if retry_after is not None else min(max_delay, base_delay * 2 ** (current.attempts - 1))
+        current.status = QUEUED
+        current.run_after = utcnow() + timedelta(seconds=delay + random.uniform(0, base_delay))
+    session.add(current)
+    session.commit()
+    return current
+
+
+def retry(session: Session, job_id: int) -> Job | None:
+    """Put a dead (or queued) job back in the queue, now, with a fresh set of attempts. A running one
+    is refused: its worker may still be writing."""
+    job = session.get(Job, job_id)
+    if job is None:
+        return None
+    if job.status == RUNNING:
+        raise ValueError(f"job {job_id} is running; retry it once it is dead")
+    job.status, job.attempts, job.run_after, job.lease_until, job.locked_by = QUEUED, 0, utcnow(), None, None
+    session.add(job)
+    session.commit()
+    return job
+
+
+def listing(session: Session, *, dead_only: bool = False, limit: int = 100) -> list[Job]:
+    query = select(Job).order_by(col(Job.id).desc()).limit(limit)
+    if dead_only:
+        query = query.where(Job.status == DEAD)
+    return list(session.exec(query))
+
+
+def depth(session: Session) -> dict[str, int]:
+    rows = session.exec(text("SELECT status, COUNT(*) FROM jobs GROUP BY status")).all()  # type: ignore[call-overload]
+    return {status: count for status, count in rows}

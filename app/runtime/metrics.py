@@ -1,0 +1,50 @@
+"""Prometheus figures: webhook → note latency, notes by verdict, queue depth, dead letters, retries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+REGISTRY = CollectorRegistry()
+WEBHOOK_TO_NOTE = Histogram(
+    "depositdesk_webhook_to_note_seconds",
+    "From a webhook's arrival to its note written on the ticket",
+    buckets=(0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600),
+    registry=REGISTRY,
+)
+NOTES = Counter(
+    "depositdesk_notes_written_total", "Notes written to helpdesks", ["helpdesk", "verdict"], registry=REGISTRY
+)
+WEBHOOKS = Counter("depositdesk_webhooks_total", "Webhooks received", ["helpdesk", "outcome"], registry=REGISTRY)
+RETRIES = Counter(
+    "depositdesk_job_retries_total", "Job attempts that failed and were scheduled again", ["kind"], registry=REGISTRY
+)
+
+
+class QueueCollector:
+    """Queue depth and dead letters, read from the database at scrape time (shared by all processes)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from app.runtime.jobs import depth
+
+        gauge = GaugeMetricFamily("depositdesk_jobs", "Jobs by status", labels=["status"])
+        with Session(self.engine) as session:
+            for status, count in depth(session).items():
+                gauge.add_metric([status], count)
+        yield gauge
+
+
+def register_queue(engine: Engine) -> None:
+    collector = QueueCollector(engine)
+    try:
+        REGISTRY.register(collector)  # type: ignore[arg-type]
+    except ValueError:
+        pass  # one collector per process is enough: a later app (tests) shares it
+    QueueCollector.engine = engine  # type: ignore[misc]

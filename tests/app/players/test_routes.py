@@ -1,0 +1,109 @@
+"""The player's status link over HTTP: what it shows and hides, languages, 404s, ETag, rate limits."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.main import create_app
+from investigations.models import Investigation
+from investigations.types import utcnow
+from tests.support.web import OURS, TIP, _csrf, _lookup
+
+
+def _status_url(agent, chain, **tx_kw) -> tuple[str, dict]:
+    tx = chain.build_tx([(OURS, 1_500_000)], **tx_kw)
+    page = _lookup(agent, text=tx["txid"], player_ref="p-1842")
+    url = re.search(r'id="status-url" readonly value="https://desk.example(/s/[^"]+)"', page.text).group(1)
+    return url, tx
+
+
+def test_status_page_shows_the_state_and_none_of_the_internals(agent, chain, app):
+    url, tx = _status_url(agent, chain, height=TIP)
+    with TestClient(app) as player:
+        page = player.get(url)
+    assert page.status_code == 200
+    assert "Confirming" in page.text and "1 of 2 confirmations" in page.text and "0.015 BTC" in page.text
+    for secret in ("p-1842", OURS, "Action:", "casino"):  # the tx hash is theirs: shown short, linked
+        assert secret not in page.text
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "noindex" in page.headers["X-Robots-Tag"]
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    assert "never ask for your private keys" in page.text
+    assert 'aria-live="polite"' in page.text and "<progress" in page.text
+
+
+def test_status_page_language_from_query_cookie_then_accept_language(agent, chain, app):
+    url, _tx = _status_url(agent, chain, height=TIP)
+    with TestClient(app) as player:
+        assert "Wird bestätigt" in player.get(url, headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}).text
+        russian = player.get(url + "?lang=ru")
+        assert "Подтверждается" in russian.text and "1 подтверждение из 2" in russian.text
+        assert "Подтверждается" in player.get(url, headers={"Accept-Language": "en"}).text  # the cookie remembers
+        assert "Confirming" in player.get(url + "?lang=en").text
+
+
+def test_unknown_tampered_expired_and_revoked_links_are_the_same_404(agent, chain, app, sqlite_engine):
+    url, _tx = _status_url(agent, chain, height=TIP - 5)
+    with TestClient(app) as player:
+        assert player.get(url).status_code == 200
+        tampered = player.get(url[:-2] + ("AA" if not url.endswith("AA") else "BB"))
+        unknown = player.get("/s/" + "x" * 43)
+        with Session(sqlite_engine) as session:
+            record = session.exec(select(Investigation)).one()
+            record.final_at = utcnow() - timedelta(days=31)
+            session.add(record)
+            session.commit()
+        expired = player.get(url)
+        with Session(sqlite_engine) as session:
+            record = session.exec(select(Investigation)).one()
+            record.final_at, record.status_revoked_at = utcnow(), utcnow()
+            session.add(record)
+            session.commit()
+        revoked = player.get(url)
+        api = player.get("/api/status/" + url.removeprefix("/s/"))
+    assert {r.status_code for r in (tampered, unknown, expired, revoked)} == {404}
+    assert tampered.text == unknown.text == expired.text == revoked.text
+    assert api.status_code == 404
+
+
+def test_agent_revokes_a_link(agent, chain, app):
+    url, _tx = _status_url(agent, chain, height=TIP - 5)
+    page = agent.get("/investigations")
+    investigation = re.search(r'href="(/investigations/[0-9a-f]{32})"', page.text).group(1)
+    card = agent.get(investigation)
+    agent.post(f"{investigation}/revoke-link", data={"csrf": _csrf(card.text)})
+    with TestClient(app) as player:
+        assert player.get(url).status_code == 404
+
+
+def test_status_json_has_an_etag_and_many_viewers_cost_one_lookup(agent, chain, app, sqlite_engine):
+    url, tx = _status_url(agent, chain, height=TIP)
+    api = "/api/status/" + url.removeprefix("/s/")
+    with TestClient(app) as player:
+        first = player.get(api)
+        assert first.status_code == 200 and first.json()["state"] == "confirming"
+        assert "p-1842" not in first.text and OURS not in first.text
+        assert player.get(api, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+        chain.confirm(tx["txid"], TIP - 5)
+        with Session(sqlite_engine) as session:
+            record = session.exec(select(Investigation)).one()
+            record.next_check_at = utcnow() - timedelta(seconds=1)
+            session.add(record)
+            session.commit()
+        chain.requests.clear()
+        answers = [player.get(api).json()["state"] for _ in range(5)]
+    assert answers == ["confirmed"] * 5
+    assert len([u for u in chain.requests if "/tx/" in u]) == 1  # one viewer re-checked, the rest read
+
+
+def test_status_link_is_rate_limited(agent, chain, settings, sqlite_engine):
+    tight = create_app(settings.model_copy(update={"status_rate_limit_per_ip": 3}), engine=sqlite_engine)
+    url, _tx = _status_url(agent, chain, height=TIP - 5)
+    with TestClient(tight) as player:
+        codes = [player.get(url).status_code for _ in range(10)]
+    assert 429 in codes and codes[0] == 200

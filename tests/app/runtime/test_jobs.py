@@ -1,0 +1,78 @@
+"""The job queue on SQLite and PostgreSQL: leases, renewal, dead letters, retries."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session
+
+from app.runtime import jobs
+from app.runtime.jobs import DEAD, DONE, QUEUED, RUNNING, Job
+from app.runtime.workers import Worker
+from investigations.types import utcnow
+
+
+def _job(engine, **fields) -> int:
+    with Session(engine) as session:
+        job = jobs.enqueue(session, "probe", {}, max_attempts=fields.pop("max_attempts", 3))
+        for name, value in fields.items():
+            setattr(job, name, value)
+        session.commit()
+        return job.id
+
+
+def test_a_job_whose_worker_died_on_its_last_attempt_is_dead_not_retaken(engine):
+    job_id = _job(engine, status=RUNNING, attempts=3, lease_until=utcnow() - timedelta(seconds=1))
+    with Session(engine) as session:
+        assert jobs.claim(session, "w") is None
+        assert session.get(Job, job_id).status == DEAD
+
+
+def test_a_running_job_cannot_be_retried_by_hand(engine):
+    job_id = _job(engine, status=RUNNING, attempts=1, lease_until=utcnow() + timedelta(minutes=1))
+    with Session(engine) as session, pytest.raises(ValueError, match="running"):
+        jobs.retry(session, job_id)
+
+
+def test_a_long_job_keeps_its_lease_so_no_second_worker_takes_it(engine):
+    started, release = threading.Event(), threading.Event()
+    runs = []
+
+    def slow(session, job):
+        runs.append(job.id)
+        started.set()
+        release.wait(5)
+
+    first = Worker(engine, {"probe": slow}, lease=timedelta(seconds=1))
+    second = Worker(engine, {"probe": slow}, lease=timedelta(seconds=1))
+    job_id = _job(engine)
+    thread = threading.Thread(target=first.run_once)
+    thread.start()
+    started.wait(5)
+    time.sleep(2.5)  # more than two leases: renewed by the heartbeat all along
+    assert second.run_once() is False
+    release.set()
+    thread.join(10)
+    with Session(engine) as session:
+        assert session.get(Job, job_id).status == DONE
+    assert runs == [job_id]
+
+
+def test_failures_back_off_then_dead_letter(engine):
+    def broken(session, job):
+        raise RuntimeError("boom")
+
+    worker = Worker(engine, {"probe": broken}, base_delay=0)
+    job_id = _job(engine, max_attempts=2)
+    assert worker.run_once() is True
+    with Session(engine) as session:
+        job = session.get(Job, job_id)
+        assert job.status == QUEUED and job.attempts == 1 and "boom" in job.last_error
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not worker.run_once():
+        time.sleep(0.05)
+    with Session(engine) as session:
+        assert session.get(Job, job_id).status == DEAD
