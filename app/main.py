@@ -20,13 +20,14 @@ from app.agents.sessions import Sessions
 from app.api import routes as api
 from app.helpdesks import routes as helpdesks
 from app.players import routes as players
+from app.players.telegram import routes as telegram
 from app.runtime.db import make_engine, migrate
 from app.runtime.limits import BodySizeLimit
 from app.runtime.metrics import REGISTRY, register_queue
 from app.runtime.pages import STATIC_DIR, secure
 from app.runtime.ratelimit import KeyedRateLimit
 from app.settings import Settings
-from app.wiring import build_investigator, build_work
+from app.wiring import build_helpdesks, build_investigator, build_work
 from investigations.service import Investigator
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,8 @@ def create_app(
     migrate(app.state.engine)
     app.state.investigator = investigator or build_investigator(settings)
     app.state.sessions = Sessions(settings.resolved_secret_key())
-    app.state.work = build_work(settings, app.state.investigator)
-    app.state.helpdesks = app.state.work.helpdesks
+    app.state.helpdesks = build_helpdesks(settings)
+    app.state.work = build_work(settings, app.state.investigator, helpdesks=app.state.helpdesks)
     register_queue(app.state.engine)
     app.state.login_limit = KeyedRateLimit(settings.login_rate_limit_per_ip, burst=5)
     app.state.status_limits = {
@@ -64,6 +65,7 @@ def create_app(
     app.include_router(agents.router)
     app.include_router(players.router)
     app.include_router(helpdesks.router)
+    app.include_router(telegram.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["ops"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 from typing import Annotated, Literal
@@ -16,6 +17,9 @@ from chains.ethereum.addresses import normalize_address as normalize_eth_address
 
 DATA_DIR = Path("data")
 _PROVIDER_KINDS = ("esplora", "bitcoincore")
+_TELEGRAM_TOKEN = re.compile(r"[0-9]{3,20}:[A-Za-z0-9_-]{20,100}")
+_TELEGRAM_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
+_TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")  # Telegram's own alphabet for secret_token
 _PLACEHOLDER_SECRETS = {"changethis", "changeme", "secret", "please-change"}
 
 
@@ -73,6 +77,16 @@ class Settings(BaseSettings):
     chatwoot_rate_limit: float = Field(default=5.0, gt=0)
     webhook_secrets: Annotated[list[str], NoDecode] = Field(default=[])
     webhook_callback_url: str = ""
+    chatwoot_inbox_id: int | None = Field(default=None, ge=1)  # where the bot opens conversations
+    # The players' Telegram bot (enabled by its token)
+    telegram_bot_token: str = Field(default="", repr=False)
+    telegram_bot_username: str = ""
+    telegram_webhook_secret: str = Field(default="", repr=False)
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_handover_helpdesk: str = ""  # zendesk|freshdesk|chatwoot|generic; default: the first configured
+    telegram_handover_grace_minutes: float = Field(default=30, ge=0, le=7 * 24 * 60)
+    telegram_rate_limit_per_chat: float = Field(default=20, gt=0)  # messages per minute
+    telegram_rate_limit_global: float = Field(default=1200, gt=0)  # messages per minute, all chats
     worker_threads: int = Field(default=2, ge=0, le=64)
     job_lease_seconds: float = Field(default=60, ge=5, le=3600)
     job_retry_base_seconds: float = Field(default=5, ge=0, le=3600)
@@ -132,7 +146,22 @@ class Settings(BaseSettings):
             _http_url(base, f"{name}_BASE_URL")
         if self.webhook_callback_url:
             _http_url(self.webhook_callback_url, "WEBHOOK_CALLBACK_URL")
+        self._check_telegram()
         return self
+
+    def _check_telegram(self) -> None:
+        if not self.telegram_bot_token:
+            return
+        if not _TELEGRAM_TOKEN.fullmatch(self.telegram_bot_token):
+            raise ValueError("TELEGRAM_BOT_TOKEN does not look like a bot token from @BotFather (digits:letters)")
+        if self.telegram_bot_username and not _TELEGRAM_USERNAME.fullmatch(self.telegram_bot_username):
+            raise ValueError("TELEGRAM_BOT_USERNAME must be the bot's username (5-32 letters, digits, _), without @")
+        if self.telegram_webhook_secret and not _TELEGRAM_SECRET.fullmatch(self.telegram_webhook_secret):
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET must be 16-256 characters of A-Z, a-z, 0-9, _ and -")
+        _http_url(self.telegram_api_url, "TELEGRAM_API_URL")
+        desks = {"zendesk", "freshdesk", "chatwoot", "generic"}
+        if self.telegram_handover_helpdesk and self.telegram_handover_helpdesk not in desks:
+            raise ValueError(f"TELEGRAM_HANDOVER_HELPDESK must be one of {', '.join(sorted(desks))}")
 
     @field_validator("eth_providers")
     @classmethod

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from app.helpdesks.clients.base import Helpdesk
 from app.helpdesks.clients.chatwoot import Chatwoot
 from app.helpdesks.clients.freshdesk import Freshdesk
 from app.helpdesks.clients.generic import Generic
 from app.helpdesks.clients.zendesk import Zendesk
 from app.helpdesks.work import HelpdeskWork
+from app.players.telegram.bot_api import BotApi
+from app.players.telegram.conversation import Conversation
+from app.players.telegram.work import TelegramWork
+from app.runtime.workers import BackgroundWork, Together
 from app.settings import Settings
 from chains.base import Chain
 from chains.bitcoin.core_rpc import BitcoinCoreAdapter
@@ -127,11 +133,41 @@ def build_helpdesks(settings: Settings) -> dict[str, Helpdesk]:
             settings.chatwoot_api_token,
             settings.chatwoot_webhook_secrets,
             rate_per_second=settings.chatwoot_rate_limit,
+            inbox_id=settings.chatwoot_inbox_id,
         )
     if settings.webhook_secrets:
         desks["generic"] = Generic(settings.webhook_callback_url or None, settings.webhook_secrets)
     return desks
 
 
-def build_work(settings: Settings, investigator: Investigator) -> HelpdeskWork:
-    return HelpdeskWork(build_helpdesks(settings), investigator, settings.public_base_url)
+def build_work(
+    settings: Settings, investigator: Investigator, *, helpdesks: dict[str, Helpdesk] | None = None
+) -> Together:
+    """Everything the background workers do: the helpdesks' jobs, and the bot's when it is configured."""
+    desks = build_helpdesks(settings) if helpdesks is None else helpdesks
+    helpdesk_work = HelpdeskWork(desks, investigator, settings.public_base_url)
+    works: list[BackgroundWork] = [helpdesk_work]
+    if settings.telegram_bot_token:
+        works.append(build_telegram(settings, investigator, helpdesks=list(desks)))
+    return Together(*works)
+
+
+def build_bot_api(settings: Settings) -> BotApi:
+    return BotApi(settings.telegram_bot_token, settings.telegram_api_url)
+
+
+def build_telegram(settings: Settings, investigator: Investigator, *, helpdesks: list[str]) -> TelegramWork:
+    handover = settings.telegram_handover_helpdesk or (helpdesks[0] if helpdesks else None)
+    conversation = Conversation(
+        investigator,
+        settings.public_base_url,
+        settings.resolved_secret_key(),
+        handover_helpdesk=handover if handover in helpdesks else None,
+        handover_grace=timedelta(minutes=settings.telegram_handover_grace_minutes),
+    )
+    return TelegramWork(
+        build_bot_api(settings),
+        conversation,
+        per_chat_per_minute=settings.telegram_rate_limit_per_chat,
+        global_per_minute=settings.telegram_rate_limit_global,
+    )

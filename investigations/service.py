@@ -108,6 +108,12 @@ class Investigator:
         session.refresh(record)
         return record
 
+    def chain_status(self, session: Session, tx_hash: str) -> tuple[Chain, Lookup]:
+        """What the chain alone says of a hash, for callers who may not see the ledger: no ledger rows
+        are read and nothing is recorded. Raises InvalidInput for a malformed hash."""
+        ticket, lookup, _sighting = self._locate(session, self.tickets_for(InvestigationRequest(tx_hash)))
+        return ticket.chain, lookup
+
     def _decide(self, session: Session, request: InvestigationRequest) -> tuple[Ticket, Verdict]:
         ticket, lookup, sighting = self._locate(session, self.tickets_for(request))
         facts = self._gather(session, ticket, lookup, sighting)

@@ -7,7 +7,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 
 from app.api.deps import AgentDep
-from app.api.schemas import InvestigationIn, InvestigationOut, UpsertOut
+from app.api.schemas import InvestigationIn, InvestigationOut, TelegramLinkIn, TelegramLinkOut, UpsertOut
+from app.runtime import chat_links
 from app.runtime.db import SessionDep
 from investigations.ledger import (
     DepositAddressRecord,
@@ -103,3 +104,21 @@ class _one_transaction:
 def _out(request: Request, record: Investigation) -> InvestigationOut:
     investigator = request.app.state.investigator
     return InvestigationOut.of(record, request.app.state.settings.public_base_url, investigator.status_token(record))
+
+
+@router.post(
+    "/telegram-links",
+    response_model=TelegramLinkOut,
+    responses={409: {"description": "the Telegram bot is not configured"}},
+)
+def create_telegram_link(body: TelegramLinkIn, request: Request, session: SessionDep, _agent: AgentDep):
+    """A one-time deep link that links the player's Telegram chat to `player_ref` (15 minutes, single use)."""
+    settings = request.app.state.settings
+    if not settings.telegram_bot_token or not settings.telegram_bot_username:
+        raise HTTPException(409, "set TELEGRAM_BOT_TOKEN and TELEGRAM_BOT_USERNAME to link chats")
+    code, expires = chat_links.mint(session, body.player_ref, settings.resolved_secret_key())
+    session.commit()
+    return TelegramLinkOut(
+        url=f"https://t.me/{settings.telegram_bot_username}?start={code}",
+        expires_at=expires.isoformat().replace("+00:00", "Z"),
+    )

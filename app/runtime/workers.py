@@ -123,6 +123,27 @@ class Worker:
                 stop.wait(idle)
 
 
+class Together:
+    """Several surfaces' background work as one: their handlers merged, each told of every re-check."""
+
+    def __init__(self, *works: BackgroundWork) -> None:
+        self.works = works
+
+    def handlers(self) -> dict[str, Handler]:
+        merged: dict[str, Handler] = {}
+        for work in self.works:
+            merged |= work.handlers()
+        return merged
+
+    def after_recheck(self, session: Session, record: Investigation, *, gave_up: bool = False) -> None:
+        for work in self.works:
+            work.after_recheck(session, record, gave_up=gave_up)
+
+    def housekeeping(self, session: Session) -> None:
+        for work in self.works:
+            work.housekeeping(session)
+
+
 def recheck_round(engine: Engine, investigator: Investigator, listener: BackgroundWork, *, limit: int = 50) -> int:
     """Re-check due investigations (each claimed by one process only) and tell whoever asked."""
     with Session(engine) as session:

@@ -16,8 +16,16 @@ class Chatwoot:
     name = "chatwoot"
 
     def __init__(
-        self, base_url: str, account_id: str, api_token: str, secrets: list[str], *, rate_per_second: float = 5.0
+        self,
+        base_url: str,
+        account_id: str,
+        api_token: str,
+        secrets: list[str],
+        *,
+        rate_per_second: float = 5.0,
+        inbox_id: int | None = None,  # where the bot's handovers open conversations
     ) -> None:
+        self.inbox_id = inbox_id
         self.http = HelpdeskHttp(
             self.name, base_url, rate_per_second=rate_per_second, headers={"api_access_token": api_token}
         )

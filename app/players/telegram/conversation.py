@@ -1,0 +1,304 @@
+"""What the bot answers to one message, and what it does on the way (link the chat, investigate,
+watch the deposit, hand it to a person). Texts to send are returned; the caller queues them in the
+same transaction as the rest, so a crash never answers twice nor half.
+
+Who may learn what: a linked chat is its player, and sees what that player's status link shows;
+an unlinked chat sees only what any block explorer would show of a hash (received, confirmations),
+never the ledger's state nor who owns a casino address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.players.routes import view
+from app.players.telegram.models import ChatWatch, Handover
+from app.players.telegram.words import BOT, DEPOSIT_WORDS
+from app.players.words import STATES, confirmations_label
+from app.runtime import chat_links
+from app.runtime.chat_links import Chat
+from app.runtime.jobs import enqueue
+from app.runtime.pages import symbol
+from chains.base import ChainError, TxStatus
+from chains.providers import Outcome
+from investigations.extract import extract
+from investigations.messages import ru_plural
+from investigations.models import Investigation
+from investigations.service import InvalidInput, InvestigationRequest, Investigator
+from investigations.verdicts import Code
+
+log = logging.getLogger(__name__)
+LANGUAGES = ("en", "de", "ru")
+MAX_TEXT = 1000  # a hash, a link or a sentence about a deposit; anything longer is not for us
+MAX_HASHES = 3
+# Verdicts a player cannot resolve alone: handed to a person at once.
+NEEDS_PERSON = {Code.AMOUNT_MISMATCH, Code.WRONG_NETWORK, Code.UNSUPPORTED_ASSET}
+# Verdicts saying the tx paid nothing of this player's: the bot says only that, and what the chain
+# shows, so that no one can learn from it whose address a payment went to or what a ledger holds.
+NOT_YOURS = {Code.OTHER_PLAYER_ADDRESS, Code.NOT_OUR_ADDRESS, Code.ADDRESS_MISMATCH, Code.ALREADY_CLAIMED}
+# A search over a player's own deposit addresses (the no-hash search): player_ref -> (records, complete).
+Search = Callable[[Session, str], tuple[list[Investigation], bool]]
+
+
+@dataclass
+class Incoming:
+    chat_id: int
+    text: str
+    language_code: str | None = None
+
+
+@dataclass
+class Conversation:
+    investigator: Investigator
+    public_base_url: str
+    secret: str
+    handover_helpdesk: str | None = None
+    handover_grace: timedelta = timedelta(minutes=30)
+    search: Search | None = None
+    replies: list[str] = field(default_factory=list, init=False)
+
+    def handle(self, session: Session, message: Incoming) -> list[str]:
+        """Answer one message; the caller queues the returned texts and commits."""
+        chat = session.get(Chat, message.chat_id) or Chat(chat_id=message.chat_id)
+        if chat.language is None:
+            chat.language = language_of(message.language_code)
+            session.add(chat)
+        lang = chat.language
+        text = message.text.strip()
+        if len(text) > MAX_TEXT:
+            return [BOT["too_long"][lang]]
+        if text.startswith("/"):
+            return self._command(session, chat, text)
+        found = extract(text, max_hashes=MAX_HASHES)
+        if found.tx_hashes:
+            address = found.addresses[0][1] if found.addresses else None
+            return [self._about_hash(session, chat, tx_hash, address) for tx_hash in found.tx_hashes]
+        if not any(word in text.lower() for word in DEPOSIT_WORDS):
+            return [BOT["not_understood"][lang]]
+        if chat.player_ref is None:
+            return [BOT["not_linked"][lang]]
+        return [self._search(session, chat)]
+
+    # -- commands -------------------------------------------------------------------------------
+    def _command(self, session: Session, chat: Chat, text: str) -> list[str]:
+        name, _, argument = text.partition(" ")
+        name, argument, lang = name.split("@")[0].lower(), argument.strip(), chat.language or "en"
+        if name == "/start" and argument:
+            player = chat_links.redeem(session, argument, chat.chat_id, self.secret)
+            session.add(chat)
+            return [BOT["linked" if player else "link_invalid"][lang]]
+        if name in ("/start", "/help"):
+            return [BOT["help"][lang]]
+        if name == "/language":
+            if argument.lower() in LANGUAGES:
+                chat.language = argument.lower()
+                session.add(chat)
+                return [BOT["language_set"][chat.language]]
+            return [BOT["language_choose"][lang]]
+        if name == "/unlink":
+            was_linked = chat_links.unlink(session, chat.chat_id)
+            return [BOT["unlinked" if was_linked else "not_linked"][lang]]
+        if name == "/status":
+            return [self._status(session, chat)]
+        if name == "/human":
+            return [self.hand_over(session, chat, self._latest(session, chat), reason="the player asked for a person")]
+        return [BOT["not_understood"][lang]]
+
+    def _status(self, session: Session, chat: Chat) -> str:
+        lang = chat.language or "en"
+        if chat.player_ref is None:
+            return BOT["not_linked"][lang]
+        records = session.exec(
+            select(Investigation)
+            .join(ChatWatch, col(ChatWatch.investigation_id) == col(Investigation.id))
+            .where(ChatWatch.chat_id == chat.chat_id, Investigation.player_ref == chat.player_ref)
+            .order_by(col(Investigation.created_at).desc())
+            .limit(5)
+        ).all()
+        if not records:
+            return BOT["none_recent"][lang]
+        return "\n\n".join(self.describe(record, lang) for record in records)
+
+    def _latest(self, session: Session, chat: Chat) -> Investigation | None:
+        if chat.player_ref is None:
+            return None
+        return session.exec(
+            select(Investigation)
+            .join(ChatWatch, col(ChatWatch.investigation_id) == col(Investigation.id))
+            .where(ChatWatch.chat_id == chat.chat_id, Investigation.player_ref == chat.player_ref)
+            .order_by(col(Investigation.created_at).desc())
+        ).first()
+
+    # -- a hash ---------------------------------------------------------------------------------
+    def _about_hash(self, session: Session, chat: Chat, tx_hash: str, address: str | None) -> str:
+        lang = chat.language or "en"
+        if chat.player_ref is None:
+            return self._chain_only(session, tx_hash, lang)
+        request = InvestigationRequest(tx_hash, address, None, chat.player_ref, f"telegram:{chat.chat_id}")
+        try:
+            record = self.investigator.investigate(session, request)
+        except InvalidInput:
+            return BOT["invalid_hash"][lang]
+        except ChainError:
+            log.exception("telegram lookup of a hash failed")
+            session.rollback()
+            return BOT["busy"][lang]
+        if Code(record.code) in NOT_YOURS:
+            return self._chain_only(session, record.tx_hash, lang, linked=True)
+        self.watch(session, chat.chat_id, record, lang)
+        text = self.describe(record, lang)
+        follow = self.after_verdict(session, chat, record)
+        return f"{text}\n\n{follow}" if follow else text
+
+    def _chain_only(self, session: Session, tx_hash: str, lang: str, *, linked: bool = False) -> str:
+        """What any explorer shows of the hash: found or not, confirmations. Nothing from the ledger."""
+        try:
+            chain, lookup = self.investigator.chain_status(session, tx_hash)
+        except InvalidInput:
+            return BOT["invalid_hash"][lang]
+        except ChainError:
+            return BOT["busy"][lang]
+        network = {"btc": "Bitcoin", "eth": "Ethereum"}.get(chain.value, chain.value)
+        tx = lookup.tx
+        if lookup.outcome is Outcome.UNAVAILABLE:
+            return BOT["busy"][lang]
+        if tx is None or tx.status is TxStatus.NOT_FOUND:
+            state = BOT["chain_unknown"][lang]
+        elif tx.status is TxStatus.MEMPOOL:
+            state = BOT["chain_mempool"][lang]
+        elif tx.status is TxStatus.FAILED:
+            state = BOT["chain_failed"][lang]
+        else:
+            confirmations = int(tx.confirmations or 0)
+            state = f"{BOT['chain_confirmed'][lang]} ({confirmations_count(lang, confirmations)})"
+        found = BOT["chain_found"][lang].format(network=network, state=state)
+        return found + "\n" + BOT["not_yours" if linked else "chain_only"][lang]
+
+    # -- the no-hash search ---------------------------------------------------------------------
+    def _search(self, session: Session, chat: Chat) -> str:
+        lang = chat.language or "en"
+        if self.search is None or chat.player_ref is None:
+            return BOT["ask_hash"][lang]
+        try:
+            records, complete = self.search(session, chat.player_ref)
+        except ChainError:
+            session.rollback()
+            return BOT["busy"][lang]
+        if not records:
+            return BOT["search_none"][lang] if complete else BOT["search_partial"][lang] + "\n" + BOT["ask_hash"][lang]
+        for record in records:
+            self.watch(session, chat.chat_id, record, lang)
+        lines = [BOT["search_found"][lang], *(self.describe(record, lang) for record in records[:5])]
+        if not complete:
+            lines.append(BOT["search_partial"][lang])
+        return "\n\n".join(lines)
+
+    # -- shared with the follow-ups ---------------------------------------------------------------
+    def describe(self, record: Investigation, lang: str) -> str:
+        """The status page's content as a message: state, amount, network, confirmations, next step, link."""
+        data = view(record, lang)
+        lines = [f"{symbol(record.code)} {STATES[data['state']][lang]}"]
+        if data.get("amount") and data.get("asset"):
+            lines.append(f"{data['amount']} {data['asset']} · {data['network']}")
+        else:
+            lines.append(str(data["network"]))
+        if data.get("required"):
+            lines.append(confirmations_label(lang, data["confirmations"] or 0, data["required"]))
+        lines.append(data["tx_short"])
+        if data.get("message"):
+            lines.append(data["message"])
+        url = f"{self.public_base_url}/s/{self.investigator.status_token(record)}"
+        lines.append(BOT["status_link"][lang].format(url=url))
+        return "\n".join(lines)
+
+    def watch(self, session: Session, chat_id: int, record: Investigation, lang: str) -> None:
+        state = view(record, lang)["state"]
+        existing = session.get(ChatWatch, (chat_id, record.id))
+        if existing is None:
+            session.add(ChatWatch(chat_id=chat_id, investigation_id=record.id, last_state=state))
+        else:
+            existing.last_state = state
+            session.add(existing)
+
+    def after_verdict(
+        self, session: Session, chat: Chat, record: Investigation, *, gave_up: bool = False
+    ) -> str | None:
+        """Hand the deposit to a person when its verdict needs one; the grace for crediting is waited for."""
+        code = Code(record.code)
+        if code in NEEDS_PERSON or (gave_up and not record.final):
+            return self.hand_over(session, chat, record, reason=f"verdict {record.code}")
+        if code is Code.CONFIRMED_NOT_CREDITED:
+            final_at = record.final_at or record.created_at
+            due = final_at + self.handover_grace
+            if due <= self.investigator.clock():
+                return self.hand_over(session, chat, record, reason="confirmed, not credited after the grace")
+            enqueue(session, "telegram_grace", {"chat_id": chat.chat_id, "investigation_id": record.id}, run_after=due)
+        return None
+
+    def hand_over(self, session: Session, chat: Chat, record: Investigation | None, *, reason: str) -> str:
+        """One ticket per player (or chat) and deposit; asking again points to the same ticket."""
+        lang = chat.language or "en"
+        if self.handover_helpdesk is None:
+            return BOT["handover_unavailable"][lang]
+        who = f"player:{chat.player_ref}" if chat.player_ref else f"chat:{chat.chat_id}"
+        key = f"{who}:{record.tx_hash if record else '-'}"[:200]
+        existing = session.get(Handover, key)
+        if existing is not None:
+            if existing.ticket_ref:
+                return BOT["handover_exists"][lang].format(ticket=existing.ticket_ref)
+            return BOT["handover_pending"][lang]
+        try:
+            with session.begin_nested():
+                session.add(
+                    Handover(
+                        key=key,
+                        chat_id=chat.chat_id,
+                        investigation_id=record.id if record else None,
+                        helpdesk=self.handover_helpdesk,
+                    )
+                )
+        except IntegrityError:
+            return BOT["handover_pending"][lang]
+        enqueue(session, "handover", self._handover_payload(chat, record, key, reason))
+        return BOT["handover_opening"][lang]
+
+    def _handover_payload(self, chat: Chat, record: Investigation | None, key: str, reason: str) -> dict[str, Any]:
+        lang = chat.language or "en"
+        pseudonym = (
+            chat.player_ref or "telegram-" + hashlib.sha256(f"{self.secret}:{chat.chat_id}".encode()).hexdigest()[:10]
+        )
+        lines = [f"Deposit question from {pseudonym} via Telegram ({reason})."]
+        if record is not None:
+            lines += [f"Transaction: {record.tx_hash} ({record.chain})", f"Verdict: {record.code}"]
+            lines.append(f"Status link: {self.public_base_url}/s/{self.investigator.status_token(record)}")
+        return {
+            "helpdesk": self.handover_helpdesk,
+            "key": key,
+            "subject": f"Deposit question ({pseudonym})",
+            "text": "\n".join(lines),
+            "requester": pseudonym,
+            "language": lang,
+            "investigation_id": record.id if record else None,
+            "then": {"kind": "telegram_handover_opened", "payload": {"key": key}},
+        }
+
+
+def language_of(code: str | None) -> str:
+    base = (code or "").split("-")[0].lower()
+    return base if base in LANGUAGES else "en"
+
+
+def confirmations_count(lang: str, confirmations: int) -> str:
+    if lang == "ru":
+        return f"{confirmations} {ru_plural(confirmations, 'подтверждение', 'подтверждения', 'подтверждений')}"
+    if lang == "de":
+        return f"{confirmations} Bestätigung" + ("" if confirmations == 1 else "en")
+    return f"{confirmations} confirmation" + ("" if confirmations == 1 else "s")
