@@ -337,3 +337,44 @@ def test_handover_rows_are_unique_per_player_and_deposit(client, app, engine, ze
     with Session(engine) as session:
         assert [h.key for h in session.exec(select(Handover)).all()] == ["player:p-1842:-"]
     assert len(zendesk.opened) == 1
+
+
+def test_a_deposit_never_found_is_handed_to_a_person_when_the_re_checks_give_up(client, app, bot_api, zendesk):
+    link(client, app, CHAT, "p-1842")
+    say(client, app, CHAT, "ee" * 32)
+    engine = app.state.engine
+    with Session(engine) as session:
+        record = session.exec(select(Investigation)).one()
+        assert record.code == "not_found"
+        record.created_at = utcnow() - timedelta(days=4)
+        record.next_check_at = utcnow() - timedelta(seconds=1)
+        session.add(record)
+        session.commit()
+    recheck_round(engine, app.state.investigator, app.state.work)
+    drain(app)
+    assert len(zendesk.opened) == 1 and "ticket #" in bot_api.sent(CHAT)[-1]
+
+
+@pytest.mark.parametrize("credited_meanwhile", [False, True])
+def test_confirmed_but_not_credited_waits_for_the_grace_then_hands_over(
+    client, app, chain, bot_api, zendesk, credited_meanwhile
+):
+    link(client, app, CHAT, "p-1842")
+    tx = chain.build_tx([(OURS, 1_500_000)], height=TIP - 10)
+    say(client, app, CHAT, tx["txid"])
+    assert "being credited" in bot_api.sent(CHAT)[-1] or "crediting it" in bot_api.sent(CHAT)[-1]
+    assert zendesk.opened == []  # the casino's processor gets its grace first
+    engine = app.state.engine
+    with Session(engine) as session:
+        if credited_meanwhile:
+            add_deposit(session, tx["txid"], OURS, "0.015", "p-1842")
+        grace = session.exec(select(Job).where(Job.kind == "telegram_grace")).one()
+        assert grace.run_after > utcnow() + timedelta(minutes=29)
+        grace.run_after = utcnow()
+        session.add(grace)
+        session.commit()
+    drain(app)
+    if credited_meanwhile:
+        assert zendesk.opened == [] and "Credited" in bot_api.sent(CHAT)[-1]
+    else:
+        assert len(zendesk.opened) == 1 and "ticket #" in bot_api.sent(CHAT)[-1]
