@@ -14,6 +14,7 @@ from app.api.schemas import InvestigationOut
 from app.runtime.db import make_engine, migrate
 from app.runtime.ledger_files import ImportError_, parse, read_rows
 from app.settings import Settings, SettingsError, load_settings
+from investigations.catalogs import LANGUAGES
 
 _EXIT_USAGE = 2
 
@@ -160,7 +161,7 @@ def jobs_retry(job_id: int) -> None:
 @click.option("--chain", "-c", type=click.Choice(["btc", "eth"], case_sensitive=False))
 @click.option("--ticket", "ticket_ref", help="Helpdesk ticket reference.")
 @click.option("--json", "as_json", is_flag=True, help="Print the same JSON as the API.")
-@click.option("--lang", default="en", type=click.Choice(["en", "de", "ru"]), show_default=True)
+@click.option("--lang", default="en", type=click.Choice(LANGUAGES), show_default=True)
 def check(
     tx_hash: str,
     address: str | None,
