@@ -84,7 +84,9 @@ def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.add_extension("jinja2.ext.i18n")
-templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+# Old-style gettext: a translation is text, escaped like any other value (newstyle would trust it as
+# markup and %-format it, so one "%" in a catalog would break a page).
+templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=False)  # type: ignore[attr-defined]
 templates.env.globals.update(tone=tone, symbol=symbol, label=label, languages=languages, language_name=language_name)
 
 CSP = (
