@@ -73,7 +73,7 @@ def add_language(
         else:
             catalog.add(msgid, translate(msgid), context=context)
     path = catalogs.catalog_path(language, locale_dir)
-    path.parent.mkdir(parents=True)
+    path.parent.mkdir(parents=True, exist_ok=True)  # replaces a shipped catalog of the language, if any
     with path.open("wb") as po_file:
         write_po(po_file, catalog)
     monkeypatch.setattr(catalogs, "LOCALE_DIR", locale_dir)
