@@ -22,7 +22,7 @@ case "${1:-}" in
     extract) extract ;;
     update)
         extract
-        "$PYBABEL" update --input-file "$POT" --output-dir "$LOCALE" --no-wrap --ignore-obsolete --no-fuzzy-matching
+        "$PYBABEL" update --input-file "$POT" --output-dir "$LOCALE" --no-wrap --ignore-obsolete --previous
         ;;
     init)
         language="${2:?usage: scripts/i18n.sh init LANGUAGE (e.g. pt)}"
