@@ -15,6 +15,7 @@ from app.runtime.db import make_engine, migrate
 from app.runtime.ledger_files import ImportError_, parse, read_rows
 from app.settings import Settings, SettingsError, load_settings
 from investigations.catalogs import LANGUAGES
+from investigations.messages import reply_in
 
 _EXIT_USAGE = 2
 
@@ -220,7 +221,11 @@ def render(result: dict[str, Any], lang: str = "en") -> str:
         lines.append(f"  provider {answer['provider']}: {answer['answer']} {answer.get('detail', '')}".rstrip())
     if evidence.get("explorer_url"):
         lines.append(f"  explorer: {evidence['explorer_url']}")
-    lines += ["", f"  reply ({lang}): {verdict['player_message'][lang]}", f"  status link: {result['status_url']}"]
+    lines += [
+        "",
+        f"  reply ({lang}): {reply_in(verdict['player_message'], lang)}",
+        f"  status link: {result['status_url']}",
+    ]
     return "\n".join(lines)
 
 

@@ -119,3 +119,8 @@ def player_messages(code: str, facts: dict[str, Any]) -> dict[str, str]:
         values = facts | _plural_words(words, facts)
         messages[language] = words.gettext(TEMPLATES[code]).format(**values)
     return messages
+
+
+def reply_in(messages: dict[str, str], language: str) -> str:
+    """The stored reply in `language`; English for a verdict reached before that language's catalog was added."""
+    return messages.get(language) or messages[catalogs.SOURCE_LANGUAGE]

@@ -10,6 +10,7 @@ import re
 from app.runtime.pages import label
 from investigations import catalogs
 from investigations.catalogs import N_
+from investigations.messages import reply_in
 from investigations.models import Investigation
 
 NO_HASH_MARKER = "[depositdesk no-hash]"
@@ -63,7 +64,7 @@ def verdict_note(
     lines += [
         "",
         f"Reply for the player ({language}):",
-        verdict["player_message"][language],
+        reply_in(verdict["player_message"], language),
         "",
         f"Status link for the player: {status_url}",
         marker(record, sequence=sequence),

@@ -21,7 +21,8 @@ from app.players.words import LANG_COOKIE, NETWORKS, confirmations_label, pick_l
 from app.runtime.db import SessionDep
 from app.runtime.pages import secure, symbol, templates, tone
 from chains.base import ChainError
-from investigations import catalogs, rechecks, status_links
+from investigations import rechecks, status_links
+from investigations.messages import reply_in
 from investigations.models import Investigation
 from investigations.verdicts import Code
 
@@ -76,12 +77,6 @@ def _refresh(session: Session, request: Request, record: Investigation) -> Inves
     return record
 
 
-def _message(record: Investigation, lang: str) -> str:
-    # A verdict reached before its language's catalog was added has no reply in it: English then.
-    messages = record.verdict["player_message"]
-    return messages.get(lang) or messages[catalogs.SOURCE_LANGUAGE]
-
-
 def view(record: Investigation, lang: str) -> dict[str, Any]:
     """What the player may see: no player reference, no full address, no internal reasons."""
     evidence = record.evidence or {}
@@ -101,7 +96,7 @@ def view(record: Investigation, lang: str) -> dict[str, Any]:
         "required": required,
         "tx_short": f"{record.tx_hash[:10]}…{record.tx_hash[-6:]}",
         "explorer_url": evidence.get("explorer_url"),
-        "message": _message(record, lang),
+        "message": reply_in(record.verdict["player_message"], lang),
         "checked_at": (evidence.get("checked_at") or record.created_at.isoformat())[:16].replace("T", " ") + " UTC",
     }
     body["etag"] = hashlib.sha256(json.dumps([body, lang], sort_keys=True).encode()).hexdigest()[:32]

@@ -11,7 +11,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 from investigations import catalogs
-from investigations.messages import player_messages
+from investigations.messages import player_messages, reply_in
 from tests.support.catalogs import ROOT, add_language, catalog_problems, extracted_messages
 
 SHIPPED = [language for language in catalogs.LANGUAGES if language != catalogs.SOURCE_LANGUAGE]
@@ -96,3 +96,8 @@ def test_a_new_language_is_one_catalog_file(tmp_path, monkeypatch):
     one = player_messages("confirming", FACTS | {"required": 1, "eta_minutes": 1})["pt"]
     assert "1 de 1 confirmação" in one and "cerca de 1 minuto." in one
     assert player_messages("credited", FACTS)["pt"].startswith("[pt] Your deposit of 0.015 BTC")
+
+
+def test_a_reply_stored_before_its_language_existed_is_read_in_english():
+    stored = {"de": "Ihre Einzahlung", "en": "Your deposit", "ru": "Ваш депозит"}
+    assert reply_in(stored, "pt") == "Your deposit" and reply_in(stored, "ru") == "Ваш депозит"
