@@ -23,7 +23,7 @@ DOMAIN = "messages"
 SOURCE_LANGUAGE = "en"
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext name extractors look for
+def N_(message: str) -> str:  # the name gettext extractors look for
     """Marks a msgid for extraction where it is declared; it is translated where it is used."""
     return message
 
