@@ -14,6 +14,8 @@ from app.api.schemas import InvestigationOut
 from app.runtime.db import make_engine, migrate
 from app.runtime.ledger_files import ImportError_, parse, read_rows
 from app.settings import Settings, SettingsError, load_settings
+from investigations.catalogs import LANGUAGES
+from investigations.messages import reply_in
 
 _EXIT_USAGE = 2
 
@@ -160,7 +162,7 @@ def jobs_retry(job_id: int) -> None:
 @click.option("--chain", "-c", type=click.Choice(["btc", "eth"], case_sensitive=False))
 @click.option("--ticket", "ticket_ref", help="Helpdesk ticket reference.")
 @click.option("--json", "as_json", is_flag=True, help="Print the same JSON as the API.")
-@click.option("--lang", default="en", type=click.Choice(["en", "de", "ru"]), show_default=True)
+@click.option("--lang", default="en", type=click.Choice(LANGUAGES), show_default=True)
 def check(
     tx_hash: str,
     address: str | None,
@@ -219,7 +221,11 @@ def render(result: dict[str, Any], lang: str = "en") -> str:
         lines.append(f"  provider {answer['provider']}: {answer['answer']} {answer.get('detail', '')}".rstrip())
     if evidence.get("explorer_url"):
         lines.append(f"  explorer: {evidence['explorer_url']}")
-    lines += ["", f"  reply ({lang}): {verdict['player_message'][lang]}", f"  status link: {result['status_url']}"]
+    lines += [
+        "",
+        f"  reply ({lang}): {reply_in(verdict['player_message'], lang)}",
+        f"  status link: {result['status_url']}",
+    ]
     return "\n".join(lines)
 
 

@@ -94,9 +94,7 @@ class Settings(BaseSettings):
     @field_validator("btc_providers", "eth_providers", mode="before")
     @classmethod
     def _split_providers(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [item.strip() for item in value.split(",") if item.strip()]
-        return value
+        return _comma_list(value)
 
     @field_validator(
         "zendesk_webhook_secrets",
@@ -107,9 +105,7 @@ class Settings(BaseSettings):
     )
     @classmethod
     def _split_secrets(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [item.strip() for item in value.split(",") if item.strip()]
-        return value
+        return _comma_list(value)
 
     @model_validator(mode="after")
     def _check_helpdesks(self) -> Settings:
@@ -280,6 +276,13 @@ class Settings(BaseSettings):
         path.write_text(key)
         path.chmod(0o600)
         return key
+
+
+def _comma_list(value: object) -> object:
+    """`a, b,,c` from the environment as ["a", "b", "c"]; other values are left to validation."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
 
 
 def _provider_spec(item: str) -> str:

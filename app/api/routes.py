@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from app.api.deps import AgentDep
 from app.api.schemas import InvestigationIn, InvestigationOut, TelegramLinkIn, TelegramLinkOut, UpsertOut
@@ -54,19 +58,21 @@ def get_investigation(investigation_id: str, request: Request, session: SessionD
 
 @router.put("/deposit-addresses", response_model=UpsertOut)
 def put_deposit_addresses(records: list[DepositAddressRecord], request: Request, session: SessionDep, _agent: AgentDep):
-    try:
-        with _one_transaction(session):
-            result = upsert_deposit_addresses(session, records, request.app.state.settings.assets)
-    except LedgerRecordsError as exc:
-        return _row_errors(exc)
-    return UpsertOut(received=len(records), **vars(result))
+    return _upsert(upsert_deposit_addresses, records, request, session)
 
 
 @router.put("/deposits", response_model=UpsertOut)
 def put_deposits(records: list[LedgerDepositRecord], request: Request, session: SessionDep, _agent: AgentDep):
+    return _upsert(upsert_deposits, records, request, session)
+
+
+def _upsert(
+    upsert: Callable[..., Any], records: list[Any], request: Request, session: Session
+) -> UpsertOut | JSONResponse:
+    """All rows or none; rows refused by this deployment's assets get a 422 naming them."""
     try:
         with _one_transaction(session):
-            result = upsert_deposits(session, records, request.app.state.settings.assets)
+            result = upsert(session, records, request.app.state.settings.assets)
     except LedgerRecordsError as exc:
         return _row_errors(exc)
     return UpsertOut(received=len(records), **vars(result))

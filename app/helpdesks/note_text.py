@@ -1,32 +1,35 @@
-"""The notes written onto tickets: verdict, follow-up, escalation, and "please send the hash"."""
+"""The notes written onto tickets: verdict, follow-up, escalation, and "please send the hash".
+
+The notes are for agents and in English; only the reply for the player in them is in the player's
+language (the catalogs of `investigations/locale`)."""
 
 from __future__ import annotations
 
 import re
 
 from app.runtime.pages import label
+from investigations import catalogs
+from investigations.catalogs import N_
+from investigations.messages import reply_in
 from investigations.models import Investigation
 
 NO_HASH_MARKER = "[depositdesk no-hash]"
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _GERMAN = re.compile(r"[äöüß]|\b(ich|nicht|einzahlung|habe|bitte|guthaben|überwiesen)\b", re.IGNORECASE)
 
-ASK_FOR_HASH = {
-    "ru": "Здравствуйте! Чтобы проверить ваш депозит, пришлите, пожалуйста, хеш транзакции (TXID) из вашего кошелька "
-    "и адрес, на который вы отправили средства.",
-    "de": "Hallo! Um Ihre Einzahlung zu prüfen, senden Sie uns bitte den Transaktions-Hash (TXID) aus Ihrer Wallet "
-    "und die Adresse, an die Sie gesendet haben.",
-    "en": "Hello! To check your deposit, please send us the transaction hash (TXID) from your wallet and the address "
-    "you sent it to.",
-}
+ASK_FOR_HASH = N_(
+    "Hello! To check your deposit, please send us the transaction hash (TXID) from your wallet and the address "
+    "you sent it to."
+)
 
 
 def detect_language(text: str) -> str:
-    if _CYRILLIC.search(text):
+    """The ticket's language, among those with a catalog: Cyrillic is Russian, a few words mark German."""
+    if _CYRILLIC.search(text) and "ru" in catalogs.LANGUAGES:
         return "ru"
-    if _GERMAN.search(text):
+    if _GERMAN.search(text) and "de" in catalogs.LANGUAGES:
         return "de"
-    return "en"
+    return catalogs.SOURCE_LANGUAGE
 
 
 def marker(record: Investigation, kind: str = "", *, sequence: int | None = None) -> str:
@@ -61,7 +64,7 @@ def verdict_note(
     lines += [
         "",
         f"Reply for the player ({language}):",
-        verdict["player_message"][language],
+        reply_in(verdict["player_message"], language),
         "",
         f"Status link for the player: {status_url}",
         marker(record, sequence=sequence),
@@ -85,7 +88,7 @@ def no_hash_note(language: str) -> str:
         [
             "depositdesk: no transaction hash found in this ticket. Suggested reply:",
             "",
-            ASK_FOR_HASH[language],
+            catalogs.translations(language).gettext(ASK_FOR_HASH),
             NO_HASH_MARKER,
         ]
     )

@@ -17,11 +17,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session, select
 
-from app.players.words import LANG_COOKIE, NETWORKS, STATES, TEXT, confirmations_label, pick_language
+from app.players.words import LANG_COOKIE, NETWORKS, confirmations_label, pick_language, state_label
 from app.runtime.db import SessionDep
 from app.runtime.pages import secure, symbol, templates, tone
 from chains.base import ChainError
 from investigations import rechecks, status_links
+from investigations.messages import reply_in
 from investigations.models import Investigation
 from investigations.verdicts import Code
 
@@ -95,7 +96,7 @@ def view(record: Investigation, lang: str) -> dict[str, Any]:
         "required": required,
         "tx_short": f"{record.tx_hash[:10]}…{record.tx_hash[-6:]}",
         "explorer_url": evidence.get("explorer_url"),
-        "message": record.verdict["player_message"][lang],
+        "message": reply_in(record.verdict["player_message"], lang),
         "checked_at": (evidence.get("checked_at") or record.created_at.isoformat())[:16].replace("T", " ") + " UTC",
     }
     body["etag"] = hashlib.sha256(json.dumps([body, lang], sort_keys=True).encode()).hexdigest()[:32]
@@ -113,14 +114,14 @@ def status_page(token: str, request: Request, session: SessionDep) -> Response:
     record = _refresh(session, request, record)
     data = view(record, lang)
     data |= {
-        "state_text": STATES[data["state"]][lang],
+        "state_text": state_label(lang, data["state"]),
         "tone": tone(record.code),
         "symbol": symbol(record.code),
         "confirmations_text": confirmations_label(lang, data["confirmations"] or 0, data["required"] or 0),
     }
     poll_ms = int(request.app.state.settings.status_poll_seconds * 1000)
     response = templates.TemplateResponse(
-        request, "players/status.html", {"view": data, "lang": lang, "t": TEXT, "token": token, "poll_ms": poll_ms}
+        request, "players/status.html", {"view": data, "lang": lang, "token": token, "poll_ms": poll_ms}
     )
     if request.query_params.get("lang", "").lower() == lang:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
@@ -145,13 +146,7 @@ def status_json(token: str, request: Request, session: SessionDep) -> Response:
 
 
 def _gone(request: Request, lang: str, status_code: int) -> Response:
-    key = "too_many" if status_code == 429 else "not_found_body"
-    context = {
-        "lang": lang,
-        "t": TEXT,
-        "heading": TEXT["not_found_title"][lang] if status_code == 404 else "429",
-        "body": TEXT[key][lang],
-    }
+    context = {"lang": lang, "status_code": status_code}
     response = templates.TemplateResponse(request, "players/status_gone.html", context, status_code=status_code)
     if status_code == 429:
         response.headers["Retry-After"] = "60"

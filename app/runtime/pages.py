@@ -1,12 +1,17 @@
-"""Shared pieces of the HTML side: templates, verdict labels and colours, security headers."""
+"""Shared pieces of the HTML side: templates (with the catalogs' words), verdict labels and colours,
+security headers."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from babel import Locale
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from starlette.responses import Response
 
+from investigations import catalogs
 from investigations.verdicts import Code
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -56,8 +61,33 @@ def label(code: str) -> str:
     return LABELS.get(Code(code), code) if code in Code._value2member_map_ else code
 
 
+def languages() -> tuple[str, ...]:
+    return catalogs.LANGUAGES
+
+
+def language_name(code: str) -> str:
+    """The language's own name for itself: "Русский", "Deutsch", "English"."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+# Templates translate with the language of their context's `lang` (English where there is none).
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return catalogs.translations(context.get("lang") or catalogs.SOURCE_LANGUAGE).gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
+    return catalogs.translations(context.get("lang") or catalogs.SOURCE_LANGUAGE).ngettext(singular, plural, count)
+
+
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
-templates.env.globals.update(tone=tone, symbol=symbol, label=label)
+templates.env.add_extension("jinja2.ext.i18n")
+# Old-style gettext: a translation is text, escaped like any other value (newstyle would trust it as
+# markup and %-format it, so one "%" in a catalog would break a page).
+templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=False)  # type: ignore[attr-defined]
+templates.env.globals.update(tone=tone, symbol=symbol, label=label, languages=languages, language_name=language_name)
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "

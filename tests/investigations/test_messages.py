@@ -1,6 +1,7 @@
 import pytest
 
-from investigations.messages import LANGUAGES, TEMPLATES, player_messages
+from investigations.catalogs import LANGUAGES
+from investigations.messages import TEMPLATES, player_messages
 from investigations.verdicts import Code
 
 FACTS = {

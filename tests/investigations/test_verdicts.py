@@ -10,7 +10,7 @@ import pytest
 from app.settings import Settings
 from app.wiring import build_investigator
 from chains.assets import format_amount
-from investigations.messages import ru_plural
+from investigations.catalogs import translations
 from investigations.service import InvalidInput, InvestigationRequest
 from investigations.types import utcnow
 from tests.support.ledger import add_addresses, add_deposit, address
@@ -390,7 +390,9 @@ def test_precedence_replaced_before_not_found(chain, investigator, session):
     ],
 )
 def test_russian_plural_rules(n, form):
-    assert ru_plural(n, "one", "few", "many") == form
+    # The rule is the catalog's (CLDR's, from Babel); the forms are the Russian catalog's words.
+    words = {"one": "подтверждение", "few": "подтверждения", "many": "подтверждений"}
+    assert translations("ru").npgettext("confirmations so far", "confirmation", "confirmations", n) == words[form]
 
 
 def test_settings_fixture_is_isolated_from_the_environment(settings: Settings):

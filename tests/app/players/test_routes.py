@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from app.main import create_app
 from investigations.models import Investigation
 from investigations.types import utcnow
+from tests.support.catalogs import add_language
 from tests.support.web import OURS, TIP, _csrf, _lookup
 
 
@@ -107,3 +108,21 @@ def test_status_link_is_rate_limited(agent, chain, settings, sqlite_engine):
     with TestClient(tight) as player:
         codes = [player.get(url).status_code for _ in range(10)]
     assert 429 in codes and codes[0] == 200
+
+
+def test_a_language_added_as_a_catalog_is_offered_on_the_page_and_the_card(agent, chain, app, monkeypatch, tmp_path):
+    before, _tx = _status_url(agent, chain, height=TIP)  # its replies were written in ru, de and en only
+    # A translator's "<" or "%" is text: escaped on the page, never markup or a format error.
+    add_language(monkeypatch, tmp_path / "locale", "pt", lambda text: f"[pt] {text} <100%>")
+    after, _tx = _status_url(agent, chain, height=TIP)
+    with TestClient(app) as player:
+        old = player.get(before, headers={"Accept-Language": "pt-BR,pt;q=0.9"})
+        new = player.get(after, headers={"Accept-Language": "pt-BR,pt;q=0.9"})
+    assert '<html lang="pt">' in new.text and 'href="?lang=pt"' in new.text
+    assert "<title>[pt] Deposit status &lt;100%&gt;</title>" in new.text and "<100%>" not in new.text
+    assert "[pt] Confirming" in new.text and "[pt] 1 of 2 confirmations" in new.text
+    assert "[pt] Your deposit of 0.015 BTC is confirming" in new.text
+    # A verdict from before Portuguese existed has no reply in it: the page words are Portuguese, the reply English.
+    assert "[pt] Confirming" in old.text and "Your deposit of 0.015 BTC is confirming" in old.text
+    lookup = _lookup(agent, text=_tx["txid"], player_ref="p-1842")
+    assert 'id="reply-pt"' in lookup.text and "Português" in lookup.text
