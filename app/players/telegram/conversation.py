@@ -21,22 +21,21 @@ from sqlmodel import Session, col, select
 
 from app.players.routes import view
 from app.players.telegram.models import ChatWatch, Handover
-from app.players.telegram.words import BOT, DEPOSIT_WORDS
-from app.players.words import STATES, confirmations_label
+from app.players.telegram.words import DEPOSIT_WORDS, bot_text, confirmations_count
+from app.players.words import confirmations_label, state_label
 from app.runtime import chat_links
 from app.runtime.chat_links import Chat
 from app.runtime.jobs import enqueue
 from app.runtime.pages import symbol
 from chains.base import ChainError, TxStatus
 from chains.providers import Outcome
+from investigations import catalogs
 from investigations.extract import extract
-from investigations.messages import ru_plural
 from investigations.models import Investigation
 from investigations.service import InvalidInput, InvestigationRequest, Investigator
 from investigations.verdicts import Code
 
 log = logging.getLogger(__name__)
-LANGUAGES = ("en", "de", "ru")
 MAX_TEXT = 1000  # a hash, a link or a sentence about a deposit; anything longer is not for us
 MAX_HASHES = 3
 # Verdicts a player cannot resolve alone: handed to a person at once.
@@ -74,7 +73,7 @@ class Conversation:
         lang = chat.language
         text = message.text.strip()
         if len(text) > MAX_TEXT:
-            return [BOT["too_long"][lang]]
+            return [bot_text(lang, "too_long")]
         if text.startswith("/"):
             return self._command(session, chat, text)
         found = extract(text, max_hashes=MAX_HASHES)
@@ -82,9 +81,9 @@ class Conversation:
             address = found.addresses[0][1] if found.addresses else None
             return [self._about_hash(session, chat, tx_hash, address) for tx_hash in found.tx_hashes]
         if not any(word in text.lower() for word in DEPOSIT_WORDS):
-            return [BOT["not_understood"][lang]]
+            return [bot_text(lang, "not_understood")]
         if chat.player_ref is None:
-            return [BOT["not_linked"][lang]]
+            return [bot_text(lang, "not_linked")]
         return [self._search(session, chat)]
 
     # -- commands -------------------------------------------------------------------------------
@@ -94,28 +93,28 @@ class Conversation:
         if name == "/start" and argument:
             player = chat_links.redeem(session, argument, chat.chat_id, self.secret)
             session.add(chat)
-            return [BOT["linked" if player else "link_invalid"][lang]]
+            return [bot_text(lang, "linked" if player else "link_invalid")]
         if name in ("/start", "/help"):
-            return [BOT["help"][lang]]
+            return [bot_text(lang, "help")]
         if name == "/language":
-            if argument.lower() in LANGUAGES:
+            if argument.lower() in catalogs.LANGUAGES:
                 chat.language = argument.lower()
                 session.add(chat)
-                return [BOT["language_set"][chat.language]]
-            return [BOT["language_choose"][lang]]
+                return [bot_text(chat.language, "language_set")]
+            return [bot_text(lang, "language_choose")]
         if name == "/unlink":
             was_linked = chat_links.unlink(session, chat.chat_id)
-            return [BOT["unlinked" if was_linked else "not_linked"][lang]]
+            return [bot_text(lang, "unlinked" if was_linked else "not_linked")]
         if name == "/status":
             return [self._status(session, chat)]
         if name == "/human":
             return [self.hand_over(session, chat, self._latest(session, chat), reason="the player asked for a person")]
-        return [BOT["not_understood"][lang]]
+        return [bot_text(lang, "not_understood")]
 
     def _status(self, session: Session, chat: Chat) -> str:
         lang = chat.language or "en"
         if chat.player_ref is None:
-            return BOT["not_linked"][lang]
+            return bot_text(lang, "not_linked")
         records = session.exec(
             select(Investigation)
             .join(ChatWatch, col(ChatWatch.investigation_id) == col(Investigation.id))
@@ -124,7 +123,7 @@ class Conversation:
             .limit(5)
         ).all()
         if not records:
-            return BOT["none_recent"][lang]
+            return bot_text(lang, "none_recent")
         return "\n\n".join(self.describe(record, lang) for record in records)
 
     def _latest(self, session: Session, chat: Chat) -> Investigation | None:
@@ -146,11 +145,11 @@ class Conversation:
         try:
             record = self.investigator.investigate(session, request)
         except InvalidInput:
-            return BOT["invalid_hash"][lang]
+            return bot_text(lang, "invalid_hash")
         except ChainError:
             log.exception("telegram lookup of a hash failed")
             session.rollback()
-            return BOT["busy"][lang]
+            return bot_text(lang, "busy")
         if Code(record.code) in NOT_YOURS:
             return self._chain_only(session, record.tx_hash, lang, linked=True)
         self.watch(session, chat.chat_id, record, lang)
@@ -163,49 +162,53 @@ class Conversation:
         try:
             chain, lookup = self.investigator.chain_status(session, tx_hash)
         except InvalidInput:
-            return BOT["invalid_hash"][lang]
+            return bot_text(lang, "invalid_hash")
         except ChainError:
-            return BOT["busy"][lang]
+            return bot_text(lang, "busy")
         network = {"btc": "Bitcoin", "eth": "Ethereum"}.get(chain.value, chain.value)
         tx = lookup.tx
         if lookup.outcome is Outcome.UNAVAILABLE:
-            return BOT["busy"][lang]
+            return bot_text(lang, "busy")
         if tx is None or tx.status is TxStatus.NOT_FOUND:
-            state = BOT["chain_unknown"][lang]
+            state = bot_text(lang, "chain_unknown")
         elif tx.status is TxStatus.MEMPOOL:
-            state = BOT["chain_mempool"][lang]
+            state = bot_text(lang, "chain_mempool")
         elif tx.status is TxStatus.FAILED:
-            state = BOT["chain_failed"][lang]
+            state = bot_text(lang, "chain_failed")
         else:
             confirmations = int(tx.confirmations or 0)
-            state = f"{BOT['chain_confirmed'][lang]} ({confirmations_count(lang, confirmations)})"
-        found = BOT["chain_found"][lang].format(network=network, state=state)
-        return found + "\n" + BOT["not_yours" if linked else "chain_only"][lang]
+            state = f"{bot_text(lang, 'chain_confirmed')} ({confirmations_count(lang, confirmations)})"
+        found = bot_text(lang, "chain_found", network=network, state=state)
+        return found + "\n" + bot_text(lang, "not_yours" if linked else "chain_only")
 
     # -- the no-hash search ---------------------------------------------------------------------
     def _search(self, session: Session, chat: Chat) -> str:
         lang = chat.language or "en"
         if self.search is None or chat.player_ref is None:
-            return BOT["ask_hash"][lang]
+            return bot_text(lang, "ask_hash")
         try:
             records, complete = self.search(session, chat.player_ref)
         except ChainError:
             session.rollback()
-            return BOT["busy"][lang]
+            return bot_text(lang, "busy")
         if not records:
-            return BOT["search_none"][lang] if complete else BOT["search_partial"][lang] + "\n" + BOT["ask_hash"][lang]
+            return (
+                bot_text(lang, "search_none")
+                if complete
+                else bot_text(lang, "search_partial") + "\n" + bot_text(lang, "ask_hash")
+            )
         for record in records:
             self.watch(session, chat.chat_id, record, lang)
-        lines = [BOT["search_found"][lang], *(self.describe(record, lang) for record in records[:5])]
+        lines = [bot_text(lang, "search_found"), *(self.describe(record, lang) for record in records[:5])]
         if not complete:
-            lines.append(BOT["search_partial"][lang])
+            lines.append(bot_text(lang, "search_partial"))
         return "\n\n".join(lines)
 
     # -- shared with the follow-ups ---------------------------------------------------------------
     def describe(self, record: Investigation, lang: str) -> str:
         """The status page's content as a message: state, amount, network, confirmations, next step, link."""
         data = view(record, lang)
-        lines = [f"{symbol(record.code)} {STATES[data['state']][lang]}"]
+        lines = [f"{symbol(record.code)} {state_label(lang, data['state'])}"]
         if data.get("amount") and data.get("asset"):
             lines.append(f"{data['amount']} {data['asset']} · {data['network']}")
         else:
@@ -216,7 +219,7 @@ class Conversation:
         if data.get("message"):
             lines.append(data["message"])
         url = f"{self.public_base_url}/s/{self.investigator.status_token(record)}"
-        lines.append(BOT["status_link"][lang].format(url=url))
+        lines.append(bot_text(lang, "status_link", url=url))
         return "\n".join(lines)
 
     def watch(self, session: Session, chat_id: int, record: Investigation, lang: str) -> None:
@@ -247,14 +250,14 @@ class Conversation:
         """One ticket per player (or chat) and deposit; asking again points to the same ticket."""
         lang = chat.language or "en"
         if self.handover_helpdesk is None:
-            return BOT["handover_unavailable"][lang]
+            return bot_text(lang, "handover_unavailable")
         who = f"player:{chat.player_ref}" if chat.player_ref else f"chat:{chat.chat_id}"
         key = f"{who}:{record.tx_hash if record else '-'}"[:200]
         existing = session.get(Handover, key)
         if existing is not None:
             if existing.ticket_ref:
-                return BOT["handover_exists"][lang].format(ticket=existing.ticket_ref)
-            return BOT["handover_pending"][lang]
+                return bot_text(lang, "handover_exists", ticket=existing.ticket_ref)
+            return bot_text(lang, "handover_pending")
         try:
             with session.begin_nested():
                 session.add(
@@ -266,9 +269,9 @@ class Conversation:
                     )
                 )
         except IntegrityError:
-            return BOT["handover_pending"][lang]
+            return bot_text(lang, "handover_pending")
         enqueue(session, "handover", self._handover_payload(chat, record, key, reason))
-        return BOT["handover_opening"][lang]
+        return bot_text(lang, "handover_opening")
 
     def _handover_payload(self, chat: Chat, record: Investigation | None, key: str, reason: str) -> dict[str, Any]:
         lang = chat.language or "en"
@@ -293,12 +296,4 @@ class Conversation:
 
 def language_of(code: str | None) -> str:
     base = (code or "").split("-")[0].lower()
-    return base if base in LANGUAGES else "en"
-
-
-def confirmations_count(lang: str, confirmations: int) -> str:
-    if lang == "ru":
-        return f"{confirmations} {ru_plural(confirmations, 'подтверждение', 'подтверждения', 'подтверждений')}"
-    if lang == "de":
-        return f"{confirmations} Bestätigung" + ("" if confirmations == 1 else "en")
-    return f"{confirmations} confirmation" + ("" if confirmations == 1 else "s")
+    return base if base in catalogs.LANGUAGES else catalogs.SOURCE_LANGUAGE

@@ -15,7 +15,7 @@ from app.players.routes import view
 from app.players.telegram.bot_api import BotApi, parse_update
 from app.players.telegram.conversation import Conversation, Incoming
 from app.players.telegram.models import ChatWatch, Handover, TelegramUpdate
-from app.players.telegram.words import BOT
+from app.players.telegram.words import bot_text
 from app.runtime import chat_links
 from app.runtime.chat_links import Chat
 from app.runtime.jobs import Job, enqueue
@@ -60,7 +60,7 @@ class TelegramWork:
         if not self.global_limit.allow("all") or not self.chat_limit.allow(str(chat_id)):
             if self.warned.allow(str(chat_id)):
                 lang = (session.get(Chat, chat_id) or Chat(chat_id=chat_id, language="en")).language or "en"
-                self._queue(session, chat_id, BOT["too_many"][lang])
+                self._queue(session, chat_id, bot_text(lang, "too_many"))
                 session.commit()
             log.info("telegram: chat over its rate limit, message dropped")
             return
@@ -98,7 +98,7 @@ class TelegramWork:
         session.add(handover)
         chat = session.get(Chat, handover.chat_id)
         lang = chat.language if chat and chat.language else "en"
-        self._queue(session, handover.chat_id, BOT["handover_opened"][lang].format(ticket=handover.ticket_ref))
+        self._queue(session, handover.chat_id, bot_text(lang, "handover_opened", ticket=handover.ticket_ref))
         session.commit()
 
     def after_recheck(self, session: Session, record: Investigation, *, gave_up: bool = False) -> None:
@@ -115,7 +115,7 @@ class TelegramWork:
                 watch.last_state = state
                 session.add(watch)
                 short = f"{record.tx_hash[:10]}…{record.tx_hash[-6:]}"
-                texts.append(BOT["changed"][lang].format(tx=short) + "\n" + self.conversation.describe(record, lang))
+                texts.append(bot_text(lang, "changed", tx=short) + "\n" + self.conversation.describe(record, lang))
             follow = self.conversation.after_verdict(session, chat, record, gave_up=gave_up)
             if follow and (texts or gave_up):
                 texts.append(follow)
