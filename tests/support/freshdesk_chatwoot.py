@@ -112,6 +112,7 @@ class FakeChatwoot:
     labels: dict[str, list[str]] = field(default_factory=dict)
     faults: Faults = field(default_factory=Faults)
     next_id: int = 900
+    replaced_after_ours: list[list[str]] = field(default_factory=list)  # another writer's stale replace
 
     def message(self, conversation: str, content: str, *, message_type: int = 0, private: bool = False) -> dict:
         self.next_id += 1
@@ -145,8 +146,10 @@ class FakeChatwoot:
             fault = self.faults.next_tags()
             if fault is not None:
                 return fault[0], fault[1], json.dumps({"error": "fault"})
-            self.labels[conversation(request)] = json.loads(request.body)["labels"]
-            return 200, {}, json.dumps({"payload": self.labels[conversation(request)]})
+            written = self.labels[conversation(request)] = json.loads(request.body)["labels"]
+            if self.replaced_after_ours:
+                self.labels[conversation(request)] = self.replaced_after_ours.pop(0)
+            return 200, {}, json.dumps({"payload": written})
 
         mock.add_callback(responses.GET, re.compile(prefix + r"/messages(\?.*)?$"), callback=list_messages)
         mock.add_callback(responses.POST, re.compile(prefix + r"/messages$"), callback=post_message)

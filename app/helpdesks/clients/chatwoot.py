@@ -9,8 +9,10 @@ a private message and labels. Our own private notes echo back as `message_create
 - Messages: the list gives the newest 20 (oldest first within them); `before=<id>` gives the 20
   before that id. Read newest first, at most `max_pages` batches.
 - Labels: `POST …/labels` replaces the conversation's labels, so they are read, merged and written
-  right away, then checked in the answer (the label list as written); a label someone adds in the
-  one round trip between our read and our write could be lost, which the API gives no way to prevent.
+  right away (no cached copy), checked in the answer and read once more: when another writer's
+  replace removed ours, the job fails and is retried, merging again with what that writer left. A
+  label someone adds in the one round trip between our read and our write could still be lost, which
+  the API gives no way to prevent.
 """
 
 from __future__ import annotations
@@ -127,6 +129,9 @@ class Chatwoot:
         written = (self.http.call("POST", path, json={"labels": merged}) or {}).get("payload") or []
         if not set(tags) <= set(written):
             raise HelpdeskError("chatwoot: the labels are not on the conversation after setting them", retryable=True)
+        # Another writer's replace, based on a list it read before ours, may land right after ours.
+        if not set(tags) <= set((self.http.call("GET", path) or {}).get("payload") or ()):
+            raise HelpdeskError("chatwoot: a concurrent label update removed ours; adding them again", retryable=True)
 
     def _conversation(self, ticket_ref: str) -> str:
         return f"/api/v1/accounts/{self.account}/conversations/{ticket_ref}"

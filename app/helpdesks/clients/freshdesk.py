@@ -13,8 +13,10 @@ is a private note (`private: true`), and tags are set by updating the ticket.
   following `page` while the answer's `Link` header names a next page, at most `max_pages` pages
   (`include=conversations` gives only the first ten, so it is not used).
 - Tags: `PUT /api/v2/tickets/{id}` replaces the ticket's tags, so they are read, merged and written
-  right away (no cached copy), then checked in the answer; a tag someone adds in the one round trip
-  between our read and our write could be lost, which the API gives no way to prevent. Ticket
+  right away (no cached copy), checked in the answer and read once more: when another writer's
+  replace removed ours, the job fails and is retried, merging again with what that writer left. A tag
+  someone adds in the one round trip between our read and our write could still be lost, which the
+  API gives no way to prevent. Ticket
   updates have their own, lower plan limit (80 a minute on Growth): `FRESHDESK_UPDATE_RATE_LIMIT`.
 """
 
@@ -96,6 +98,9 @@ class Freshdesk:
         )
         if not set(tags) <= set(answer.get("tags") or ()):
             raise HelpdeskError("freshdesk: the tags are not on the ticket after updating it", retryable=True)
+        # Another writer's replace, based on tags it read before ours, may land right after ours.
+        if not set(tags) <= set((self.http.call("GET", f"/api/v2/tickets/{ticket_ref}") or {}).get("tags") or ()):
+            raise HelpdeskError("freshdesk: a concurrent update removed our tags; adding them again", retryable=True)
 
     def _conversations(self, ticket_ref: str) -> list[dict[str, Any]]:
         """The ticket's conversations, oldest first, page by page (at most `max_pages` pages)."""

@@ -113,6 +113,17 @@ def test_chatwoot_labels_are_merged_not_replaced(chatwoot):
     assert chatwoot.labels["12"] == ["deposit-pending", "vip"]
 
 
+def test_labels_removed_by_a_concurrent_replace_are_an_error_and_the_retry_keeps_both(chatwoot):
+    chatwoot.labels["12"] = ["vip"]
+    chatwoot.replaced_after_ours = [["urgent", "vip"]]  # an agent's replace, from a list read before ours
+    client = _chatwoot(chatwoot)
+    with pytest.raises(HelpdeskError) as caught:
+        client.add_tags("12", ["deposit-pending"])
+    assert caught.value.retryable
+    client.add_tags("12", ["deposit-pending"])  # the job's retry
+    assert chatwoot.labels["12"] == ["deposit-pending", "urgent", "vip"]
+
+
 def test_a_label_write_the_helpdesk_does_not_keep_is_an_error_to_retry(http_mock):
     base = "https://other-chat.example"
     labels = f"{base}/api/v1/accounts/7/conversations/12/labels"
