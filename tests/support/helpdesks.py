@@ -146,6 +146,8 @@ class FakeZendesk:
             return self._comments(ticket, path, query)
         if method == "GET" and not match.group(2):
             return 200, {}, json.dumps({"ticket": {k: v for k, v in ticket.items() if k != "comments"}})
+        if method == "GET" and match.group(2) == "/tags":
+            return 200, {}, json.dumps({"tags": ticket["tags"]})
         if method == "PUT" and match.group(2) == "/tags":
             with self.lock:
                 fault = self.faults.next_tags()

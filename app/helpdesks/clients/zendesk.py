@@ -1,7 +1,8 @@
 """Zendesk: a thin signed trigger (`{"ticket_id": "{{ticket.id}}"}`), the ticket read with the
 Tickets API, the verdict written back as a private comment (`public: false`, always explicit) and,
 if configured, a custom field; tags through the Tags API (`PUT /api/v2/tickets/{id}/tags`, which adds
-to the ticket's tags and never replaces them, so concurrent updates by agents or triggers are kept).
+to the ticket's tags and never replaces them, so concurrent updates by agents or triggers are kept;
+Zendesk warns that simultaneous updates can still lose tags, so they are read once more after).
 
 Comments come from List Comments with cursor pagination (`page[size]=100`, `sort=-created_at`:
 newest first; the next page is `links.next` while `meta.has_more`), at most `max_pages` pages."""
@@ -89,9 +90,13 @@ class Zendesk:
         return str(audit.get("id") or (answer.get("ticket") or {}).get("id") or ticket_ref)
 
     def add_tags(self, ticket_ref: str, tags: list[str]) -> None:
-        answer = self.http.call("PUT", f"/api/v2/tickets/{ticket_ref}/tags.json", json={"tags": tags}) or {}
+        path = f"/api/v2/tickets/{ticket_ref}/tags.json"
+        answer = self.http.call("PUT", path, json={"tags": tags}) or {}
         if not set(tags) <= set(answer.get("tags") or ()):
             raise HelpdeskError("zendesk: the tags are not on the ticket after adding them", retryable=True)
+        # Zendesk warns that simultaneous updates of one ticket can lose tags: look once more.
+        if not set(tags) <= set((self.http.call("GET", path) or {}).get("tags") or ()):
+            raise HelpdeskError("zendesk: a concurrent update removed our tags; adding them again", retryable=True)
 
     def _newest_comments(self, ticket_ref: str) -> Iterator[dict[str, Any]]:
         """The ticket's comments, newest first, page by page (at most `max_pages` pages)."""
