@@ -20,6 +20,8 @@ def upgrade() -> None:
     with op.batch_alter_table("ticket_notes") as batch:
         batch.add_column(sa.Column("tags_status", sa.String(length=16), nullable=False, server_default="pending"))
     op.execute("UPDATE ticket_notes SET tags_status = 'done' WHERE status = 'written'")
+    with op.batch_alter_table("ticket_notes") as batch:  # the model sets it, as for every other column
+        batch.alter_column("tags_status", existing_type=sa.String(length=16), server_default=None)
 
 
 def downgrade() -> None:
