@@ -2,8 +2,9 @@
 that may have reached the helpdesk before a crash or a lost answer is looked up by its marker first.
 Tags are a second step of the same job, with its own state on the note (`tags_status`): once the
 note is written (or found), the job fails and is retried until the tags are on the ticket too, so a
-429, 5xx or crash between the note and its tags never leaves a ticket without them. Re-checks that change a verdict queue one follow-up note per ticket that asked, and a last one to
-escalate when a deposit never settles."""
+429, 5xx or crash between the note and its tags never leaves a ticket without them. Re-checks that
+change a verdict queue one follow-up note per ticket that asked, and a last one to escalate when a
+deposit never settles."""
 
 from __future__ import annotations
 

@@ -133,7 +133,7 @@ class HelpdeskHttp:
             raise HelpdeskError(f"{self.name}: rate limited by the helpdesk", retryable=True, retry_after=wait)
         for bucket in (self.limiter, limiter):
             if bucket is not None:
-                wait += bucket.reserve()
+                wait = max(wait, bucket.reserve())  # the waits run at the same time
         if wait > self.max_wait:
             raise HelpdeskError(f"{self.name}: own rate limit", retryable=True, retry_after=wait)
         if wait:
