@@ -31,6 +31,9 @@ class Delivery:
     delivery_id: str
     ticket_ref: str
     text: str | None = None  # when the webhook carries the ticket text itself
+    # No delivery id from the helpdesk (Freshdesk): while a job for the ticket is still queued, this
+    # delivery adds none (that job reads the ticket later, as it is then)
+    coalesce: bool = False
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,10 @@ is a private note (`private: true`), and tags are set by updating the ticket.
   used: the ticket job reads the ticket from the API.
 - De-duplication: Freshdesk sends no delivery id, and the same body comes again for every update of
   a ticket (or for a player repeating their words), so a body is not an identity. Every delivery is
-  taken (`ticket-<id>-<time received>`); the ticket job is what makes repeats harmless: a ticket is
-  read fresh each time, each transaction is investigated once per ticket and each note has a marker.
+  recorded (`ticket-<id>-<time received>`) and coalesced on the ticket's pending work instead: while
+  a ticket job for it is still queued, no other is added, since that job reads the ticket when it
+  runs (`intake`). Beyond that, repeats are harmless: each transaction is investigated once per
+  ticket and each note has a marker.
 - Conversations: List All Conversations, oldest first, `per_page=100` (the most; 30 by default),
   following `page` while the answer's `Link` header names a next page, at most `max_pages` pages
   (`include=conversations` gives only the first ten, so it is not used).
@@ -63,7 +65,7 @@ class Freshdesk:
         data = json.loads(body)
         inner = data.get("freshdesk_webhook", data) if isinstance(data, dict) else {}
         ticket = ticket_number(inner.get("ticket_id") if isinstance(inner, dict) else None)
-        return Delivery(delivery_id=f"ticket-{ticket}-{time.time_ns()}", ticket_ref=ticket)
+        return Delivery(delivery_id=f"ticket-{ticket}-{time.time_ns()}", ticket_ref=ticket, coalesce=True)
 
     def fetch(self, ticket_ref: str) -> TicketText:
         ticket = self.http.call("GET", f"/api/v2/tickets/{ticket_ref}") or {}

@@ -165,3 +165,25 @@ def test_freshdesk_simple_bodies_with_quotes_and_newlines_are_taken_and_repeats_
     assert _post_freshdesk(client, body).status_code == 202  # the same words again: a new delivery
     drain(app)
     assert len(desks["freshdesk"].notes) == 1  # and still one note for the ticket and its transaction
+
+
+def test_freshdesk_deliveries_while_the_tickets_job_waits_add_no_job_and_lose_no_update(
+    client, app, chain, desks, engine
+):
+    tx = chain.build_tx([(OURS, 1_500_000)], height=TIP - 5)
+    freshdesk = desks["freshdesk"]
+    freshdesk.ticket("204", "Deposit", "my deposit is missing")
+    body = json.dumps({"freshdesk_webhook": {"ticket_id": 204}}).encode()
+    assert _post_freshdesk(client, body).status_code == 202
+    freshdesk.conversation("204", f"the txid is {tx['txid']}")  # the player adds the hash
+    assert _post_freshdesk(client, body).status_code == 202
+
+    def ticket_jobs() -> int:
+        with Session(engine) as session:
+            return len(session.exec(select(Job).where(Job.kind == "ticket")).all())
+
+    assert ticket_jobs() == 1  # the queued job will read the ticket as it is when it runs
+    drain(app)
+    [note] = freshdesk.notes
+    assert "confirmed_not_credited" in note["body_text"]
+    assert _post_freshdesk(client, body).status_code == 202 and ticket_jobs() == 2  # none queued: a new one
