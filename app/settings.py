@@ -65,16 +65,21 @@ class Settings(BaseSettings):
     zendesk_api_token: str = ""
     zendesk_webhook_secrets: Annotated[list[str], NoDecode] = Field(default=[])
     zendesk_verdict_field_id: int | None = None
-    zendesk_rate_limit: float = Field(default=5.0, gt=0)
+    zendesk_rate_limit: float = Field(default=2.5, gt=0)  # per second: 150 of the Team plan's 200 a minute
     freshdesk_base_url: str = ""
     freshdesk_api_key: str = ""
     freshdesk_webhook_secrets: Annotated[list[str], NoDecode] = Field(default=[])
-    freshdesk_rate_limit: float = Field(default=2.0, gt=0)
+    freshdesk_rate_limit: float = Field(default=1.0, gt=0)  # 60 of Growth's 200 a minute (webhooks count too)
     chatwoot_base_url: str = ""
     chatwoot_account_id: str = ""
     chatwoot_api_token: str = ""
     chatwoot_webhook_secrets: Annotated[list[str], NoDecode] = Field(default=[])
     chatwoot_rate_limit: float = Field(default=5.0, gt=0)
+    # Helpdesk plans (issue 11): Freshdesk ticket updates have a lower limit of their own (80 a minute on
+    # Growth); lists are read newest first, at most this many pages (Zendesk and Freshdesk 100 a page,
+    # Chatwoot 20)
+    freshdesk_update_rate_limit: float = Field(default=0.5, gt=0)  # per second: 30 of Growth's 80 a minute
+    helpdesk_max_pages: int = Field(default=10, ge=1, le=100)
     webhook_secrets: Annotated[list[str], NoDecode] = Field(default=[])
     webhook_callback_url: str = ""
     chatwoot_inbox_id: int | None = Field(default=None, ge=1)  # where the bot opens conversations

@@ -118,6 +118,7 @@ def build_helpdesks(settings: Settings) -> dict[str, Helpdesk]:
             settings.zendesk_webhook_secrets,
             rate_per_second=settings.zendesk_rate_limit,
             verdict_field_id=settings.zendesk_verdict_field_id,
+            max_pages=settings.helpdesk_max_pages,
         )
     if settings.freshdesk_webhook_secrets:
         desks["freshdesk"] = Freshdesk(
@@ -125,6 +126,8 @@ def build_helpdesks(settings: Settings) -> dict[str, Helpdesk]:
             settings.freshdesk_api_key,
             settings.freshdesk_webhook_secrets,
             rate_per_second=settings.freshdesk_rate_limit,
+            update_rate_per_second=settings.freshdesk_update_rate_limit,
+            max_pages=settings.helpdesk_max_pages,
         )
     if settings.chatwoot_webhook_secrets:
         desks["chatwoot"] = Chatwoot(
@@ -134,6 +137,7 @@ def build_helpdesks(settings: Settings) -> dict[str, Helpdesk]:
             settings.chatwoot_webhook_secrets,
             rate_per_second=settings.chatwoot_rate_limit,
             inbox_id=settings.chatwoot_inbox_id,
+            max_pages=settings.helpdesk_max_pages,
         )
     if settings.webhook_secrets:
         desks["generic"] = Generic(settings.webhook_callback_url or None, settings.webhook_secrets)

@@ -41,7 +41,8 @@ class TicketLink(SQLModel, table=True):
 
 
 class TicketNote(SQLModel, table=True):
-    """One note for one ticket, identified by its marker; `written` once the helpdesk has it."""
+    """One note for one ticket, identified by its marker; `written` once the helpdesk has it, and
+    `tags_status` `done` once its tags are on the ticket (a step of its own, retried until done)."""
 
     __tablename__ = "ticket_notes"
     __table_args__ = (UniqueConstraint("helpdesk", "ticket_ref", "marker", name="uq_ticket_note"),)
@@ -56,6 +57,7 @@ class TicketNote(SQLModel, table=True):
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default="pending", max_length=16)  # pending | written
+    tags_status: str = Field(default="pending", max_length=16)  # pending | done
     remote_id: str | None = Field(default=None, max_length=128)
     received_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

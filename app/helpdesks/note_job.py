@@ -1,7 +1,10 @@
 """The note job: notes are queued (one row each, unique by marker) and written idempotently — a note
 that may have reached the helpdesk before a crash or a lost answer is looked up by its marker first.
-Re-checks that change a verdict queue one follow-up note per ticket that asked, and a last one to
-escalate when a deposit never settles."""
+Tags are a second step of the same job, with its own state on the note (`tags_status`): once the
+note is written (or found), the job fails and is retried until the tags are on the ticket too, so a
+429, 5xx or crash between the note and its tags never leaves a ticket without them. Re-checks that
+change a verdict queue one follow-up note per ticket that asked, and a last one to escalate when a
+deposit never settles."""
 
 from __future__ import annotations
 
@@ -28,9 +31,19 @@ class NoteJob:
     def __call__(self, session: Session, job: Job) -> None:
         """Write one queued note, looking for it on the helpdesk first if an earlier attempt may have landed."""
         note = session.get(TicketNote, job.payload["note_id"])
-        if note is None or note.status == "written":
+        if note is None:
             return
         helpdesk = self.helpdesks[note.helpdesk]
+        if note.status != "written":
+            self._write(session, helpdesk, note)
+        if note.tags_status != "done":
+            if note.tags:
+                helpdesk.add_tags(note.ticket_ref, list(note.tags))
+            note.tags_status = "done"
+            session.add(note)
+            session.commit()
+
+    def _write(self, session: Session, helpdesk: Helpdesk, note: TicketNote) -> None:
         if note.extra.get("attempted"):
             # A write may have reached the helpdesk before we crashed or timed out: look first.
             remote = helpdesk.find_note(note.ticket_ref, note.marker)

@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, unquote
 
 import responses
 
@@ -53,17 +54,34 @@ def standard_headers(secret: str, body: bytes, *, webhook_id: str = "msg_1", tim
 
 @dataclass
 class Faults:
-    """Answers to give instead of the real one, one per write, before behaving normally."""
+    """Answers to give instead of the real one, one per write (or tag write), before behaving normally."""
 
     on_write: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    on_tags: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     lose_answer_after_write: int = 0  # record the write, then answer 500 as if the connection broke
 
     def next_write(self) -> tuple[int, dict[str, str]] | None:
         return self.on_write.pop(0) if self.on_write else None
 
+    def next_tags(self) -> tuple[int, dict[str, str]] | None:
+        return self.on_tags.pop(0) if self.on_tags else None
+
+
+def _cursor(index: int) -> str:
+    return base64.urlsafe_b64encode(f"at:{index}".encode()).decode()
+
+
+def _uncursor(cursor: str) -> int:
+    return int(base64.urlsafe_b64decode(cursor.encode()).decode().removeprefix("at:"))
+
 
 @dataclass
 class FakeZendesk:
+    """Zendesk as documented: List Comments oldest first by default, cursor pagination with
+    `page[size]` (at most 100), `sort=-created_at` for newest first, `meta.has_more`/`links.next`;
+    offset pagination (100 a page, `next_page`) without `page[size]`; `additional_tags` on a ticket
+    update is not an API field and is ignored; the Tags API adds tags."""
+
     base: str = "https://casino.zendesk.example"
     tickets: dict[str, dict[str, Any]] = field(default_factory=dict)
     writes: list[dict[str, Any]] = field(default_factory=list)
@@ -71,6 +89,7 @@ class FakeZendesk:
     lock: threading.Lock = field(default_factory=threading.Lock)
     block_writes: threading.Event | None = None  # set: writes wait until it is cleared
     write_arrived: threading.Event = field(default_factory=threading.Event)
+    reads: list[str] = field(default_factory=list)
 
     def ticket(self, ticket_id: str, subject: str, description: str) -> None:
         self.tickets[ticket_id] = {
@@ -81,19 +100,62 @@ class FakeZendesk:
             "comments": [{"id": 1, "body": description, "public": True}],
         }
 
+    def comment(self, ticket_id: str, body: str, *, public: bool = True) -> None:
+        comments = self.tickets[ticket_id]["comments"]
+        comments.append({"id": len(comments) + 1, "body": body, "public": public})
+
     def private_notes(self, ticket_id: str) -> list[str]:
         return [c["body"] for c in self.tickets[ticket_id]["comments"] if c["public"] is False]
 
+    def _comments(self, ticket: dict[str, Any], path: str, query: dict[str, str]) -> tuple[int, dict, str]:
+        comments = ticket["comments"]
+        if "page[size]" not in query:
+            ordered = comments[::-1] if query.get("sort_order") == "desc" else comments
+            page = int(query.get("page", "1"))
+            chunk = ordered[(page - 1) * 100 : page * 100]
+            next_page = f"{self.base}{path}?page={page + 1}" if page * 100 < len(ordered) else None
+            return 200, {}, json.dumps({"comments": chunk, "next_page": next_page, "count": len(ordered)})
+        size = int(query["page[size]"])
+        if size > 100:
+            return 400, {}, json.dumps({"error": "InvalidPaginationParameter"})
+        ordered = comments[::-1] if query.get("sort") == "-created_at" else comments
+        start = _uncursor(query["page[after]"]) if "page[after]" in query else 0
+        chunk = ordered[start : start + size]
+        has_more = start + size < len(ordered)
+        sort = f"&sort={query['sort']}" if "sort" in query else ""
+        after = _cursor(start + size)
+        body = {
+            "comments": chunk,
+            "meta": {"has_more": has_more, "after_cursor": after, "before_cursor": _cursor(start)},
+            "links": {
+                "next": f"{self.base}{path}?page[size]={size}{sort}&page[after]={after}" if has_more else None,
+                "prev": None,
+            },
+        }
+        return 200, {}, json.dumps(body)
+
     def answer(self, method: str, path: str, body: bytes | None) -> tuple[int, dict[str, str], str]:
-        match = re.match(r"/api/v2/tickets/(\d+)(/comments)?\.json", path)
+        path, _, raw_query = path.partition("?")
+        query = {key: values[0] for key, values in parse_qs(raw_query).items()}
+        match = re.match(r"/api/v2/tickets/(\d+)(/comments|/tags)?\.json$", path)
         if not match or match.group(1) not in self.tickets:
             return 404, {}, json.dumps({"error": "RecordNotFound"})
         ticket = self.tickets[match.group(1)]
-        if method == "GET" and match.group(2):
-            return 200, {}, json.dumps({"comments": ticket["comments"], "next_page": None})
-        if method == "GET":
+        if method == "GET" and match.group(2) == "/comments":
+            self.reads.append(path)
+            return self._comments(ticket, path, query)
+        if method == "GET" and not match.group(2):
             return 200, {}, json.dumps({"ticket": {k: v for k, v in ticket.items() if k != "comments"}})
-        if method == "PUT":
+        if method == "GET" and match.group(2) == "/tags":
+            return 200, {}, json.dumps({"tags": ticket["tags"]})
+        if method == "PUT" and match.group(2) == "/tags":
+            with self.lock:
+                fault = self.faults.next_tags()
+                if fault is not None:
+                    return fault[0], fault[1], json.dumps({"error": "fault"})
+                ticket["tags"] = sorted(set(ticket["tags"]) | set(json.loads(body or b"{}")["tags"]))
+            return 200, {}, json.dumps({"tags": ticket["tags"]})
+        if method == "PUT" and not match.group(2):
             update = json.loads(body or b"{}")["ticket"]
             self.write_arrived.set()
             while self.block_writes is not None and self.block_writes.is_set():
@@ -104,8 +166,7 @@ class FakeZendesk:
                     return fault[0], fault[1], json.dumps({"error": "fault"})
                 comment = update["comment"]
                 assert comment["public"] is False, "notes must be private, explicitly"
-                ticket["comments"].append({"id": len(ticket["comments"]) + 1, "body": comment["body"], "public": False})
-                ticket["tags"] = sorted(set(ticket["tags"]) | set(update.get("additional_tags", [])))
+                self.comment(match.group(1), comment["body"], public=False)
                 self.writes.append(update)
                 if self.faults.lose_answer_after_write:
                     self.faults.lose_answer_after_write -= 1
@@ -115,98 +176,10 @@ class FakeZendesk:
 
     def serve(self, mock: responses.RequestsMock) -> None:
         def callback(request: Any) -> tuple[int, dict[str, str], str]:
-            path = request.path_url.split("?")[0]
-            return self.answer(request.method, path, request.body)
+            return self.answer(request.method, unquote(request.path_url), request.body)
 
         mock.add_callback(responses.GET, re.compile(re.escape(self.base) + r"/api/v2/.*"), callback=callback)
         mock.add_callback(responses.PUT, re.compile(re.escape(self.base) + r"/api/v2/.*"), callback=callback)
-
-
-@dataclass
-class FakeFreshdesk:
-    base: str = "https://casino.freshdesk.example"
-    tickets: dict[str, dict[str, Any]] = field(default_factory=dict)
-    notes: list[dict[str, Any]] = field(default_factory=list)
-
-    def ticket(self, ticket_id: str, subject: str, description: str) -> None:
-        self.tickets[ticket_id] = {
-            "id": int(ticket_id),
-            "subject": subject,
-            "description_text": description,
-            "tags": ["vip"],
-            "conversations": [],
-        }
-
-    def serve(self, mock: responses.RequestsMock) -> None:
-        prefix = re.escape(self.base) + r"/api/v2/tickets/(\d+)"
-
-        def ticket_of(request: Any) -> dict[str, Any]:
-            return self.tickets[re.search(r"/tickets/(\d+)", request.url).group(1)]
-
-        def get_ticket(request: Any):
-            return 200, {}, json.dumps(ticket_of(request))
-
-        def conversations(request: Any):
-            return 200, {}, json.dumps(ticket_of(request)["conversations"])
-
-        def add_note(request: Any):
-            note = json.loads(request.body)
-            assert note["private"] is True
-            ticket = ticket_of(request)
-            entry = {
-                "id": 500 + len(self.notes),
-                "body": note["body"],
-                "body_text": note["body"].replace("<br>", "\n"),
-                "private": True,
-            }
-            ticket["conversations"].append(entry)
-            self.notes.append(entry)
-            return 201, {}, json.dumps(entry)
-
-        def set_tags(request: Any):
-            ticket_of(request)["tags"] = json.loads(request.body)["tags"]
-            return 200, {}, json.dumps(ticket_of(request))
-
-        mock.add_callback(responses.GET, re.compile(prefix + r"(\?.*)?$"), callback=get_ticket)
-        mock.add_callback(responses.GET, re.compile(prefix + r"/conversations$"), callback=conversations)
-        mock.add_callback(responses.POST, re.compile(prefix + r"/notes$"), callback=add_note)
-        mock.add_callback(responses.PUT, re.compile(prefix + r"$"), callback=set_tags)
-
-
-@dataclass
-class FakeChatwoot:
-    base: str = "https://chat.casino.example"
-    account: str = "7"
-    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    labels: dict[str, list[str]] = field(default_factory=dict)
-
-    def serve(self, mock: responses.RequestsMock) -> None:
-        prefix = re.escape(self.base) + rf"/api/v1/accounts/{self.account}/conversations/(\d+)"
-
-        def conversation(request: Any) -> str:
-            return re.search(r"/conversations/(\d+)", request.url).group(1)
-
-        def list_messages(request: Any):
-            return 200, {}, json.dumps({"payload": self.messages.setdefault(conversation(request), [])})
-
-        def post_message(request: Any):
-            message = json.loads(request.body)
-            assert message["private"] is True
-            stored = {"id": 900 + sum(len(v) for v in self.messages.values()), **message}
-            self.messages.setdefault(conversation(request), []).append(stored)
-            return 200, {}, json.dumps(stored)
-
-        def get_labels(request: Any):
-            return 200, {}, json.dumps({"payload": self.labels.get(conversation(request), [])})
-
-        def set_labels(request: Any):
-            self.labels[conversation(request)] = json.loads(request.body)["labels"]
-            return 200, {}, json.dumps({"payload": self.labels[conversation(request)]})
-
-        mock.add_callback(responses.GET, re.compile(prefix + r"/messages$"), callback=list_messages)
-        mock.add_callback(responses.POST, re.compile(prefix + r"/messages$"), callback=post_message)
-        mock.add_callback(responses.GET, re.compile(prefix + r"/labels$"), callback=get_labels)
-        mock.add_callback(responses.POST, re.compile(prefix + r"/labels$"), callback=set_labels)
 
 
 class LocalZendesk:
@@ -222,7 +195,7 @@ class LocalZendesk:
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
-                status, headers, text = fake.answer(self.command, self.path.split("?")[0], body)
+                status, headers, text = fake.answer(self.command, unquote(self.path), body)
                 data = text.encode()
                 try:
                     self.send_response(status)

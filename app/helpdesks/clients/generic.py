@@ -54,6 +54,9 @@ class Generic:
     def find_note(self, ticket_ref: str, marker: str) -> str | None:
         return None  # the receiver de-duplicates by webhook-id
 
+    def add_tags(self, ticket_ref: str, tags: list[str]) -> None:
+        return  # the tags travel in the callback with the note
+
     def write_note(self, ticket_ref: str, body: str, tags: list[str], extra: dict[str, Any]) -> str:
         if not self.callback_url:
             raise HelpdeskError("generic: WEBHOOK_CALLBACK_URL is not set", retryable=False)

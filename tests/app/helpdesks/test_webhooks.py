@@ -19,9 +19,8 @@ from app.runtime.jobs import DEAD, DONE, Job, retry
 from app.runtime.workers import Worker, recheck_round
 from investigations.models import Investigation
 from investigations.types import utcnow
+from tests.support.freshdesk_chatwoot import FakeChatwoot, FakeFreshdesk
 from tests.support.helpdesks import (
-    FakeChatwoot,
-    FakeFreshdesk,
     FakeZendesk,
     chatwoot_headers,
     standard_headers,
@@ -286,6 +285,7 @@ def test_chatwoot_message_gets_a_private_note_and_our_own_notes_are_ignored(clie
         "private": False,
         "content": f"deposit not arrived {tx['txid']}",
         "conversation": {"id": 12},
+        "account": {"id": 7, "name": "Casino"},
     }
     body = json.dumps(message).encode()
     assert client.post("/webhooks/chatwoot", content=body, headers=chatwoot_headers(CW_SECRET, body)).status_code == 202
