@@ -12,6 +12,7 @@ from app.settings import Settings
 from chains.base import Chain
 from chains.bitcoin.core_rpc import BitcoinCoreAdapter
 from chains.bitcoin.esplora import EsploraAdapter
+from chains.ethereum.account_api import AccountApiAdapter
 from chains.ethereum.jsonrpc import EthereumRpcAdapter
 from chains.providers import ProviderPool, ProviderSettings
 from investigations.service import Investigator
@@ -39,6 +40,7 @@ def provider_settings(settings: Settings, chain: Chain) -> ProviderSettings:
         backoff_max=max(settings.provider_backoff_seconds, 4.0),
         budget_seconds=settings.lookup_budget_seconds,
         settled_depth=SETTLED_DEPTH[chain],
+        log_span=settings.eth_log_span,
     )
 
 
@@ -56,6 +58,9 @@ def build_pools(settings: Settings) -> dict[Chain, ProviderPool]:
     if settings.eth_providers:
         eth = [EthereumRpcAdapter(url, assets=settings.assets, timeout=timeout) for url in settings.eth_providers]
         pools[Chain.ETH] = ProviderPool(eth, provider_settings(settings, Chain.ETH))
+        pools[Chain.ETH].add_history_providers(
+            [AccountApiAdapter(url, timeout=timeout) for url in settings.eth_history_providers]
+        )
     return pools
 
 

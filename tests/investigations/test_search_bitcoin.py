@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 import responses
-
 from sqlmodel import select
 
 from app.wiring import build_investigator
