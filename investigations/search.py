@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 from chains.base import Chain
 from chains.bitcoin.history import list_btc
 from chains.ethereum.history import BlockClock, list_eth
-from chains.history import KINDS, AddressTx, Listing
+from chains.history import KIND_WORDS, KINDS, AddressTx, Listing
 from chains.providers import ProviderPool
 from investigations.ledger import DepositAddress, LedgerDeposit
 from investigations.models import Investigation, SearchRecord
@@ -58,6 +58,18 @@ class SearchResult:
     total: int = 0  # transactions listed (all pages)
     next_page: int | None = None
     window_cut: bool = False  # the window asked for was longer than allowed and was cut
+
+    def gaps(self) -> list[str]:
+        """What could not be searched, in plain words, one line per chain ([] when everything was)."""
+        lines = [
+            f"{chain.upper()}: could not search " + "; ".join(f"{KIND_WORDS[k]} ({why})" for k, why in kinds.items())
+            for chain, kinds in sorted(self.not_searched.items())
+        ]
+        if not self.complete and not lines:
+            lines.append(f"Stopped after listing {MAX_LISTED} transactions per chain: older ones were not listed.")
+        if self.window_cut:
+            lines.append("The window was cut to the last 31 days of what was asked.")
+        return lines
 
     @property
     def uncredited_confirmed(self) -> Investigation | None:

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.api.deps import AgentDep
 from app.api.schemas import InvestigationIn, InvestigationOut, UpsertOut
+from app.api.searches import router as searches_router
 from app.runtime.db import SessionDep
 from investigations.ledger import (
     DepositAddressRecord,
@@ -103,3 +104,7 @@ class _one_transaction:
 def _out(request: Request, record: Investigation) -> InvestigationOut:
     investigator = request.app.state.investigator
     return InvestigationOut.of(record, request.app.state.settings.public_base_url, investigator.status_token(record))
+
+
+# The no-hash search lives in its own module; its routes share this router's /api prefix.
+router.include_router(searches_router)
