@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,11 @@ class EsploraWorld:
             "block_hash": f"{height:064x}",
             "block_time": self.block_times.get(height, 1_719_689_674),
         }
+
+    def recent_blocks(self, now: datetime, count: int = 1100) -> None:
+        """Blocks ten minutes apart up to the tip, the tip mined at `now` (for searches by time)."""
+        for height in range(self.tip_height - count, self.tip_height + 1):
+            self.block_times[height] = int((now - timedelta(minutes=10 * (self.tip_height - height))).timestamp())
 
     def publish(self, body: dict[str, Any]) -> None:
         self.txs[body["txid"]] = body
