@@ -77,10 +77,10 @@ class Settings(BaseSettings):
     job_lease_seconds: float = Field(default=60, ge=5, le=3600)
     job_retry_base_seconds: float = Field(default=5, ge=0, le=3600)
     # No-hash search: who can list ETH sent to an address (Etherscan-compatible account APIs, after
-    # the nodes' own Otterscan API), eth_getLogs blocks per request, and the helpdesk field naming the player
+    # the nodes' own Otterscan API), eth_getLogs blocks per request, the Zendesk field naming the player
     eth_history_providers: Annotated[list[str], NoDecode] = Field(default=["https://eth.blockscout.com/api"])
     eth_log_span: int = Field(default=2_000, ge=1, le=1_000_000)
-    ticket_player_field: str = ""
+    zendesk_player_field_id: int | None = None
 
     @field_validator("btc_providers", "eth_providers", "eth_history_providers", mode="before")
     @classmethod

@@ -117,6 +117,7 @@ def build_helpdesks(settings: Settings) -> dict[str, Helpdesk]:
             settings.zendesk_webhook_secrets,
             rate_per_second=settings.zendesk_rate_limit,
             verdict_field_id=settings.zendesk_verdict_field_id,
+            player_field_id=settings.zendesk_player_field_id,
         )
     if settings.freshdesk_webhook_secrets:
         desks["freshdesk"] = Freshdesk(

@@ -35,6 +35,7 @@ class Delivery:
 class TicketText:
     text: str
     tags: tuple[str, ...] = ()
+    player_ref: str | None = None  # from a configured ticket field, when the helpdesk has one
 
 
 class Helpdesk(Protocol):

@@ -26,12 +26,14 @@ class Zendesk:
         *,
         rate_per_second: float = 5.0,
         verdict_field_id: int | None = None,
+        player_field_id: int | None = None,
     ) -> None:
         self.http = HelpdeskHttp(
             self.name, base_url, rate_per_second=rate_per_second, auth=(f"{email}/token", api_token)
         )
         self.secrets = secrets
         self.verdict_field_id = verdict_field_id
+        self.player_field_id = player_field_id  # a custom ticket field holding the player reference
 
     def verify(self, headers: Mapping[str, str], body: bytes, now: datetime) -> bool:
         return signatures.zendesk(
@@ -59,7 +61,10 @@ class Zendesk:
         comments = self._comments(ticket_ref)
         latest = [c.get("body") or "" for c in comments if c.get("public", True)][-5:]
         parts = [ticket.get("subject") or "", ticket.get("description") or "", *latest]
-        return TicketText("\n".join(p for p in parts if p), tuple(ticket.get("tags") or ()))
+        fields = ticket.get("custom_fields") or [] if self.player_field_id else []
+        player = next((f.get("value") for f in fields if f.get("id") == self.player_field_id), None)
+        text = "\n".join(p for p in parts if p)
+        return TicketText(text, tuple(ticket.get("tags") or ()), str(player).strip() if player else None)
 
     def find_note(self, ticket_ref: str, marker: str) -> str | None:
         for comment in self._comments(ticket_ref):
