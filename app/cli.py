@@ -287,3 +287,9 @@ def ledger_import(file: Path) -> None:
             session.rollback()
             raise
     click.echo(f"imported {len(parsed)} records: deposit addresses {vars(addresses)}, deposits {vars(deposits)}")
+
+
+# The no-hash search: its own module (it is long), registered here.
+from app.search_cli import search_command  # noqa: E402
+
+main.add_command(search_command)
