@@ -1,8 +1,8 @@
 """Everything that paid a set of Ethereum addresses in a time window, through the provider pool.
 
 The window becomes block heights by a search on block timestamps (cached per pool). ERC-20
-payments come from ``eth_getLogs`` in block ranges of at most `log_span` blocks, newest first,
-halved whenever a provider refuses a range; ETH value from the first provider that can list it
+payments come from ``eth_getLogs`` in block ranges starting at `log_span` blocks, newest first,
+doubled after each answer until a provider first refuses one, halved on every refusal; ETH value from the first provider that can list it
 (Otterscan on the node, else an account API), for direct and contract-forwarded payments apart.
 """
 
@@ -17,6 +17,7 @@ from chains.history import Listing, RangeTooLarge
 from chains.providers import ProviderPool
 
 DEFAULT_LOG_SPAN = 2_000
+MAX_LOG_SPAN = 100_000  # the range doubles from the configured span until a provider first refuses
 MAX_PAGES = 40  # per address and kind: a listing stops (truncated) rather than running on
 
 
@@ -110,7 +111,7 @@ def _tokens(
     span: int,
     max_txs: int,
 ) -> None:
-    high, provider = to_block, ""
+    high, provider, refused = to_block, "", False
     while high >= from_block:
         low = max(from_block, high - span + 1)
         try:
@@ -119,7 +120,7 @@ def _tokens(
             if span == 1:
                 listing.missing("token", "every provider refused even a single block of logs")
                 return
-            span = max(1, span // 2)
+            span, refused = max(1, span // 2), True
             continue
         except ChainError as exc:
             listing.missing("token", f"providers failed listing token logs ({exc.user_message})")
@@ -127,6 +128,8 @@ def _tokens(
         for tx in found:
             listing.add(tx)
         high = low - 1
+        if not refused:
+            span = min(span * 2, MAX_LOG_SPAN)  # a provider that has not refused yet may allow more
         if len(listing.txs) >= max_txs and high >= from_block:
             listing.truncated = True
             break
