@@ -35,6 +35,7 @@ from chains.history import KIND_WORDS, KINDS, AddressTx, Listing
 from chains.providers import ProviderPool
 from investigations.ledger import DepositAddress, LedgerDeposit
 from investigations.models import Investigation, SearchRecord
+from investigations.search_prefetch import prefetched
 from investigations.search_query import InvalidSearch, SearchQuery, checked_query
 from investigations.search_ranking import hint_score, listed_amounts, paid_amounts, verdict_rank
 from investigations.service import InvalidInput, InvestigationRequest, Investigator
@@ -104,12 +105,15 @@ def search(
     start = (query.page - 1) * query.limit
     page = found[start : start + query.limit]
     result.next_page = query.page + 1 if start + query.limit < len(found) else None
+    if on_progress:
+        on_progress(0, len(page))
+    ahead = prefetched(session, investigator, [(chain, tx.tx_hash) for chain, tx in page])
     for done, (chain, tx) in enumerate(page):
-        if on_progress:
+        if on_progress and done:
             on_progress(done, len(page))
         request = InvestigationRequest(tx.tx_hash, tx.address, chain.value, owners.get(tx.address), query.ticket_ref)
         try:
-            result.candidates.append(investigator.investigate(session, request))
+            result.candidates.append(ahead.investigate(session, request))
         except InvalidInput:
             continue
     if on_progress:
