@@ -188,13 +188,14 @@ def _list(investigator: Investigator, chain: Chain, addresses: list[str], query:
     clock = _CLOCKS.get(pool)
     if clock is None:
         clock = _CLOCKS[pool] = BlockClock(pool, block_seconds=investigator.policy.block_seconds.get(chain, 12))
-    tokens = [a.contract for a in investigator.policy.assets.on_chain(chain) if a.contract]
-    if query.asset:
-        tokens = [
-            a.contract for a in investigator.policy.assets.on_chain(chain) if a.contract and a.symbol == query.asset
-        ]
+    assets = investigator.policy.assets.on_chain(chain)
+    tokens = [a.contract for a in assets if a.contract and (not query.asset or a.symbol == query.asset)]
+    native = not query.asset or any(a.symbol == query.asset and not a.contract for a in assets)
+    kinds = (() if query.asset and not tokens else ("token",)) + (("native", "internal") if native else ())
     span = pool.settings.log_span
-    return list_eth(pool, clock, addresses, tokens, query.since, query.until, log_span=span, max_txs=MAX_LISTED)
+    return list_eth(
+        pool, clock, addresses, tokens, query.since, query.until, log_span=span, max_txs=MAX_LISTED, kinds=kinds
+    )
 
 
 def _may_match_asset(tx: AddressTx, query: SearchQuery) -> bool:

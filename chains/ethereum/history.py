@@ -83,21 +83,24 @@ def list_eth(
     *,
     log_span: int = DEFAULT_LOG_SPAN,
     max_txs: int = 500,
+    kinds: tuple[str, ...] = ("token", "native", "internal"),
 ) -> Listing:
+    """What paid `addresses` in the window; only `kinds` are searched (an ETH-only search skips logs)."""
     listing = Listing()
     try:
         head, _provider = pool.ask("tip_height")
         from_block = clock.first_at_or_after(since, head)
         to_block = min(head, clock.first_at_or_after(until + timedelta(seconds=1), head) - 1)
     except ChainError as exc:
-        for kind in ("native", "internal", "token"):
+        for kind in kinds:
             listing.missing(kind, f"the window could not be mapped to blocks ({exc.user_message})")
         return listing
-    if token_contracts:
+    if "token" in kinds and token_contracts:
         _tokens(pool, listing, addresses, token_contracts, from_block, to_block, log_span, max_txs)
-    else:
+    elif "token" in kinds:
         listing.missing("token", "no token contracts are configured")
-    _native(pool, listing, addresses, from_block, to_block, max_txs)
+    if "native" in kinds:
+        _native(pool, listing, addresses, from_block, to_block, max_txs)
     return listing
 
 

@@ -109,6 +109,8 @@ def test_without_a_provider_that_lists_eth_the_answer_says_so(settings, proxy, p
     assert not result.complete and result.searched == {"eth": ["token"]}
     assert set(result.not_searched["eth"]) == {"native", "internal"}
     assert "no configured provider can list" in result.not_searched["eth"]["native"]
+    only_tokens = search(session, investigator, SearchQuery(player_ref="p-1", asset="TUSD"))
+    assert only_tokens.complete and only_tokens.searched == {"eth": ["token"]}  # ETH was not asked for
 
 
 def test_a_window_maps_to_blocks_by_their_timestamps(settings, proxy, payments, w3, session):  # noqa: F811
