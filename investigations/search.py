@@ -43,6 +43,7 @@ from investigations.service import InvalidInput, InvestigationRequest, Investiga
 __all__ = ["InvalidSearch", "SearchQuery", "SearchResult", "load_search", "players_named", "search"]
 
 MAX_LISTED = 500  # transactions listed per chain and search, all pages together
+MAX_WORDS = 400  # distinct words of a text looked up as player references (in order of appearance)
 Progress = Callable[[int, int], None]  # (investigated so far, to investigate)
 _CLOCKS: WeakKeyDictionary[ProviderPool, BlockClock] = WeakKeyDictionary()
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@-]{1,127}")
@@ -151,12 +152,12 @@ def load_search(session: Session, search_id: str) -> SearchResult | None:
 
 def players_named(session: Session, text: str, *, limit: int = 3) -> list[str]:
     """Player references of the ledger that appear as whole words in free text (a ticket, a message)."""
-    words = sorted({w.strip(".:-") for w in _WORD.findall(text)} - {""})[:400]
+    words = [w for w in dict.fromkeys(w.strip(".:-") for w in _WORD.findall(text)) if w][:MAX_WORDS]
     if not words:
         return []
     rows = session.exec(select(DepositAddress.player_ref).where(col(DepositAddress.player_ref).in_(words)).distinct())
     named = set(rows)
-    return [w for w in dict.fromkeys(w.strip(".:-") for w in _WORD.findall(text)) if w in named][:limit]
+    return [w for w in words if w in named][:limit]
 
 
 def _deposit_addresses(session: Session, query: SearchQuery) -> list[DepositAddress]:
