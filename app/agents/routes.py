@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -122,6 +123,7 @@ def lookup(
     address: Annotated[str, Form(max_length=200)] = "",
     player_ref: Annotated[str, Form(max_length=128)] = "",
     chain: Annotated[str, Form(max_length=8)] = "",
+    page: Annotated[int, Form(ge=1, le=1000)] = 1,
 ) -> Response:
     form = {"text": text, "address": address, "player_ref": player_ref, "chain": chain}
     fragment = request.headers.get("x-requested-with") == "fetch"
@@ -130,7 +132,7 @@ def lookup(
         query = searches.query_from_form(session, text, address, player_ref, chain)
         if query is not None:
             try:
-                return searches.run(request, session, agent, query, fragment)
+                return searches.run(request, session, agent, replace(query, page=page), fragment)
             except searches.InvalidSearch as exc:
                 return _lookup_error(request, session, agent, form, str(exc), fragment)
         return _lookup_error(

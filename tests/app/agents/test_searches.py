@@ -42,3 +42,13 @@ def test_text_naming_a_casino_address_or_a_player_searches(agent, paid, text):
 def test_an_unknown_player_is_a_clear_error(agent, paid):
     page = _lookup(agent, text="", player_ref="p-nobody")
     assert page.status_code == 422 and "no deposit addresses are known" in page.text
+
+
+def test_more_candidates_than_a_page_offers_the_next_page(agent, paid, chain):
+    for n in range(21):
+        chain.build_tx([(OURS, 100_000 + n)], height=TIP - 10 - n)
+    first = _lookup(agent, text="", player_ref="p-1842")
+    assert first.text.count("<tr data-code=") == 20 and 'id="next-page"' in first.text
+    second = agent.post("/lookup", data={"csrf": _csrf(first.text), "player_ref": "p-1842", "page": "2"})
+    assert second.status_code == 200 and second.text.count("<tr data-code=") == 2
+    assert 'id="next-page"' not in second.text
