@@ -18,6 +18,10 @@ from chains.providers import ProviderPool
 
 DEFAULT_LOG_SPAN = 2_000
 MAX_LOG_SPAN = 100_000  # the range doubles from the configured span until a provider first refuses
+NO_ETH_INDEX = (
+    "no configured provider can list it: plain JSON-RPC has no index of ETH value; it needs a node with "
+    "the Otterscan API (Erigon, Reth) or an Etherscan-compatible account API"
+)
 MAX_PAGES = 40  # per address and kind: a listing stops (truncated) rather than running on
 
 
@@ -153,8 +157,8 @@ def _native(pool: ProviderPool, listing: Listing, addresses: list[str], from_blo
                     break
                 try:
                     page, provider = pool.ask(method, address, from_block, cursor)
-                except ProviderLimitation as exc:
-                    failed = f"no configured provider can list it ({exc})"
+                except ProviderLimitation:
+                    failed = NO_ETH_INDEX
                     break
                 except ChainError as exc:
                     failed = f"providers failed listing it ({exc.user_message})"
