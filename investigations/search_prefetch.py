@@ -9,6 +9,7 @@ answers from `PrefetchedPool` instead of asking again.
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -20,6 +21,7 @@ from chains.providers import Lookup, ProviderPool
 from investigations import sightings
 from investigations.service import Investigator
 
+log = logging.getLogger(__name__)
 PARALLEL_LOOKUPS = 6
 _LOOKUPS = ThreadPoolExecutor(max_workers=PARALLEL_LOOKUPS, thread_name_prefix="search-lookup")
 
@@ -49,6 +51,9 @@ def prefetched(session: Session, investigator: Investigator, wanted: list[tuple[
     futures = {key: _LOOKUPS.submit(investigator.pools[key[0]].lookup, key[1]) for key in todo}
     answers: dict[Chain, dict[str, Lookup]] = {chain: {} for chain in investigator.pools}
     for (chain, tx_hash), future in futures.items():
-        answers[chain][tx_hash] = future.result()
+        try:
+            answers[chain][tx_hash] = future.result()
+        except Exception:  # noqa: BLE001 - the investigation asks again itself, and reports what it gets
+            log.exception("search: looking up %s ahead failed", tx_hash)
     pools = {chain: PrefetchedPool(pool, answers[chain]) for chain, pool in investigator.pools.items()}
     return replace(investigator, pools=pools)  # type: ignore[arg-type]
