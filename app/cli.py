@@ -357,3 +357,9 @@ def _telegram_settings() -> Settings:
     if not settings.telegram_bot_token:
         raise click.ClickException("set TELEGRAM_BOT_TOKEN (from @BotFather) first")
     return settings
+
+
+# The no-hash search: its own module (it is long), registered here.
+from app.search_cli import search_command  # noqa: E402
+
+main.add_command(search_command)

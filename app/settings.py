@@ -95,8 +95,13 @@ class Settings(BaseSettings):
     worker_threads: int = Field(default=2, ge=0, le=64)
     job_lease_seconds: float = Field(default=60, ge=5, le=3600)
     job_retry_base_seconds: float = Field(default=5, ge=0, le=3600)
+    # No-hash search: who can list ETH sent to an address (Etherscan-compatible account APIs, after
+    # the nodes' own Otterscan API), eth_getLogs blocks per request, the Zendesk field naming the player
+    eth_history_providers: Annotated[list[str], NoDecode] = Field(default=["https://eth.blockscout.com/api"])
+    eth_log_span: int = Field(default=2_000, ge=1, le=1_000_000)
+    zendesk_player_field_id: int | None = None
 
-    @field_validator("btc_providers", "eth_providers", mode="before")
+    @field_validator("btc_providers", "eth_providers", "eth_history_providers", mode="before")
     @classmethod
     def _split_providers(cls, value: object) -> object:
         return _comma_list(value)
@@ -169,6 +174,13 @@ class Settings(BaseSettings):
     def _check_eth_providers(cls, value: list[str]) -> list[str]:
         for url in value:
             _http_url(url, "an Ethereum JSON-RPC provider")
+        return value
+
+    @field_validator("eth_history_providers")
+    @classmethod
+    def _check_eth_history_providers(cls, value: list[str]) -> list[str]:
+        for url in value:
+            _http_url(url, "ETH_HISTORY_PROVIDERS (an Etherscan-compatible account API)")
         return value
 
     @field_validator("evm_networks", mode="before")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlmodel import Session
+
 from app.helpdesks.clients.base import Helpdesk
 from app.helpdesks.clients.chatwoot import Chatwoot
 from app.helpdesks.clients.freshdesk import Freshdesk
@@ -11,15 +13,18 @@ from app.helpdesks.clients.generic import Generic
 from app.helpdesks.clients.zendesk import Zendesk
 from app.helpdesks.work import HelpdeskWork
 from app.players.telegram.bot_api import BotApi
-from app.players.telegram.conversation import Conversation
+from app.players.telegram.conversation import Conversation, Search
 from app.players.telegram.work import TelegramWork
 from app.runtime.workers import BackgroundWork, Together
 from app.settings import Settings
 from chains.base import Chain
 from chains.bitcoin.core_rpc import BitcoinCoreAdapter
 from chains.bitcoin.esplora import EsploraAdapter
+from chains.ethereum.account_api import AccountApiAdapter
 from chains.ethereum.jsonrpc import EthereumRpcAdapter
 from chains.providers import ProviderPool, ProviderSettings
+from investigations.models import Investigation
+from investigations.search import SearchQuery, search
 from investigations.service import Investigator
 from investigations.verdicts import Policy
 
@@ -45,6 +50,7 @@ def provider_settings(settings: Settings, chain: Chain) -> ProviderSettings:
         backoff_max=max(settings.provider_backoff_seconds, 4.0),
         budget_seconds=settings.lookup_budget_seconds,
         settled_depth=SETTLED_DEPTH[chain],
+        log_span=settings.eth_log_span,
     )
 
 
@@ -62,6 +68,9 @@ def build_pools(settings: Settings) -> dict[Chain, ProviderPool]:
     if settings.eth_providers:
         eth = [EthereumRpcAdapter(url, assets=settings.assets, timeout=timeout) for url in settings.eth_providers]
         pools[Chain.ETH] = ProviderPool(eth, provider_settings(settings, Chain.ETH))
+        pools[Chain.ETH].add_history_providers(
+            [AccountApiAdapter(url, timeout=timeout) for url in settings.eth_history_providers]
+        )
     return pools
 
 
@@ -119,6 +128,7 @@ def build_helpdesks(settings: Settings) -> dict[str, Helpdesk]:
             rate_per_second=settings.zendesk_rate_limit,
             verdict_field_id=settings.zendesk_verdict_field_id,
             max_pages=settings.helpdesk_max_pages,
+            player_field_id=settings.zendesk_player_field_id,
         )
     if settings.freshdesk_webhook_secrets:
         desks["freshdesk"] = Freshdesk(
@@ -168,6 +178,7 @@ def build_telegram(settings: Settings, investigator: Investigator, *, helpdesks:
         settings.resolved_secret_key(),
         handover_helpdesk=handover if handover in helpdesks else None,
         handover_grace=timedelta(minutes=settings.telegram_handover_grace_minutes),
+        search=_player_search(investigator),
     )
     return TelegramWork(
         build_bot_api(settings),
@@ -175,3 +186,13 @@ def build_telegram(settings: Settings, investigator: Investigator, *, helpdesks:
         per_chat_per_minute=settings.telegram_rate_limit_per_chat,
         global_per_minute=settings.telegram_rate_limit_global,
     )
+
+
+def _player_search(investigator: Investigator) -> Search:
+    """The bot's "my deposit did not arrive": the no-hash search over the player's own addresses."""
+
+    def run(session: Session, player_ref: str) -> tuple[list[Investigation], bool]:
+        result = search(session, investigator, SearchQuery(player_ref=player_ref, ticket_ref="telegram"))
+        return result.candidates, result.complete
+
+    return run

@@ -33,6 +33,7 @@ from chains.base import (
     Transfer,
     TxStatus,
 )
+from chains.history import RangeTooLarge
 from chains.resilience import CircuitBreaker, RateLimiter
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class ProviderSettings:
     breaker_threshold: int = 3
     breaker_cooldown: float = 30.0
     settled_depth: int = 6  # confirmations past which a provider not knowing the tx is just behind
+    log_span: int = 2_000  # eth_getLogs blocks per request at first (halved when a provider refuses)
 
 
 class CircuitOpen(ProviderUnavailable):
@@ -168,6 +170,8 @@ class ProviderPool:
         self.providers = [Guarded(a, self.settings, clock=clock, sleep=sleep) for a in adapters]
         self.chain = adapters[0].chain
         self.clock = clock
+        self.sleep = sleep
+        self.history_providers: list[Guarded] = []  # list address histories only; never asked for a tx
         # "Not found" is only believed when two providers say so: one may lag, prune old txs, or lie.
         self.not_found_quorum = 2
 
@@ -220,6 +224,32 @@ class ProviderPool:
         """Internal transfers from the first provider that can trace; None if none can."""
         found = self._first("trace", tx_hash)
         return list(found) if found is not None else None
+
+    def add_history_providers(self, adapters: list[Any]) -> None:
+        """Providers that only list address histories (an Etherscan-compatible account API)."""
+        self.history_providers += [Guarded(a, self.settings, clock=self.clock, sleep=self.sleep) for a in adapters]
+
+    def ask(self, method: str, *args: Any) -> tuple[Any, str]:
+        """(answer, provider) from the first provider, nodes first, that has `method` and can answer.
+
+        When none can: RangeTooLarge if one refused the range (the caller halves it), else
+        ProviderUnavailable if one failed, else ProviderLimitation (nobody here can list this)."""
+        deadline = self.deadline()
+        refused: list[ChainError] = []
+        for provider in [*self.providers, *self.history_providers]:
+            if not hasattr(provider.adapter, method):
+                continue
+            try:
+                return provider.call(method, *args, deadline=deadline), provider.name
+            except ChainError as exc:
+                log.info("provider %s cannot answer %s: %s", provider.name, method, exc)
+                refused.append(exc)
+        for kind in (RangeTooLarge, (ProviderUnavailable, ProviderBadResponse)):
+            first = next((e for e in refused if isinstance(e, kind)), None)
+            if first is not None:
+                raise first
+        reasons = "; ".join(str(e) for e in refused) or f"no configured provider offers {method}"
+        raise ProviderLimitation(reasons, provider="pool")
 
     def _first(self, method: str, *args: Any) -> Any:
         deadline = self.deadline()

@@ -32,3 +32,20 @@ class Investigation(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
     next_check_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     history: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class SearchRecord(SQLModel, table=True):
+    """A no-hash search as run: the query, what was searched, and its candidates (investigation ids)."""
+
+    __tablename__ = "searches"
+
+    id: str = Field(primary_key=True, max_length=32)
+    player_ref: str | None = Field(default=None, max_length=128, index=True)
+    address: str | None = Field(default=None, max_length=128)
+    query: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    candidate_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    searched: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # chain -> kinds searched
+    not_searched: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # chain -> {kind: why not}
+    complete: bool
+    total: int  # transactions listed in the window (all pages)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))

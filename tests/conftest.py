@@ -106,6 +106,7 @@ def settings(tmp_path: Path) -> Settings:
         secret_key="test-secret-key-0123456789abcdef",
         provider_backoff_seconds=0.001,
         lookup_budget_seconds=5,
+        eth_history_providers=[],
         _env_file=None,
     )
 

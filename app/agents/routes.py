@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -122,17 +123,25 @@ def lookup(
     address: Annotated[str, Form(max_length=200)] = "",
     player_ref: Annotated[str, Form(max_length=128)] = "",
     chain: Annotated[str, Form(max_length=8)] = "",
+    page: Annotated[int, Form(ge=1, le=1000)] = 1,
 ) -> Response:
     form = {"text": text, "address": address, "player_ref": player_ref, "chain": chain}
     fragment = request.headers.get("x-requested-with") == "fetch"
     found = extract(text)
     if found.tx_hash is None:
+        query = searches.query_from_form(session, text, address, player_ref, chain)
+        if query is not None:
+            try:
+                return searches.run(request, session, agent, replace(query, page=page), fragment)
+            except searches.InvalidSearch as exc:
+                return _lookup_error(request, session, agent, form, str(exc), fragment)
         return _lookup_error(
             request,
             session,
             agent,
             form,
-            "No transaction hash found: paste the hash, an explorer link or the player's message.",
+            "No transaction hash found: paste the hash, an explorer link or the player's message "
+            "(or enter only the player or a deposit address to search their payments).",
             fragment,
         )
     wanted_address = address.strip() or found.address
@@ -240,3 +249,9 @@ def _day(text: str) -> datetime | None:
 def _safe_next(target: str) -> str:
     """Only local paths: a sign-in link must not send the agent to another site."""
     return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
+
+
+# Searches without a hash: their own module, on this router (imported last: it uses render above).
+from app.agents import searches  # noqa: E402
+
+router.include_router(searches.router)

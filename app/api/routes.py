@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from app.api.deps import AgentDep
 from app.api.schemas import InvestigationIn, InvestigationOut, TelegramLinkIn, TelegramLinkOut, UpsertOut
+from app.api.searches import router as searches_router
 from app.runtime import chat_links
 from app.runtime.db import SessionDep
 from investigations.ledger import (
@@ -128,3 +129,7 @@ def create_telegram_link(body: TelegramLinkIn, request: Request, session: Sessio
         url=f"https://t.me/{settings.telegram_bot_username}?start={code}",
         expires_at=expires.isoformat().replace("+00:00", "Z"),
     )
+
+
+# The no-hash search lives in its own module; its routes share this router's /api prefix.
+router.include_router(searches_router)

@@ -12,6 +12,7 @@ from investigations import catalogs
 from investigations.catalogs import N_
 from investigations.messages import reply_in
 from investigations.models import Investigation
+from investigations.search import SearchResult
 
 NO_HASH_MARKER = "[depositdesk no-hash]"
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
@@ -92,3 +93,28 @@ def no_hash_note(language: str) -> str:
             NO_HASH_MARKER,
         ]
     )
+
+
+def search_marker(target: str) -> str:
+    return f"[depositdesk search {target[:80]}]"
+
+
+def search_note(result: SearchResult, links: dict[str, str], language: str, marker: str) -> str:
+    """The candidates a no-hash search found, an uncredited confirmed payment said first."""
+    q, first = result.query, result.uncredited_confirmed
+    whom = f"player {q.player_ref}" if q.player_ref else f"address {q.address}"
+    lines = [f"depositdesk: no transaction hash in this ticket; searched the payments to {whom} "
+             f"from {q.since:%Y-%m-%d %H:%M} to {q.until:%Y-%m-%d %H:%M} UTC."]  # fmt: skip
+    if first is not None:
+        paid = ", ".join(f"{p['amount']} {p['asset']}" for p in first.evidence.get("paid") or [])
+        lines += [f"FIRST: a confirmed payment that is NOT credited: {first.chain.upper()} {first.tx_hash} ({paid}).",
+                  f"Action: {first.verdict['action']}", f"Status link for the player: {links[first.id]}"]  # fmt: skip
+    lines.append(f"Candidates: {len(result.candidates)} of {result.total} transactions found." if result.candidates
+                 else "No payments found in what could be searched.")  # fmt: skip
+    for c in result.candidates:
+        paid = ", ".join(f"{p['amount']} {p['asset']}" for p in c.evidence.get("paid") or []) or "—"
+        lines.append(f"- {label(c.code)} ({c.code}): {c.chain.upper()} {c.tx_hash}, {paid}, {links[c.id]}")
+    lines += [f"Not searched: {gap}" for gap in result.gaps()]
+    if first is None:
+        lines += ["", "If none of these is the player's payment, suggested reply:", ASK_FOR_HASH[language]]
+    return "\n".join([*lines, marker])

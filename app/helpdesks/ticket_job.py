@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from app.helpdesks import note_text
+from app.helpdesks import note_text, ticket_search
 from app.helpdesks.clients.base import Helpdesk
 from app.helpdesks.models import TicketLink
 from app.helpdesks.note_job import NoteJob
@@ -26,9 +26,10 @@ class TicketJob:
         """Read the ticket, investigate each hash once, and queue a note per verdict (or the no-hash note)."""
         payload = job.payload
         helpdesk, ticket = payload["helpdesk"], payload["ticket_ref"]
-        text = payload.get("text")
+        text, player_field = payload.get("text"), None
         if text is None:
-            text = self.helpdesks[helpdesk].fetch(ticket).text
+            fetched = self.helpdesks[helpdesk].fetch(ticket)
+            text, player_field = fetched.text, fetched.player_ref
         language = note_text.detect_language(text)
         found = extract(text, max_hashes=MAX_HASHES_PER_TICKET)
         received_at = payload.get("received_at")
@@ -70,6 +71,12 @@ class TicketJob:
             session.commit()
             investigated += 1
         if not investigated:
+            query = ticket_search.query_for_ticket(session, text, player_field, f"{helpdesk}:{ticket}")
+            if query is not None and ticket_search.queue_search_note(
+                session, self.investigator, self.notes, helpdesk, ticket, query, language, received_at
+            ):
+                session.commit()
+                return
             self.notes.queue_note(
                 session,
                 helpdesk,

@@ -29,6 +29,7 @@ from chains.base import (
     TxStatus,
 )
 from chains.bitcoin.addresses import address_from_script
+from chains.history import HistoryPage, HistoryUnsupported
 
 _NO_SUCH_TX = -5
 _WARMING_UP = -28
@@ -105,6 +106,12 @@ class BitcoinCoreAdapter:
                 return False
             raise self._rpc_error(header["error"])
         return int(self._result(header)["confirmations"]) >= 0
+
+    def address_txs(self, address: str, cursor: str | None = None) -> HistoryPage:
+        """Bitcoin Core keeps no address index (only a wallet's own): it cannot list, it says so."""
+        raise HistoryUnsupported(
+            f"{self.name}: Bitcoin Core cannot list an address's transactions without a wallet", provider=self.name
+        )
 
     def _batch(self, calls: list[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
         payload = [

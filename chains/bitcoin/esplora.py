@@ -1,7 +1,9 @@
 """Esplora REST adapter (mempool.space, blockstream.info, self-hosted electrs/mempool).
 
-Endpoints used: ``GET /tx/:txid``, ``GET /blocks/tip/height`` and
-``GET /tx/:txid/outspend/:vout`` (to tell a replaced deposit from an unknown one).
+Endpoints used: ``GET /tx/:txid``, ``GET /blocks/tip/height``,
+``GET /tx/:txid/outspend/:vout`` (to tell a replaced deposit from an unknown one), and
+``GET /address/:address/txs`` (mempool first, then the newest confirmed) with
+``/address/:address/txs/chain/:last_seen_txid`` to page back through an address's history.
 Addresses are re-derived from each scriptPubKey rather than taken on the provider's word.
 """
 
@@ -25,6 +27,7 @@ from chains.base import (
     TxStatus,
 )
 from chains.bitcoin.addresses import address_from_script
+from chains.history import AddressTx, HistoryPage, Payment
 
 _NOT_FOUND_BODIES = ("transaction not found", "no such mempool or blockchain transaction")
 _FINAL_SEQUENCE = 0xFFFFFFFE
@@ -45,6 +48,7 @@ class EsploraAdapter:
         self.name = name or http.host_of(self.base_url)
         self.session = session or http.new_session()
         self.timeout = timeout
+        self.page_size = 25  # confirmed txs per address page (electrs and mempool.space both send 25)
 
     def _get(self, path: str) -> requests.Response:
         return http.get(self.session, self.base_url + path, provider=self.name, timeout=self.timeout)
@@ -115,6 +119,27 @@ class EsploraAdapter:
             spending_txid=body.get("txid"),
             confirmed=bool(status.get("confirmed")),
         )
+
+    def address_txs(self, address: str, cursor: str | None = None) -> HistoryPage:
+        """One page of the address's transactions, newest first; the cursor pages back (confirmed only)."""
+        path = f"/address/{address}/txs" + (f"/chain/{cursor}" if cursor else "")
+        response = self._get(path)
+        body = http.parse_json(response, provider=self.name) if response.status_code == 200 else None
+        if not isinstance(body, list):
+            raise ProviderBadResponse(
+                f"{self.name}: unexpected answer (HTTP {response.status_code}) for an address history",
+                provider=self.name,
+                raw=response.text[:200],
+            )
+        found, confirmed = [], []
+        for item in body:
+            tx = self._parse_tx(item.get("txid", "") if isinstance(item, dict) else "", item)
+            paid = [Payment("BTC", t.amount_base_units, "output") for t in tx.transfers if t.to_address == address]
+            found.append(AddressTx(Chain.BTC, tx.tx_hash, address, tx.block_height, tx.timestamp, paid, {"output"}))
+            if tx.status is TxStatus.CONFIRMED:
+                confirmed.append(tx.tx_hash)
+        more = len(confirmed) >= self.page_size
+        return HistoryPage(found, confirmed[-1] if more else None)
 
     def _parse_tx(self, tx_hash: str, body: Any) -> ChainTx:
         try:

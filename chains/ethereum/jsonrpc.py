@@ -30,6 +30,7 @@ from chains.base import (
     TransferKind,
     TxStatus,
 )
+from chains.ethereum.rpc_history import RpcHistory
 
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 TRANSFER_SELECTOR = "0xa9059cbb"
@@ -38,7 +39,7 @@ _TRANSIENT_RPC_CODES = {-32000, -32005, -32603, 429}
 _METHOD_NOT_FOUND = -32601
 
 
-class EthereumRpcAdapter:
+class EthereumRpcAdapter(RpcHistory):
     chain = Chain.ETH
 
     def __init__(

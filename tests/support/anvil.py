@@ -3,6 +3,7 @@ the npm solc compiler. Both are installed by `npm ci` (scripts/test.sh does it).
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import time
@@ -67,8 +68,10 @@ class Anvil:
         return answer["result"]
 
 
+@functools.cache
 def compile_contracts() -> dict[str, dict[str, Any]]:
-    """{name: {"abi": [...], "bytecode": "0x…"}} for the test contracts, via the npm solc compiler."""
+    """{name: {"abi": [...], "bytecode": "0x…"}} for the test contracts, via the npm solc compiler
+    (once per test run: several test modules start nodes of their own)."""
     source = {
         "language": "Solidity",
         "sources": {CONTRACTS.name: {"content": CONTRACTS.read_text()}},

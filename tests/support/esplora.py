@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,8 @@ class EsploraWorld:
     spends: dict[tuple[str, int], str] = field(default_factory=dict)
     failures: dict[str, Any] = field(default_factory=dict)  # host -> (status, body) or a fault function
     requests: list[str] = field(default_factory=list)
+    block_times: dict[int, int] = field(default_factory=dict)  # height -> block_time, when a test needs times
+    page_size: int = 25  # confirmed txs per address page, as electrs sends
 
     def build_tx(
         self,
@@ -96,7 +99,17 @@ class EsploraWorld:
     def _status(self, height: int | None) -> dict[str, Any]:
         if height is None:
             return {"confirmed": False}
-        return {"confirmed": True, "block_height": height, "block_hash": f"{height:064x}", "block_time": 1_719_689_674}
+        return {
+            "confirmed": True,
+            "block_height": height,
+            "block_hash": f"{height:064x}",
+            "block_time": self.block_times.get(height, 1_719_689_674),
+        }
+
+    def recent_blocks(self, now: datetime, count: int = 1100) -> None:
+        """Blocks ten minutes apart up to the tip, the tip mined at `now` (for searches by time)."""
+        for height in range(self.tip_height - count, self.tip_height + 1):
+            self.block_times[height] = int((now - timedelta(minutes=10 * (self.tip_height - height))).timestamp())
 
     def publish(self, body: dict[str, Any]) -> None:
         self.txs[body["txid"]] = body
@@ -128,6 +141,11 @@ class EsploraWorld:
                 responses.GET, re.compile(prefix + r"/tx/([^/]+)/outspend/(\d+)$"), callback=self._outspend
             )
             mock.add_callback(responses.GET, re.compile(prefix + r"/tx/([^/]+)$"), callback=self._tx)
+            mock.add_callback(
+                responses.GET,
+                re.compile(prefix + r"/address/([^/]+)/txs(/chain/[0-9a-f]{64})?$"),
+                callback=self._history,
+            )
 
     def fail(self, host: str, status: int, body: str = "") -> None:
         """Make every request to `host` answer `status` (0: refuse the connection)."""
@@ -180,3 +198,34 @@ class EsploraWorld:
             {"Content-Type": "application/json"},
             json.dumps({"spent": True, "txid": spender, "vin": vin, "status": self.txs[spender]["status"]}),
         )
+
+    def _history(self, request: Any) -> tuple[int, dict[str, str], str]:
+        """Esplora's address listing: up to 50 mempool txs, then 25 confirmed ones, newest first;
+        `/txs/chain/:last_seen` continues after that txid (confirmed only)."""
+        failure = self._failure(request)
+        if failure:
+            return failure
+        match = re.search(r"/address/([^/]+)/txs(?:/chain/([0-9a-f]{64}))?$", request.url)
+        assert match is not None
+        address, last_seen = match.group(1), match.group(2)
+        touching = [
+            body
+            for body in self.txs.values()
+            if any(v.get("scriptpubkey_address") == address for v in body["vout"])
+            or any((i.get("prevout") or {}).get("scriptpubkey_address") == address for i in body["vin"])
+        ]
+        order = {txid: position for position, txid in enumerate(self.txs)}
+        mempool = [b for b in reversed(touching) if not b["status"]["confirmed"]][:50]
+        confirmed = sorted(
+            (b for b in touching if b["status"]["confirmed"]),
+            key=lambda b: (b["status"]["block_height"], order[b["txid"]]),
+            reverse=True,
+        )
+        if last_seen:
+            after = next((i for i, b in enumerate(confirmed) if b["txid"] == last_seen), None)
+            if after is None:
+                return 400, {"Content-Type": "text/plain"}, "Invalid last seen txid"
+            page = confirmed[after + 1 : after + 1 + self.page_size]
+        else:
+            page = mempool + confirmed[: self.page_size]
+        return 200, {"Content-Type": "application/json"}, json.dumps(page)

@@ -40,6 +40,7 @@ class Delivery:
 class TicketText:
     text: str
     tags: tuple[str, ...] = ()
+    player_ref: str | None = None  # from a configured ticket field, when the helpdesk has one
 
 
 class Helpdesk(Protocol):

@@ -35,6 +35,7 @@ class Zendesk:
         rate_per_second: float = 2.5,
         verdict_field_id: int | None = None,
         max_pages: int = 10,
+        player_field_id: int | None = None,
     ) -> None:
         self.http = HelpdeskHttp(
             self.name, base_url, rate_per_second=rate_per_second, auth=(f"{email}/token", api_token)
@@ -42,6 +43,7 @@ class Zendesk:
         self.secrets = secrets
         self.verdict_field_id = verdict_field_id
         self.max_pages = max_pages
+        self.player_field_id = player_field_id  # a custom ticket field holding the player reference
 
     def verify(self, headers: Mapping[str, str], body: bytes, now: datetime) -> bool:
         return signatures.zendesk(
@@ -73,7 +75,10 @@ class Zendesk:
                 if len(latest) == LATEST_COMMENTS:
                     break
         parts = [ticket.get("subject") or "", ticket.get("description") or "", *latest]
-        return TicketText("\n".join(p for p in parts if p), tuple(ticket.get("tags") or ()))
+        fields = ticket.get("custom_fields") or [] if self.player_field_id else []
+        player = next((f.get("value") for f in fields if f.get("id") == self.player_field_id), None)
+        text = "\n".join(p for p in parts if p)
+        return TicketText(text, tuple(ticket.get("tags") or ()), str(player).strip() if player else None)
 
     def find_note(self, ticket_ref: str, marker: str) -> str | None:
         for comment in self._newest_comments(ticket_ref):

@@ -378,3 +378,16 @@ def test_confirmed_but_not_credited_waits_for_the_grace_then_hands_over(
         assert zendesk.opened == [] and "Credited" in bot_api.sent(CHAT)[-1]
     else:
         assert len(zendesk.opened) == 1 and "ticket #" in bot_api.sent(CHAT)[-1]
+
+
+def test_a_linked_player_without_a_hash_gets_the_payments_to_their_own_addresses(client, app, chain, bot_api):
+    now = app.state.investigator.clock()
+    for height in range(TIP - 1100, TIP + 1):  # a week of blocks ten minutes apart, ending now
+        chain.block_times[height] = int((now - timedelta(minutes=10 * (TIP - height))).timestamp())
+    mine = chain.build_tx([(OURS, 1_500_000)], height=TIP - 10)
+    theirs = chain.build_tx([(OTHERS, 2_500_000)], height=TIP - 12)
+    link(client, app, CHAT, "p-1842", language="de")
+    say(client, app, CHAT, "Meine Einzahlung ist nicht angekommen", language="de")
+    reply = bot_api.sent(CHAT)[-1]
+    assert "Zahlungen an Ihre Einzahlungsadressen" in reply and "0.015 BTC" in reply
+    assert mine["txid"][:10] in reply and theirs["txid"][:10] not in reply and "0.025" not in reply

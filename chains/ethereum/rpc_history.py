@@ -1,0 +1,134 @@
+"""Address history over JSON-RPC, mixed into `EthereumRpcAdapter`.
+
+- ERC-20 payments: one ``eth_getLogs`` for every configured token contract and every address at
+  once (the Transfer topic, the addresses as padded ``to`` topics). Providers cap the block range
+  or the result count and say so in their own words; those answers become `RangeTooLarge`.
+- ETH value: plain JSON-RPC has no index of it. Otterscan's ``ots_searchTransactionsBefore``
+  (Erigon, Reth, anvil) lists every tx touching an address, contract-forwarded ETH included;
+  a node without it answers "method not found", which becomes `HistoryUnsupported`.
+- Block timestamps, for mapping a time window to heights.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from chains.base import Chain, ProviderBadResponse
+from chains.history import AddressTx, HistoryPage, HistoryUnsupported, Payment, RangeTooLarge
+
+TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
+OTS_PAGE_SIZE = 25
+# How providers word "ask for fewer blocks" (geth/Infura, Alchemy, QuickNode, Ankr, publicnode,
+# Cloudflare, BlastAPI, Chainstack…): one list, matched only on eth_getLogs answers.
+_RANGE_WORDINGS = re.compile(
+    r"range (is )?too (large|wide|big)|block range|exceed(s|ed)? (the )?max|more than \d+ (results|logs)|"
+    r"too many (results|logs|blocks)|response size (exceeded|is larger)|limit exceeded|query timeout|"
+    r"max(imum)? (block )?range|returned more than|log response size|result window",
+    re.IGNORECASE,
+)
+_METHOD_NOT_FOUND = -32601
+
+
+def padded(address: str) -> str:
+    return "0x" + "0" * 24 + address.lower().removeprefix("0x")
+
+
+class RpcHistory:
+    """History methods; needs the adapter's `_batch`, `_result`, `_token_symbol`, `name`."""
+
+    name: str
+
+    def block_timestamp(self, height: int) -> int:
+        (answer,) = self._batch([("eth_getBlockByNumber", [hex(height), False])])  # type: ignore[attr-defined]
+        block = self._result(answer)  # type: ignore[attr-defined]
+        if not isinstance(block, dict) or not isinstance(block.get("timestamp"), str):
+            raise ProviderBadResponse(f"{self.name}: no block {height} with a timestamp", provider=self.name)
+        return int(block["timestamp"], 16)
+
+    def transfer_logs(
+        self, addresses: list[str], contracts: list[str], from_block: int, to_block: int
+    ) -> list[AddressTx]:
+        """Token Transfer logs paying any of `addresses` from any of `contracts` in [from_block, to_block]."""
+        wanted = {a.lower() for a in addresses}
+        query = {
+            "fromBlock": hex(from_block),
+            "toBlock": hex(to_block),
+            "address": [c.lower() for c in contracts],
+            "topics": [TRANSFER_TOPIC, None, [padded(a) for a in sorted(wanted)]],
+        }
+        (answer,) = self._batch([("eth_getLogs", [query])])  # type: ignore[attr-defined]
+        if "error" in answer:
+            error = answer["error"] if isinstance(answer["error"], dict) else {}
+            if _RANGE_WORDINGS.search(str(error.get("message", ""))):
+                raise RangeTooLarge(
+                    f"{self.name}: refused {to_block - from_block + 1} blocks of logs", provider=self.name, raw=error
+                )
+        logs = self._result(answer)  # type: ignore[attr-defined]
+        if not isinstance(logs, list):
+            raise ProviderBadResponse(f"{self.name}: eth_getLogs answer is not a list", provider=self.name)
+        found = []
+        for log in logs:
+            topics = [t.lower() for t in log.get("topics", [])]
+            data = log.get("data") or "0x"
+            if len(topics) != 3 or topics[0] != TRANSFER_TOPIC or log.get("removed") or len(data) != 66:
+                continue
+            to = "0x" + topics[2][-40:]
+            if to not in wanted:
+                continue
+            symbol = self._token_symbol(log["address"])  # type: ignore[attr-defined]
+            stamp = log.get("blockTimestamp")
+            found.append(
+                AddressTx(
+                    Chain.ETH,
+                    log["transactionHash"].lower(),
+                    to,
+                    int(log["blockNumber"], 16),
+                    datetime.fromtimestamp(int(stamp, 16), tz=UTC) if stamp else None,
+                    [Payment(symbol, int(data, 16), "token")],
+                    {"token"},
+                )
+            )
+        return found
+
+    def native_txs(self, address: str, from_block: int, cursor: int) -> HistoryPage:
+        """Txs touching `address` at or below block `cursor` (newest first), by Otterscan's index;
+        the next cursor is the block below this page, None once below `from_block`."""
+        (answer,) = self._batch(  # type: ignore[attr-defined]
+            [("ots_searchTransactionsBefore", [address, cursor + 1, OTS_PAGE_SIZE])]
+        )
+        error = answer.get("error")
+        if isinstance(error, dict) and error.get("code") == _METHOD_NOT_FOUND:
+            raise HistoryUnsupported(f"{self.name}: no Otterscan (ots_) API to list ETH payments", provider=self.name)
+        body = self._result(answer)  # type: ignore[attr-defined]
+        if not isinstance(body, dict) or not isinstance(body.get("txs"), list):
+            raise ProviderBadResponse(f"{self.name}: malformed ots_searchTransactionsBefore answer", provider=self.name)
+        receipts = {str(r.get("transactionHash", "")).lower(): r for r in body.get("receipts") or []}
+        found, lowest = [], cursor + 1
+        for tx in body["txs"]:
+            height = int(tx["blockNumber"], 16)
+            lowest = min(lowest, height)
+            if height < from_block or height > cursor:
+                continue
+            item = _touching(tx, address, receipts.get(tx["hash"].lower()))
+            if item is not None:
+                found.append(item)
+        done = bool(body.get("lastPage")) or not body["txs"] or lowest <= from_block
+        return HistoryPage(found, None if done else str(lowest - 1), covers=("native", "internal"))
+
+
+def _touching(tx: dict[str, Any], address: str, receipt: dict[str, Any] | None) -> AddressTx | None:
+    """A listed tx as a possible payment to `address`: its ETH value when sent to it, or a
+    contract call that may have forwarded ETH to it (the amount comes with the investigation)."""
+    sender, to = str(tx.get("from", "")).lower(), str(tx.get("to") or "").lower()
+    if sender == address:
+        return None  # the address paying out (a sweep), not a payment to it
+    value = int(tx.get("value") or "0x0", 16)
+    stamp = (receipt or {}).get("timestamp") or tx.get("blockTimestamp")
+    when = datetime.fromtimestamp(int(stamp, 16), tz=UTC) if isinstance(stamp, str) else None
+    height = int(tx["blockNumber"], 16)
+    if to == address:
+        paid = [Payment("ETH", value, "native")] if value else []
+        return AddressTx(Chain.ETH, tx["hash"].lower(), address, height, when, paid, {"native"})
+    return AddressTx(Chain.ETH, tx["hash"].lower(), address, height, when, [], {"internal"})
