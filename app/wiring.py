@@ -14,6 +14,7 @@ from chains.bitcoin.core_rpc import BitcoinCoreAdapter
 from chains.bitcoin.esplora import EsploraAdapter
 from chains.ethereum.jsonrpc import EthereumRpcAdapter
 from chains.providers import ProviderPool, ProviderSettings
+from chains.resilience import Shared, redis_client
 from investigations.service import Investigator
 from investigations.verdicts import Policy
 
@@ -39,7 +40,17 @@ def provider_settings(settings: Settings, chain: Chain) -> ProviderSettings:
         backoff_max=max(settings.provider_backoff_seconds, 4.0),
         budget_seconds=settings.lookup_budget_seconds,
         settled_depth=SETTLED_DEPTH[chain],
+        rate_burst=settings.provider_rate_burst,
+        # No single provider may use up the lookup's budget.
+        call_deadline=min(settings.provider_timeout_seconds, settings.lookup_budget_seconds / 2),
+        hedge_min=settings.provider_hedge_min_seconds,
+        hedge_max=settings.provider_hedge_max_seconds,
     )
+
+
+def shared_state(settings: Settings) -> Shared | None:
+    """Redis for the limits and breakers every process shares; None: each process keeps its own."""
+    return Shared(redis_client(settings.redis_url), settings.redis_prefix) if settings.redis_url else None
 
 
 def _btc_adapter(spec: str, timeout: tuple[float, float]) -> EsploraAdapter | BitcoinCoreAdapter:
@@ -51,11 +62,12 @@ def _btc_adapter(spec: str, timeout: tuple[float, float]) -> EsploraAdapter | Bi
 
 def build_pools(settings: Settings) -> dict[Chain, ProviderPool]:
     timeout = _timeout(settings)
+    shared = shared_state(settings)
     btc = [_btc_adapter(spec, timeout) for spec in settings.btc_providers]
-    pools = {Chain.BTC: ProviderPool(btc, provider_settings(settings, Chain.BTC))}
+    pools = {Chain.BTC: ProviderPool(btc, provider_settings(settings, Chain.BTC), shared=shared)}
     if settings.eth_providers:
         eth = [EthereumRpcAdapter(url, assets=settings.assets, timeout=timeout) for url in settings.eth_providers]
-        pools[Chain.ETH] = ProviderPool(eth, provider_settings(settings, Chain.ETH))
+        pools[Chain.ETH] = ProviderPool(eth, provider_settings(settings, Chain.ETH), shared=shared)
     return pools
 
 
@@ -75,6 +87,7 @@ def build_other_networks(settings: Settings) -> dict[str, ProviderPool]:
                 )
             ],
             provider_settings(settings, Chain.ETH),
+            shared=shared_state(settings),
         )
         for name, url in settings.evm_networks.items()
     }

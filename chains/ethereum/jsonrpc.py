@@ -58,10 +58,11 @@ class EthereumRpcAdapter:
         self.network = network  # None: Ethereum mainnet, whose token list applies
         self.native_symbol = native_symbol
         self.assets = assets
+        self.session = session or http.new_session()  # the pool meters its requests
         self.provider = HTTPProvider(
             url,
             request_kwargs={"timeout": timeout},
-            session=session or http.new_session(),
+            session=self.session,
             exception_retry_configuration=None,
         )
 
