@@ -175,7 +175,7 @@ class ProviderPool:
                 launch_next(queue)
             now = time.monotonic()
             retry = min(retries, key=lambda r: r.not_before) if retries and not queue else None
-            if retry is not None and len(pending) < question.needed() and retry.not_before <= now:
+            if retry is not None and not pending and retry.not_before <= now:  # only when no one else can answer
                 retries.remove(retry)
                 launch_next([retry.provider])
                 continue
@@ -189,7 +189,7 @@ class ProviderPool:
             wake = min(
                 deadline,
                 hedge.started + hedge.provider.hedge_delay() if hedge else math.inf,
-                retry.not_before if retry else math.inf,
+                retry.not_before if retry and not pending else math.inf,
                 *(c.deadline for c in pending.values()),
             )
             done: set[Future[Any]] = set()
