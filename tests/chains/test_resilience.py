@@ -144,11 +144,11 @@ def test_a_bucket_never_sends_more_than_rate_plus_burst_in_any_second():
 
 
 def test_a_redis_bucket_is_one_bucket_for_every_process(shared):
-    first, second = (RedisBucket(shared, "btc:a", rate=10, burst=2) for _ in range(2))  # two processes
+    first, second = (RedisBucket(shared, "btc:a", rate=5, burst=2) for _ in range(2))  # two processes
     sends = [time.monotonic() + bucket.reserve(10) for _ in range(3) for bucket in (first, second)]
     gaps = [later - earlier for earlier, later in zip(sends, sends[1:], strict=False)]
-    assert gaps[0] == pytest.approx(0, abs=0.01)  # the burst of two
-    assert gaps[1:] == [pytest.approx(0.1, abs=0.01)] * 4  # then one slot per 1/rate, whichever process asks
+    assert gaps[0] == pytest.approx(0, abs=0.05)  # the burst of two
+    assert gaps[1:] == [pytest.approx(0.2, abs=0.05)] * 4  # then one slot per 1/rate, whichever process asks
     assert first.reserve(0.1) is None
 
 
