@@ -205,3 +205,16 @@ def test_a_json_rpc_batch_takes_one_token(stub):
     adapter = EthereumRpcAdapter(stub.url, assets=DEFAULT_ASSETS)
     providers = ProviderPool([adapter], ProviderSettings(rate_limit=1, rate_burst=1, budget_seconds=0.5))
     assert providers.lookup("0x" + "ab" * 32).outcome is Outcome.FOUND and stub.requests == 1
+    assert providers.lookup("0x" + "ab" * 32).answers[0].answer == "skipped" and stub.requests == 1
+
+
+def test_a_provider_tripped_in_one_process_is_skipped_by_another(shared):
+    settings = ProviderSettings(retries=0, breaker_threshold=2, backoff_initial=0.01)
+    broken, healthy = ScriptedAdapter("a", unavailable("a")), ScriptedAdapter("b", TxStatus.CONFIRMED, delay=0.02)
+    here = ProviderPool([broken, healthy], settings, shared=shared)
+    there = ProviderPool([ScriptedAdapter("a", TxStatus.CONFIRMED), healthy], settings, shared=shared)
+    for _ in range(2):
+        here.lookup("ab" * 32)
+    lookup = there.lookup("ab" * 32)
+    assert lookup.answers[0].answer == "skipped" and lookup.tx.providers == ["b"]
+    assert not there.providers[1].breaker.is_open
