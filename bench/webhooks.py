@@ -107,9 +107,7 @@ def burst(tickets: int, rate: float, latency: float) -> str:
     fake = FakeZendesk()
     local = LocalZendesk(fake)
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app(
-            _settings(f"sqlite:///{Path(folder) / 'burst.db'}", local.url, [s.url for s in stubs], rate)
-        )
+        app = create_app(_settings(f"sqlite:///{Path(folder) / 'burst.db'}", local.url, [s.url for s in stubs], rate))
         engine = app.state.engine
         with Session(engine) as session:
             for number in range(1, tickets + 1):

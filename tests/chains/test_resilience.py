@@ -218,3 +218,24 @@ def test_a_provider_tripped_in_one_process_is_skipped_by_another(shared):
     lookup = there.lookup("ab" * 32)
     assert lookup.answers[0].answer == "skipped" and lookup.tx.providers == ["b"]
     assert not there.providers[1].breaker.is_open
+
+
+class SpendAdapter:
+    chain = Chain.BTC
+
+    def __init__(self, name: str, delay: float) -> None:
+        self.name, self.delay, self.calls = name, delay, 0
+
+    def spend_of(self, outpoint):
+        self.calls += 1
+        time.sleep(self.delay)
+        return f"{self.name} says"
+
+
+def test_a_question_for_one_provider_asks_the_next_after_the_hedge_delay():
+    hanging, healthy = SpendAdapter("a", 5), SpendAdapter("b", 0.02)
+    providers = pool(hanging, healthy, hedge_min=0.05, hedge_max=0.2, budget_seconds=3)
+    started = time.monotonic()
+    assert providers.spend_of(None) == "b says"
+    assert 0.2 <= time.monotonic() - started < 0.2 + 0.25  # the hedge delay (no history: its maximum) + a round trip
+    assert healthy.calls == 1 and not providers.providers[0].breaker.is_open  # abandoned, not blamed (yet)
