@@ -14,18 +14,14 @@ by a lookup that later overruns its deadline). Here each transition is one Lua s
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
 from typing import Protocol
 
-from redis import RedisError
-
 from chains.resilience import Shared
 
 Clock = Callable[[], float]
-log = logging.getLogger(__name__)
 
 
 class Breaker(Protocol):
@@ -116,6 +112,7 @@ class RedisBreaker:
     """The breaker's state in Redis, shared by every process; a local one stands in if Redis fails."""
 
     def __init__(self, shared: Shared, name: str, *, threshold: int = 3, cooldown: float = 30.0) -> None:
+        self.shared = shared
         self.redis = shared.redis
         self.state_key = shared.key("breaker", name)
         self.trial_key = shared.key("breaker", name, "trial")
@@ -126,36 +123,27 @@ class RedisBreaker:
         self.fallback = LocalBreaker(threshold=threshold, cooldown=cooldown)
 
     def allow(self) -> bool:
-        try:
-            return bool(self.allow_script(keys=[self.state_key, self.trial_key], args=[self.cooldown_ms]))
-        except RedisError as exc:
-            log.warning("breaker %s: Redis unavailable (%s), deciding in this process", self.state_key, exc)
-            return self.fallback.allow()
+        keys = [self.state_key, self.trial_key]
+        return self.shared.call(
+            lambda: bool(self.allow_script(keys=keys, args=[self.cooldown_ms])), self.fallback.allow, self.state_key
+        )
 
     def succeeded(self) -> None:
-        try:
-            self.redis.delete(self.state_key, self.trial_key)
-        except RedisError:
-            self.fallback.succeeded()
+        self.shared.call(lambda: self.redis.delete(self.state_key, self.trial_key), self.fallback.succeeded, "breaker")
 
     def failed(self) -> None:
-        try:
-            self.failed_script(keys=[self.state_key, self.trial_key], args=[self.threshold, self.cooldown_ms])
-        except RedisError:
-            self.fallback.failed()
+        keys, args = [self.state_key, self.trial_key], [self.threshold, self.cooldown_ms]
+        self.shared.call(lambda: self.failed_script(keys=keys, args=args), self.fallback.failed, self.state_key)
 
     def release(self) -> None:
-        try:
-            self.redis.delete(self.trial_key)
-        except RedisError:
-            self.fallback.release()
+        self.shared.call(lambda: self.redis.delete(self.trial_key), self.fallback.release, self.state_key)
 
     @property
     def is_open(self) -> bool:
-        try:
-            return int(self.redis.hget(self.state_key, "opened_until") or 0) > 0
-        except RedisError:
-            return self.fallback.is_open
+        opened = self.shared.call(
+            lambda: int(self.redis.hget(self.state_key, "opened_until") or 0) > 0, lambda: None, ""
+        )
+        return self.fallback.is_open if opened is None else bool(opened)
 
 
 def make_breaker(name: str, threshold: int, cooldown: float, shared: Shared | None) -> Breaker:

@@ -20,23 +20,38 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from redis import Redis, RedisError
 
 Clock = Callable[[], float]
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Shared:
     """Where state shared by every process lives: a Redis client and this deployment's key prefix."""
 
     redis: Redis
     prefix: str = "depositdesk"
+    pause_after_failure: float = 5.0  # seconds of local limits before Redis is tried again
+    down_until: float = 0.0
 
     def key(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
+
+    def call(self, action: Callable[[], T], fallback: Callable[[], T], what: str) -> T:
+        """Run a Redis action; while Redis fails (and a few seconds after), the process-local fallback,
+        so a Redis outage costs each request one failed attempt at most every few seconds."""
+        if time.monotonic() < self.down_until:
+            return fallback()
+        try:
+            return action()
+        except RedisError as exc:
+            self.down_until = time.monotonic() + self.pause_after_failure
+            log.warning("%s: Redis unavailable (%s); limits are per process for a while", what, exc)
+            return fallback()
 
 
 class Bucket(Protocol):
@@ -88,6 +103,7 @@ class RedisBucket:
     """The same GCRA bucket held in Redis for every process; falls back to a local one if Redis fails."""
 
     def __init__(self, shared: Shared, name: str, rate: float, burst: int = 1) -> None:
+        self.shared = shared
         self.key = shared.key("bucket", name)
         self.interval_us = round(1_000_000 / rate) if rate > 0 else 0
         self.tolerance_us = max(0, burst - 1) * self.interval_us
@@ -97,11 +113,10 @@ class RedisBucket:
     def reserve(self, max_wait: float) -> float | None:
         if not self.interval_us:
             return 0.0
-        try:
-            wait_us = int(self.script(keys=[self.key], args=[self.interval_us, self.tolerance_us, int(max_wait * 1e6)]))
-        except RedisError as exc:
-            log.warning("rate limit %s: Redis unavailable (%s), limiting in this process only", self.key, exc)
-            return self.fallback.reserve(max_wait)
+        return self.shared.call(lambda: self._reserve(max_wait), lambda: self.fallback.reserve(max_wait), self.key)
+
+    def _reserve(self, max_wait: float) -> float | None:
+        wait_us = int(self.script(keys=[self.key], args=[self.interval_us, self.tolerance_us, int(max_wait * 1e6)]))
         return None if wait_us < 0 else wait_us / 1_000_000
 
 

@@ -168,8 +168,9 @@ def test_without_redis_the_limits_fall_back_to_this_process():
     unreachable = Shared(redis_client("redis://127.0.0.1:1/0"), "dd-test-down")
     bucket, breaker = RedisBucket(unreachable, "x", rate=5, burst=1), RedisBreaker(unreachable, "x", threshold=1)
     assert bucket.reserve(1) == 0 and bucket.reserve(1) == pytest.approx(0.2, abs=0.05)
+    assert unreachable.down_until > time.monotonic()  # not tried again for a few seconds
     breaker.failed()
-    assert not breaker.allow()
+    assert not breaker.allow() and breaker.is_open
 
 
 def test_the_local_breaker_half_opens_for_one_trial():
