@@ -52,10 +52,11 @@ def create_app(
     app.state.helpdesks = build_helpdesks(settings)
     app.state.work = build_work(settings, app.state.investigator, helpdesks=app.state.helpdesks)
     register_queue(app.state.engine)
-    app.state.login_limit = KeyedRateLimit(settings.login_rate_limit_per_ip, burst=5)
+    shared_limits = {"redis_url": settings.redis_url, "prefix": settings.redis_prefix}
+    app.state.login_limit = KeyedRateLimit(settings.login_rate_limit_per_ip, name="login-ip", **shared_limits)
     app.state.status_limits = {
-        "ip": KeyedRateLimit(settings.status_rate_limit_per_ip),
-        "token": KeyedRateLimit(settings.status_rate_limit_per_token),
+        "ip": KeyedRateLimit(settings.status_rate_limit_per_ip, name="status-ip", **shared_limits),
+        "token": KeyedRateLimit(settings.status_rate_limit_per_token, name="status-token", **shared_limits),
     }
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -100,6 +100,20 @@ class Settings(BaseSettings):
     eth_history_providers: Annotated[list[str], NoDecode] = Field(default=["https://eth.blockscout.com/api"])
     eth_log_span: int = Field(default=2_000, ge=1, le=1_000_000)
     zendesk_player_field_id: int | None = None
+    # Providers that never stall a lookup, and limits shared by every process (issue 12)
+    provider_rate_burst: int = Field(default=2, ge=1, le=1000)  # HTTP requests that may go at once
+    provider_hedge_min_seconds: float = Field(default=0.1, ge=0, le=60)
+    provider_hedge_max_seconds: float = Field(default=1.5, gt=0, le=60)
+    redis_url: str = ""  # redis://host:6379/0: rate-limit buckets and breakers shared by every process
+    redis_prefix: str = Field(default="depositdesk", min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _check_hedge_bounds(self) -> Settings:
+        if self.provider_hedge_min_seconds > self.provider_hedge_max_seconds:
+            raise ValueError("PROVIDER_HEDGE_MIN_SECONDS must not exceed PROVIDER_HEDGE_MAX_SECONDS")
+        if self.redis_url and urlsplit(self.redis_url).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
+        return self
 
     @field_validator("btc_providers", "eth_providers", "eth_history_providers", mode="before")
     @classmethod

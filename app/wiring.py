@@ -23,6 +23,7 @@ from chains.bitcoin.esplora import EsploraAdapter
 from chains.ethereum.account_api import AccountApiAdapter
 from chains.ethereum.jsonrpc import EthereumRpcAdapter
 from chains.providers import ProviderPool, ProviderSettings
+from chains.resilience import Shared, redis_client
 from investigations.models import Investigation
 from investigations.search import SearchQuery, search
 from investigations.service import Investigator
@@ -51,7 +52,17 @@ def provider_settings(settings: Settings, chain: Chain) -> ProviderSettings:
         budget_seconds=settings.lookup_budget_seconds,
         settled_depth=SETTLED_DEPTH[chain],
         log_span=settings.eth_log_span,
+        rate_burst=settings.provider_rate_burst,
+        # No single provider may use up the lookup's budget.
+        call_deadline=min(settings.provider_timeout_seconds, settings.lookup_budget_seconds / 2),
+        hedge_min=settings.provider_hedge_min_seconds,
+        hedge_max=settings.provider_hedge_max_seconds,
     )
+
+
+def shared_state(settings: Settings) -> Shared | None:
+    """Redis for the limits and breakers every process shares; None: each process keeps its own."""
+    return Shared(redis_client(settings.redis_url), settings.redis_prefix) if settings.redis_url else None
 
 
 def _btc_adapter(spec: str, timeout: tuple[float, float]) -> EsploraAdapter | BitcoinCoreAdapter:
@@ -63,11 +74,12 @@ def _btc_adapter(spec: str, timeout: tuple[float, float]) -> EsploraAdapter | Bi
 
 def build_pools(settings: Settings) -> dict[Chain, ProviderPool]:
     timeout = _timeout(settings)
+    shared = shared_state(settings)
     btc = [_btc_adapter(spec, timeout) for spec in settings.btc_providers]
-    pools = {Chain.BTC: ProviderPool(btc, provider_settings(settings, Chain.BTC))}
+    pools = {Chain.BTC: ProviderPool(btc, provider_settings(settings, Chain.BTC), shared=shared)}
     if settings.eth_providers:
         eth = [EthereumRpcAdapter(url, assets=settings.assets, timeout=timeout) for url in settings.eth_providers]
-        pools[Chain.ETH] = ProviderPool(eth, provider_settings(settings, Chain.ETH))
+        pools[Chain.ETH] = ProviderPool(eth, provider_settings(settings, Chain.ETH), shared=shared)
         pools[Chain.ETH].add_history_providers(
             [AccountApiAdapter(url, timeout=timeout) for url in settings.eth_history_providers]
         )
@@ -90,6 +102,7 @@ def build_other_networks(settings: Settings) -> dict[str, ProviderPool]:
                 )
             ],
             provider_settings(settings, Chain.ETH),
+            shared=shared_state(settings),
         )
         for name, url in settings.evm_networks.items()
     }
@@ -185,6 +198,8 @@ def build_telegram(settings: Settings, investigator: Investigator, *, helpdesks:
         conversation,
         per_chat_per_minute=settings.telegram_rate_limit_per_chat,
         global_per_minute=settings.telegram_rate_limit_global,
+        redis_url=settings.redis_url,
+        redis_prefix=settings.redis_prefix,
     )
 
 

@@ -2,22 +2,20 @@
 
     python -m bench.providers [--latency-ms 50] [--lookups 40]
 
-Starts two Esplora stubs and two Ethereum JSON-RPC stubs on 127.0.0.1 that answer every request
-after sleeping L, runs investigations through the real service (SQLite, the real adapters and
-provider pool), and prints per chain: provider HTTP requests per investigation, and lookup
-latency p50/p95 as a ratio to L — for fresh lookups and for re-lookups of a settled tx.
+Starts stub providers on 127.0.0.1 (Esplora and Ethereum JSON-RPC, bench/stub_providers.py) that
+answer every request after sleeping L, runs investigations through the real service (SQLite, the
+real adapters and provider pool), and prints provider HTTP requests per investigation and lookup
+latency p50/p95 as ratios to L: fresh lookups, re-lookups of a settled tx, and lookups with one
+provider hanging, one refusing connections, and of a tx no provider knows.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import tempfile
-import threading
 import time
-from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,129 +24,57 @@ from sqlmodel import Session
 from app.runtime.db import make_engine, migrate
 from app.settings import Settings
 from app.wiring import build_investigator
+from bench.stub_providers import BTC_ADDRESS, ETH_ADDRESS, StubProvider, refusing_url
 from chains.assets import DEFAULT_ASSETS
-from chains.bitcoin.bech32 import decode_segwit
+from chains.base import Chain
 from investigations.ledger import DepositAddressRecord, upsert_deposit_addresses
 from investigations.service import InvestigationRequest
 
-BTC_ADDRESS = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
-ETH_ADDRESS = "0x" + "d0" * 20
-BTC_HEIGHT, ETH_HEAD = 850_000, 20_000_000
+HEDGE_MIN, HEDGE_MAX = 0.1, 1.5  # the defaults
 
 
-def _p2wpkh(address: str) -> str:
-    _version, program = decode_segwit("bc", address)
-    return "0014" + program.hex()
-
-
-def _esplora_tx(txid: str) -> dict[str, Any]:
-    script = _p2wpkh(BTC_ADDRESS)
-    return {
-        "txid": txid,
-        "version": 2,
-        "locktime": 0,
-        "fee": 500,
-        "size": 222,
-        "vin": [
-            {
-                "txid": "11" * 32,
-                "vout": 0,
-                "sequence": 0xFFFFFFFF,
-                "is_coinbase": False,
-                "prevout": {"scriptpubkey": script, "scriptpubkey_address": BTC_ADDRESS, "value": 1_000_500},
-            }
-        ],
-        "vout": [{"scriptpubkey": script, "scriptpubkey_address": BTC_ADDRESS, "value": 1_000_000}],
-        "status": {"confirmed": True, "block_height": BTC_HEIGHT, "block_hash": "00" * 32, "block_time": 1_700_000_000},
-    }
-
-
-def _eth_answer(call: dict[str, Any]) -> dict[str, Any]:
-    method, params = call["method"], call.get("params", [])
-    block = {"blockHash": "0x" + "ab" * 32, "blockNumber": hex(ETH_HEAD - 100)}
-    result: Any = None
-    if method == "eth_getTransactionByHash":
-        result = {
-            "hash": params[0],
-            "from": "0x" + "11" * 20,
-            "to": ETH_ADDRESS,
-            "value": hex(10**17),
-            "input": "0x",
-            "gasPrice": "0x1",
-            **block,
-        }
-    elif method == "eth_getTransactionReceipt":
-        result = {
-            "transactionHash": params[0],
-            "status": "0x1",
-            "gasUsed": "0x5208",
-            "effectiveGasPrice": "0x1",
-            "logs": [],
-            **block,
-        }
-    elif method == "eth_blockNumber":
-        result = hex(ETH_HEAD)
-    elif method == "eth_getBlockByNumber":
-        result = {"number": hex(ETH_HEAD - 64), "hash": "0x" + "cd" * 32}
-    return {"jsonrpc": "2.0", "id": call["id"], "result": result}
-
-
-class _Stub(BaseHTTPRequestHandler):
-    latency = 0.05
-    requests: Counter[str] = Counter()
-    lock = threading.Lock()
-
-    def log_message(self, *args: Any) -> None:  # quiet
-        return
-
-    def _send(self, body: str, content_type: str) -> None:
-        data = body.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _count(self, chain: str) -> None:
-        with self.lock:
-            self.requests[chain] += 1
-        time.sleep(self.latency)
-
-    def do_GET(self) -> None:  # Esplora
-        self._count("btc")
-        if self.path.endswith("/blocks/tip/height"):
-            self._send(str(BTC_HEIGHT + 10), "text/plain")
-        else:
-            self._send(json.dumps(_esplora_tx(self.path.rstrip("/").rsplit("/", 1)[1])), "application/json")
-
-    def do_POST(self) -> None:  # Ethereum JSON-RPC
-        self._count("eth")
-        payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        answers = [_eth_answer(c) for c in payload] if isinstance(payload, list) else _eth_answer(payload)
-        self._send(json.dumps(answers), "application/json")
-
-
-def _serve() -> tuple[ThreadingHTTPServer, str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
-
-
-def _measure(investigator: Any, engine: Any, chain: str, hashes: list[str]) -> tuple[float, list[float]]:
-    before = _Stub.requests[chain]
+def _measure(investigator: Any, engine: Any, chain: str, hashes: list[str], stubs: list[StubProvider]) -> tuple:
+    before = sum(s.requests for s in stubs)
     latencies = []
     with Session(engine) as session:
         for tx_hash in hashes:
             started = time.perf_counter()
             investigator.investigate(session, InvestigationRequest(tx_hash, chain=chain))
             latencies.append(time.perf_counter() - started)
-    return (_Stub.requests[chain] - before) / len(hashes), latencies
+    return (sum(s.requests for s in stubs) - before) / len(hashes), latencies
 
 
-def _ratio(latencies: list[float], latency: float) -> str:
+def _p95(latencies: list[float]) -> float:
     ordered = sorted(latencies)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"p50 {statistics.median(ordered) / latency:5.2f} L   p95 {p95 / latency:5.2f} L"
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _row(chain: str, label: str, per_lookup: float, latencies: list[float], latency: float, note: str = "") -> None:
+    p50, p95 = statistics.median(latencies) / latency, _p95(latencies) / latency
+    print(f"{chain:5} {label:34} {per_lookup:10.2f}   p50 {p50:5.2f} L   p95 {p95:5.2f} L   {note}")
+
+
+def _investigator(folder: str, name: str, **providers: Any) -> tuple[Any, Any]:
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite:///{Path(folder) / name}.db",
+        btc_rate_limit=0,
+        eth_rate_limit=0,
+        **providers,
+    )
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    with Session(engine) as session:
+        upsert_deposit_addresses(
+            session,
+            [
+                DepositAddressRecord(chain="btc", address=BTC_ADDRESS, player_ref="p"),
+                DepositAddressRecord(chain="eth", address=ETH_ADDRESS, player_ref="p"),
+            ],
+            DEFAULT_ASSETS,
+        )
+        session.commit()
+    return build_investigator(settings), engine
 
 
 def main() -> None:
@@ -156,42 +82,52 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--lookups", type=int, default=40)
     args = parser.parse_args()
-    _Stub.latency = args.latency_ms / 1000
-    servers = [_serve() for _ in range(4)]
+    latency, count = args.latency_ms / 1000, args.lookups
+    stubs = [StubProvider(latency=latency) for _ in range(3)]
+    btc_hash: Callable[[int], str] = lambda i: f"{i:064x}"  # noqa: E731
+    print(f"latency L = {args.latency_ms:g} ms per provider request, {count} lookups per row")
+    print(f"{'chain':5} {'lookup':34} {'requests':>10}   latency")
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            _env_file=None,
-            database_url=f"sqlite:///{Path(folder) / 'bench.db'}",
-            btc_providers=[f"esplora:{servers[0][1]}/api", f"esplora:{servers[1][1]}/api"],
-            eth_providers=[servers[2][1], servers[3][1]],
-            btc_rate_limit=0,
-            eth_rate_limit=0,
+        btc = [f"esplora:{s.url}/api" for s in stubs]
+        investigator, engine = _investigator(
+            folder, "healthy", btc_providers=btc[:2], eth_providers=[s.url for s in stubs[:2]]
         )
-        engine = make_engine(settings.database_url)
-        migrate(engine)
-        with Session(engine) as session:
-            upsert_deposit_addresses(
-                session,
-                [
-                    DepositAddressRecord(chain="btc", address=BTC_ADDRESS, player_ref="p"),
-                    DepositAddressRecord(chain="eth", address=ETH_ADDRESS, player_ref="p"),
-                ],
-                DEFAULT_ASSETS,
-            )
-            session.commit()
-        investigator = build_investigator(settings)
-        print(f"latency L = {args.latency_ms:g} ms per provider request, {args.lookups} lookups per row")
-        print(f"{'chain':5} {'lookup':22} {'requests/lookup':>16}   latency")
-        for chain, make_hash in (("btc", lambda i: f"{i:064x}"), ("eth", lambda i: "0x" + f"{i:064x}")):
-            fresh = [make_hash(i + 1) for i in range(args.lookups)]
-            per_lookup, latencies = _measure(investigator, engine, chain, fresh)
-            print(f"{chain:5} {'fresh tx':22} {per_lookup:16.2f}   {_ratio(latencies, _Stub.latency)}")
-            settled = [fresh[0]] * args.lookups
-            per_lookup, latencies = _measure(investigator, engine, chain, settled)
-            print(f"{chain:5} {'settled tx, again':22} {per_lookup:16.2f}   {_ratio(latencies, _Stub.latency)}")
+        for chain, make in (("btc", btc_hash), ("eth", lambda i: "0x" + f"{i:064x}")):
+            fresh = [make(i + 1) for i in range(count)]
+            _row(chain, "fresh tx", *_measure(investigator, engine, chain, fresh, stubs), latency)
+            _row(chain, "settled tx, again", *_measure(investigator, engine, chain, [fresh[0]] * count, stubs), latency)
+        unknown = ["ee" + f"{i:062x}" for i in range(count)]
+        _row(
+            "btc",
+            "unknown tx (two agree)",
+            *_measure(investigator, engine, "btc", unknown, stubs),
+            latency,
+            "goal ≤ 1.30 L",
+        )
+
+        investigator, engine = _investigator(
+            folder, "refusing", btc_providers=[f"esplora:{refusing_url()}/api", btc[1]]
+        )
+        fresh = [btc_hash(1000 + i) for i in range(count)]
+        _row("btc", "first provider refusing", *_measure(investigator, engine, "btc", fresh, stubs), latency)
+
+        investigator, engine = _investigator(folder, "hanging", btc_providers=btc)
+        warm = [btc_hash(2000 + i) for i in range(10)]
+        _measure(investigator, engine, "btc", warm, stubs)  # the providers' p95 latency, before one starts hanging
+        hedge = investigator.pools[Chain.BTC].providers[0].hedge_delay()
+        stubs[0].behaviour = "hang"
+        goal = f"goal ≤ hedge {hedge / latency:.2f} L + 1.30 L = {hedge / latency + 1.3:.2f} L"
+        # An unknown tx: the second provider's "unknown" needs the third's, asked once the first has
+        # not answered within its hedge delay (a dozen lookups: before its calls overrun their
+        # deadline and its breaker opens, after which it is not asked at all).
+        unknown = ["ee" + f"{5000 + i:062x}" for i in range(12)]
+        label = "first hanging, unknown tx (3 prov.)"
+        _row("btc", label, *_measure(investigator, engine, "btc", unknown, stubs), latency, goal)
+        fresh = [btc_hash(3000 + i) for i in range(count)]
+        _row("btc", "first provider hanging", *_measure(investigator, engine, "btc", fresh, stubs), latency, goal)
         engine.dispose()
-    for server, _url in servers:
-        server.shutdown()
+    for stub in stubs:
+        stub.stop()
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ Exception tree (one root for the package)::
     │   └── InvalidAddress
     └── ProviderError             a provider could not give a trustworthy answer
         ├── ProviderUnavailable   timeout, refused connection, 5xx, 429, "indexing in progress"
+        │   └── OwnRateLimit      our own limit leaves no slot before the deadline: not the provider's fault
         ├── ProviderBadResponse   an answer we cannot trust (malformed, lagging, contradicts itself)
         └── ProviderLimitation    the provider is healthy but cannot answer this question
             └── TraceUnsupported  no debug_/trace_ API: internal transfers are unknown
@@ -66,6 +67,10 @@ class ProviderUnavailable(ProviderError):
     def __init__(self, message: str, *, provider: str, raw: Any = None, retry_after: float | None = None) -> None:
         super().__init__(message, provider=provider, raw=raw)
         self.retry_after = retry_after
+
+
+class OwnRateLimit(ProviderUnavailable):
+    """Our own rate limit has no slot for this provider before the call's deadline; nothing was sent."""
 
 
 class ProviderBadResponse(ProviderError):

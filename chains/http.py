@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
-from concurrent.futures import ThreadPoolExecutor
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
@@ -11,15 +15,82 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 
-from chains.base import ProviderBadResponse, ProviderUnavailable
+from chains.base import OwnRateLimit, ProviderBadResponse, ProviderUnavailable
+from chains.resilience import Bucket
 
 DEFAULT_TIMEOUT = (3.05, 10.0)
-# Provider calls bounded by a lookup's deadline run here ...
-PARALLEL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="provider")
+# Provider calls bounded by a lookup's deadline run here (a hanging provider holds a thread until
+# its call's deadline, and the pool caps the calls in flight per provider) ...
+PARALLEL = ThreadPoolExecutor(max_workers=64, thread_name_prefix="provider")
 # ... and the requests one call sends side by side (Esplora's tip beside the tx) run here: a call
 # waiting in PARALLEL for a request queued behind it in the same pool could wait forever.
-SIDE_BY_SIDE = ThreadPoolExecutor(max_workers=16, thread_name_prefix="provider-side")
+SIDE_BY_SIDE = ThreadPoolExecutor(max_workers=64, thread_name_prefix="provider-side")
+# The monotonic deadline of the provider call running in this context: how long a request may
+# wait for a rate-limit slot. Unset outside the pool (an adapter used directly waits up to 30 s).
+CALL_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("call_deadline", default=None)
+
+
+class _Running:
+    """How many provider calls are running in this process, so a caller can wait until none is
+    (a test leaving its fake providers; a process shutting down cleanly)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.idle = threading.Condition()
+
+    def __enter__(self) -> None:
+        with self.idle:
+            self.count += 1
+
+    def __exit__(self, *_exc: object) -> None:
+        with self.idle:
+            self.count -= 1
+            if not self.count:
+                self.idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self.idle:
+            return self.idle.wait_for(lambda: self.count == 0, timeout)
+
+
+RUNNING = _Running()
+
+
+def side_by_side(function: Callable[[], Any]) -> Future[Any]:
+    """Run a request beside the current one, under the same call deadline."""
+    return SIDE_BY_SIDE.submit(contextvars.copy_context().run, function)
+
+
+class MeteredAdapter(HTTPAdapter):
+    """Takes one rate-limit token per HTTP request sent (a JSON-RPC batch is one request)."""
+
+    def __init__(self, bucket: Bucket, provider: str) -> None:
+        super().__init__()
+        self.bucket = bucket
+        self.provider = provider
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        deadline = CALL_DEADLINE.get()
+        max_wait = 30.0 if deadline is None else max(0.0, deadline - time.monotonic())
+        wait = self.bucket.reserve(max_wait)
+        if wait is None:
+            raise OwnRateLimit(
+                f"{self.provider}: our rate limit has no slot before the deadline", provider=self.provider
+            )
+        if wait:
+            time.sleep(wait)
+        return super().send(request, *args, **kwargs)
+
+
+def meter(session: requests.Session, bucket: Bucket, provider: str) -> None:
+    """Every request of `session` takes a token from `bucket` first."""
+    adapter = MeteredAdapter(bucket, provider)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+
+
 USER_AGENT = "depositdesk/0.1 (+deposit investigations)"
 
 

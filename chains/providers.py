@@ -1,31 +1,34 @@
-"""Several providers per chain: ask in order, fail over, and never call a tx unknown on the
-word of a single provider: "not found" needs two providers that agree.
+"""Several providers per chain, asked so that none can stall a lookup, and never a tx called
+unknown on the word of a single provider: "not found" needs two providers that agree.
 
-Each provider call goes through a guard: the circuit breaker may skip a provider that keeps
-failing, the rate limiter spaces requests, transient failures (timeouts, 5xx, 429) are
-retried with exponential backoff and jitter or after the provider's Retry-After, and the whole
-lookup — every provider, every retry — ends by its deadline.
+A lookup asks the first two providers at once (an unknown tx then costs one round trip, not
+two); other questions ask one. A provider that has not answered within its hedge delay (its
+recent p95 latency, bounded) gets the next provider asked beside it; a refused connection, a
+5xx, a 429 or a bad answer fails over at once. The first good answer wins and slower calls are
+abandoned, judged by their own deadline later. A failed provider is asked again (after its
+Retry-After, or a backoff with jitter) only when the others cannot answer. Every call has a
+deadline within the lookup's budget, and only a call that overran its deadline charges its
+provider's breaker: never a provider that was not asked, or answered in time.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
-from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from tenacity import RetryCallState, Retrying, retry_if_exception_type
-
-from chains import http
 from chains.base import (
     ChainAdapter,
     ChainError,
     ChainTx,
     Outpoint,
+    OwnRateLimit,
     ProviderBadResponse,
     ProviderLimitation,
     ProviderUnavailable,
@@ -33,8 +36,10 @@ from chains.base import (
     Transfer,
     TxStatus,
 )
+from chains.guarded import Call, Guarded, GuardSettings
 from chains.history import RangeTooLarge
-from chains.resilience import CircuitBreaker, RateLimiter
+from chains.questions import FirstAnswer, Question, TxQuorum
+from chains.resilience import Shared
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +53,8 @@ class Outcome(StrEnum):
 @dataclass(frozen=True)
 class ProviderAnswer:
     provider: str
-    answer: str  # "confirmed", "mempool", "failed", "not_found", "error", "cannot_tell", "skipped", "cache"
+    # "confirmed", "mempool", "failed", "not_found", "error", "cannot_tell", "skipped", "abandoned", "cache"
+    answer: str
     detail: str = ""
 
 
@@ -63,114 +69,50 @@ class Lookup:
 
 @dataclass(frozen=True)
 class ProviderSettings:
-    rate_limit: float = 0.0  # requests per second per provider; 0: no limit
-    retries: int = 2  # extra attempts after a transient failure
+    rate_limit: float = 0.0  # HTTP requests per second per provider; 0: no limit
+    rate_burst: int = 2
+    retries: int = 2  # further asks of a provider that failed transiently, when no other can answer
     backoff_initial: float = 0.25
     backoff_max: float = 4.0
     budget_seconds: float = 20.0  # one lookup, every provider and retry included
+    call_deadline: float = 10.0  # one call to one provider (within the budget)
     breaker_threshold: int = 3
     breaker_cooldown: float = 30.0
+    hedge_min: float = 0.1
+    hedge_max: float = 1.5
     settled_depth: int = 6  # confirmations past which a provider not knowing the tx is just behind
     log_span: int = 2_000  # eth_getLogs blocks per request at first (halved when a provider refuses)
 
-
-class CircuitOpen(ProviderUnavailable):
-    """The provider failed repeatedly and is skipped for a while."""
-
-
-class Guarded:
-    """One provider behind its rate limiter, circuit breaker and retry policy."""
-
-    def __init__(
-        self,
-        adapter: ChainAdapter,
-        settings: ProviderSettings,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.adapter = adapter
-        self.name = adapter.name
-        self.settings = settings
-        self.clock = clock
-        self.sleep = sleep
-        self.limiter = RateLimiter(settings.rate_limit, clock=clock)
-        self.breaker = CircuitBreaker(
-            threshold=settings.breaker_threshold, cooldown=settings.breaker_cooldown, clock=clock
+    def guard(self) -> GuardSettings:
+        return GuardSettings(
+            rate_limit=self.rate_limit,
+            rate_burst=self.rate_burst,
+            call_deadline=min(self.call_deadline, self.budget_seconds),
+            breaker_threshold=self.breaker_threshold,
+            breaker_cooldown=self.breaker_cooldown,
+            hedge_min=self.hedge_min,
+            hedge_max=self.hedge_max,
         )
 
-    def call(self, method: str, *args: Any, deadline: float) -> Any:
-        if not self.breaker.allow():
-            raise CircuitOpen(f"{self.name}: skipped, failing repeatedly (circuit open)", provider=self.name)
-        retrying = Retrying(
-            retry=retry_if_exception_type(ProviderUnavailable),
-            wait=self._wait,
-            stop=lambda state: (
-                state.attempt_number > self.settings.retries or self.clock() + (state.upcoming_sleep or 0) >= deadline
-            ),
-            sleep=self.sleep,
-            reraise=True,
-        )
-        try:
-            result = retrying(self._attempt, method, args, deadline)
-        except ProviderLimitation:
-            self.breaker.succeeded()  # healthy, just unable to answer this question
-            raise
-        except (ProviderUnavailable, ProviderBadResponse):
-            self.breaker.failed()
-            raise
-        self.breaker.succeeded()
-        return result
 
-    def _attempt(self, method: str, args: tuple[Any, ...], deadline: float) -> Any:
-        delay = self.limiter.reserve()
-        if self.clock() + delay >= deadline:
-            raise ProviderUnavailable(f"{self.name}: rate limit leaves no time in the budget", provider=self.name)
-        if delay:
-            self.sleep(delay)
-        remaining = deadline - self.clock()
-        if remaining <= 0:
-            raise ProviderUnavailable(f"{self.name}: lookup budget exhausted", provider=self.name)
-        future = http.PARALLEL.submit(getattr(self.adapter, method), *args)
-        try:
-            return future.result(timeout=remaining)
-        except FutureTimeout:
-            raise ProviderUnavailable(f"{self.name}: no answer within the lookup budget", provider=self.name) from None
-        except ChainError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - an adapter error left unmapped is still a bad answer
-            log.exception("provider %s: unmapped error in %s", self.name, method)
-            raise ProviderBadResponse(f"{self.name}: unexpected {type(exc).__name__}", provider=self.name) from exc
-
-    def _wait(self, state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        retry_after = getattr(error, "retry_after", None)
-        if retry_after is not None:
-            return float(retry_after)
-        # Exponential backoff with full jitter on top, capped.
-        initial = self.settings.backoff_initial
-        backoff = min(self.settings.backoff_max, initial * 2 ** (state.attempt_number - 1))
-        return backoff + random.uniform(0, initial)
+@dataclass
+class _Retry:
+    provider: Guarded
+    not_before: float
 
 
 class ProviderPool:
     """An ordered list of providers for one chain."""
 
     def __init__(
-        self,
-        adapters: list[ChainAdapter],
-        settings: ProviderSettings | None = None,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        self, adapters: list[ChainAdapter], settings: ProviderSettings | None = None, *, shared: Shared | None = None
     ) -> None:
         if not adapters:
             raise ValueError("a provider pool needs at least one provider")
         self.settings = settings or ProviderSettings()
-        self.providers = [Guarded(a, self.settings, clock=clock, sleep=sleep) for a in adapters]
+        self.providers = [Guarded(a, self.settings.guard(), shared) for a in adapters]
         self.chain = adapters[0].chain
-        self.clock = clock
-        self.sleep = sleep
+        self.shared = shared
         self.history_providers: list[Guarded] = []  # list address histories only; never asked for a tx
         # "Not found" is only believed when two providers say so: one may lag, prune old txs, or lie.
         self.not_found_quorum = 2
@@ -179,30 +121,16 @@ class ProviderPool:
     def adapters(self) -> list[ChainAdapter]:
         return [p.adapter for p in self.providers]
 
-    def deadline(self) -> float:
-        return self.clock() + self.settings.budget_seconds
-
     def lookup(self, tx_hash: str) -> Lookup:
-        deadline = self.deadline()
-        answers: list[ProviderAnswer] = []
-        for provider in self.providers:
-            try:
-                tx = provider.call("get_tx", tx_hash, deadline=deadline)
-            except CircuitOpen as exc:
-                answers.append(ProviderAnswer(provider.name, "skipped", str(exc)))
-                continue
-            except ProviderLimitation as exc:
-                answers.append(ProviderAnswer(provider.name, "cannot_tell", str(exc)))
-                continue
-            except ChainError as exc:
-                log.warning("provider %s failed for %s: %s", provider.name, tx_hash, exc)
-                answers.append(ProviderAnswer(provider.name, "error", str(exc)))
-                continue
-            answers.append(ProviderAnswer(provider.name, str(tx.status)))
-            if tx.status is not TxStatus.NOT_FOUND:
-                return Lookup(Outcome.FOUND, tx, answers, disputed=self._disputed(tx, answers))
-        not_found = sum(1 for a in answers if a.answer == TxStatus.NOT_FOUND)
-        if not_found >= self.not_found_quorum:
+        question = TxQuorum(self.not_found_quorum)
+        self._ask("get_tx", (tx_hash,), question)
+        order = {p.name: position for position, p in enumerate(self.providers)}
+        # Evidence lists the providers in their configured order, whatever order they answered in.
+        answers = [ProviderAnswer(*a) for a in sorted(question.answers, key=lambda a: order.get(a[0], 0))]
+        if question.found is not None:
+            tx = question.found
+            return Lookup(Outcome.FOUND, tx, answers, disputed=self._disputed(tx, answers))
+        if question.not_found >= self.not_found_quorum:
             return Lookup(Outcome.NOT_FOUND, None, answers)
         return Lookup(Outcome.UNAVAILABLE, None, answers)
 
@@ -227,20 +155,31 @@ class ProviderPool:
 
     def add_history_providers(self, adapters: list[Any]) -> None:
         """Providers that only list address histories (an Etherscan-compatible account API)."""
-        self.history_providers += [Guarded(a, self.settings, clock=self.clock, sleep=self.sleep) for a in adapters]
+        self.history_providers += [Guarded(a, self.settings.guard(), self.shared) for a in adapters]
 
     def ask(self, method: str, *args: Any) -> tuple[Any, str]:
         """(answer, provider) from the first provider, nodes first, that has `method` and can answer.
 
         When none can: RangeTooLarge if one refused the range (the caller halves it), else
         ProviderUnavailable if one failed, else ProviderLimitation (nobody here can list this)."""
-        deadline = self.deadline()
+        deadline = time.monotonic() + self.settings.budget_seconds
         refused: list[ChainError] = []
         for provider in [*self.providers, *self.history_providers]:
             if not hasattr(provider.adapter, method):
                 continue
+            call = provider.start(method, args, deadline=deadline)
+            if call is None:
+                refused.append(
+                    ProviderUnavailable(f"{provider.name}: skipped (circuit open or busy)", provider=provider.name)
+                )
+                continue
             try:
-                return provider.call(method, *args, deadline=deadline), provider.name
+                return call.future.result(timeout=max(0.0, call.deadline - time.monotonic())), provider.name
+            except FutureTimeout:
+                call.blame("no answer by its deadline")
+                refused.append(
+                    ProviderUnavailable(f"{provider.name}: no answer by its deadline", provider=provider.name)
+                )
             except ChainError as exc:
                 log.info("provider %s cannot answer %s: %s", provider.name, method, exc)
                 refused.append(exc)
@@ -252,12 +191,101 @@ class ProviderPool:
         raise ProviderLimitation(reasons, provider="pool")
 
     def _first(self, method: str, *args: Any) -> Any:
-        deadline = self.deadline()
-        for provider in self.providers:
-            if not hasattr(provider.adapter, method):
+        question = FirstAnswer()
+        self._ask(method, args, question)
+        return question.result
+
+    def _ask(self, method: str, args: tuple[Any, ...], question: Question) -> None:
+        """Ask providers until the question is decided or the budget is spent (see the module doc)."""
+        deadline = time.monotonic() + self.settings.budget_seconds
+        queue = [p for p in self.providers if hasattr(p.adapter, method)]
+        pending: dict[Future[Any], Call] = {}
+        retries: list[_Retry] = []
+        asked: dict[str, int] = {}
+
+        def launch_next(candidates: list[Guarded]) -> None:
+            while candidates:
+                provider = candidates.pop(0)
+                call = provider.start(method, args, deadline=deadline)
+                if call is not None:
+                    pending[call.future] = call
+                    asked[provider.name] = asked.get(provider.name, 0) + 1
+                    return
+                question.note(provider.name, "skipped", "circuit open (failing repeatedly) or too many calls in flight")
+
+        while not question.decided:
+            while len(pending) < question.needed() and queue:
+                launch_next(queue)
+            now = time.monotonic()
+            retry = min(retries, key=lambda r: r.not_before) if retries and not queue else None
+            if retry is not None and not pending and retry.not_before <= now:  # only when no one else can answer
+                retries.remove(retry)
+                launch_next([retry.provider])
                 continue
-            try:
-                return provider.call(method, *args, deadline=deadline)
-            except ChainError as exc:
-                log.info("provider %s cannot answer %s: %s", provider.name, method, exc)
-        return None
+            if now >= deadline or (not pending and retry is None):
+                break
+            hedge = min(
+                (c for c in pending.values() if not c.hedged and queue),
+                key=lambda c: c.started + c.provider.hedge_delay(),
+                default=None,
+            )
+            wake = min(
+                deadline,
+                hedge.started + hedge.provider.hedge_delay() if hedge else math.inf,
+                retry.not_before if retry and not pending else math.inf,
+                *(c.deadline for c in pending.values()),
+            )
+            done: set[Future[Any]] = set()
+            if pending:
+                done, _ = wait(pending, timeout=max(0.0, wake - now), return_when=FIRST_COMPLETED)
+            else:
+                time.sleep(max(0.0, wake - now))
+            now = time.monotonic()
+            for future, call in list(pending.items()):
+                if future.done():
+                    self._take(pending.pop(future), question, retries, asked, deadline)
+                elif call.deadline <= now:  # overran its own deadline: charged, and not asked again
+                    del pending[future]
+                    call.blame("no answer by its deadline")
+                    question.note(call.provider.name, "error", "no answer by its deadline")
+                if question.decided:
+                    break
+            if hedge is not None and not done and now >= hedge.started + hedge.provider.hedge_delay():
+                hedge.hedged = True
+                launch_next(queue)
+        for future, call in pending.items():
+            if future.done():  # answered while the decision was being made: its answer is evidence too
+                self._take(call, question, [], asked, deadline)
+            elif question.decided:
+                question.note(call.provider.name, "abandoned", "slower than the answer used")
+            else:
+                call.blame("no answer within the lookup budget")
+                question.note(call.provider.name, "error", "no answer within the lookup budget")
+
+    def _take(
+        self, call: Call, question: Question, retries: list[_Retry], asked: dict[str, int], deadline: float
+    ) -> None:
+        name = call.provider.name
+        try:
+            result = call.future.result()
+        except OwnRateLimit as exc:
+            question.note(name, "skipped", str(exc))
+        except ProviderLimitation as exc:
+            question.note(name, "cannot_tell", str(exc))
+        except ProviderUnavailable as exc:
+            log.warning("provider %s failed: %s", name, exc)
+            question.note(name, "error", str(exc))
+            not_before = time.monotonic() + self._backoff(exc, asked[name])
+            if asked[name] <= self.settings.retries and not_before < deadline:
+                retries.append(_Retry(call.provider, not_before))
+        except ChainError as exc:  # a bad answer: asking again would not make it trustworthy
+            log.warning("provider %s answered badly: %s", name, exc)
+            question.note(name, "error", str(exc))
+        else:
+            question.take(name, result)
+
+    def _backoff(self, error: ProviderUnavailable, attempt: int) -> float:
+        if error.retry_after is not None:
+            return float(error.retry_after)
+        initial = self.settings.backoff_initial
+        return min(self.settings.backoff_max, initial * 2 ** (attempt - 1)) + random.uniform(0, initial)

@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel
 from app.runtime.db import make_engine, migrate
 from app.settings import Settings
 from app.wiring import build_investigator
+from chains import http
 from tests.support.esplora import EsploraWorld
 from tests.support.evm import EvmWorld
 
@@ -116,6 +117,9 @@ def http_mock() -> Iterator[responses.RequestsMock]:
     """Every HTTP request of a test goes to the fake providers; anything else fails."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
+        # Calls a lookup abandoned (a slower provider) may still be running: let them end against
+        # this test's fakes, not the next test's.
+        http.RUNNING.wait_idle(10)
 
 
 @pytest.fixture

@@ -116,5 +116,9 @@ def search_note(result: SearchResult, links: dict[str, str], language: str, mark
         lines.append(f"- {label(c.code)} ({c.code}): {c.chain.upper()} {c.tx_hash}, {paid}, {links[c.id]}")
     lines += [f"Not searched: {gap}" for gap in result.gaps()]
     if first is None:
-        lines += ["", "If none of these is the player's payment, suggested reply:", catalogs.translations(language).gettext(ASK_FOR_HASH)]
+        lines += [
+            "",
+            "If none of these is the player's payment, suggested reply:",
+            catalogs.translations(language).gettext(ASK_FOR_HASH),
+        ]
     return "\n".join([*lines, marker])

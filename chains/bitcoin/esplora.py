@@ -55,7 +55,7 @@ class EsploraAdapter:
 
     def get_tx(self, tx_hash: str) -> ChainTx:
         """The tx and the tip, asked in parallel: one round trip of wall time, two requests."""
-        tip = http.SIDE_BY_SIDE.submit(self.tip_height)
+        tip = http.side_by_side(self.tip_height)
         try:
             response = self._get(f"/tx/{tx_hash}")
             if response.status_code == 404 and _is_not_found(response):

@@ -34,6 +34,7 @@ from chains.ethereum.rpc_history import RpcHistory
 
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 TRANSFER_SELECTOR = "0xa9059cbb"
+PLAIN_GAS = 21_000  # intrinsic gas of a transfer that runs no code
 # JSON-RPC error codes that mean "ask again later" rather than "this answer is wrong".
 _TRANSIENT_RPC_CODES = {-32000, -32005, -32603, 429}
 _METHOD_NOT_FOUND = -32601
@@ -58,10 +59,11 @@ class EthereumRpcAdapter(RpcHistory):
         self.network = network  # None: Ethereum mainnet, whose token list applies
         self.native_symbol = native_symbol
         self.assets = assets
+        self.session = session or http.new_session()  # the pool meters its requests
         self.provider = HTTPProvider(
             url,
             request_kwargs={"timeout": timeout},
-            session=session or http.new_session(),
+            session=self.session,
             exception_retry_configuration=None,
         )
 
@@ -174,6 +176,8 @@ class EthereumRpcAdapter(RpcHistory):
         calldata = tx.get("input") or tx.get("data") or "0x"
         common = {**base, "signer": signer, "contract_call": calldata not in ("0x", "")}
         if tx.get("blockNumber") is None:
+            # Without a receipt, gas allowed above a plain transfer's is the hint that code may run.
+            common["contract_call"] = common["contract_call"] or _quantity(tx.get("gas", "0x0"), "gas") > PLAIN_GAS
             return ChainTx(status=TxStatus.MEMPOOL, transfers=self._transfers(tx, None), **common)
         if receipt is None:
             raise ProviderUnavailable(f"{self.name}: mined transaction without receipt yet", provider=self.name)
@@ -185,6 +189,9 @@ class EthereumRpcAdapter(RpcHistory):
                 f"{self.name}: its head {head} is behind the tx's block {height}", provider=self.name
             )
         failed = receipt.get("status") is not None and _quantity(receipt["status"], "status") == 0
+        # Value sent without calldata to a contract runs its receive/fallback, which may pass it on:
+        # any gas used beyond a plain transfer's means code ran.
+        common["contract_call"] = common["contract_call"] or _quantity(receipt["gasUsed"], "gasUsed") > PLAIN_GAS
         price = receipt.get("effectiveGasPrice") or tx.get("gasPrice") or "0x0"
         timestamp = receipt.get("blockTimestamp") or tx.get("blockTimestamp")
         return ChainTx(

@@ -40,6 +40,9 @@ def test_values_come_from_the_environment_and_dotenv(monkeypatch, tmp_path):
         ("DATABASE_URL", "mysql://x", "sqlite"),
         ("SECRET_KEY", "changeme", "placeholder"),
         ("PUBLIC_BASE_URL", "desk.example", "http(s) URL"),
+        ("REDIS_URL", "http://127.0.0.1:6379", "redis://"),
+        ("PROVIDER_HEDGE_MIN_SECONDS", "5", "PROVIDER_HEDGE_MAX_SECONDS"),
+        ("PROVIDER_RATE_BURST", "0", "PROVIDER_RATE_BURST"),
     ],
 )
 def test_nonsense_fails_fast_naming_the_variable(monkeypatch, variable, value, says):

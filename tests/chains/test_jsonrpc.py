@@ -185,3 +185,19 @@ def test_trace_reads_internal_value_transfers_and_skips_reverted_calls(node, ada
 def test_a_provider_without_tracing_says_so(node, adapter):
     with pytest.raises(TraceUnsupported, match="cannot trace"):
         adapter.trace("0x" + "ef" * 32)
+
+
+def test_value_sent_without_calldata_is_a_contract_call_when_code_ran(fixtures_dir, node, adapter):
+    tx_json = eth_result(fixtures_dir, "eth_pair_9a54_2016.json", "transaction")
+    receipt = eth_result(fixtures_dir, "eth_pair_9a54_2016.json", "receipt")
+    node.head = 0x1AC9F3 + 99
+    assert not adapter.get_tx(node.add(tx_json, receipt)).contract_call  # 21,000 gas: a plain transfer
+    forwarded = adapter.get_tx(node.add(tx_json, dict(receipt, gasUsed=hex(30_512))))
+    assert forwarded.contract_call and forwarded.transfers[0].kind is TransferKind.NATIVE
+
+
+def test_a_pending_send_allowed_more_gas_than_a_transfer_may_run_code(fixtures_dir, node, adapter):
+    tx_json = dict(eth_result(fixtures_dir, "eth_tx_b9b9_legacy_plain_eth_transfer.json"))
+    tx_json |= {"blockHash": None, "blockNumber": None, "transactionIndex": None, "gas": hex(21_000)}
+    assert not adapter.get_tx(node.add(tx_json)).contract_call
+    assert adapter.get_tx(node.add(dict(tx_json, gas=hex(60_000)))).contract_call

@@ -36,3 +36,16 @@ contract Forwarder {
         require(ok, "forward failed");
     }
 }
+
+contract ForwardingWallet {
+    address payable public immutable casino;
+
+    constructor(address payable casino_) {
+        casino = casino_;
+    }
+
+    receive() external payable {
+        (bool ok, ) = casino.call{value: msg.value}("");
+        require(ok, "forward failed");
+    }
+}

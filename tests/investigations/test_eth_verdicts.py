@@ -38,10 +38,10 @@ def test_recorded_usdt_deposit_is_confirmed_not_credited_then_credited(chain, ev
     assert run(investigator, session, usdt_tx).code == "credited"
 
 
-def test_one_http_request_per_ethereum_lookup(chain, evm, usdt_tx, investigator, session):
+def test_one_http_request_per_provider_per_ethereum_lookup(chain, evm, usdt_tx, investigator, session):
     add_addresses_on(session, "eth", (USDT_PAYEE, "p-7"))
     run(investigator, session, usdt_tx, address=USDT_PAYEE)
-    assert sum(evm.requests.values()) == 1
+    assert list(evm.requests.values()) == [1, 1]  # one batch to each of the two providers, asked at once
 
 
 def test_checksummed_address_on_the_ticket_matches_case_insensitively(chain, evm, usdt_tx, investigator, session):

@@ -85,7 +85,7 @@ def test_an_amount_hint_ranks_the_matching_payment_first_among_equals(world, inv
     assert [c.code for c in result.candidates] == ["confirmed_not_credited"] * 3
     assert result.candidates[0].tx_hash == match["txid"]
     tx_requests = [u for u in world.requests if "/tx/" in u and "/outspend/" not in u]
-    assert len(tx_requests) == 3  # each candidate looked up once (ahead, side by side), not again
+    assert len(tx_requests) == 3 * len(PROVIDERS)  # each candidate looked up once (both providers at once), not again
     assert result.query.asset == "BTC" and result.query.chain == "btc"
 
 

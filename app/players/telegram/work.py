@@ -36,12 +36,15 @@ class TelegramWork:
         *,
         per_chat_per_minute: float = 20,
         global_per_minute: float = 1200,
+        redis_url: str = "",
+        redis_prefix: str = "depositdesk",
     ) -> None:
         self.api = api
         self.conversation = conversation
-        self.chat_limit = KeyedRateLimit(per_chat_per_minute, burst=max(1.0, per_chat_per_minute / 4))
-        self.warned = KeyedRateLimit(1, burst=1)  # one "slow down" a minute per chat, then silence
-        self.global_limit = KeyedRateLimit(global_per_minute, burst=max(1.0, global_per_minute / 10))
+        shared = {"redis_url": redis_url, "prefix": redis_prefix}  # one count for every worker process
+        self.chat_limit = KeyedRateLimit(per_chat_per_minute, name="telegram-chat", **shared)
+        self.warned = KeyedRateLimit(1, name="telegram-warned", **shared)  # one "slow down" a minute, then silence
+        self.global_limit = KeyedRateLimit(global_per_minute, name="telegram-all", **shared)
 
     def handlers(self) -> dict[str, Any]:
         return {

@@ -288,7 +288,7 @@ def test_odd_messages_get_a_clear_answer(client, app, bot_api):
 
 
 def test_a_chat_writing_too_fast_is_told_once_then_ignored(client, app, bot_api):
-    app.state.work.works[1].chat_limit = type(app.state.work.works[1].chat_limit)(2, burst=2)
+    app.state.work.works[1].chat_limit = type(app.state.work.works[1].chat_limit)(2, name="test-chat")
     for _ in range(6):
         say(client, app, CHAT, "/help")
     sent = bot_api.sent(CHAT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -11,10 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
+from redis import Redis
 from sqlmodel import Session, select
 
 from app.helpdesks.models import TicketNote
 from app.runtime.jobs import DONE, Job, enqueue
+from bench.stub_providers import StubProvider
 from tests.support.helpdesks import FakeZendesk, LocalZendesk
 
 pytestmark = pytest.mark.postgres
@@ -57,7 +60,7 @@ def _queue_notes(engine, fake: FakeZendesk, count: int) -> None:
         session.commit()
 
 
-def _start_worker(engine, fake: FakeZendesk, tmp_path: Path, threads: int) -> subprocess.Popen:
+def _start_worker(engine, fake: FakeZendesk, tmp_path: Path, threads: int, **extra_env: str) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": engine.url.render_as_string(hide_password=False),
@@ -70,6 +73,7 @@ def _start_worker(engine, fake: FakeZendesk, tmp_path: Path, threads: int) -> su
         "JOB_LEASE_SECONDS": "5",
         "JOB_RETRY_BASE_SECONDS": "0",
         "PYTHONPATH": str(ROOT),
+        **extra_env,
     }
     return subprocess.Popen(
         [sys.executable, "-c", "from app.cli import main; main()", "worker", "--threads", str(threads)],
@@ -138,3 +142,45 @@ def test_three_worker_processes_drain_300_jobs_each_exactly_once(pg, zendesk, tm
     assert len(jobs) == 300 and {j.attempts for j in jobs} == {1}
     assert len(zendesk.writes) == 300
     assert all(len(zendesk.private_notes(str(1000 + n))) == 1 for n in range(1, 301))
+
+
+def _most_in_one_second(arrivals: list[float]) -> int:
+    times = sorted(arrivals)
+    return max((sum(1 for t in times[i:] if t < start + 1.0) for i, start in enumerate(times)), default=0)
+
+
+def test_three_worker_processes_share_each_providers_rate_limit_through_redis(pg, zendesk, tmp_path):
+    stubs = [StubProvider(latency=0.01) for _ in range(2)]
+    prefix = f"dd-test-{secrets.token_hex(4)}"
+    with Session(pg) as session:
+        for number in range(60):  # far more lookups than the limit lets through in the few seconds we watch
+            text = f"my deposit {number + 1:064x} is missing"
+            enqueue(session, "ticket", {"helpdesk": "zendesk", "ticket_ref": str(5000 + number), "text": text})
+        session.commit()
+    limits = {
+        "BTC_PROVIDERS": ",".join(f"esplora:{s.url}/api" for s in stubs),
+        "BTC_RATE_LIMIT": "5",
+        "PROVIDER_RATE_BURST": "2",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "REDIS_PREFIX": prefix,
+    }
+    workers = [_start_worker(pg, zendesk, tmp_path, threads=3, **limits) for _ in range(3)]
+    try:
+        _wait_for(lambda: stubs[0].requests > 0, 30, "the first provider request")
+        time.sleep(4)
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            try:
+                worker.wait(15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        for stub in stubs:
+            stub.stop()
+        redis = Redis.from_url("redis://127.0.0.1:6379/0")
+        for key in redis.scan_iter(f"{prefix}:*"):
+            redis.delete(key)
+    for stub in stubs:
+        assert stub.requests >= 15  # the workers kept it busy ...
+        assert _most_in_one_second(stub.arrivals) <= 5 + 2  # ... and never past rate + burst in any second

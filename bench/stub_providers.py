@@ -1,0 +1,131 @@
+"""A stub provider on 127.0.0.1 that speaks Esplora (GET) and Ethereum JSON-RPC (POST), answers
+after a latency L, can be told to fail the way public providers fail, and logs when each request
+arrived. The benchmarks and the provider tests share it.
+
+Every tx is known and confirmed, except hashes starting with ``ee`` (``0xee`` on Ethereum),
+which no provider knows.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from chains.bitcoin.bech32 import decode_segwit
+
+BTC_ADDRESS = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
+ETH_ADDRESS = "0x" + "d0" * 20
+BTC_HEIGHT, ETH_HEAD = 850_000, 20_000_000
+# What the stub does with each request; "ok" answers after the latency.
+BEHAVIOURS = ("ok", "hang", "slow", "server_error", "rate_limited", "rate_limited_retry_after", "garbage")
+
+
+def esplora_tx(txid: str) -> dict[str, Any]:
+    _version, program = decode_segwit("bc", BTC_ADDRESS)
+    script = "0014" + program.hex()
+    output = {"scriptpubkey": script, "scriptpubkey_address": BTC_ADDRESS}
+    return {
+        "txid": txid,
+        "fee": 500,
+        "vin": [{"txid": "11" * 32, "vout": 0, "sequence": 0xFFFFFFFF, "prevout": output | {"value": 1_000_500}}],
+        "vout": [output | {"value": 1_000_000}],
+        "status": {"confirmed": True, "block_height": BTC_HEIGHT, "block_hash": "00" * 32, "block_time": 1_700_000_000},
+    }
+
+
+def eth_answer(call: dict[str, Any]) -> dict[str, Any]:
+    method, params = call["method"], call.get("params", [])
+    block = {"blockHash": "0x" + "ab" * 32, "blockNumber": hex(ETH_HEAD - 100)}
+    unknown = bool(params) and str(params[0]).startswith("0xee")
+    result: Any = None
+    if method == "eth_getTransactionByHash" and not unknown:
+        result = {"hash": params[0], "from": "0x" + "11" * 20, "to": ETH_ADDRESS, "value": hex(10**17)}
+        result |= {"input": "0x", "gas": "0x5208", "gasPrice": "0x1", **block}
+    elif method == "eth_getTransactionReceipt" and not unknown:
+        result = {"transactionHash": params[0], "status": "0x1", "gasUsed": "0x5208", "logs": [], **block}
+    elif method == "eth_blockNumber":
+        result = hex(ETH_HEAD)
+    elif method == "eth_getBlockByNumber":
+        result = {"number": hex(ETH_HEAD - 64), "hash": "0x" + "cd" * 32}
+    return {"jsonrpc": "2.0", "id": call["id"], "result": result}
+
+
+class StubProvider:
+    def __init__(self, latency: float = 0.02, behaviour: str = "ok", slow_seconds: float = 0.5) -> None:
+        self.latency = latency
+        self.behaviour = behaviour
+        self.slow_seconds = slow_seconds
+        self.arrivals: list[float] = []  # wall-clock time of each request
+        self.release = threading.Event()  # set to let hanging requests go
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    @property
+    def requests(self) -> int:
+        return len(self.arrivals)
+
+    def stop(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def respond(self, handler: BaseHTTPRequestHandler, answer: Any) -> None:
+        with self.lock:
+            self.arrivals.append(time.time())
+        behaviour = self.behaviour
+        if behaviour == "hang":
+            self.release.wait(120)
+            return
+        time.sleep(self.slow_seconds if behaviour == "slow" else self.latency)
+        status, headers, body = 200, {"Content-Type": "application/json"}, answer
+        if behaviour == "server_error":
+            status, body = 502, "Bad Gateway"
+        elif behaviour.startswith("rate_limited"):
+            status, body = 429, "Too Many Requests"
+            if behaviour.endswith("retry_after"):
+                headers["Retry-After"] = "1"
+        elif behaviour == "garbage":
+            body = "<html>upstream says hello"
+        if isinstance(body, tuple):
+            status, body = body
+        data = (body if isinstance(body, str) else json.dumps(body)).encode()
+        handler.send_response(status)
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+
+def _handler(stub: StubProvider) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:  # quiet
+            return
+
+        def do_GET(self) -> None:  # Esplora
+            if self.path.endswith("/blocks/tip/height"):
+                stub.respond(self, str(BTC_HEIGHT + 10))
+                return
+            txid = self.path.rstrip("/").rsplit("/", 1)[1]
+            stub.respond(self, (404, "Transaction not found") if txid.startswith("ee") else esplora_tx(txid))
+
+        def do_POST(self) -> None:  # Ethereum JSON-RPC
+            payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            stub.respond(self, [eth_answer(c) for c in payload] if isinstance(payload, list) else eth_answer(payload))
+
+    return Handler
+
+
+def refusing_url() -> str:
+    """A URL on 127.0.0.1 where nothing listens: connections are refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
