@@ -20,6 +20,7 @@ from chains.base import Chain, ChainTx, InvalidAddress, InvalidReference, Outpoi
 from chains.providers import Lookup, Outcome, ProviderAnswer, ProviderPool
 from chains.references import candidate_chains, normalize_address, normalize_tx_hash
 from investigations import sightings, status_links
+from investigations.inputs import MAX_REF_CHARS, UnstorableText, storable_text
 from investigations.ledger import DepositAddress, addresses_among, deposits_for_tx
 from investigations.models import Investigation
 from investigations.sightings import TxSighting
@@ -130,6 +131,13 @@ class Investigator:
                 chains = candidate_chains(request.tx_hash, request.address)
         except InvalidReference as exc:
             raise refuse("address" if isinstance(exc, InvalidAddress) else "tx_hash", str(exc)) from exc
+        for field, value in (("player_ref", request.player_ref), ("ticket_ref", request.ticket_ref)):
+            try:
+                storable_text(value or "")
+            except UnstorableText as exc:
+                raise refuse(field, str(exc)) from None
+            if len((value or "").strip()) > MAX_REF_CHARS:
+                raise refuse(field, f"is longer than {MAX_REF_CHARS} characters")
         configured = [c for c in chains if c in self.pools]
         if not configured:
             raise refuse("chain", f"no providers are configured for {', '.join(c.name for c in chains)}")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from investigations.inputs import UnstorableText, storable
 from investigations.models import Investigation
 
 
@@ -17,6 +18,14 @@ class InvestigationIn(BaseModel):
     chain: str | None = Field(default=None, max_length=8, description="btc or eth; detected when absent")
     player_ref: str | None = Field(default=None, max_length=128)
     ticket_ref: str | None = Field(default=None, max_length=128)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        try:
+            return storable(value)
+        except UnstorableText as exc:
+            raise ValueError(str(exc)) from None
 
 
 class VerdictOut(BaseModel):
