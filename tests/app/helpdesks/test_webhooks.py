@@ -73,6 +73,7 @@ def app(settings, engine, chain, desks, callbacks):
             "chatwoot_webhook_secrets": [CW_SECRET],
             "webhook_secrets": [STD_SECRET],
             "webhook_callback_url": "https://receiver.example/depositdesk",
+            "metrics_allow_ips": ["testclient"],  # the test client's address may scrape /metrics
         }
     )
     application = create_app(configured, engine=engine)
