@@ -20,8 +20,8 @@ from app.agents.sessions import Sessions
 from app.api import routes as api
 from app.helpdesks import routes as helpdesks
 from app.players import routes as players
-from app.runtime.db import make_engine, migrate
 from app.runtime.access import bearer_valid, body_rules
+from app.runtime.db import make_engine, migrate
 from app.runtime.limits import BodyLimits, BodyRule
 from app.runtime.metrics import REGISTRY, register_queue
 from app.runtime.pages import STATIC_DIR, secure

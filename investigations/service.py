@@ -131,13 +131,13 @@ class Investigator:
                 chains = candidate_chains(request.tx_hash, request.address)
         except InvalidReference as exc:
             raise refuse("address" if isinstance(exc, InvalidAddress) else "tx_hash", str(exc)) from exc
-        for field, value in (("player_ref", request.player_ref), ("ticket_ref", request.ticket_ref)):
+        for name, value in (("player_ref", request.player_ref), ("ticket_ref", request.ticket_ref)):
             try:
                 storable_text(value or "")
             except UnstorableText as exc:
-                raise refuse(field, str(exc)) from None
+                raise refuse(name, str(exc)) from None
             if len((value or "").strip()) > MAX_REF_CHARS:
-                raise refuse(field, f"is longer than {MAX_REF_CHARS} characters")
+                raise refuse(name, f"is longer than {MAX_REF_CHARS} characters")
         configured = [c for c in chains if c in self.pools]
         if not configured:
             raise refuse("chain", f"no providers are configured for {', '.join(c.name for c in chains)}")

@@ -61,7 +61,9 @@ def test_edge_values_are_a_clear_422_on_every_database(api, engine, change, says
 @pytest.mark.parametrize("field", ["address", "player_ref"])
 def test_nul_in_a_deposit_address_row_is_a_422(api, engine, field):
     row = {"chain": "btc", "address": OURS, "player_ref": "p-1", field: "x\x00y"}
-    response = api.put("/api/deposit-addresses", content=json.dumps([row]), headers={"Content-Type": "application/json"})
+    response = api.put(
+        "/api/deposit-addresses", content=json.dumps([row]), headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 422 and "NUL" in response.json()["message"]
     with Session(engine) as session:
         assert session.exec(select(DepositAddress)).first() is None
@@ -76,7 +78,16 @@ def test_nul_in_an_investigation_request_is_a_422(api, chain, field):
 
 def test_edge_amounts_at_the_limit_are_stored_exactly(api, engine):
     top = str(2**256 - 1)
-    rows = [deposit(chain="eth", tx_hash="0x" + "ab" * 32, address="0x" + "11" * 20, asset="ETH", amount=top[:-18] + "." + top[-18:], index=2**31 - 1)]
+    rows = [
+        deposit(
+            chain="eth",
+            tx_hash="0x" + "ab" * 32,
+            address="0x" + "11" * 20,
+            asset="ETH",
+            amount=top[:-18] + "." + top[-18:],
+            index=2**31 - 1,
+        )
+    ]
     assert api.put("/api/deposits", json=rows).status_code == 200
     with Session(engine) as session:
         assert session.exec(select(LedgerDeposit)).one().amount_base_units == 2**256 - 1

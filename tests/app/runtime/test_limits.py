@@ -78,10 +78,19 @@ def test_an_api_body_without_a_valid_token_is_never_read():
         raise AssertionError("the route ran")
 
     middleware = BodyLimits(
-        app, rules=[BodyRule("/api/", 10_000_000, bearer=True)], default=BodyRule("/", 1024), authenticate=lambda t: False
+        app,
+        rules=[BodyRule("/api/", 10_000_000, bearer=True)],
+        default=BodyRule("/", 1024),
+        authenticate=lambda t: False,
     )
     for authorization in ([], [(b"authorization", b"Bearer dd_wrong")], [(b"authorization", b"Basic x")]):
-        scope = {"type": "http", "method": "PUT", "path": "/api/deposits", "headers": authorization, "query_string": b""}
+        scope = {
+            "type": "http",
+            "method": "PUT",
+            "path": "/api/deposits",
+            "headers": authorization,
+            "query_string": b"",
+        }
         asyncio.run(middleware(scope, receive, send))
     assert read == [] and [m["status"] for m in sent if "status" in m] == [401, 401, 401]
 
