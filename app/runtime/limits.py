@@ -28,6 +28,9 @@ MAX_JSON_DEPTH = 64
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # unrolled: linear, no backtracking
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _STEP = {0x5B: 1, 0x7B: 1, 0x5D: -1, 0x7D: -1}
+# A refusal that leaves a body unread closes the connection: the sender cannot keep streaming
+# megabytes that the server would have to receive and throw away.
+_CLOSE = [(b"connection", b"close")]
 
 
 def too_deep(body: bytes, limit: int) -> bool:
@@ -80,13 +83,13 @@ class BodyLimits:
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > rule.max_bytes:
-            await _refuse(send, 422, _too_large(rule.max_bytes, str(int(declared))))
+            await _refuse(send, 422, _too_large(rule.max_bytes, str(int(declared))), _CLOSE)
             return
         if rule.bearer and not await self._authenticated(headers.get(b"authorization", b"")):
             return await _unauthorized(send)
         body = await _read(receive, rule.max_bytes)
         if body is None:
-            await _refuse(send, 422, _too_large(rule.max_bytes, f"more than {rule.max_bytes}"))
+            await _refuse(send, 422, _too_large(rule.max_bytes, f"more than {rule.max_bytes}"), _CLOSE)
             return
         content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         if content_type == b"application/x-www-form-urlencoded" and b"%00" in body:
@@ -145,7 +148,7 @@ async def _refuse(send: Any, status: int, message: str, headers: list[tuple[byte
 
 async def _unauthorized(send: Any) -> None:
     message = "missing, unknown or revoked bearer token: send Authorization: Bearer <token>"
-    await _refuse(send, 401, message, [(b"www-authenticate", b"Bearer")])
+    await _refuse(send, 401, message, [(b"www-authenticate", b"Bearer"), *_CLOSE])
 
 
 def _replay(messages: list[dict[str, Any]], then: Any = None) -> Any:
