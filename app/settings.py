@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.helpdesks.clients.signatures import standard_key
 from chains.assets import DEFAULT_ASSETS, AmountError, Asset, AssetRegistry, to_base_units
 from chains.base import Chain, InvalidAddress
 from chains.ethereum.addresses import normalize_address as normalize_eth_address
@@ -105,6 +106,28 @@ class Settings(BaseSettings):
     def _split_secrets(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("zendesk_webhook_secrets", "freshdesk_webhook_secrets", "chatwoot_webhook_secrets")
+    @classmethod
+    def _check_shared_secrets(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        """Helpdesk signing secrets are used as they are: printable, no spaces, not a placeholder."""
+        for secret in value:
+            if len(secret) < 8 or not secret.isascii() or not secret.isprintable() or " " in secret:
+                raise ValueError(f"{info.field_name.upper()}: a secret must be at least 8 printable ASCII characters")
+            if secret.lower() in _PLACEHOLDER_SECRETS:
+                raise ValueError(f"{info.field_name.upper()}: a placeholder is not a secret")
+        return value
+
+    @field_validator("webhook_secrets")
+    @classmethod
+    def _check_standard_secrets(cls, value: list[str]) -> list[str]:
+        """Standard Webhooks secrets must give a key the way the official library derives it."""
+        for number, secret in enumerate(value, start=1):
+            try:
+                standard_key(secret)
+            except ValueError as exc:
+                raise ValueError(f"WEBHOOK_SECRETS: secret {number} {exc}") from None
         return value
 
     @model_validator(mode="after")

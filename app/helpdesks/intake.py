@@ -1,4 +1,5 @@
-"""Webhook intake: the delivery (unique per helpdesk and delivery id) and its ticket job are written in
+"""Webhook intake: the delivery (unique per helpdesk and delivery id, and per what its signature
+covers, so a replay under a fresh id is recognised too) and its ticket job are written in
 one transaction, so a delivery acknowledged with 2xx is never lost and a repeated one is recognised."""
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ def intake(session: Session, helpdesk: str, delivery: Delivery) -> bool:
     now = utcnow()
     session.add(
         WebhookDelivery(
-            helpdesk=helpdesk, delivery_id=delivery.delivery_id, ticket_ref=delivery.ticket_ref, received_at=now
+            helpdesk=helpdesk,
+            delivery_id=delivery.delivery_id,
+            replay_key=delivery.replay_key,
+            ticket_ref=delivery.ticket_ref,
+            received_at=now,
         )
     )
     enqueue(

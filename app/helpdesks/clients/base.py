@@ -29,6 +29,9 @@ class Delivery:
     delivery_id: str
     ticket_ref: str
     text: str | None = None  # when the webhook carries the ticket text itself
+    # What the signature covers (timestamp + body digest) where the delivery id is not covered:
+    # a captured request re-sent with a fresh id is still the same delivery.
+    replay_key: str | None = None
 
 
 @dataclass(frozen=True)

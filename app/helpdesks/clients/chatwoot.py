@@ -41,7 +41,12 @@ class Chatwoot:
         if not isinstance(content, str):
             raise ValueError("the message content must be text")
         delivery = header(headers, "X-Chatwoot-Delivery") or f"message-{data.get('id')}"
-        return Delivery(delivery_id=str(delivery)[:128], ticket_ref=ticket, text=content[:50_000])
+        return Delivery(
+            delivery_id=str(delivery)[:128],
+            ticket_ref=ticket,
+            text=content[:50_000],
+            replay_key=signatures.signed_digest(header(headers, "X-Chatwoot-Timestamp"), body),
+        )
 
     def _messages(self, ticket_ref: str) -> list[dict[str, Any]]:
         path = f"/api/v1/accounts/{self.account}/conversations/{ticket_ref}/messages"

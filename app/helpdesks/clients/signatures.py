@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
@@ -57,6 +58,11 @@ def chatwoot(secrets: list[str], signature: str | None, timestamp: str | None, b
     return any_equal(expected, signature.strip().encode())
 
 
+def signed_digest(timestamp: str | None, body: bytes) -> str:
+    """sha256 of what a timestamped signature covers: the same for a replay under a new delivery id."""
+    return hashlib.sha256((timestamp or "").encode() + b"\n" + body).hexdigest()
+
+
 def shared_secret(secrets: list[str], given: str | None) -> bool:
     """A plain shared secret in a header (Freshdesk cannot sign)."""
     if not given:
@@ -65,10 +71,16 @@ def shared_secret(secrets: list[str], given: str | None) -> bool:
 
 
 def standard_key(secret: str) -> bytes:
-    """Standard Webhooks secrets are `whsec_` + base64; anything else is used as it is."""
-    if secret.startswith("whsec_"):
-        return base64.b64decode(secret.removeprefix("whsec_"))
-    return secret.encode()
+    """The key exactly as the official Standard Webhooks library derives it: `whsec_` dropped if
+    present, the rest base64-decoded with padding added (so unpadded secrets work, and a secret
+    without the prefix is decoded too). ValueError (say why) when no key comes out."""
+    try:
+        key = base64.b64decode(secret.removeprefix("whsec_") + "==")
+    except (binascii.Error, ValueError):
+        raise ValueError("is not base64 (whsec_ followed by base64, as the sender shows it)") from None
+    if not key:
+        raise ValueError("is empty once decoded")
+    return key
 
 
 def standard_sign(secret: str, webhook_id: str, timestamp: str, body: bytes) -> str:
@@ -87,6 +99,11 @@ def standard(
     """Standard Webhooks: `webhook-signature: v1,<base64> [v1,<base64> …]` over "{id}.{timestamp}.{body}"."""
     if not webhook_id or not timestamp or not signatures or not fresh(parse_time(timestamp), now):
         return False
-    expected = [standard_sign(s, webhook_id, timestamp, body).encode() for s in secrets]
+    expected = []
+    for secret in secrets:
+        try:
+            expected.append(standard_sign(secret, webhook_id, timestamp, body).encode())
+        except ValueError:
+            continue  # refused at start-up; never a 500 here
     given = [part.encode() for part in signatures.split() if part.startswith("v1,")]
     return any(any_equal(expected, candidate) for candidate in given)
