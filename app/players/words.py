@@ -26,6 +26,11 @@ STATES = {
         "ru": "Зачислено на ваш баланс",
     },
     "checking": {"en": "We are checking", "de": "Wir prüfen gerade", "ru": "Мы проверяем"},
+    "which_payment": {
+        "en": "We are checking which payment is yours",
+        "de": "Wir prüfen, welche Zahlung Ihre ist",
+        "ru": "Мы проверяем, какой из платежей ваш",
+    },
     "needs_support": {"en": "Needs our support team", "de": "Braucht unseren Support", "ru": "Нужна помощь поддержки"},
 }
 
