@@ -57,7 +57,8 @@ def serve(host: str, port: int) -> None:
         **_worker_options(settings),
     )
     background.start()
-    click.echo(f"depositdesk on http://{host}:{port}  (API docs at /docs)", err=True)
+    docs = "  (API docs at /docs)" if settings.docs_served else "  (API docs off: DOCS_ENABLED=true serves them)"
+    click.echo(f"depositdesk on http://{host}:{port}{docs}", err=True)
     try:
         uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips)
     finally:
