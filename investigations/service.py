@@ -114,6 +114,10 @@ class Investigator:
         facts = self._gather(session, ticket, lookup, sighting)
         return ticket, decide(ticket, facts, self.policy)
 
+    def refusal(self, field: str, reason: str) -> InvalidInput:
+        """The invalid_input answer for input refused before any lookup (e.g. a test-network link)."""
+        return InvalidInput(field, reason, invalid_input(f"{field}: {reason}", now=self.clock()))
+
     def tickets_for(self, request: InvestigationRequest) -> list[Ticket]:
         """The request as a Ticket on each configured chain it could be on, most likely first."""
         now = self.clock()

@@ -138,6 +138,9 @@ def lookup(
     form = {"text": text, "address": address, "player_ref": player_ref, "chain": chain}
     fragment = request.headers.get("x-requested-with") == "fetch"
     found = extract(text)
+    if found.tx_hash is None and found.test_network_reason:
+        refusal = request.app.state.investigator.refusal("tx_hash", found.test_network_reason)
+        return _lookup_error(request, session, agent, form, f"{refusal.verdict.code}: {refusal}", fragment)
     if found.tx_hash is None:
         return _lookup_error(
             request,

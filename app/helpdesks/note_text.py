@@ -108,10 +108,13 @@ def escalation_note(record: Investigation) -> str:
     )
 
 
-def no_hash_note(language: str) -> str:
+def no_hash_note(language: str, *, reason: str | None = None) -> str:
+    headline = (
+        f"depositdesk: invalid_input: {reason}." if reason else "depositdesk: no transaction hash found in this ticket."
+    )
     return "\n".join(
         [
-            "depositdesk: no transaction hash found in this ticket. Suggested reply:",
+            f"{headline} Suggested reply:",
             "",
             ASK_FOR_HASH[language],
             NO_HASH_MARKER,

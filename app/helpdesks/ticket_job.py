@@ -70,15 +70,16 @@ class TicketJob:
             session.commit()
             investigated += 1
         if not investigated:
+            reason = found.test_network_reason  # only test-network links: say so, then ask for the real one
             self.notes.queue_note(
                 session,
                 helpdesk,
                 ticket,
                 note_text.NO_HASH_MARKER,
                 None,
-                "no_hash",
-                note_text.no_hash_note(language),
-                ["deposit-no-hash"],
+                "invalid_input" if reason else "no_hash",
+                note_text.no_hash_note(language, reason=reason),
+                ["deposit-invalid-input" if reason else "deposit-no-hash"],
                 received_at,
             )
             session.commit()
