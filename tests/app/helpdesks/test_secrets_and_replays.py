@@ -70,9 +70,22 @@ def test_secrets_are_accepted_exactly_when_the_library_accepts_them(text):
     ],
 )
 def test_nonsense_secrets_stop_the_service_naming_the_variable(monkeypatch, variable, value):
+    companions = {  # everything else a helpdesk needs, so only the secret can be wrong
+        "ZENDESK_BASE_URL": "https://z.example",
+        "ZENDESK_EMAIL": "bot@example.com",
+        "ZENDESK_API_TOKEN": "t",
+        "CHATWOOT_BASE_URL": "https://c.example",
+        "CHATWOOT_ACCOUNT_ID": "1",
+        "CHATWOOT_API_TOKEN": "t",
+        "FRESHDESK_BASE_URL": "https://f.example",
+        "FRESHDESK_API_KEY": "k",
+    }
+    for name, companion in companions.items():
+        monkeypatch.setenv(name, companion)
     monkeypatch.setenv(variable, value)
-    with pytest.raises(SettingsError, match=variable):
+    with pytest.raises(SettingsError, match=variable) as refused:
         load_settings(_env_file=None)
+    assert "secret" in str(refused.value) and value not in str(refused.value)
 
 
 def test_an_unpadded_whsec_secret_verifies_instead_of_crashing(settings, sqlite_engine, chain):
