@@ -15,6 +15,7 @@ from sqlmodel import Session
 from app.helpdesks.intake import intake
 from app.runtime import metrics
 from app.runtime.limits import MAX_JSON_DEPTH, too_deep
+from investigations.inputs import UnstorableText, storable_text
 from investigations.types import utcnow
 
 router = APIRouter(tags=["webhooks"])
@@ -41,6 +42,11 @@ async def webhook(helpdesk: str, request: Request) -> Response:
         return _invalid(helpdesk, str(exc))
     except (TypeError, AttributeError):
         return _invalid(helpdesk, "the body does not have the shape this helpdesk sends")
+    try:
+        for text in (delivery.delivery_id, delivery.ticket_ref, delivery.text or "") if delivery else ():
+            storable_text(text)
+    except UnstorableText as exc:
+        return _invalid(helpdesk, f"the delivery {exc}")
     if delivery is None:
         metrics.WEBHOOKS.labels(helpdesk, "ignored").inc()
         return JSONResponse({"status": "ignored"}, status_code=200)

@@ -143,3 +143,25 @@ def test_a_later_update_of_the_same_ticket_is_a_new_delivery(desks_app):
     time.sleep(1.1)  # Zendesk timestamps have seconds: the next update of the ticket is signed anew
     later = zendesk_headers("zendesk-signing-secret", body, invocation="inv-3")
     assert desks_app.post("/webhooks/zendesk", content=body, headers=later).status_code == 202
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ({"ticket_ref": "T-\u00001", "text": "hi"}, "NUL"),
+        ({"ticket_ref": "T-1", "text": "tx \u0000"}, "NUL"),
+        ({"ticket_ref": "T" * 101, "text": "hi"}, "longer than 100"),
+    ],
+)
+def test_a_delivery_no_record_can_hold_is_a_422_on_every_database(settings, engine, chain, body, says):
+    secret = "whsec_" + base64.b64encode(b"generic-secret-key").decode()
+    app = create_app(settings.model_copy(update={"webhook_secrets": [secret]}), engine=engine)
+    raw = json.dumps(body).encode()
+    now = int(time.time())
+    signature = Webhook(secret).sign("msg_nul", datetime.fromtimestamp(now, tz=UTC), raw.decode())
+    headers = {"webhook-id": "msg_nul", "webhook-timestamp": str(now), "webhook-signature": signature}
+    with TestClient(app) as client:
+        response = client.post("/webhooks/generic", content=raw, headers=headers)
+    assert response.status_code == 422 and says in response.json()["message"]
+    with Session(engine) as session:
+        assert session.exec(select(WebhookDelivery)).all() == []
