@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+import json
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from app.api.deps import AgentDep
-from app.api.schemas import InvestigationIn, InvestigationOut, UpsertOut
+from app.api.schemas import InvestigationIn, InvestigationOut, UpsertOut, json_list_body
 from app.runtime.db import SessionDep
 from investigations.ledger import (
     DepositAddressRecord,
@@ -51,8 +57,36 @@ def get_investigation(investigation_id: str, request: Request, session: SessionD
     return _out(request, record)
 
 
-@router.put("/deposit-addresses", response_model=UpsertOut)
-def put_deposit_addresses(records: list[DepositAddressRecord], request: Request, session: SessionDep, _agent: AgentDep):
+async def _raw_body(request: Request) -> bytes:
+    return await request.body()  # already read and size-checked by the limits middleware
+
+
+RawBody = Annotated[bytes, Depends(_raw_body)]
+_LISTS: dict[type, TypeAdapter[Any]] = {
+    model: TypeAdapter(list[model]) for model in (DepositAddressRecord, LedgerDepositRecord)
+}
+
+
+def _records(model: type, body: bytes) -> list[Any]:
+    """A ledger upload parsed and validated here, in the route's worker thread: tens of thousands of
+    rows take seconds, which must not stall the event loop (FastAPI validates declared bodies on it)."""
+    if not body.strip():
+        raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}])
+    try:
+        data = json.loads(body, parse_float=Decimal)
+    except ValueError as exc:  # not JSON, not UTF-8, or an integer beyond Python's digit limit
+        raise RequestValidationError(
+            [{"type": "json_invalid", "loc": ("body",), "msg": f"the body is not valid JSON ({exc})", "input": None}]
+        ) from None
+    try:
+        return _LISTS[model].validate_python(data)
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
+
+
+@router.put("/deposit-addresses", response_model=UpsertOut, openapi_extra=json_list_body(DepositAddressRecord))
+def put_deposit_addresses(body: RawBody, request: Request, session: SessionDep, _agent: AgentDep):
+    records = _records(DepositAddressRecord, body)
     try:
         with _one_transaction(session):
             result = upsert_deposit_addresses(session, records, request.app.state.settings.assets)
@@ -61,8 +95,9 @@ def put_deposit_addresses(records: list[DepositAddressRecord], request: Request,
     return UpsertOut(received=len(records), **vars(result))
 
 
-@router.put("/deposits", response_model=UpsertOut)
-def put_deposits(records: list[LedgerDepositRecord], request: Request, session: SessionDep, _agent: AgentDep):
+@router.put("/deposits", response_model=UpsertOut, openapi_extra=json_list_body(LedgerDepositRecord))
+def put_deposits(body: RawBody, request: Request, session: SessionDep, _agent: AgentDep):
+    records = _records(LedgerDepositRecord, body)
     try:
         with _one_transaction(session):
             result = upsert_deposits(session, records, request.app.state.settings.assets)

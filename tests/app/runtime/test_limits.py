@@ -142,3 +142,30 @@ def test_the_depth_scan_runs_off_the_event_loop(client, monkeypatch):
 def test_a_nul_anywhere_in_a_request_is_a_422(client, method, path, kwargs):
     response = getattr(client, method)(path, headers={"Authorization": f"Bearer {client.token}"}, **kwargs)
     assert response.status_code == 422 and "NUL" in response.json()["message"]
+
+
+def test_ledger_uploads_are_validated_off_the_event_loop(client, monkeypatch):
+    from app.api import routes
+    from investigations.ledger import LedgerDepositRecord
+
+    threads = []
+    real = routes._LISTS[LedgerDepositRecord]
+
+    class Spy:
+        def validate_python(self, data):
+            threads.append(threading.current_thread().name)
+            return real.validate_python(data)
+
+    monkeypatch.setitem(routes._LISTS, LedgerDepositRecord, Spy())
+    auth = {"Authorization": f"Bearer {client.token}"}
+    assert client.put("/api/deposits", json=[], headers=auth).status_code == 200
+    loop_thread = client.portal.call(lambda: threading.current_thread().name)  # type: ignore[union-attr]
+    assert threads and loop_thread not in threads
+
+
+def test_the_upload_shapes_stay_documented(settings, sqlite_engine):
+    app = create_app(settings.model_copy(update={"docs_enabled": True}), engine=sqlite_engine)
+    spec = app.openapi()
+    body = spec["paths"]["/api/deposits"]["put"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["type"] == "array" and {"tx_hash", "amount", "player_ref"} <= set(body["items"]["properties"])
+    assert "$ref" not in json.dumps(body)
