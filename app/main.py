@@ -63,7 +63,11 @@ def create_app(
     }
     app.add_middleware(
         BodyLimits,
-        rules=body_rules(settings),
+        rules=body_rules(
+            upload_bytes=settings.max_body_bytes,
+            webhook_bytes=settings.webhook_max_body_bytes,
+            other_bytes=settings.request_max_body_bytes,
+        ),
         default=BodyRule("/", settings.request_max_body_bytes),
         authenticate=lambda token: bearer_valid(app.state.engine, token),
     )

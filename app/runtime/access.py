@@ -8,20 +8,19 @@ from sqlmodel import Session
 
 from app.runtime.accounts import agent_for_token
 from app.runtime.limits import BodyRule
-from app.settings import Settings
 
 # Bodies of the JSON API need a bearer token, except these public routes.
 PUBLIC_API_PREFIXES = ("/api/status/",)
 LEDGER_UPLOADS = ("/api/deposits", "/api/deposit-addresses")
 
 
-def body_rules(settings: Settings) -> list[BodyRule]:
+def body_rules(*, upload_bytes: int, webhook_bytes: int, other_bytes: int) -> list[BodyRule]:
     """Ledger uploads are large and authenticated; webhooks are small and signed (checked by their
     route over the raw bytes, so not scanned here); every other API body is small and authenticated."""
-    rules = [BodyRule(path, settings.max_body_bytes, bearer=True) for path in LEDGER_UPLOADS]
-    rules.append(BodyRule("/api/", settings.request_max_body_bytes, bearer=True))
-    rules += [BodyRule(prefix, settings.request_max_body_bytes) for prefix in PUBLIC_API_PREFIXES]
-    rules.append(BodyRule("/webhooks/", settings.webhook_max_body_bytes, scan_json=False))
+    rules = [BodyRule(path, upload_bytes, bearer=True) for path in LEDGER_UPLOADS]
+    rules.append(BodyRule("/api/", other_bytes, bearer=True))
+    rules += [BodyRule(prefix, other_bytes) for prefix in PUBLIC_API_PREFIXES]
+    rules.append(BodyRule("/webhooks/", webhook_bytes, scan_json=False))
     return rules
 
 

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
+
+from app.runtime.webhook_keys import standard_key
 
 TOLERANCE = timedelta(minutes=5)
 
@@ -68,19 +69,6 @@ def shared_secret(secrets: list[str], given: str | None) -> bool:
     if not given:
         return False
     return any_equal([hashlib.sha256(s.encode()).digest() for s in secrets], hashlib.sha256(given.encode()).digest())
-
-
-def standard_key(secret: str) -> bytes:
-    """The key exactly as the official Standard Webhooks library derives it: `whsec_` dropped if
-    present, the rest base64-decoded with padding added (so unpadded secrets work, and a secret
-    without the prefix is decoded too). ValueError (say why) when no key comes out."""
-    try:
-        key = base64.b64decode(secret.removeprefix("whsec_") + "==")
-    except (binascii.Error, ValueError):
-        raise ValueError("is not base64 (whsec_ followed by base64, as the sender shows it)") from None
-    if not key:
-        raise ValueError("is empty once decoded")
-    return key
 
 
 def standard_sign(secret: str, webhook_id: str, timestamp: str, body: bytes) -> str:
