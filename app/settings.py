@@ -110,13 +110,13 @@ class Settings(BaseSettings):
 
     @field_validator("zendesk_webhook_secrets", "freshdesk_webhook_secrets", "chatwoot_webhook_secrets")
     @classmethod
-    def _check_shared_secrets(cls, value: list[str], info: ValidationInfo) -> list[str]:
+    def _check_shared_secrets(cls, value: list[str]) -> list[str]:
         """Helpdesk signing secrets are used as they are: printable, no spaces, not a placeholder."""
         for secret in value:
             if len(secret) < 8 or not secret.isascii() or not secret.isprintable() or " " in secret:
-                raise ValueError(f"{info.field_name.upper()}: a secret must be at least 8 printable ASCII characters")
+                raise ValueError("a secret must be at least 8 printable ASCII characters, without spaces")
             if secret.lower() in _PLACEHOLDER_SECRETS:
-                raise ValueError(f"{info.field_name.upper()}: a placeholder is not a secret")
+                raise ValueError("a placeholder is not a secret")
         return value
 
     @field_validator("webhook_secrets")
@@ -127,7 +127,7 @@ class Settings(BaseSettings):
             try:
                 standard_key(secret)
             except ValueError as exc:
-                raise ValueError(f"WEBHOOK_SECRETS: secret {number} {exc}") from None
+                raise ValueError(f"secret {number} {exc}") from None
         return value
 
     @model_validator(mode="after")
