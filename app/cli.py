@@ -321,6 +321,8 @@ def ledger() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def ledger_import(file: Path) -> None:
     """Import deposit addresses and deposits from CSV or JSON: every row, or none."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from app.runtime.ledger_files import describe
     from investigations.ledger import LedgerRecordsError, upsert_deposit_addresses, upsert_deposits
 
@@ -345,7 +347,7 @@ def ledger_import(file: Path) -> None:
         except LedgerRecordsError as exc:
             session.rollback()
             raise click.ClickException(str(describe(exc, rows))) from exc
-        except Exception:
+        except SQLAlchemyError as exc:  # every row was checked first; this is the database itself
             session.rollback()
-            raise
+            raise click.ClickException(f"nothing was imported: the database refused it ({type(exc).__name__})") from exc
     click.echo(f"imported {len(parsed)} records: deposit addresses {vars(addresses)}, deposits {vars(deposits)}")
