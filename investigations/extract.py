@@ -79,7 +79,7 @@ def extract(text: str, *, max_hashes: int = MAX_HASHES) -> Extracted:
     masked = list(text)
     for match in _URL.finditer(text):
         masked[match.start() : match.end()] = " " * (match.end() - match.start())
-        _read_link(match.group(0), match.start(), found, hashes, addresses)
+        _read_link(match.group(0).rstrip(".,;:!?)]}*_"), match.start(), found, hashes, addresses)
     rest = "".join(masked)
     for pattern in (_ETH_HASH, _BARE_HASH):
         hashes += [(match.start(), match.group(0)) for match in pattern.finditer(rest)]

@@ -42,6 +42,8 @@ def test_a_block_hash_in_a_block_link_is_not_a_transaction(link):
         f"https://www.blockchain.com/explorer/transactions/btc/{TX}",
         f"mempool.space/tx/{TX}#vout=1",
         f"https://etherscan.io/tx/0x{TX}",
+        f"(https://mempool.space/tx/{TX}).",
+        f"https://mempool.space/tx/{TX}, and",
     ],
 )
 def test_transaction_links_are_transactions(link):
