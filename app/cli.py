@@ -59,7 +59,8 @@ def serve(host: str, port: int) -> None:
         **_worker_options(settings),
     )
     background.start()
-    click.echo(f"depositdesk on http://{host}:{port}  (API docs at /docs)", err=True)
+    docs = "  (API docs at /docs)" if settings.docs_served else "  (API docs off: DOCS_ENABLED=true serves them)"
+    click.echo(f"depositdesk on http://{host}:{port}{docs}", err=True)
     try:
         uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips)
     finally:
@@ -256,6 +257,67 @@ def agents_add(name: str, password: bool) -> None:
     click.echo(token)
 
 
+@agents.command("list")
+def agents_list() -> None:
+    """Every agent: name, created, whether it can sign in with a password, revoked or active."""
+    from app.runtime.accounts import list_agents
+
+    with Session(_engine(_settings())) as session:
+        rows = list_agents(session)
+    if not rows:
+        click.echo("no agents yet: depositdesk agents add NAME")
+    for agent in rows:
+        state = f"revoked {agent.revoked_at:%Y-%m-%d %H:%M}" if agent.revoked_at else "active"
+        password = "password" if agent.password_hash else "token only"
+        click.echo(f"{agent.name:<24} created {agent.created_at:%Y-%m-%d}  {password:<10}  {state}")
+
+
+@agents.command("revoke")
+@click.argument("name")
+def agents_revoke(name: str) -> None:
+    """Stop an agent now: its token, its signed-in sessions and its sign-in."""
+    from app.runtime.accounts import revoke_agent
+
+    with Session(_engine(_settings())) as session:
+        try:
+            agent = revoke_agent(session, name)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"agent {agent.name!r} revoked: its token and sessions no longer work")
+
+
+@agents.command("rotate")
+@click.argument("name")
+def agents_rotate(name: str) -> None:
+    """A new API token for an agent (shown once); the old one and every session stop now."""
+    from app.runtime.accounts import rotate_token
+
+    with Session(_engine(_settings())) as session:
+        try:
+            token = rotate_token(session, name)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"new API token for {name.strip()!r} (shown once; the old one no longer works):", err=True)
+    click.echo(token)
+
+
+@agents.command("password")
+@click.argument("name")
+def agents_password(name: str) -> None:
+    """Set an agent's password (asked twice); the agent's signed-in sessions end."""
+    from app.runtime.accounts import hash_password, set_password
+
+    secret = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+    if len(secret) < 10:
+        raise click.ClickException("the password must have at least 10 characters")
+    with Session(_engine(_settings())) as session:
+        try:
+            set_password(session, name, hash_password(secret))
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"password of {name.strip()!r} changed; its sessions ended")
+
+
 @main.group()
 def ledger() -> None:
     """Load the casino's deposit records."""
@@ -265,6 +327,8 @@ def ledger() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def ledger_import(file: Path) -> None:
     """Import deposit addresses and deposits from CSV or JSON: every row, or none."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from app.runtime.ledger_files import describe
     from investigations.ledger import LedgerRecordsError, upsert_deposit_addresses, upsert_deposits
 
@@ -289,9 +353,9 @@ def ledger_import(file: Path) -> None:
         except LedgerRecordsError as exc:
             session.rollback()
             raise click.ClickException(str(describe(exc, rows))) from exc
-        except Exception:
+        except SQLAlchemyError as exc:  # every row was checked first; this is the database itself
             session.rollback()
-            raise
+            raise click.ClickException(f"nothing was imported: the database refused it ({type(exc).__name__})") from exc
     click.echo(f"imported {len(parsed)} records: deposit addresses {vars(addresses)}, deposits {vars(deposits)}")
 
 

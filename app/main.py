@@ -21,8 +21,9 @@ from app.api import routes as api
 from app.helpdesks import routes as helpdesks
 from app.players import routes as players
 from app.players.telegram import routes as telegram
+from app.runtime.access import bearer_valid, body_rules
 from app.runtime.db import make_engine, migrate
-from app.runtime.limits import BodySizeLimit
+from app.runtime.limits import BodyLimits, BodyRule
 from app.runtime.metrics import REGISTRY, register_queue
 from app.runtime.pages import STATIC_DIR, secure
 from app.runtime.ratelimit import KeyedRateLimit
@@ -39,10 +40,14 @@ def create_app(
     engine: Engine | None = None,
     investigator: Investigator | None = None,
 ) -> FastAPI:
+    docs = settings.docs_served  # off in production unless DOCS_ENABLED=true
     app = FastAPI(
         title="depositdesk",
         version="0.1.0",
         summary="Crypto deposit investigations for casino support teams",
+        openapi_url="/openapi.json" if docs else None,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
@@ -58,7 +63,16 @@ def create_app(
         "ip": KeyedRateLimit(settings.status_rate_limit_per_ip, name="status-ip", **shared_limits),
         "token": KeyedRateLimit(settings.status_rate_limit_per_token, name="status-token", **shared_limits),
     }
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimits,
+        rules=body_rules(
+            upload_bytes=settings.max_body_bytes,
+            webhook_bytes=settings.webhook_max_body_bytes,
+            other_bytes=settings.request_max_body_bytes,
+        ),
+        default=BodyRule("/", settings.request_max_body_bytes),
+        authenticate=lambda token: bearer_valid(app.state.engine, token),
+    )
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(agents.LoginRequired, _login_required)
     app.add_exception_handler(agents.CsrfRejected, _csrf_rejected)
@@ -74,7 +88,10 @@ def create_app(
         return {"status": "ok"}
 
     @app.get("/metrics", tags=["ops"], include_in_schema=False)
-    def prometheus() -> Response:
+    def prometheus(request: Request) -> Response:
+        client = request.client.host if request.client else None
+        if not settings.metrics_allowed(client, request.headers.get("authorization")):
+            return Response(status_code=404)  # the same as a service without /metrics
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/readyz", tags=["ops"])

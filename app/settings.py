@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import re
 import secrets
 from pathlib import Path
@@ -11,6 +13,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.runtime.webhook_keys import standard_key
 from chains.assets import DEFAULT_ASSETS, AmountError, Asset, AssetRegistry, to_base_units
 from chains.base import Chain, InvalidAddress
 from chains.ethereum.addresses import normalize_address as normalize_eth_address
@@ -106,6 +109,14 @@ class Settings(BaseSettings):
     provider_hedge_max_seconds: float = Field(default=1.5, gt=0, le=60)
     redis_url: str = ""  # redis://host:6379/0: rate-limit buckets and breakers shared by every process
     redis_prefix: str = Field(default="depositdesk", min_length=1, max_length=100)
+    # Limits and access (issue 10): per-route body limits (MAX_BODY_BYTES is the authenticated ledger
+    # uploads'), who may read /metrics, whether the API docs are served; see README "Access and limits".
+    webhook_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    request_max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    metrics_allow_ips: Annotated[list[str], NoDecode] = Field(default=["127.0.0.1", "::1"])
+    metrics_token: str = ""
+    environment: Literal["development", "production"] | None = None  # None: known from PUBLIC_BASE_URL
+    docs_enabled: bool | None = None  # None: on in development, off in production
 
     @model_validator(mode="after")
     def _check_hedge_bounds(self) -> Settings:
@@ -130,6 +141,28 @@ class Settings(BaseSettings):
     @classmethod
     def _split_secrets(cls, value: object) -> object:
         return _comma_list(value)
+
+    @field_validator("zendesk_webhook_secrets", "freshdesk_webhook_secrets", "chatwoot_webhook_secrets")
+    @classmethod
+    def _check_shared_secrets(cls, value: list[str]) -> list[str]:
+        """Helpdesk signing secrets are used as they are: printable, no spaces, not a placeholder."""
+        for secret in value:
+            if len(secret) < 8 or not secret.isascii() or not secret.isprintable() or " " in secret:
+                raise ValueError("a secret must be at least 8 printable ASCII characters, without spaces")
+            if secret.lower() in _PLACEHOLDER_SECRETS:
+                raise ValueError("a placeholder is not a secret")
+        return value
+
+    @field_validator("webhook_secrets")
+    @classmethod
+    def _check_standard_secrets(cls, value: list[str]) -> list[str]:
+        """Standard Webhooks secrets must give a key the way the official library derives it."""
+        for number, secret in enumerate(value, start=1):
+            try:
+                standard_key(secret)
+            except ValueError as exc:
+                raise ValueError(f"secret {number} {exc}") from None
+        return value
 
     @model_validator(mode="after")
     def _check_helpdesks(self) -> Settings:
@@ -290,6 +323,55 @@ class Settings(BaseSettings):
                 "SECRET_KEY is a placeholder or shorter than 16 characters; leave it unset or use a long random value"
             )
         return value
+
+    @field_validator("metrics_allow_ips", mode="before")
+    @classmethod
+    def _parse_allow_ips(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [item.strip() for item in value.split(",") if item.strip()]
+        for item in value if isinstance(value, list) else []:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network (e.g. 10.0.0.0/8)") from None
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _check_metrics_token(cls, value: str) -> str:
+        if value and (len(value) < 16 or value.lower() in _PLACEHOLDER_SECRETS or not value.isascii()):
+            raise ValueError("METRICS_TOKEN must be at least 16 ASCII characters of random text")
+        return value
+
+    @property
+    def production(self) -> bool:
+        """ENVIRONMENT if set; otherwise a PUBLIC_BASE_URL that players can reach (not loopback) means production."""
+        if self.environment is not None:
+            return self.environment == "production"
+        host = (urlsplit(self.public_base_url).hostname or "").lower()
+        return host not in ("127.0.0.1", "localhost", "::1")
+
+    @property
+    def docs_served(self) -> bool:
+        return self.docs_enabled if self.docs_enabled is not None else not self.production
+
+    def metrics_allowed(self, client_ip: str | None, authorization: str | None) -> bool:
+        """A scrape from an allowed address, or one carrying METRICS_TOKEN as a bearer token."""
+        if self.metrics_token and authorization:
+            scheme, _, token = authorization.partition(" ")
+            if scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), self.metrics_token.encode()):
+                return True
+        if client_ip is None:
+            return False
+        for allowed in self.metrics_allow_ips:
+            if client_ip == allowed:
+                return True
+            try:
+                if ipaddress.ip_address(client_ip) in ipaddress.ip_network(allowed, strict=False):
+                    return True
+            except ValueError:
+                continue
+        return False
 
     @property
     def assets(self) -> AssetRegistry:

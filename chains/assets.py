@@ -12,7 +12,11 @@ from decimal import Decimal
 
 from chains.base import Chain
 
-_DECIMAL_STRING = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]+)?$")
+# Matched with fullmatch: `$` would also match before a trailing newline ("0.1\n").
+_DECIMAL_STRING = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]+)?")
+# The largest amount any supported chain can hold: an EVM uint256 (78 digits in base units).
+MAX_BASE_UNITS = 2**256 - 1
+MAX_AMOUNT_CHARS = 160  # refused before any arithmetic: no amount needs more characters
 
 
 class AmountError(ValueError):
@@ -88,7 +92,9 @@ def check_decimal_string(amount: object) -> str:
     if not isinstance(amount, str):
         kind = "number" if isinstance(amount, (int, float, Decimal)) else type(amount).__name__
         raise AmountError(f'amount must be a decimal string such as "0.015", not a {kind}')
-    if not _DECIMAL_STRING.match(amount):
+    if len(amount) > MAX_AMOUNT_CHARS:
+        raise AmountError(f"amount is {len(amount)} characters long; the limit is {MAX_AMOUNT_CHARS}")
+    if not _DECIMAL_STRING.fullmatch(amount):
         if amount.strip().startswith("-"):
             raise AmountError(f"amount {amount!r} is negative")
         raise AmountError(
@@ -104,7 +110,13 @@ def to_base_units(amount: str, decimals: int) -> int:
     whole, _, fraction = amount.partition(".")
     if len(fraction.rstrip("0")) > decimals:
         raise AmountError(f"amount {amount!r} has more than {decimals} decimal places")
-    return int(whole) * 10**decimals + int(fraction.ljust(decimals, "0")[:decimals] or "0")
+    base_units = int(whole) * 10**decimals + int(fraction.ljust(decimals, "0")[:decimals] or "0")
+    if base_units > MAX_BASE_UNITS:
+        raise AmountError(
+            f"amount {amount!r} is larger than any chain can hold: the limit is 2^256-1 base units "
+            f"({format_amount(MAX_BASE_UNITS, decimals)} with {decimals} decimals)"
+        )
+    return base_units
 
 
 def format_amount(base_units: int, decimals: int) -> str:

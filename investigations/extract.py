@@ -1,25 +1,49 @@
 """Transaction hashes and wallet addresses picked out of free text: a pasted hash, an explorer
-URL, or a whole chat message ("hi, I sent 0.01 BTC, tx 3a1f…, to bc1q… and nothing arrived")."""
+URL, or a whole chat message ("hi, I sent 0.01 BTC, tx 3a1f…, to bc1q… and nothing arrived").
+
+Inside an explorer link only what the path says counts: a hash after `/tx/` (or `/transaction/`…)
+is a transaction, one after `/block/` is not; an address after `/token/` is a token contract, the
+holder is the `?a=` parameter. A link to a test network (testnet, signet, Sepolia…) yields nothing
+to investigate; it is reported in `test_networks` so the caller can say why.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
 
 from chains.base import Chain, InvalidReference
 from chains.references import chain_of_address, normalize_address
 
-# Explorer paths that name a transaction: mempool.space, blockstream.info, blockchair, etherscan,
-# blockcypher, btcscan, ethplorer, tokenview and the like all put the hash after /tx/ or /transaction/.
-_EXPLORER_TX = re.compile(
-    r"https?://[^\s/]+(?:/[^\s/]+)*?/(?:tx|txs|transaction|transactions)/(?P<hash>(?:0x)?[0-9a-fA-F]{64})\b"
+_URL = re.compile(
+    r"(?:https?://)?(?<![\w.@-])(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::[0-9]+)?/[^\s<>\"'`]*",
 )
 _ETH_HASH = re.compile(r"(?<![0-9a-zA-Z])0x[0-9a-fA-F]{64}(?![0-9a-zA-Z])")
 _BARE_HASH = re.compile(r"(?<![0-9a-zA-Z])[0-9a-fA-F]{64}(?![0-9a-zA-Z])")
 _ETH_ADDRESS = re.compile(r"(?<![0-9a-zA-Z])0x[0-9a-fA-F]{40}(?![0-9a-zA-Z])")
+# Bech32 is all lower or all upper case (BIP-173); the validator refuses mixed case.
 _BTC_ADDRESS = re.compile(
-    r"(?<![0-9a-zA-Z])(?:bc1[02-9ac-hj-np-zAC-HJ-NP-Z]{6,87}|[13][1-9A-HJ-NP-Za-km-z]{25,34})(?![0-9a-zA-Z])"
+    r"(?<![0-9a-zA-Z])(?:[bB][cC]1[02-9ac-hj-np-zAC-HJ-NP-Z]{6,87}|[13][1-9A-HJ-NP-Za-km-z]{25,34})(?![0-9a-zA-Z])"
 )
+_HASH = re.compile(r"(?:0x)?[0-9a-fA-F]{64}")
+_TX_WORDS = frozenset({"tx", "txs", "transaction", "transactions", "txid"})
+_OTHER_WORDS = frozenset({"block", "blocks", "block-hash", "blockhash", "height", "token", "tokens", "contract"})
+_ADDRESS_WORDS = frozenset({"address", "addresses", "addr", "account", "wallet"})
+_TOKEN_WORDS = frozenset({"token", "tokens", "contract"})
+_TEST_NETWORKS = {
+    "testnet": "testnet",
+    "testnet3": "testnet",
+    "testnet4": "testnet4",
+    "signet": "signet",
+    "regtest": "regtest",
+    "sepolia": "Sepolia",
+    "goerli": "Goerli",
+    "holesky": "Holesky",
+    "hoodi": "Hoodi",
+    "ropsten": "Ropsten",
+    "rinkeby": "Rinkeby",
+}
 MAX_HASHES = 5
 
 
@@ -27,6 +51,7 @@ MAX_HASHES = 5
 class Extracted:
     tx_hashes: list[str] = field(default_factory=list)  # in order of appearance, de-duplicated
     addresses: list[tuple[Chain, str]] = field(default_factory=list)  # valid ones only, canonical form
+    test_networks: list[str] = field(default_factory=list)  # "testnet (mempool.space)": links not investigated
 
     @property
     def tx_hash(self) -> str | None:
@@ -36,25 +61,38 @@ class Extracted:
     def address(self) -> str | None:
         return self.addresses[0][1] if self.addresses else None
 
+    @property
+    def test_network_reason(self) -> str | None:
+        if not self.test_networks:
+            return None
+        return (
+            f"the link is to a test network ({self.test_networks[0]}): test coins have no value and are never "
+            "credited; ask the player for the mainnet transaction"
+        )
+
 
 def extract(text: str, *, max_hashes: int = MAX_HASHES) -> Extracted:
-    """Hashes (explorer URLs first, then 0x hashes, then bare 64 hex) and valid addresses."""
+    """Hashes and valid addresses in order of appearance; inside links, only what the path names."""
     found = Extracted()
-    positions: list[tuple[int, str]] = []
-    for pattern in (_EXPLORER_TX, _ETH_HASH, _BARE_HASH):
-        for match in pattern.finditer(text):
-            value = match.group("hash") if "hash" in pattern.groupindex else match.group(0)
-            positions.append((match.start(), value.lower()))
-    for _position, value in sorted(positions):
+    hashes: list[tuple[int, str]] = []
+    addresses: list[tuple[int, str]] = []
+    masked = list(text)
+    for match in _URL.finditer(text):
+        masked[match.start() : match.end()] = " " * (match.end() - match.start())
+        _read_link(match.group(0).rstrip(".,;:!?)]}*_"), match.start(), found, hashes, addresses)
+    rest = "".join(masked)
+    for pattern in (_ETH_HASH, _BARE_HASH):
+        hashes += [(match.start(), match.group(0)) for match in pattern.finditer(rest)]
+    for pattern in (_ETH_ADDRESS, _BTC_ADDRESS):
+        addresses += [(match.start(), match.group(0)) for match in pattern.finditer(rest)]
+    for _position, value in sorted(hashes):
+        value = value.lower()
         bare = value.removeprefix("0x")
         if not any(h.removeprefix("0x") == bare for h in found.tx_hashes):
             found.tx_hashes.append(value)
         if len(found.tx_hashes) >= max_hashes:
             break
-    candidates = sorted(
-        (match.start(), match.group(0)) for pattern in (_ETH_ADDRESS, _BTC_ADDRESS) for match in pattern.finditer(text)
-    )
-    for _position, text_address in candidates:
+    for _position, text_address in sorted(addresses):
         try:
             chain = chain_of_address(text_address)
             address = normalize_address(chain, text_address)
@@ -63,3 +101,40 @@ def extract(text: str, *, max_hashes: int = MAX_HASHES) -> Extracted:
         if (chain, address) not in found.addresses:
             found.addresses.append((chain, address))
     return found
+
+
+def _read_link(
+    link: str, position: int, found: Extracted, hashes: list[tuple[int, str]], addresses: list[tuple[int, str]]
+) -> None:
+    parts = urlsplit(link if "://" in link else "https://" + link)
+    host = (parts.hostname or "").lower()
+    segments = [segment for segment in parts.path.split("/") if segment]
+    network = next(
+        (
+            _TEST_NETWORKS[word]
+            for word in [*re.split(r"[.-]", host), *(s.lower() for s in segments)]
+            if word in _TEST_NETWORKS
+        ),
+        None,
+    )
+    if network is not None:
+        found.test_networks.append(f"{network} ({host})")
+        return
+    context = ""
+    for offset, segment in enumerate(segments):
+        lowered = segment.lower()
+        if lowered in _TX_WORDS | _OTHER_WORDS | _ADDRESS_WORDS:
+            context = lowered
+            continue
+        where = position + offset + 1  # keeps the link's order among the rest of the text
+        if _HASH.fullmatch(segment):
+            if context in _TX_WORDS:
+                hashes.append((where, segment))
+        elif context not in _TOKEN_WORDS and (_ETH_ADDRESS.fullmatch(segment) or _BTC_ADDRESS.fullmatch(segment)):
+            addresses.append((where, segment))
+    query = parse_qs(parts.query)
+    for holder in query.get("a", []):  # etherscan's token tracker: /token/<contract>?a=<holder>
+        addresses.append((position + len(segments) + 1, holder))
+    for value in query.get("tx", []) + query.get("txid", []):
+        if _HASH.fullmatch(value):
+            hashes.append((position + len(segments) + 1, value))

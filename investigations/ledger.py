@@ -20,6 +20,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from chains.assets import DEFAULT_ASSETS, AmountError, AssetError, AssetRegistry, check_decimal_string, to_base_units
 from chains.base import Chain, InvalidReference
 from chains.references import normalize_address, normalize_tx_hash
+from investigations.inputs import MAX_INDEX, UnstorableText, checked_instant, storable
 from investigations.types import BaseUnits, UTCDateTime, utcnow
 
 LedgerStatus = Literal["credited", "pending", "rejected"]
@@ -65,6 +66,14 @@ class _Record(BaseModel):
 
     chain: Chain
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        try:
+            return storable(value)
+        except UnstorableText as exc:
+            raise ValueError(str(exc)) from None
+
     @field_validator("chain", mode="before")
     @classmethod
     def _lower_chain(cls, value: Any) -> Any:
@@ -99,7 +108,12 @@ class LedgerDepositRecord(_Record):
     status: LedgerStatus
     player_ref: str = PydanticField(min_length=1, max_length=128)
     credited_at: datetime | None = None
-    index: int | None = PydanticField(default=None, ge=0)
+    index: int | None = PydanticField(default=None, ge=0, le=MAX_INDEX)
+
+    @field_validator("credited_at")
+    @classmethod
+    def _instant(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else checked_instant(value)
 
     @model_validator(mode="after")
     def _check(self) -> LedgerDepositRecord:

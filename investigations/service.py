@@ -20,6 +20,7 @@ from chains.base import Chain, ChainTx, InvalidAddress, InvalidReference, Outpoi
 from chains.providers import Lookup, Outcome, ProviderAnswer, ProviderPool
 from chains.references import candidate_chains, normalize_address, normalize_tx_hash
 from investigations import sightings, status_links
+from investigations.inputs import MAX_REF_CHARS, UnstorableText, storable_text
 from investigations.ledger import DepositAddress, addresses_among, deposits_for_tx
 from investigations.models import Investigation
 from investigations.sightings import TxSighting
@@ -119,6 +120,10 @@ class Investigator:
         facts = self._gather(session, ticket, lookup, sighting)
         return ticket, decide(ticket, facts, self.policy)
 
+    def refusal(self, field: str, reason: str) -> InvalidInput:
+        """The invalid_input answer for input refused before any lookup (e.g. a test-network link)."""
+        return InvalidInput(field, reason, invalid_input(f"{field}: {reason}", now=self.clock()))
+
     def tickets_for(self, request: InvestigationRequest) -> list[Ticket]:
         """The request as a Ticket on each configured chain it could be on, most likely first."""
         now = self.clock()
@@ -136,6 +141,13 @@ class Investigator:
                 chains = candidate_chains(request.tx_hash, request.address)
         except InvalidReference as exc:
             raise refuse("address" if isinstance(exc, InvalidAddress) else "tx_hash", str(exc)) from exc
+        for name, value in (("player_ref", request.player_ref), ("ticket_ref", request.ticket_ref)):
+            try:
+                storable_text(value or "")
+            except UnstorableText as exc:
+                raise refuse(name, str(exc)) from None
+            if len((value or "").strip()) > MAX_REF_CHARS:
+                raise refuse(name, f"is longer than {MAX_REF_CHARS} characters")
         configured = [c for c in chains if c in self.pools]
         if not configured:
             raise refuse("chain", f"no providers are configured for {', '.join(c.name for c in chains)}")

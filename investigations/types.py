@@ -10,7 +10,8 @@ from sqlalchemy.types import TypeDecorator
 
 
 class BaseUnits(TypeDecorator[int]):
-    """An exact non-negative integer of any size (wei overflow BIGINT), stored as its digits."""
+    """An exact non-negative integer up to 2^256-1 (wei overflow BIGINT), stored as its digits (78 at most;
+    `chains.assets` refuses anything larger before it gets here)."""
 
     impl = String(80)
     cache_ok = True

@@ -11,7 +11,14 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
-from app.runtime.accounts import Agent, agent_for_token, verify_password
+from app.runtime.accounts import (
+    Agent,
+    agent_for_session,
+    agent_for_token,
+    end_session,
+    start_session,
+    verify_password,
+)
 from app.runtime.db import SessionDep
 from app.runtime.pages import secure, templates
 from investigations.extract import extract
@@ -33,9 +40,9 @@ class CsrfRejected(Exception):
 
 
 def current_agent(request: Request, session: SessionDep) -> Agent:
-    agent_id = request.app.state.sessions.agent_id(request)
-    agent = session.get(Agent, agent_id) if agent_id is not None else None
-    if agent is None or agent.revoked_at is not None:
+    key = request.app.state.sessions.key(request)
+    agent = agent_for_session(session, key) if key is not None else None
+    if agent is None:  # signed out, expired, password changed, token rotated or agent revoked
         raise LoginRequired(request.url.path)
     return agent
 
@@ -98,12 +105,17 @@ def login(
         context = {"next": _safe_next(next), "agent": None, "name": name, "error": "Wrong name, password or token."}
         return render(request, "agents/login.html", context, status_code=401)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    request.app.state.sessions.sign_in(request, response, agent.id)
+    sessions = request.app.state.sessions
+    sessions.sign_in(request, response, start_session(session, agent.id, sessions.lifetime))
     return response
 
 
 @router.post("/logout", dependencies=[CsrfDep])
-def logout(request: Request) -> Response:
+def logout(request: Request, session: SessionDep) -> Response:
+    """Ends the session in the database too: a copy of the cookie is worth nothing afterwards."""
+    key = request.app.state.sessions.key(request)
+    if key is not None:
+        end_session(session, key)
     response = RedirectResponse("/login", status_code=303)
     request.app.state.sessions.sign_out(response)
     return response
@@ -128,6 +140,9 @@ def lookup(
     form = {"text": text, "address": address, "player_ref": player_ref, "chain": chain}
     fragment = request.headers.get("x-requested-with") == "fetch"
     found = extract(text)
+    if found.tx_hash is None and found.test_network_reason:
+        refusal = request.app.state.investigator.refusal("tx_hash", found.test_network_reason)
+        return _lookup_error(request, session, agent, form, f"{refusal.verdict.code}: {refusal}", fragment)
     if found.tx_hash is None:
         query = searches.query_from_form(session, text, address, player_ref, chain)
         if query is not None:

@@ -1,10 +1,12 @@
-"""Agent sign-in: a signed session cookie, and CSRF tokens for every form."""
+"""Agent sign-in: a signed cookie carrying a random session key (the session itself lives in the
+database, so it can be ended server-side), and CSRF tokens for every form."""
 
 from __future__ import annotations
 
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -21,7 +23,10 @@ class Sessions:
     def _serializer(self) -> URLSafeTimedSerializer:
         return URLSafeTimedSerializer(self.secret, salt="depositdesk-agent-session")
 
-    def agent_id(self, request: Request) -> int | None:
+    lifetime = timedelta(seconds=SESSION_SECONDS)
+
+    def key(self, request: Request) -> str | None:
+        """The session key of the cookie, if its signature holds; the database says whether it is live."""
         cookie = request.cookies.get(SESSION_COOKIE)
         if not cookie:
             return None
@@ -29,10 +34,11 @@ class Sessions:
             data = self._serializer().loads(cookie, max_age=SESSION_SECONDS)
         except BadSignature:
             return None
-        return int(data["agent"]) if isinstance(data, dict) and "agent" in data else None
+        key = data.get("session") if isinstance(data, dict) else None
+        return key if isinstance(key, str) and 20 <= len(key) <= 100 else None
 
-    def sign_in(self, request: Request, response: Response, agent_id: int) -> None:
-        token = self._serializer().dumps({"agent": agent_id, "nonce": secrets.token_hex(8)})
+    def sign_in(self, request: Request, response: Response, key: str) -> None:
+        token = self._serializer().dumps({"session": key})
         response.set_cookie(
             SESSION_COOKIE,
             token,

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.api.deps import AgentDep
-from app.api.schemas import InvestigationIn, InvestigationOut, TelegramLinkIn, TelegramLinkOut, UpsertOut
+from app.api.schemas import (
+    InvestigationIn,
+    InvestigationOut,
+    TelegramLinkIn,
+    TelegramLinkOut,
+    UpsertOut,
+    json_list_body,
+)
 from app.api.searches import router as searches_router
 from app.runtime import chat_links
 from app.runtime.db import SessionDep
@@ -57,19 +68,44 @@ def get_investigation(investigation_id: str, request: Request, session: SessionD
     return _out(request, record)
 
 
-@router.put("/deposit-addresses", response_model=UpsertOut)
-def put_deposit_addresses(records: list[DepositAddressRecord], request: Request, session: SessionDep, _agent: AgentDep):
-    return _upsert(upsert_deposit_addresses, records, request, session)
+async def _raw_body(request: Request) -> bytes:
+    return await request.body()  # already read and size-checked by the limits middleware
 
 
-@router.put("/deposits", response_model=UpsertOut)
-def put_deposits(records: list[LedgerDepositRecord], request: Request, session: SessionDep, _agent: AgentDep):
-    return _upsert(upsert_deposits, records, request, session)
+RawBody = Annotated[bytes, Depends(_raw_body)]
+_LISTS: dict[type, TypeAdapter[Any]] = {
+    model: TypeAdapter(list[model]) for model in (DepositAddressRecord, LedgerDepositRecord)
+}
 
 
-def _upsert(
-    upsert: Callable[..., Any], records: list[Any], request: Request, session: Session
-) -> UpsertOut | JSONResponse:
+def _records(model: type, body: bytes) -> list[Any]:
+    """A ledger upload parsed and validated here, in the route's worker thread: tens of thousands of
+    rows take seconds, which must not stall the event loop (FastAPI validates declared bodies on it)."""
+    if not body.strip():
+        raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}])
+    try:
+        data = json.loads(body, parse_float=Decimal)
+    except ValueError as exc:  # not JSON, not UTF-8, or an integer beyond Python's digit limit
+        raise RequestValidationError(
+            [{"type": "json_invalid", "loc": ("body",), "msg": f"the body is not valid JSON ({exc})", "input": None}]
+        ) from None
+    try:
+        return _LISTS[model].validate_python(data)
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
+
+
+@router.put("/deposit-addresses", response_model=UpsertOut, openapi_extra=json_list_body(DepositAddressRecord))
+def put_deposit_addresses(body: RawBody, request: Request, session: SessionDep, _agent: AgentDep):
+    return _upsert(upsert_deposit_addresses, _records(DepositAddressRecord, body), request, session)
+
+
+@router.put("/deposits", response_model=UpsertOut, openapi_extra=json_list_body(LedgerDepositRecord))
+def put_deposits(body: RawBody, request: Request, session: SessionDep, _agent: AgentDep):
+    return _upsert(upsert_deposits, _records(LedgerDepositRecord, body), request, session)
+
+
+def _upsert(upsert: Callable[..., Any], records: list[Any], request: Request, session: Session) -> Any:
     """All rows or none; rows refused by this deployment's assets get a 422 naming them."""
     try:
         with _one_transaction(session):
@@ -89,7 +125,7 @@ def _row_errors(exc: LedgerRecordsError) -> JSONResponse:
 class _one_transaction:
     """Commit on success; on a concurrent write of the same keys, roll back and answer 409."""
 
-    def __init__(self, session: SessionDep) -> None:
+    def __init__(self, session: Session) -> None:
         self.session = session
 
     def __enter__(self) -> None:

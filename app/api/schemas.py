@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
+from investigations.inputs import UnstorableText, storable
 from investigations.models import Investigation
 
 
@@ -17,6 +18,14 @@ class InvestigationIn(BaseModel):
     chain: str | None = Field(default=None, max_length=8, description="btc or eth; detected when absent")
     player_ref: str | None = Field(default=None, max_length=128)
     ticket_ref: str | None = Field(default=None, max_length=128)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        try:
+            return storable(value)
+        except UnstorableText as exc:
+            raise ValueError(str(exc)) from None
 
 
 class VerdictOut(BaseModel):
@@ -74,3 +83,22 @@ class TelegramLinkIn(BaseModel):
 class TelegramLinkOut(BaseModel):
     url: str = Field(description="t.me deep link to show the player; works once")
     expires_at: str
+
+
+def json_list_body(model: type[BaseModel]) -> dict[str, Any]:
+    """`openapi_extra` documenting a JSON list of `model` as the request body of a route that reads
+    its body itself (definitions inlined, so the document needs no extra components)."""
+    schema = TypeAdapter(list[model]).json_schema()  # type: ignore[valid-type]
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return inline(definitions[ref.removeprefix("#/$defs/")])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(value) for value in node]
+        return node
+
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": inline(schema)}}}}

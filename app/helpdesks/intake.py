@@ -1,5 +1,6 @@
-"""Webhook intake: the delivery (unique per helpdesk and delivery id) and its ticket job are written in
-one transaction, so a delivery acknowledged with 2xx is never lost and a repeated one is recognised.
+"""Webhook intake: the delivery (unique per helpdesk and delivery id, and per what its signature
+covers, so a replay under a fresh id is recognised too) and its ticket job are written in one
+transaction, so a delivery acknowledged with 2xx is never lost and a repeated one is recognised.
 
 A Freshdesk delivery (no delivery id, no text: the ticket is read from the API) adds no job while a
 ticket job for the same ticket is still queued: that job has not read the ticket yet and will read it
@@ -27,7 +28,11 @@ def intake(session: Session, helpdesk: str, delivery: Delivery) -> bool:
     covered = delivery.coalesce and delivery.text is None and _queued_ticket_job(session, helpdesk, delivery.ticket_ref)
     session.add(
         WebhookDelivery(
-            helpdesk=helpdesk, delivery_id=delivery.delivery_id, ticket_ref=delivery.ticket_ref, received_at=now
+            helpdesk=helpdesk,
+            delivery_id=delivery.delivery_id,
+            replay_key=delivery.replay_key,
+            ticket_ref=delivery.ticket_ref,
+            received_at=now,
         )
     )
     if not covered:

@@ -14,11 +14,15 @@ from investigations.types import UTCDateTime, utcnow
 
 class WebhookDelivery(SQLModel, table=True):
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (UniqueConstraint("helpdesk", "delivery_id", name="uq_webhook_delivery"),)
+    __table_args__ = (
+        UniqueConstraint("helpdesk", "delivery_id", name="uq_webhook_delivery"),
+        UniqueConstraint("helpdesk", "replay_key", name="uq_webhook_replay"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     helpdesk: str = Field(max_length=16)
     delivery_id: str = Field(max_length=128)
+    replay_key: str | None = Field(default=None, max_length=64)  # sha256 of what the signature covers
     ticket_ref: str = Field(max_length=128)
     received_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
 

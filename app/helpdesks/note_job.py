@@ -122,7 +122,14 @@ class NoteJob:
         received_at: str | None = None,
     ) -> None:
         status_url = f"{self.public_base_url}/s/{self.investigator.status_token(record)}"
-        body = note_text.verdict_note(record, status_url, language, previous_code=previous_code, sequence=sequence)
+        body = note_text.verdict_note(
+            record,
+            status_url,
+            language,
+            previous_code=previous_code,
+            sequence=sequence,
+            markup=note_text.markup_for(helpdesk),
+        )
         tags = [f"deposit-{record.code.replace('_', '-')}"]
         marker = note_text.marker(record, sequence=sequence)
         self.queue_note(session, helpdesk, ticket, marker, record.id, record.code, body, tags, received_at)

@@ -24,6 +24,24 @@ ASK_FOR_HASH = N_(
 )
 
 
+# Helpdesks whose notes are rendered as Markdown; Freshdesk's client sends HTML-escaped text and
+# the generic callback is JSON, so their notes stay plain.
+MARKDOWN_HELPDESKS = frozenset({"zendesk", "chatwoot"})
+# Backslash-escaped so ledger text (player_ref, anything the summary quotes) renders as the literal
+# characters: no emphasis, links, images, HTML, tables, entities or autolinks (":" and "." break
+# "http://" and "www."). CommonMark allows a backslash before any ASCII punctuation.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!<>|~&:.\-=^$\"'])")
+
+
+def markup_for(helpdesk: str) -> str:
+    return "markdown" if helpdesk in MARKDOWN_HELPDESKS else "plain"
+
+
+def escape_markdown(text: str) -> str:
+    """Text that a Markdown renderer shows exactly as it is."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
 def detect_language(text: str) -> str:
     """The ticket's language, among those with a catalog: Cyrillic is Russian, a few words mark German."""
     if _CYRILLIC.search(text) and "ru" in catalogs.LANGUAGES:
@@ -40,8 +58,16 @@ def marker(record: Investigation, kind: str = "", *, sequence: int | None = None
 
 
 def verdict_note(
-    record: Investigation, status_url: str, language: str, *, previous_code: str | None = None, sequence: int = 1
+    record: Investigation,
+    status_url: str,
+    language: str,
+    *,
+    previous_code: str | None = None,
+    sequence: int = 1,
+    markup: str = "plain",
 ) -> str:
+    """The note; with markup "markdown" every piece of ledger or chain text is escaped for it."""
+    text = escape_markdown if markup == "markdown" else str
     verdict, evidence = record.verdict, record.evidence or {}
     state = "final" if record.final else "not final, depositdesk re-checks and will add a note when it changes"
     lines = []
@@ -50,13 +76,15 @@ def verdict_note(
     lines += [
         f"depositdesk verdict: {label(record.code)} ({record.code}; {state})",
         f"Transaction: {record.chain.upper()} {record.tx_hash}",
-        verdict["summary"],
-        f"Action: {verdict['action']}",
+        text(verdict["summary"]),
+        f"Action: {text(verdict['action'])}",
     ]
     for paid in evidence.get("paid") or []:
-        ledger = f"ledger {paid['ledger_credited']} {paid['asset']}" if paid.get("ledger_credited") else "not credited"
+        asset = text(str(paid["asset"]))
+        ledger = f"ledger {text(paid['ledger_credited'])} {asset}" if paid.get("ledger_credited") else "not credited"
         lines.append(
-            f"Paid: {paid['amount']} {paid['asset']} to {paid['address']} (player {paid['player_ref']}), {ledger}"
+            f"Paid: {text(paid['amount'])} {asset} to {text(paid['address'])} "
+            f"(player {text(str(paid['player_ref']))}), {ledger}"
         )
     if evidence.get("confirmations"):
         lines.append(f"Confirmations: {evidence['confirmations']}")
@@ -84,10 +112,13 @@ def escalation_note(record: Investigation) -> str:
     )
 
 
-def no_hash_note(language: str) -> str:
+def no_hash_note(language: str, *, reason: str | None = None) -> str:
+    headline = (
+        f"depositdesk: invalid_input: {reason}." if reason else "depositdesk: no transaction hash found in this ticket."
+    )
     return "\n".join(
         [
-            "depositdesk: no transaction hash found in this ticket. Suggested reply:",
+            f"{headline} Suggested reply:",
             "",
             catalogs.translations(language).gettext(ASK_FOR_HASH),
             NO_HASH_MARKER,

@@ -1,4 +1,5 @@
-"""`POST /webhooks/{helpdesk}`: signature first (a bare 401), then the delivery and its job are
+"""`POST /webhooks/{helpdesk}`: signature over the raw bytes first (a bare 401; nothing is parsed
+or scanned before it), then the delivery and its job are
 persisted in one transaction and the answer is 202 — nothing slow happens in the request.
 A delivery seen before answers 200 and does nothing."""
 
@@ -13,6 +14,8 @@ from sqlmodel import Session
 
 from app.helpdesks.intake import intake
 from app.runtime import metrics
+from app.runtime.limits import MAX_JSON_DEPTH, too_deep
+from investigations.inputs import UnstorableText, storable_text
 from investigations.types import utcnow
 
 router = APIRouter(tags=["webhooks"])
@@ -27,8 +30,10 @@ async def webhook(helpdesk: str, request: Request) -> Response:
     if not desk.verify(request.headers, body, utcnow()):
         metrics.WEBHOOKS.labels(helpdesk, "unauthorized").inc()
         return Response(status_code=401)
+    if await run_in_threadpool(too_deep, body, MAX_JSON_DEPTH):  # only now, and off the event loop
+        return _invalid(helpdesk, f"the JSON is nested deeper than {MAX_JSON_DEPTH} levels")
     try:
-        delivery = desk.parse(request.headers, body)
+        delivery = await run_in_threadpool(desk.parse, request.headers, body)
     except json.JSONDecodeError:
         return _invalid(helpdesk, "the body is not JSON")
     except UnicodeDecodeError:
@@ -37,6 +42,11 @@ async def webhook(helpdesk: str, request: Request) -> Response:
         return _invalid(helpdesk, str(exc))
     except (TypeError, AttributeError):
         return _invalid(helpdesk, "the body does not have the shape this helpdesk sends")
+    try:
+        for text in (delivery.delivery_id, delivery.ticket_ref, delivery.text or "") if delivery else ():
+            storable_text(text)
+    except UnstorableText as exc:
+        return _invalid(helpdesk, f"the delivery {exc}")
     if delivery is None:
         metrics.WEBHOOKS.labels(helpdesk, "ignored").inc()
         return JSONResponse({"status": "ignored"}, status_code=200)

@@ -71,7 +71,10 @@ class TicketJob:
             session.commit()
             investigated += 1
         if not investigated:
-            query = ticket_search.query_for_ticket(session, text, player_field, f"{helpdesk}:{ticket}")
+            reason = found.test_network_reason  # only test-network links: say so, then ask for the real one
+            query = (
+                None if reason else ticket_search.query_for_ticket(session, text, player_field, f"{helpdesk}:{ticket}")
+            )
             if query is not None and ticket_search.queue_search_note(
                 session, self.investigator, self.notes, helpdesk, ticket, query, language, received_at
             ):
@@ -83,9 +86,9 @@ class TicketJob:
                 ticket,
                 note_text.NO_HASH_MARKER,
                 None,
-                "no_hash",
-                note_text.no_hash_note(language),
-                ["deposit-no-hash"],
+                "invalid_input" if reason else "no_hash",
+                note_text.no_hash_note(language, reason=reason),
+                ["deposit-invalid-input" if reason else "deposit-no-hash"],
                 received_at,
             )
             session.commit()

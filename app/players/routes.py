@@ -77,11 +77,53 @@ def _refresh(session: Session, request: Request, record: Investigation) -> Inves
     return record
 
 
-def view(record: Investigation, lang: str) -> dict[str, Any]:
-    """What the player may see: no player reference, no full address, no internal reasons."""
+def own_payment(record: Investigation) -> dict[str, Any] | None:
+    """The payment that is the ticket player's own, or None when it is not known to be theirs.
+
+    With a player on the ticket, only a payment to that player's address; without one, only when
+    every paid casino address belongs to one player (a batch payout to several is not anyone's yet)."""
     evidence = record.evidence or {}
+    paid = evidence.get("paid") or []
+    if evidence.get("ambiguous_players") or not paid:
+        return None
+    owners = {entry.get("player_ref") for entry in paid}
+    if record.player_ref is not None:
+        paid = [entry for entry in paid if entry.get("player_ref") == record.player_ref]
+    elif len(owners) != 1:
+        return None
+    return paid[0] if paid else None
+
+
+def _which_payment(record: Investigation, lang: str) -> dict[str, Any]:
+    """A tx paying several players and a ticket that names none: no state, no amount, no reply."""
+    body: dict[str, Any] = {
+        "state": "which_payment",
+        "final": False,
+        "asset": None,
+        "amount": None,
+        "network": NETWORKS.get(record.chain, record.chain),
+        "confirmations": None,
+        "required": None,
+        "tx_short": f"{record.tx_hash[:10]}…{record.tx_hash[-6:]}",
+        "explorer_url": None,
+        "message": None,
+        "checked_at": ((record.evidence or {}).get("checked_at") or record.created_at.isoformat())[:16].replace(
+            "T", " "
+        )
+        + " UTC",
+    }
+    body["etag"] = hashlib.sha256(json.dumps([body, lang], sort_keys=True).encode()).hexdigest()[:32]
+    return body
+
+
+def view(record: Investigation, lang: str) -> dict[str, Any]:
+    """What the player may see: no player reference, no full address, no internal reasons, and
+    never a state or an amount that is not the player's own."""
+    evidence = record.evidence or {}
+    if evidence.get("ambiguous_players"):
+        return _which_payment(record, lang)
     tx = evidence.get("tx") or {}
-    paid = (evidence.get("paid") or [None])[0]
+    paid = own_payment(record)
     code = record.code
     state = _STATE_OF.get(Code(code), "needs_support")
     required = tx.get("required_confirmations") if code in (Code.PENDING, Code.CONFIRMING) else None
@@ -113,10 +155,11 @@ def status_page(token: str, request: Request, session: SessionDep) -> Response:
         return _gone(request, lang, 404)
     record = _refresh(session, request, record)
     data = view(record, lang)
+    shown = Code.PROVIDER_UNAVAILABLE if data["state"] == "which_payment" else record.code  # a neutral "wait"
     data |= {
         "state_text": state_label(lang, data["state"]),
-        "tone": tone(record.code),
-        "symbol": symbol(record.code),
+        "tone": tone(shown),
+        "symbol": symbol(shown),
         "confirmations_text": confirmations_label(lang, data["confirmations"] or 0, data["required"] or 0),
     }
     poll_ms = int(request.app.state.settings.status_poll_seconds * 1000)

@@ -16,6 +16,7 @@ STATES = {
     "confirmed": N_("Confirmed — our team is crediting it"),
     "credited": N_("Credited to your balance"),
     "checking": N_("We are checking"),
+    "which_payment": N_("We are checking which payment is yours"),
     "needs_support": N_("Needs our support team"),
 }
 

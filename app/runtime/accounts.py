@@ -1,5 +1,7 @@
 """Agent accounts: bearer tokens shown once and stored as SHA-256 (they are 256-bit random, so a fast
-hash is enough), and passwords stored as scrypt hashes (slow on purpose)."""
+hash is enough), passwords stored as scrypt hashes (slow on purpose), and sign-in sessions held in
+the database (the cookie carries only a random key), so signing out, a password change, a token
+rotation or a revoked agent ends them at once."""
 
 from __future__ import annotations
 
@@ -7,10 +9,10 @@ import base64
 import hashlib
 import hmac
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Column
-from sqlmodel import Field, Session, SQLModel, select
+from sqlalchemy import Column, ForeignKey, Integer
+from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from investigations.types import UTCDateTime, utcnow
 
@@ -27,6 +29,18 @@ class Agent(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=256)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class AgentSession(SQLModel, table=True):
+    """One signed-in browser: found by the hash of the key in its cookie; deleting the row ends it."""
+
+    __tablename__ = "agent_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = Field(sa_column=Column(Integer, ForeignKey("agents.id"), nullable=False, index=True))
+    key_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 def hash_token(token: str) -> str:
@@ -73,3 +87,80 @@ def verify_password(password: str, stored: str | None) -> bool:
     _, n, r, p, salt, digest = stored.split("$")
     candidate = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), dklen=32, n=int(n), r=int(r), p=int(p))
     return hmac.compare_digest(candidate, base64.b64decode(digest))
+
+
+def start_session(session: Session, agent_id: int, lifetime: timedelta) -> str:
+    """A new signed-in session; returns the key its cookie carries (stored only as a hash)."""
+    key = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(AgentSession(agent_id=agent_id, key_hash=hash_token(key), created_at=now, expires_at=now + lifetime))
+    session.commit()
+    return key
+
+
+def agent_for_session(session: Session, key: str) -> Agent | None:
+    """The agent of a live session: not signed out, not expired, the agent not revoked."""
+    row = session.exec(select(AgentSession).where(AgentSession.key_hash == hash_token(key))).first()
+    if row is None or row.expires_at <= utcnow():
+        return None
+    agent = session.get(Agent, row.agent_id)
+    return agent if agent is not None and agent.revoked_at is None else None
+
+
+def end_session(session: Session, key: str) -> None:
+    session.exec(delete(AgentSession).where(col(AgentSession.key_hash) == hash_token(key)))
+    session.commit()
+
+
+def end_sessions(session: Session, agent_id: int) -> None:
+    """Every session of the agent ends (and expired ones of anyone are cleared away)."""
+    session.exec(
+        delete(AgentSession).where((col(AgentSession.agent_id) == agent_id) | (col(AgentSession.expires_at) < utcnow()))
+    )
+
+
+def list_agents(session: Session) -> list[Agent]:
+    return list(session.exec(select(Agent).order_by(col(Agent.name))))
+
+
+def _named(session: Session, name: str) -> Agent:
+    agent = session.exec(select(Agent).where(Agent.name == name.strip())).first()
+    if agent is None:
+        raise ValueError(f"no agent named {name.strip()!r}")
+    return agent
+
+
+def revoke_agent(session: Session, name: str) -> Agent:
+    """The agent's token, sessions and sign-in stop now; idempotent."""
+    agent = _named(session, name)
+    if agent.revoked_at is None:
+        agent.revoked_at = utcnow()
+        session.add(agent)
+    end_sessions(session, agent.id or 0)
+    session.commit()
+    session.refresh(agent)
+    return agent
+
+
+def rotate_token(session: Session, name: str) -> str:
+    """A new API token for the agent (returned once); the old one and every session stop now."""
+    agent = _named(session, name)
+    if agent.revoked_at is not None:
+        raise ValueError(f"agent {agent.name!r} is revoked; add a new agent instead")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    agent.token_hash = hash_token(token)
+    session.add(agent)
+    end_sessions(session, agent.id or 0)
+    session.commit()
+    return token
+
+
+def set_password(session: Session, name: str, password_hash: str) -> Agent:
+    """A new password; every session signed in before it ends."""
+    agent = _named(session, name)
+    agent.password_hash = password_hash
+    session.add(agent)
+    end_sessions(session, agent.id or 0)
+    session.commit()
+    session.refresh(agent)
+    return agent

@@ -21,7 +21,7 @@ _P2SH_VERSION = 0x05
 _TEST_NETWORK_VERSIONS = {0x6F, 0xC4}
 _PRIVATE_KEY_VERSIONS = {0x80, 0xEF}
 _TEST_NETWORK_HRPS = {"tb": "testnet or signet", "bcrt": "regtest"}
-_TXID = re.compile(r"^[0-9a-fA-F]{64}$")
+_TXID = re.compile(r"[0-9a-fA-F]{64}")
 
 
 def normalize_txid(text: str) -> str:
@@ -29,7 +29,7 @@ def normalize_txid(text: str) -> str:
     candidate = text.strip()
     if candidate[:2].lower() == "0x":
         raise InvalidTxHash(f"{candidate!r} starts with 0x: that is an Ethereum-style hash, not a Bitcoin txid")
-    if not _TXID.match(candidate):
+    if not _TXID.fullmatch(candidate):
         raise InvalidTxHash(
             f"{candidate!r} is not a Bitcoin txid: expected 64 hexadecimal characters, got {len(candidate)} characters"
         )

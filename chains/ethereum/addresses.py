@@ -8,14 +8,14 @@ from eth_utils import is_checksum_address
 
 from chains.base import InvalidAddress, InvalidTxHash
 
-_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
-_TX_HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+_TX_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
 
 
 def normalize_address(text: str) -> str:
     """Lower-case 0x address; a mixed-case one must carry a valid EIP-55 checksum."""
     address = text.strip()
-    if not _ADDRESS.match(address):
+    if not _ADDRESS.fullmatch(address):
         raise InvalidAddress(
             f"{address!r} is not an Ethereum address: expected 0x followed by 40 hexadecimal characters"
         )
@@ -29,7 +29,7 @@ def normalize_tx_hash(text: str) -> str:
     candidate = text.strip()
     if not candidate.lower().startswith("0x"):
         candidate = "0x" + candidate
-    if not _TX_HASH.match(candidate):
+    if not _TX_HASH.fullmatch(candidate):
         raise InvalidTxHash(
             f"{text.strip()!r} is not an Ethereum transaction hash: expected 0x and 64 hexadecimal characters"
         )

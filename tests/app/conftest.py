@@ -11,7 +11,8 @@ from app.runtime.accounts import add_agent
 @pytest.fixture
 def api(engine, settings, chain):  # type: ignore[no-untyped-def]
     """An authenticated client on SQLite and on PostgreSQL, providers served by `chain`."""
-    app = create_app(settings, engine=engine)
+    # The OpenAPI document is part of the contract these tests read (off by default in production).
+    app = create_app(settings.model_copy(update={"docs_enabled": True}), engine=engine)
     with Session(engine) as session:
         _agent, token = add_agent(session, "alice")
     with TestClient(app) as client:

@@ -52,7 +52,14 @@ def _signed_in(client):
 
 
 def test_deeply_nested_json_is_refused_before_parsing(client):
-    response = client.post("/api/investigations", content=b"[" * 200_000, headers={"Content-Type": "application/json"})
+    with Session(client.app.state.engine) as session:
+        _agent, token = add_agent(session, "deep")
+    headers = {"Content-Type": "application/json"}
+    # Without a token the body is not even read; with one, a deep upload is refused unparsed.
+    assert client.put("/api/deposits", content=b"[" * 200_000, headers=headers).status_code == 401
+    response = client.put(
+        "/api/deposits", content=b"[" * 200_000, headers={**headers, "Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 422 and "nested deeper" in response.json()["message"]
     assert too_deep(b'{"a": "[[[[[[[["}', 3) is False and too_deep(b"[[[[", 3) is True
 

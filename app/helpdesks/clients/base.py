@@ -34,6 +34,9 @@ class Delivery:
     # No delivery id from the helpdesk (Freshdesk): while a job for the ticket is still queued, this
     # delivery adds none (that job reads the ticket later, as it is then)
     coalesce: bool = False
+    # What the signature covers (timestamp + body digest) where the delivery id is not covered:
+    # a captured request re-sent with a fresh id is still the same delivery.
+    replay_key: str | None = None
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,12 @@ class Chatwoot:
         if not isinstance(content, str):
             raise ValueError("the message content must be text")
         delivery = header(headers, "X-Chatwoot-Delivery") or f"message-{data.get('id')}"
-        return Delivery(delivery_id=str(delivery)[:128], ticket_ref=ticket, text=content[:50_000])
+        return Delivery(
+            delivery_id=str(delivery)[:128],
+            ticket_ref=ticket,
+            text=content[:50_000],
+            replay_key=signatures.signed_digest(header(headers, "X-Chatwoot-Timestamp"), body),
+        )
 
     def fetch(self, ticket_ref: str) -> TicketText:
         latest: list[str] = []

@@ -42,6 +42,8 @@ class Generic:
         text = data.get("text")
         if not isinstance(text, str):
             raise ValueError("text must be a string")
+        if len(str(data["ticket_ref"]).strip()) > 100:
+            raise ValueError("ticket_ref is longer than 100 characters")
         return Delivery(
             delivery_id=str(header(headers, "webhook-id"))[:128],
             ticket_ref=str(data["ticket_ref"]).strip()[:128],

@@ -64,7 +64,10 @@ class Zendesk:
             header(headers, "X-Zendesk-Webhook-Invocation-Id")
             or hashlib.sha256((header(headers, "X-Zendesk-Webhook-Signature") or "").encode() + body).hexdigest()
         )
-        return Delivery(delivery_id=delivery[:128], ticket_ref=ticket)
+        timestamp = header(headers, "X-Zendesk-Webhook-Signature-Timestamp")
+        return Delivery(
+            delivery_id=delivery[:128], ticket_ref=ticket, replay_key=signatures.signed_digest(timestamp, body)
+        )
 
     def fetch(self, ticket_ref: str) -> TicketText:
         ticket = (self.http.call("GET", f"/api/v2/tickets/{ticket_ref}.json") or {}).get("ticket") or {}

@@ -68,7 +68,7 @@ def _start_worker(engine, fake: FakeZendesk, tmp_path: Path, threads: int, **ext
         "ZENDESK_BASE_URL": fake.base,
         "ZENDESK_EMAIL": "bot@casino.example",
         "ZENDESK_API_TOKEN": "t",
-        "ZENDESK_WEBHOOK_SECRETS": "s",
+        "ZENDESK_WEBHOOK_SECRETS": "worker-test-zendesk-secret",
         "ZENDESK_RATE_LIMIT": "1000",
         "JOB_LEASE_SECONDS": "5",
         "JOB_RETRY_BASE_SECONDS": "0",

@@ -1,0 +1,32 @@
+"""Who may send what before a route runs: the body limit of each route family and the bearer
+check the limits middleware makes before it reads a byte of an API body."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.runtime.accounts import agent_for_token
+from app.runtime.limits import BodyRule
+
+# Bodies of the JSON API need a bearer token, except these public routes.
+PUBLIC_API_PREFIXES = ("/api/status/",)
+LEDGER_UPLOADS = ("/api/deposits", "/api/deposit-addresses")
+
+
+def body_rules(*, upload_bytes: int, webhook_bytes: int, other_bytes: int) -> list[BodyRule]:
+    """Ledger uploads are large and authenticated; webhooks are small and signed (checked by their
+    route over the raw bytes, so not scanned here); every other API body is small and authenticated."""
+    rules = [BodyRule(path, upload_bytes, bearer=True) for path in LEDGER_UPLOADS]
+    rules.append(BodyRule("/api/", other_bytes, bearer=True))
+    rules += [BodyRule(prefix, other_bytes) for prefix in PUBLIC_API_PREFIXES]
+    rules.append(BodyRule("/webhooks/", webhook_bytes, scan_json=False))
+    return rules
+
+
+def bearer_valid(engine: Engine, token: str) -> bool:
+    """Whether the token belongs to an agent that is not revoked (runs in a worker thread)."""
+    if len(token) > 200:
+        return False
+    with Session(engine) as session:
+        return agent_for_token(session, token) is not None
