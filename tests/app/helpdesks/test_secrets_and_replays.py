@@ -125,7 +125,14 @@ def test_a_replay_under_a_fresh_delivery_id_is_a_duplicate(desks_app, engine):
     assert desks_app.post("/webhooks/zendesk", content=body, headers=first).status_code == 202
     assert desks_app.post("/webhooks/zendesk", content=body, headers=replay).json() == {"status": "duplicate"}
     message = json.dumps(
-        {"event": "message_created", "message_type": "incoming", "id": 5, "content": "tx?", "conversation": {"id": 9}}
+        {
+            "event": "message_created",
+            "message_type": "incoming",
+            "id": 5,
+            "content": "tx?",
+            "conversation": {"id": 9},
+            "account": {"id": 7},
+        }
     ).encode()
     signed = chatwoot_headers("chatwoot-signing-secret", message, delivery="d-original")
     assert desks_app.post("/webhooks/chatwoot", content=message, headers=signed).status_code == 202
