@@ -76,6 +76,16 @@ class Settings(BaseSettings):
     worker_threads: int = Field(default=2, ge=0, le=64)
     job_lease_seconds: float = Field(default=60, ge=5, le=3600)
     job_retry_base_seconds: float = Field(default=5, ge=0, le=3600)
+    # Deposit auditor: follows each chain (one process at a time, under a lease) and raises findings
+    audit_enabled: bool = False
+    audit_grace_minutes: float = Field(default=30, ge=0, le=10_080)
+    audit_lease_seconds: float = Field(default=30, ge=1, le=3600)
+    audit_poll_seconds: float = Field(default=10, ge=0.05, le=3600)
+    audit_blocks_per_round: int = Field(default=20, ge=1, le=1000)
+    audit_btc_start_height: int | None = Field(default=None, ge=1)  # without a cursor; default: the tip
+    audit_eth_start_height: int | None = Field(default=None, ge=1)
+    audit_callback_url: str = ""
+    audit_callback_secret: str = ""
 
     @field_validator("btc_providers", "eth_providers", mode="before")
     @classmethod
@@ -132,6 +142,8 @@ class Settings(BaseSettings):
             _http_url(base, f"{name}_BASE_URL")
         if self.webhook_callback_url:
             _http_url(self.webhook_callback_url, "WEBHOOK_CALLBACK_URL")
+        if self.audit_callback_url:
+            _http_url(self.audit_callback_url, "AUDIT_CALLBACK_URL")
         return self
 
     @field_validator("eth_providers")

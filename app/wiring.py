@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from sqlalchemy.engine import Engine
+
 from app.helpdesks.clients.base import Helpdesk
 from app.helpdesks.clients.chatwoot import Chatwoot
 from app.helpdesks.clients.freshdesk import Freshdesk
 from app.helpdesks.clients.generic import Generic
 from app.helpdesks.clients.zendesk import Zendesk
 from app.helpdesks.work import HelpdeskWork
+from app.runtime.auditor import Auditor
 from app.settings import Settings
 from chains.base import Chain
 from chains.bitcoin.core_rpc import BitcoinCoreAdapter
 from chains.bitcoin.esplora import EsploraAdapter
+from chains.blocks import BlockSource, BlockSources
 from chains.ethereum.jsonrpc import EthereumRpcAdapter
 from chains.providers import ProviderPool, ProviderSettings
+from investigations.audit.reconcile import Reconciler
 from investigations.service import Investigator
 from investigations.verdicts import Policy
 
@@ -135,3 +140,38 @@ def build_helpdesks(settings: Settings) -> dict[str, Helpdesk]:
 
 def build_work(settings: Settings, investigator: Investigator) -> HelpdeskWork:
     return HelpdeskWork(build_helpdesks(settings), investigator, settings.public_base_url)
+
+
+def build_block_sources(settings: Settings) -> dict[Chain, BlockSources]:
+    """The deposit auditor's block readers, one per configured provider, in the configured order."""
+    from chains.bitcoin.blocks import CoreBlocks, EsploraBlocks
+    from chains.ethereum.blocks import EthereumBlocks
+
+    timeout = _timeout(settings)
+    btc: list[BlockSource] = []
+    for spec in settings.btc_providers:
+        kind, _, url = spec.partition(":")
+        btc.append(CoreBlocks(url, timeout=timeout) if kind == "bitcoincore" else EsploraBlocks(url, timeout=timeout))
+    sources = {Chain.BTC: BlockSources(btc)}
+    if settings.eth_providers:
+        eth: list[BlockSource] = [
+            EthereumBlocks(url, assets=settings.assets, timeout=timeout) for url in settings.eth_providers
+        ]
+        sources[Chain.ETH] = BlockSources(eth)
+    return sources
+
+
+def build_auditor(settings: Settings, engine: Engine, investigator: Investigator) -> Auditor:
+    from datetime import timedelta
+
+    starts = {Chain.BTC: settings.audit_btc_start_height, Chain.ETH: settings.audit_eth_start_height}
+    return Auditor(
+        engine,
+        build_block_sources(settings),
+        Reconciler(investigator, grace=timedelta(minutes=settings.audit_grace_minutes)),
+        lease=timedelta(seconds=settings.audit_lease_seconds),
+        blocks_per_round=settings.audit_blocks_per_round,
+        start_heights={chain: height for chain, height in starts.items() if height is not None},
+        callback_url=settings.audit_callback_url,
+        callback_secret=settings.audit_callback_secret,
+    )

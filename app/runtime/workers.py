@@ -148,10 +148,13 @@ class Background:
         *,
         threads: int = 2,
         recheck_every: float = 30.0,
+        auditor: Any = None,
+        audit_every: float | None = None,
         **worker_options: Any,
     ) -> None:
         self.stop = threading.Event()
-        self.workers = [Worker(engine, work.handlers(), **worker_options) for _ in range(threads)]
+        handlers = {**work.handlers(), **(auditor.handlers() if auditor is not None else {})}
+        self.workers = [Worker(engine, handlers, **worker_options) for _ in range(threads)]
         self.threads = [
             threading.Thread(target=w.run, args=(self.stop,), daemon=True, name=f"worker-{i}")
             for i, w in enumerate(self.workers)
@@ -161,6 +164,12 @@ class Background:
                 target=self._rechecks, args=(engine, investigator, work, recheck_every), daemon=True, name="rechecks"
             )
         )
+        if auditor is not None and audit_every is not None:  # the deposit auditor's follower loop
+            self.threads.append(
+                threading.Thread(
+                    target=auditor.run, args=(self.stop,), kwargs={"every": audit_every}, daemon=True, name="auditor"
+                )
+            )
 
     def _rechecks(self, engine: Engine, investigator: Investigator, work: BackgroundWork, every: float) -> None:
         while not self.stop.wait(every):

@@ -8,6 +8,8 @@ import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
 
+from app.runtime.signing import standard_key, standard_sign  # noqa: F401  (shared with callbacks)
+
 TOLERANCE = timedelta(minutes=5)
 
 
@@ -62,18 +64,6 @@ def shared_secret(secrets: list[str], given: str | None) -> bool:
     if not given:
         return False
     return any_equal([hashlib.sha256(s.encode()).digest() for s in secrets], hashlib.sha256(given.encode()).digest())
-
-
-def standard_key(secret: str) -> bytes:
-    """Standard Webhooks secrets are `whsec_` + base64; anything else is used as it is."""
-    if secret.startswith("whsec_"):
-        return base64.b64decode(secret.removeprefix("whsec_"))
-    return secret.encode()
-
-
-def standard_sign(secret: str, webhook_id: str, timestamp: str, body: bytes) -> str:
-    digest = _mac(standard_key(secret), f"{webhook_id}.{timestamp}.".encode() + body)
-    return "v1," + base64.b64encode(digest).decode()
 
 
 def standard(

@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 import app.helpdesks.models  # noqa: F401
 import app.runtime.accounts  # noqa: F401  (registers the agent tables)
 import app.runtime.jobs  # noqa: F401
+import investigations.audit.models  # noqa: F401
 import investigations.ledger  # noqa: F401
 import investigations.models  # noqa: F401
 import investigations.sightings  # noqa: F401
