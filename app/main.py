@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from app.agents import routes as agents
 from app.agents.sessions import Sessions
+from app.api import findings as api_findings
 from app.api import routes as api
 from app.helpdesks import routes as helpdesks
 from app.players import routes as players
@@ -61,6 +62,7 @@ def create_app(
     app.add_exception_handler(agents.LoginRequired, _login_required)
     app.add_exception_handler(agents.CsrfRejected, _csrf_rejected)
     app.include_router(api.router)
+    app.include_router(api_findings.router)
     app.include_router(agents.router)
     app.include_router(players.router)
     app.include_router(helpdesks.router)
