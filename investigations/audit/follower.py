@@ -62,6 +62,8 @@ class Follower:
             start = result.tip if self.start_height is None else min(self.start_height, result.tip)
             parent = self.source.block_hash(start - 1) if start > 0 else None
             cursors.move(session, self.chain, self.owner, now=self.clock(), height=start - 1, block_hash=parent)
+            if parent is not None:  # the trail starts with it, so a reorg of every block scanned has a fork point
+                session.add(AuditBlock(chain=self.chain.value, height=start - 1, block_hash=parent, parent_hash=""))
             session.commit()
             row = cursors.cursor(session, self.chain)
         height, block_hash = row.height, row.block_hash
