@@ -84,8 +84,16 @@ class Settings(BaseSettings):
     audit_blocks_per_round: int = Field(default=20, ge=1, le=1000)
     audit_btc_start_height: int | None = Field(default=None, ge=1)  # without a cursor; default: the tip
     audit_eth_start_height: int | None = Field(default=None, ge=1)
+    audit_chains: Annotated[list[Chain], NoDecode] = Field(default=[Chain.BTC, Chain.ETH])
     audit_callback_url: str = ""
     audit_callback_secret: str = ""
+
+    @field_validator("audit_chains", mode="before")
+    @classmethod
+    def _split_chains(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip().lower() for item in value.split(",") if item.strip()]
+        return value
 
     @field_validator("btc_providers", "eth_providers", mode="before")
     @classmethod

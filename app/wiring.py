@@ -165,9 +165,12 @@ def build_auditor(settings: Settings, engine: Engine, investigator: Investigator
     from datetime import timedelta
 
     starts = {Chain.BTC: settings.audit_btc_start_height, Chain.ETH: settings.audit_eth_start_height}
+    sources = {
+        chain: source for chain, source in build_block_sources(settings).items() if chain in settings.audit_chains
+    }
     return Auditor(
         engine,
-        build_block_sources(settings),
+        sources,
         Reconciler(investigator, grace=timedelta(minutes=settings.audit_grace_minutes)),
         lease=timedelta(seconds=settings.audit_lease_seconds),
         blocks_per_round=settings.audit_blocks_per_round,

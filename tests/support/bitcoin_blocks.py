@@ -55,7 +55,9 @@ class BitcoinChain:
         height = self.base_height + len(self.blocks)
         parent = lx(b2lx(self.blocks[-1].GetHash())) if self.blocks else lx(GENESIS_PARENT)
         vtx = [coinbase(height, self.miner), *txs]
-        draft = CBlock(nVersion=0x20000000, hashPrevBlock=parent, nTime=at or int(time.time()), nBits=0x17034219, vtx=vtx)
+        draft = CBlock(
+            nVersion=0x20000000, hashPrevBlock=parent, nTime=at or int(time.time()), nBits=0x17034219, vtx=vtx
+        )
         block = CBlock(
             nVersion=draft.nVersion,
             hashPrevBlock=parent,
