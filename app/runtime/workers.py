@@ -46,7 +46,9 @@ class Worker:
         name: str | None = None,
         lease: timedelta = jobs.DEFAULT_LEASE,
         base_delay: float = 5.0,
+        kinds: list[str] | None = None,
     ) -> None:
+        self.kinds = kinds
         self.engine = engine
         self.handlers = handlers
         self.name = name or jobs.worker_name()
@@ -56,7 +58,7 @@ class Worker:
     def run_once(self) -> bool:
         """Claim and run one job; False when none was due."""
         with Session(self.engine) as session:
-            job = jobs.claim(session, self.name, lease=self.lease)
+            job = jobs.claim(session, self.name, lease=self.lease, kinds=self.kinds)
             if job is None:
                 return False
             handler = self.handlers.get(job.kind)
