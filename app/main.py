@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from app.agents import audit as agents_audit
 from app.agents import routes as agents
 from app.agents.sessions import Sessions
 from app.api import findings as api_findings
@@ -64,6 +65,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(api_findings.router)
     app.include_router(agents.router)
+    app.include_router(agents_audit.router)
     app.include_router(players.router)
     app.include_router(helpdesks.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
