@@ -107,9 +107,11 @@ class NoteJob:
         sequence: int,
         previous_code: str | None = None,
         received_at: str | None = None,
+        preface: str | None = None,
     ) -> None:
         status_url = f"{self.public_base_url}/s/{self.investigator.status_token(record)}"
         body = note_text.verdict_note(record, status_url, language, previous_code=previous_code, sequence=sequence)
+        body = f"{preface}\n{body}" if preface else body
         tags = [f"deposit-{record.code.replace('_', '-')}"]
         marker = note_text.marker(record, sequence=sequence)
         self.queue_note(session, helpdesk, ticket, marker, record.id, record.code, body, tags, received_at)
