@@ -100,8 +100,7 @@ def address_from_script_bytes(raw: bytes) -> str | None:
     if script.is_witness_scriptpubkey():
         version = script.witness_version()
         program = raw[2:]
-        try:
-            return encode_segwit(MAINNET_HRP, version, program)
-        except Bech32Error:
-            return None
+        if version == 0 and len(program) not in (20, 32):
+            return None  # no such v0 address (BIP-141); lengths 2-40 and versions 0-16 are checked above
+        return encode_segwit(MAINNET_HRP, version, program, verify=False)
     return None
