@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from chains.base import Chain
@@ -55,15 +56,15 @@ class Reconciler:
                 AuditPayment.status == MATCHED,
                 AuditPayment.chain == chain.value,
                 col(AuditPayment.block_height) <= tip_height - required + 1,
+                func.coalesce(col(AuditPayment.block_time), col(AuditPayment.matched_at)) <= now - self.grace,
+                or_(col(AuditPayment.check_after).is_(None), col(AuditPayment.check_after) <= now),
             )
             .order_by(col(AuditPayment.id))
             .limit(limit * 4)
         ).all()
         groups: dict[tuple[str, str], list[AuditPayment]] = defaultdict(list)
         for payment in due:
-            seen = payment.block_time or payment.matched_at
-            if seen + self.grace <= now and (payment.check_after is None or payment.check_after <= now):
-                groups[(payment.tx_hash, payment.address)].append(payment)
+            groups[(payment.tx_hash, payment.address)].append(payment)
         for payments in list(groups.values())[:limit]:
             self._check(session, chain, payments, result)
             result.checked += 1
