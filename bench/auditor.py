@@ -26,7 +26,12 @@ from app.runtime.db import make_engine, migrate
 from investigations.ledger import DepositAddress
 from investigations.types import utcnow
 
-BTC_TXS, ETH_TXS, ETH_LOGS, HITS = 3000, 200, 300, 20  # HITS: payments to casino addresses per block
+BTC_TXS, ETH_TXS, ETH_LOGS, HITS = (
+    int(__import__("os").environ.get("BENCH_BTC_TXS", 3000)),
+    200,
+    300,
+    20,
+)  # HITS: payments to casino addresses per block
 ESPLORA, RPC = "https://esplora.bench/api", "https://rpc.bench/"
 TOKEN = "0xdac17f958d2ee523a2206206994597c13d831ec7"
 
@@ -111,11 +116,10 @@ def _filler(i: int) -> str:
 
 def child(folder: Path, database_url: str, chain_name: str) -> None:
     """One follower run, printed as JSON (runs in its own process)."""
-    import resource
-
     import responses
     from sqlmodel import Session
 
+    from app.runtime.auditor import BATCH
     from chains.assets import DEFAULT_ASSETS
     from chains.base import Chain
     from chains.bitcoin.blocks import EsploraBlocks
@@ -181,11 +185,13 @@ def child(folder: Path, database_url: str, chain_name: str) -> None:
             assert cursors.acquire(
                 session, chain, "bench", now=utcnow(), lease=__import__("datetime").timedelta(hours=1)
             )
-            follower = Follower(chain, source, "bench", start_height=start)
+            follower = Follower(chain, source, "bench", batch=BATCH[chain], start_height=start)
             began, before = time.perf_counter(), requests[0]
             step = follower.step(session, max_blocks=10_000)
             seconds = time.perf_counter() - began
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec.
+    status = Path("/proc/self/status").read_text()
+    peak_kb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
     print(json.dumps({"blocks": step.scanned, "matched": step.matched, "seconds": seconds,
                       "requests": requests[0] - before, "rss_mb": peak_kb / 1024}))  # fmt: skip
 

@@ -32,6 +32,9 @@ from investigations.types import utcnow
 log = logging.getLogger(__name__)
 BACKFILL, CALLBACK = "audit_backfill", "audit_callback"
 BACKFILL_JOB_BLOCKS = 100
+# Blocks read per provider round: a Bitcoin block is read whole (thousands of outputs), so fewer at a
+# time keep the follower's memory small; an Ethereum range shares one batch and one eth_getLogs.
+BATCH = {Chain.BTC: 3, Chain.ETH: 10}
 
 
 @dataclass
@@ -49,7 +52,12 @@ class Auditor:
 
     def follower(self, chain: Chain) -> Follower:
         return Follower(
-            chain, self.sources[chain], self.owner, start_height=self.start_heights.get(chain), clock=self.clock
+            chain,
+            self.sources[chain],
+            self.owner,
+            batch=BATCH[chain],
+            start_height=self.start_heights.get(chain),
+            clock=self.clock,
         )
 
     def round(self) -> dict[Chain, Any]:
@@ -100,7 +108,7 @@ class Auditor:
         try:
             height = start
             while height <= end:
-                for block in self.sources[chain].blocks(height, min(10, end - height + 1)):
+                for block in self.sources[chain].blocks(height, min(BATCH[chain], end - height + 1)):
                     store_payments(session, block, now=self.clock())
                     session.commit()
                     metrics.AUDIT_BLOCKS.labels(chain.value).inc()
