@@ -32,9 +32,9 @@ from investigations.types import utcnow
 log = logging.getLogger(__name__)
 BACKFILL, CALLBACK = "audit_backfill", "audit_callback"
 BACKFILL_JOB_BLOCKS = 100
-# Blocks read per provider round: a Bitcoin block is read whole (thousands of outputs), so fewer at a
-# time keep the follower's memory small; an Ethereum range shares one batch and one eth_getLogs.
-BATCH = {Chain.BTC: 3, Chain.ETH: 10}
+# Blocks read per provider round: a Bitcoin block is read whole (~2.5 MB once parsed), so a few at a
+# time keep the follower small; an Ethereum range shares one batch and one eth_getLogs.
+BATCH = {Chain.BTC: 5, Chain.ETH: 10}
 
 
 @dataclass

@@ -134,3 +134,7 @@ class Reconciler:
                 session.add(finding)
                 result.resolved.append(finding)
         session.commit()
+        for finding in result.resolved:  # the verdict card behind it says credited too
+            record = session.get(Investigation, finding.investigation_id) if finding.investigation_id else None
+            if record is not None:
+                self.investigator.recheck(session, record)

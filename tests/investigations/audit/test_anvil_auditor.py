@@ -17,6 +17,7 @@ from chains.base import Chain
 from investigations.audit import cursors
 from investigations.audit.models import AuditBlock, AuditPayment, Finding
 from investigations.audit.reconcile import Reconciler
+from investigations.models import Investigation
 from investigations.types import utcnow
 from tests.conftest import require
 from tests.support.anvil import ANVIL, SOLC, Anvil, compile_contracts
@@ -160,6 +161,7 @@ def test_findings_are_exactly_the_uncredited_payments_after_the_grace(node, cont
     with Session(sqlite_engine) as session:
         resolved = session.exec(select(Finding).where(Finding.player_ref == "p-2")).one()
         assert (resolved.status, resolved.resolved_by) == ("resolved", "ledger")
+        assert session.get(Investigation, resolved.investigation_id).code == "credited"  # the card agrees
         assert ("p-2", "ETH") not in _open(session)
 
     # A payment found, then removed by a reorg: its finding is withdrawn.
