@@ -58,6 +58,7 @@ class Auditor:
             batch=BATCH[chain],
             start_height=self.start_heights.get(chain),
             clock=self.clock,
+            lease=self.lease,
         )
 
     def round(self) -> dict[Chain, Any]:

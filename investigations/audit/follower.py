@@ -9,13 +9,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from chains.base import Chain
+from chains.base import Chain, ProviderBadResponse
 from chains.blocks import Block
 from investigations.audit import cursors, findings
 from investigations.audit.matching import match_block
@@ -53,6 +53,7 @@ class Follower:
     trail: int = 200  # blocks kept to walk back along on a reorg
     start_height: int | None = None  # where a chain without a cursor starts (default: the tip)
     clock: Callable[[], datetime] = utcnow
+    lease: timedelta | None = None  # renewed with each block, so a long catch-up keeps it
 
     def step(self, session: Session, *, max_blocks: int | None = None) -> Step:
         """Follow up to `max_blocks` (default one batch); needs the lease, raises LeaseLost without it."""
@@ -75,6 +76,8 @@ class Follower:
             blocks = self.source.blocks(height + 1, min(self.batch, wanted))
             if not blocks:
                 break
+            if blocks[0].height != height + 1:
+                raise ProviderBadResponse(f"asked for block {height + 1}, got {blocks[0].height}", provider="blocks")
             if block_hash is not None and blocks[0].parent_hash != block_hash:
                 if result.reorged_to is not None:
                     return result  # the provider is still switching branches: try again next step
@@ -113,6 +116,7 @@ class Follower:
             block_hash=block.block_hash,
             blocks_scanned=row.blocks_scanned + 1,
             uncovered="; ".join(block.uncovered)[:500],
+            **({"lease_until": self.clock() + self.lease} if self.lease else {}),
         )
         session.commit()
         return matched

@@ -136,3 +136,17 @@ def test_an_ethereum_provider_that_cannot_trace_says_internal_transfers_are_not_
     # Learned once: later batches no longer ask for traces the provider does not have.
     assert "trace_block" in probe and "debug_traceBlockByNumber" in probe
     assert asked[-1] == ["eth_getBlockByNumber", "eth_getBlockByNumber", "eth_getLogs"]
+
+
+def test_following_renews_the_lease_block_by_block(http_mock, chain, settings, sqlite_engine):
+    btc = _btc(http_mock, chain)
+    for _ in range(3):
+        btc.mine()
+    now = utcnow()
+    later = now + timedelta(seconds=9)
+    auditor = Auditor(sqlite_engine, {Chain.BTC: build_block_sources(settings)[Chain.BTC]}, reconciler=None,  # type: ignore[arg-type]
+                      lease=timedelta(seconds=10), start_heights={Chain.BTC: 890_001}, clock=lambda: later)  # fmt: skip
+    with Session(sqlite_engine) as session:
+        assert cursors.acquire(session, Chain.BTC, auditor.owner, now=now, lease=timedelta(seconds=10))
+        assert auditor.follower(Chain.BTC).step(session).scanned == 3
+        assert cursors.cursor(session, Chain.BTC).lease_until == later + timedelta(seconds=10)
