@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, update
@@ -22,6 +22,9 @@ from investigations.models import Investigation
 from investigations.rechecks import recheck_due
 from investigations.service import Investigator
 from investigations.types import utcnow
+
+if TYPE_CHECKING:
+    from app.runtime.auditor import Auditor
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Session, Job], None]
@@ -150,7 +153,7 @@ class Background:
         *,
         threads: int = 2,
         recheck_every: float = 30.0,
-        auditor: Any = None,
+        auditor: Auditor | None = None,
         audit_every: float | None = None,
         **worker_options: Any,
     ) -> None:
