@@ -71,3 +71,12 @@ def test_an_agent_resolves_an_open_finding_with_a_reason(api, engine):
 def test_findings_need_a_bearer_token(api):
     del api.headers["Authorization"]
     assert api.get("/api/findings").status_code == 401
+
+
+def test_the_listing_says_what_the_providers_could_not_cover(api, engine):
+    from investigations.audit.models import AuditCursor
+
+    with Session(engine) as session:
+        session.add(AuditCursor(chain="eth", height=1, uncovered="internal transfers: cannot trace"))
+        session.commit()
+    assert api.get("/api/findings").json()["not_covered"] == {"btc": "", "eth": "internal transfers: cannot trace"}

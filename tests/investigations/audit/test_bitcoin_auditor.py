@@ -47,8 +47,9 @@ def btc(http_mock, chain) -> BitcoinChain:
 
 
 @pytest.fixture
-def casino(session):
-    add_addresses(session, (P2PKH, "p-1"), (P2SH, "p-2"), (P2WPKH, "p-3"), (P2TR, "p-4"))
+def casino(engine):
+    with Session(engine) as session:
+        add_addresses(session, (P2PKH, "p-1"), (P2SH, "p-2"), (P2WPKH, "p-3"), (P2TR, "p-4"))
 
 
 def _auditor(engine, settings, *, core: bool = False) -> Auditor:
@@ -81,24 +82,22 @@ def test_a_raw_block_is_parsed_into_outputs_with_addresses_coinbase_included(btc
 
 
 @pytest.mark.parametrize("core", [False, True], ids=["esplora", "bitcoin-core"])
-def test_batch_payout_is_matched_per_player_and_a_two_block_reorg_withdraws_it(
-    btc, casino, settings, sqlite_engine, core
-):
+def test_batch_payout_is_matched_per_player_and_a_two_block_reorg_withdraws_it(btc, casino, settings, engine, core):
     batch = payment([(P2PKH, 10_000), (P2SH, 20_000), (P2WPKH, 30_000), (STRANGER, 99_000)], op_return=b"x")
     single = payment([(P2TR, 50_000)])
     btc.mine(batch)
     btc.mine(single)
-    auditor = _auditor(sqlite_engine, settings, core=core)
+    auditor = _auditor(engine, settings, core=core)
     auditor.round()
     batch_id, single_id = b2lx(batch.GetTxid()), b2lx(single.GetTxid())
-    with Session(sqlite_engine) as session:
+    with Session(engine) as session:
         assert _live(session) == {
             ("p-1", batch_id): 10_000, ("p-2", batch_id): 20_000, ("p-3", batch_id): 30_000, ("p-4", single_id): 50_000,
         }  # fmt: skip
     requests_before = sum(btc.requests.values())
     btc.reorg(2, [payment([(P2WPKH, 77_000)])], [], [])  # the batch and the single leave; a new payment
     auditor.round()
-    with Session(sqlite_engine) as session:
+    with Session(engine) as session:
         live = _live(session)
         assert set(live.values()) == {77_000}
         withdrawn = session.exec(select(AuditPayment).where(AuditPayment.status == "withdrawn")).all()
@@ -107,24 +106,23 @@ def test_batch_payout_is_matched_per_player_and_a_two_block_reorg_withdraws_it(
     assert sum(btc.requests.values()) - requests_before <= scanned * 2 + 4  # about one request per block
 
 
-def test_uncredited_bitcoin_deposits_become_findings_and_a_reorg_withdraws_them(
-    btc, casino, settings, sqlite_engine, session
-):
+def test_uncredited_bitcoin_deposits_become_findings_and_a_reorg_withdraws_them(btc, casino, settings, engine):
     batch = payment([(P2PKH, 10_000), (P2SH, 2_000_000), (P2WPKH, 5_000)])  # p-3 below 10,000 sat
     btc.mine(batch)
     btc.mine()
     txid = b2lx(batch.GetTxid())
-    add_deposit(session, txid, P2PKH, "0.0001", "p-1")
-    auditor = _auditor(sqlite_engine, settings)
+    with Session(engine) as session:
+        add_deposit(session, txid, P2PKH, "0.0001", "p-1")
+    auditor = _auditor(engine, settings)
     auditor.round()
-    with Session(sqlite_engine) as s:
+    with Session(engine) as s:
         assert s.exec(select(Finding)).all() == []  # the casino's processor has its grace
     auditor.reconciler.clock = lambda: utcnow() + timedelta(minutes=31)
     auditor.round()
-    with Session(sqlite_engine) as s:
+    with Session(engine) as s:
         found = {f.player_ref: (f.code, f.status) for f in s.exec(select(Finding))}
         assert found == {"p-2": ("confirmed_not_credited", "open"), "p-3": ("below_minimum", "open")}
     btc.reorg(2, [], [], [])
     auditor.round()
-    with Session(sqlite_engine) as s:
+    with Session(engine) as s:
         assert {f.status for f in s.exec(select(Finding))} == {"withdrawn"}
