@@ -79,3 +79,14 @@ def test_an_agent_resolves_a_finding_on_the_page(agent, app, sqlite_engine, chai
 def test_the_audit_page_needs_a_signed_in_agent(browser):
     assert browser.get("/audit", follow_redirects=False).status_code == 303
     assert browser.get("/audit.csv", follow_redirects=False).status_code == 303
+
+
+def test_the_page_says_which_transfers_the_providers_could_not_cover(agent, sqlite_engine):
+    from investigations.audit.models import AuditCursor
+
+    assert "Not covered" not in agent.get("/audit").text
+    with Session(sqlite_engine) as session:
+        session.add(AuditCursor(chain="eth", height=1, uncovered="internal transfers: cannot trace"))
+        session.commit()
+    page = agent.get("/audit").text
+    assert "Not covered by the configured providers" in page and "internal transfers: cannot trace" in page
