@@ -118,9 +118,11 @@ def test_findings_are_exactly_the_uncredited_payments_after_the_grace(node, cont
     forwarded.transact({"from": sender, "value": 3 * 10**16})
     pay_token(unlisted, "p-1", 10**8)
     credited_token = pay_token(token, "p-6", 100 * 10**6)
+    mismatched = pay_eth("p-4", 2 * 10**16)
     node.rpc("anvil_mine", hex(2))
     with Session(sqlite_engine) as session:
         add_deposit_on(session, "eth", credited, PLAYERS["p-1"], "ETH", "0.05", "p-1")
+        add_deposit_on(session, "eth", mismatched, PLAYERS["p-4"], "ETH", "0.01", "p-4")  # the ledger's typo
         session.commit()
     with Session(sqlite_engine) as session:  # the TUSD row goes through the deployment's own assets
         from investigations.ledger import LedgerDepositRecord, upsert_deposits
@@ -139,7 +141,7 @@ def test_findings_are_exactly_the_uncredited_payments_after_the_grace(node, cont
 
     auditor.round()
     with Session(sqlite_engine) as session:
-        assert len(session.exec(select(AuditPayment)).all()) == 7
+        assert len(session.exec(select(AuditPayment)).all()) == 8
         assert _open(session) == {}  # within the grace: the casino's processor may still credit them
 
     clock.offset = timedelta(minutes=31)
@@ -149,6 +151,7 @@ def test_findings_are_exactly_the_uncredited_payments_after_the_grace(node, cont
             ("p-2", "ETH"): "confirmed_not_credited",
             ("p-3", "TUSD"): "confirmed_not_credited",
             ("p-4", "TUSD"): "below_minimum",
+            ("p-4", "ETH"): "amount_mismatch",
             ("p-5", "ETH"): "confirmed_not_credited",
             ("p-1", f"erc20:{unlisted.address.lower()}"): "unsupported_asset",
         }
@@ -156,13 +159,14 @@ def test_findings_are_exactly_the_uncredited_payments_after_the_grace(node, cont
         assert kinds["p-5"] == "internal" and kinds["p-3"] == "token"
         late = session.exec(select(Finding).where(Finding.player_ref == "p-2")).one()
         add_deposit_on(session, "eth", late.tx_hash, PLAYERS["p-2"], "ETH", "0.07", "p-2")
+        add_deposit_on(session, "eth", mismatched, PLAYERS["p-4"], "ETH", "0.02", "p-4")  # corrected
 
     auditor.round()
     with Session(sqlite_engine) as session:
         resolved = session.exec(select(Finding).where(Finding.player_ref == "p-2")).one()
         assert (resolved.status, resolved.resolved_by) == ("resolved", "ledger")
         assert session.get(Investigation, resolved.investigation_id).code == "credited"  # the card agrees
-        assert ("p-2", "ETH") not in _open(session)
+        assert ("p-2", "ETH") not in _open(session) and ("p-4", "ETH") not in _open(session)
 
     # A payment found, then removed by a reorg: its finding is withdrawn.
     reorged = pay_eth("p-7", 9 * 10**16)
