@@ -80,7 +80,7 @@ def _open(session: Session) -> dict[tuple[str, str], str]:
     return {(f.player_ref, f.asset): f.code for f in rows}
 
 
-def test_findings_are_exactly_the_uncredited_payments_after_the_grace(node, contracts, settings, sqlite_engine):
+def test_findings_are_exactly_the_uncredited_payments_after_the_grace(node, contracts, settings, engine):
     w3 = Web3(Web3.HTTPProvider(node.url))
     token = _deploy(w3, contracts, "TestToken", "Test Dollar", "TUSD", 6)
     unlisted = _deploy(w3, contracts, "TestToken", "Scam Dollar", "USDT", 6)
@@ -93,14 +93,14 @@ def test_findings_are_exactly_the_uncredited_payments_after_the_grace(node, cont
             "min_deposits": {"ETH": 2 * 10**15, "TUSD": 10_000_000},
         }
     )
-    with Session(sqlite_engine) as session:
+    with Session(engine) as session:
         add_addresses_on(session, "eth", *[(address, player) for player, address in PLAYERS.items()])
     sender = w3.eth.accounts[2]
     token.functions.mint(sender, 10**12).transact({"from": sender})
     unlisted.functions.mint(sender, 10**12).transact({"from": sender})
     start = w3.eth.block_number + 1
     clock = Clock()
-    auditor = _eth_only(_auditor(sqlite_engine, settings, clock, start))
+    auditor = _eth_only(_auditor(engine, settings, clock, start))
 
     def pay_eth(player: str, wei: int) -> str:
         to = Web3.to_checksum_address(PLAYERS[player])
@@ -120,11 +120,11 @@ def test_findings_are_exactly_the_uncredited_payments_after_the_grace(node, cont
     credited_token = pay_token(token, "p-6", 100 * 10**6)
     mismatched = pay_eth("p-4", 2 * 10**16)
     node.rpc("anvil_mine", hex(2))
-    with Session(sqlite_engine) as session:
+    with Session(engine) as session:
         add_deposit_on(session, "eth", credited, PLAYERS["p-1"], "ETH", "0.05", "p-1")
         add_deposit_on(session, "eth", mismatched, PLAYERS["p-4"], "ETH", "0.01", "p-4")  # the ledger's typo
         session.commit()
-    with Session(sqlite_engine) as session:  # the TUSD row goes through the deployment's own assets
+    with Session(engine) as session:  # the TUSD row goes through the deployment's own assets
         from investigations.ledger import LedgerDepositRecord, upsert_deposits
 
         record = LedgerDepositRecord(
@@ -140,13 +140,13 @@ def test_findings_are_exactly_the_uncredited_payments_after_the_grace(node, cont
         session.commit()
 
     auditor.round()
-    with Session(sqlite_engine) as session:
+    with Session(engine) as session:
         assert len(session.exec(select(AuditPayment)).all()) == 8
         assert _open(session) == {}  # within the grace: the casino's processor may still credit them
 
     clock.offset = timedelta(minutes=31)
     auditor.round()
-    with Session(sqlite_engine) as session:
+    with Session(engine) as session:
         assert _open(session) == {
             ("p-2", "ETH"): "confirmed_not_credited",
             ("p-3", "TUSD"): "confirmed_not_credited",
@@ -162,7 +162,7 @@ def test_findings_are_exactly_the_uncredited_payments_after_the_grace(node, cont
         add_deposit_on(session, "eth", mismatched, PLAYERS["p-4"], "ETH", "0.02", "p-4")  # corrected
 
     auditor.round()
-    with Session(sqlite_engine) as session:
+    with Session(engine) as session:
         resolved = session.exec(select(Finding).where(Finding.player_ref == "p-2")).one()
         assert (resolved.status, resolved.resolved_by) == ("resolved", "ledger")
         assert session.get(Investigation, resolved.investigation_id).code == "credited"  # the card agrees
@@ -172,25 +172,25 @@ def test_findings_are_exactly_the_uncredited_payments_after_the_grace(node, cont
     reorged = pay_eth("p-7", 9 * 10**16)
     node.rpc("anvil_mine", hex(1))
     auditor.round()
-    with Session(sqlite_engine) as session:
+    with Session(engine) as session:
         assert _open(session)[("p-7", "ETH")] == "confirmed_not_credited"
     node.rpc("anvil_reorg", 3, [])
     node.rpc("anvil_mine", hex(1))
     auditor.round()
-    with Session(sqlite_engine) as session:
+    with Session(engine) as session:
         finding = session.exec(select(Finding).where(Finding.tx_hash == reorged)).one()
         assert finding.status == "withdrawn"
         payment = session.get(AuditPayment, finding.payment_id)
         assert payment is not None and payment.status == "withdrawn"
 
     # A restart (another process, the lease released) resumes from the cursor: no gap, nothing twice.
-    with Session(sqlite_engine) as session:
+    with Session(engine) as session:
         cursors.release(session, Chain.ETH, auditor.owner)
-    again = _eth_only(_auditor(sqlite_engine, settings, clock, start=1))
+    again = _eth_only(_auditor(engine, settings, clock, start=1))
     later = pay_eth("p-6", 4 * 10**16)
     node.rpc("anvil_mine", hex(3))
     again.round()
-    with Session(sqlite_engine) as session:
+    with Session(engine) as session:
         heights = session.exec(select(AuditBlock.height).order_by(col(AuditBlock.height))).all()
         assert heights == list(range(start - 1, w3.eth.block_number + 1))  # from the parent of the first
         assert len(session.exec(select(AuditPayment).where(AuditPayment.tx_hash == later)).all()) == 1
