@@ -57,6 +57,7 @@ def serve(host: str, port: int) -> None:
         app.state.work,
         threads=settings.worker_threads,
         **_worker_options(settings),
+        **_audit_options(settings, app.state.engine, app.state.investigator),
     )
     background.start()
     docs = "  (API docs at /docs)" if settings.docs_served else "  (API docs off: DOCS_ENABLED=true serves them)"
@@ -65,6 +66,14 @@ def serve(host: str, port: int) -> None:
         uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips)
     finally:
         background.shutdown()
+
+
+def _audit_options(settings: Settings, engine, investigator) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The deposit auditor: its job handlers always, its follower loop when AUDIT_ENABLED."""
+    from app.wiring import build_auditor
+
+    auditor = build_auditor(settings, engine, investigator)
+    return {"auditor": auditor, "audit_every": settings.audit_poll_seconds if settings.audit_enabled else None}
 
 
 def _worker_options(settings: Settings) -> dict[str, object]:
@@ -87,7 +96,12 @@ def worker(threads: int) -> None:
     engine = _engine(settings)
     investigator = build_investigator(settings)
     background = Background(
-        engine, investigator, build_work(settings, investigator), threads=threads, **_worker_options(settings)
+        engine,
+        investigator,
+        build_work(settings, investigator),
+        threads=threads,
+        **_worker_options(settings),
+        **_audit_options(settings, engine, investigator),
     )
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
@@ -427,3 +441,6 @@ def _telegram_settings() -> Settings:
 from app.search_cli import search_command  # noqa: E402
 
 main.add_command(search_command)
+from app.cli_audit import audit  # noqa: E402  (the deposit auditor's commands, in a file of their own)
+
+main.add_command(audit)

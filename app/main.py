@@ -15,8 +15,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from app.agents import audit as agents_audit
 from app.agents import routes as agents
 from app.agents.sessions import Sessions
+from app.api import findings as api_findings
 from app.api import routes as api
 from app.helpdesks import routes as helpdesks
 from app.players import routes as players
@@ -77,7 +79,9 @@ def create_app(
     app.add_exception_handler(agents.LoginRequired, _login_required)
     app.add_exception_handler(agents.CsrfRejected, _csrf_rejected)
     app.include_router(api.router)
+    app.include_router(api_findings.router)
     app.include_router(agents.router)
+    app.include_router(agents_audit.router)
     app.include_router(players.router)
     app.include_router(helpdesks.router)
     app.include_router(telegram.router)

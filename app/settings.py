@@ -117,6 +117,24 @@ class Settings(BaseSettings):
     metrics_token: str = ""
     environment: Literal["development", "production"] | None = None  # None: known from PUBLIC_BASE_URL
     docs_enabled: bool | None = None  # None: on in development, off in production
+    # Deposit auditor: follows each chain (one process at a time, under a lease) and raises findings
+    audit_enabled: bool = False
+    audit_grace_minutes: float = Field(default=30, ge=0, le=10_080)
+    audit_lease_seconds: float = Field(default=30, ge=1, le=3600)
+    audit_poll_seconds: float = Field(default=10, ge=0.05, le=3600)
+    audit_blocks_per_round: int = Field(default=20, ge=1, le=1000)
+    audit_btc_start_height: int | None = Field(default=None, ge=1)  # without a cursor; default: the tip
+    audit_eth_start_height: int | None = Field(default=None, ge=1)
+    audit_chains: Annotated[list[Chain], NoDecode] = Field(default=[Chain.BTC, Chain.ETH])
+    audit_callback_url: str = ""
+    audit_callback_secret: str = ""
+
+    @field_validator("audit_chains", mode="before")
+    @classmethod
+    def _split_chains(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip().lower() for item in value.split(",") if item.strip()]
+        return value
 
     @model_validator(mode="after")
     def _check_hedge_bounds(self) -> Settings:
@@ -200,6 +218,8 @@ class Settings(BaseSettings):
         if self.webhook_callback_url:
             _http_url(self.webhook_callback_url, "WEBHOOK_CALLBACK_URL")
         self._check_telegram()
+        if self.audit_callback_url:
+            _http_url(self.audit_callback_url, "AUDIT_CALLBACK_URL")
         return self
 
     def _check_telegram(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.helpdesks.clients.base import Helpdesk
@@ -15,15 +16,18 @@ from app.helpdesks.work import HelpdeskWork
 from app.players.telegram.bot_api import BotApi
 from app.players.telegram.conversation import Conversation, Search
 from app.players.telegram.work import TelegramWork
+from app.runtime.auditor import Auditor
 from app.runtime.workers import BackgroundWork, Together
 from app.settings import Settings
 from chains.base import Chain
 from chains.bitcoin.core_rpc import BitcoinCoreAdapter
 from chains.bitcoin.esplora import EsploraAdapter
+from chains.blocks import BlockSource, BlockSources
 from chains.ethereum.account_api import AccountApiAdapter
 from chains.ethereum.jsonrpc import EthereumRpcAdapter
 from chains.providers import ProviderPool, ProviderSettings
 from chains.resilience import Shared, redis_client
+from investigations.audit.reconcile import Reconciler
 from investigations.models import Investigation
 from investigations.search import SearchQuery, search
 from investigations.service import Investigator
@@ -211,3 +215,41 @@ def _player_search(investigator: Investigator) -> Search:
         return result.candidates, result.complete
 
     return run
+
+
+def build_block_sources(settings: Settings) -> dict[Chain, BlockSources]:
+    """The deposit auditor's block readers, one per configured provider, in the configured order."""
+    from chains.bitcoin.blocks import CoreBlocks, EsploraBlocks
+    from chains.ethereum.blocks import EthereumBlocks
+
+    timeout = _timeout(settings)
+    btc: list[BlockSource] = []
+    for spec in settings.btc_providers:
+        kind, _, url = spec.partition(":")
+        btc.append(CoreBlocks(url, timeout=timeout) if kind == "bitcoincore" else EsploraBlocks(url, timeout=timeout))
+    sources = {Chain.BTC: BlockSources(btc)}
+    if settings.eth_providers:
+        eth: list[BlockSource] = [
+            EthereumBlocks(url, assets=settings.assets, timeout=timeout) for url in settings.eth_providers
+        ]
+        sources[Chain.ETH] = BlockSources(eth)
+    return sources
+
+
+def build_auditor(settings: Settings, engine: Engine, investigator: Investigator) -> Auditor:
+    from datetime import timedelta
+
+    starts = {Chain.BTC: settings.audit_btc_start_height, Chain.ETH: settings.audit_eth_start_height}
+    sources = {
+        chain: source for chain, source in build_block_sources(settings).items() if chain in settings.audit_chains
+    }
+    return Auditor(
+        engine,
+        sources,
+        Reconciler(investigator, grace=timedelta(minutes=settings.audit_grace_minutes)),
+        lease=timedelta(seconds=settings.audit_lease_seconds),
+        blocks_per_round=settings.audit_blocks_per_round,
+        start_heights={chain: height for chain, height in starts.items() if height is not None},
+        callback_url=settings.audit_callback_url,
+        callback_secret=settings.audit_callback_secret,
+    )

@@ -120,6 +120,7 @@ class NoteJob:
         sequence: int,
         previous_code: str | None = None,
         received_at: str | None = None,
+        preface: str | None = None,
     ) -> None:
         status_url = f"{self.public_base_url}/s/{self.investigator.status_token(record)}"
         body = note_text.verdict_note(
@@ -130,6 +131,7 @@ class NoteJob:
             sequence=sequence,
             markup=note_text.markup_for(helpdesk),
         )
+        body = f"{preface}\n{body}" if preface else body
         tags = [f"deposit-{record.code.replace('_', '-')}"]
         marker = note_text.marker(record, sequence=sequence)
         self.queue_note(session, helpdesk, ticket, marker, record.id, record.code, body, tags, received_at)

@@ -3,6 +3,8 @@ never twice for the same ticket and tx), and hand each verdict to the note job."
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session, col, select
 
 from app.helpdesks import note_text, ticket_search
@@ -10,8 +12,12 @@ from app.helpdesks.clients.base import Helpdesk
 from app.helpdesks.models import TicketLink
 from app.helpdesks.note_job import NoteJob
 from app.runtime.jobs import Job
+from app.runtime.pages import label
+from investigations.audit import findings
 from investigations.extract import extract
+from investigations.models import Investigation
 from investigations.service import InvalidInput, InvestigationRequest, Investigator
+from investigations.types import utcnow
 
 MAX_HASHES_PER_TICKET = 5
 
@@ -66,7 +72,14 @@ class TicketJob:
                 )
             )
             self.notes.queue_verdict_note(
-                session, helpdesk, ticket, record, language, sequence=1, received_at=received_at
+                session,
+                helpdesk,
+                ticket,
+                record,
+                language,
+                sequence=1,
+                received_at=received_at,
+                preface=audit_preface(session, record, f"{helpdesk}:{ticket}", received_at),
             )
             session.commit()
             investigated += 1
@@ -92,3 +105,16 @@ class TicketJob:
                 received_at,
             )
             session.commit()
+
+
+def audit_preface(session: Session, record: Investigation, ticket_ref: str, received_at: str | None) -> str | None:
+    """When the deposit auditor found this tx before the player wrote: say so, and link the finding to the ticket."""
+    written = datetime.fromisoformat(received_at) if received_at else utcnow()
+    found = findings.for_ticket(session, record.chain, record.tx_hash, ticket_ref, at=written)
+    if not found:
+        return None
+    first = min(found, key=lambda f: f.found_at)
+    return (
+        f"depositdesk's deposit auditor found this {findings.minutes_before(first, written)} minutes before "
+        f"the player wrote (finding #{first.id}: {label(first.code)}, {first.asset} to {first.address})."
+    )

@@ -64,7 +64,12 @@ def worker_name() -> str:
 
 
 def claim(
-    session: Session, worker: str, *, lease: timedelta = DEFAULT_LEASE, now: datetime | None = None
+    session: Session,
+    worker: str,
+    *,
+    lease: timedelta = DEFAULT_LEASE,
+    now: datetime | None = None,
+    kinds: list[str] | None = None,
 ) -> Job | None:
     """Take the next due job (or one whose worker's lease ran out) and lease it to `worker`.
 
@@ -87,6 +92,8 @@ def claim(
         .order_by(col(Job.run_after))
         .limit(1)
     )
+    if kinds is not None:  # a process that only runs some kinds (the CLI's backfill)
+        due = due.where(col(Job.kind).in_(kinds))
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     claimed = session.execute(

@@ -23,6 +23,9 @@ WEBHOOKS = Counter("depositdesk_webhooks_total", "Webhooks received", ["helpdesk
 RETRIES = Counter(
     "depositdesk_job_retries_total", "Job attempts that failed and were scheduled again", ["kind"], registry=REGISTRY
 )
+AUDIT_BLOCKS = Counter(
+    "depositdesk_audit_blocks_scanned_total", "Blocks the deposit auditor matched", ["chain"], registry=REGISTRY
+)
 
 
 class QueueCollector:
@@ -38,7 +41,28 @@ class QueueCollector:
         with Session(self.engine) as session:
             for status, count in depth(session).items():
                 gauge.add_metric([status], count)
-        yield gauge
+            yield gauge
+            yield from _audit_gauges(session)
+
+
+def _audit_gauges(session: Session) -> Iterator[GaugeMetricFamily]:
+    """Open findings by code and each follower's lag behind the tip, shared by every process."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from investigations.audit.models import OPEN, AuditCursor, Finding
+
+    findings = GaugeMetricFamily("depositdesk_audit_open_findings", "Open auditor findings", labels=["code"])
+    for code, count in session.exec(
+        select(Finding.code, func.count()).where(Finding.status == OPEN).group_by(Finding.code)
+    ):
+        findings.add_metric([code], count)
+    yield findings
+    lag = GaugeMetricFamily("depositdesk_audit_follower_lag_blocks", "Blocks behind the tip", labels=["chain"])
+    for row in session.exec(select(AuditCursor)):
+        if row.height is not None and row.tip_height is not None:
+            lag.add_metric([row.chain], max(0, row.tip_height - row.height))
+    yield lag
 
 
 def register_queue(engine: Engine) -> None:

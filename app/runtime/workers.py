@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, update
@@ -22,6 +22,9 @@ from investigations.models import Investigation
 from investigations.rechecks import recheck_due
 from investigations.service import Investigator
 from investigations.types import utcnow
+
+if TYPE_CHECKING:
+    from app.runtime.auditor import Auditor
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Session, Job], None]
@@ -46,7 +49,9 @@ class Worker:
         name: str | None = None,
         lease: timedelta = jobs.DEFAULT_LEASE,
         base_delay: float = 5.0,
+        kinds: list[str] | None = None,
     ) -> None:
+        self.kinds = kinds
         self.engine = engine
         self.handlers = handlers
         self.name = name or jobs.worker_name()
@@ -56,7 +61,7 @@ class Worker:
     def run_once(self) -> bool:
         """Claim and run one job; False when none was due."""
         with Session(self.engine) as session:
-            job = jobs.claim(session, self.name, lease=self.lease)
+            job = jobs.claim(session, self.name, lease=self.lease, kinds=self.kinds)
             if job is None:
                 return False
             handler = self.handlers.get(job.kind)
@@ -169,10 +174,13 @@ class Background:
         *,
         threads: int = 2,
         recheck_every: float = 30.0,
+        auditor: Auditor | None = None,
+        audit_every: float | None = None,
         **worker_options: Any,
     ) -> None:
         self.stop = threading.Event()
-        self.workers = [Worker(engine, work.handlers(), **worker_options) for _ in range(threads)]
+        handlers = {**work.handlers(), **(auditor.handlers() if auditor is not None else {})}
+        self.workers = [Worker(engine, handlers, **worker_options) for _ in range(threads)]
         self.threads = [
             threading.Thread(target=w.run, args=(self.stop,), daemon=True, name=f"worker-{i}")
             for i, w in enumerate(self.workers)
@@ -182,6 +190,12 @@ class Background:
                 target=self._rechecks, args=(engine, investigator, work, recheck_every), daemon=True, name="rechecks"
             )
         )
+        if auditor is not None and audit_every is not None:  # the deposit auditor's follower loop
+            self.threads.append(
+                threading.Thread(
+                    target=auditor.run, args=(self.stop,), kwargs={"every": audit_every}, daemon=True, name="auditor"
+                )
+            )
 
     def _rechecks(self, engine: Engine, investigator: Investigator, work: BackgroundWork, every: float) -> None:
         while not self.stop.wait(every):

@@ -87,8 +87,12 @@ def _normalize_base58(address: str) -> str:
 def address_from_script(script_hex: str) -> str | None:
     """The mainnet address a scriptPubKey pays, or None for scripts without one (P2PK, bare
     multisig, OP_RETURN, non-standard)."""
-    script = CScript(bytes.fromhex(script_hex))
-    raw = bytes(script)
+    return address_from_script_bytes(bytes.fromhex(script_hex))
+
+
+def address_from_script_bytes(raw: bytes) -> str | None:
+    """`address_from_script` for a script already in bytes (a raw block's outputs)."""
+    script = CScript(raw)
     if len(raw) == 25 and raw[:3] == b"\x76\xa9\x14" and raw[23:] == b"\x88\xac":
         return str(CBase58Data.from_bytes(raw[3:23], _P2PKH_VERSION))
     if script.is_p2sh():
@@ -96,8 +100,7 @@ def address_from_script(script_hex: str) -> str | None:
     if script.is_witness_scriptpubkey():
         version = script.witness_version()
         program = raw[2:]
-        try:
-            return encode_segwit(MAINNET_HRP, version, program)
-        except Bech32Error:
-            return None
+        if version == 0 and len(program) not in (20, 32):
+            return None  # no such v0 address (BIP-141); lengths 2-40 and versions 0-16 are checked above
+        return encode_segwit(MAINNET_HRP, version, program, verify=False)
     return None

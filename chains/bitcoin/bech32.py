@@ -21,14 +21,24 @@ class Bech32Error(ValueError):
     pass
 
 
+# The generators XORed together for each of the 32 values the top five bits can take: one lookup
+# per character instead of five tests (the auditor derives thousands of addresses per block).
+def _top_xor(top: int) -> int:
+    combined = 0
+    for bit, generator in enumerate(_GENERATOR):
+        if top >> bit & 1:
+            combined ^= generator
+    return combined
+
+
+_TOP_TABLE = tuple(_top_xor(top) for top in range(32))
+
+
 def _polymod(values: list[int]) -> int:
     checksum = 1
+    table = _TOP_TABLE
     for value in values:
-        top = checksum >> 25
-        checksum = (checksum & 0x1FFFFFF) << 5 ^ value
-        for bit, generator in enumerate(_GENERATOR):
-            if (top >> bit) & 1:
-                checksum ^= generator
+        checksum = table[checksum >> 25] ^ ((checksum & 0x1FFFFFF) << 5 ^ value)
     return checksum
 
 
@@ -117,8 +127,10 @@ def decode_segwit(expected_hrp: str, address: str) -> tuple[int, bytes]:
     return version, program
 
 
-def encode_segwit(hrp: str, version: int, program: bytes) -> str:
+def encode_segwit(hrp: str, version: int, program: bytes, *, verify: bool = True) -> str:
+    """The address; `verify` decodes it again (callers that checked version and length may skip it)."""
     encoding = Encoding.BECH32 if version == 0 else Encoding.BECH32M
     address = bech32_encode(hrp, [version] + convert_bits(program, 8, 5, True), encoding)
-    decode_segwit(hrp, address)
+    if verify:
+        decode_segwit(hrp, address)
     return address

@@ -8,7 +8,7 @@ import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
 
-from app.runtime.webhook_keys import standard_key
+from app.runtime.signing import standard_sign  # noqa: F401  (shared with callbacks)
 
 TOLERANCE = timedelta(minutes=5)
 
@@ -69,11 +69,6 @@ def shared_secret(secrets: list[str], given: str | None) -> bool:
     if not given:
         return False
     return any_equal([hashlib.sha256(s.encode()).digest() for s in secrets], hashlib.sha256(given.encode()).digest())
-
-
-def standard_sign(secret: str, webhook_id: str, timestamp: str, body: bytes) -> str:
-    digest = _mac(standard_key(secret), f"{webhook_id}.{timestamp}.".encode() + body)
-    return "v1," + base64.b64encode(digest).decode()
 
 
 def standard(

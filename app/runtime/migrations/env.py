@@ -10,6 +10,7 @@ import app.players.telegram.models  # noqa: F401
 import app.runtime.accounts  # noqa: F401  (registers the agent tables)
 import app.runtime.chat_links  # noqa: F401
 import app.runtime.jobs  # noqa: F401
+import investigations.audit.models  # noqa: F401
 import investigations.ledger  # noqa: F401
 import investigations.models  # noqa: F401
 import investigations.sightings  # noqa: F401

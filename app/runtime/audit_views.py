@@ -1,0 +1,107 @@
+"""What the auditor's surfaces (the /audit page, its CSV, the findings API) show of a finding: the
+same fields, amounts as decimal strings, the verdict card and the player's status link."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from chains.base import Chain
+from investigations.audit.findings import FINDING_CODES, Filters
+from investigations.audit.models import AuditCursor, Finding
+from investigations.models import Investigation
+from investigations.service import Investigator
+
+CODES = sorted(code.value for code in FINDING_CODES)
+STATUSES = ("open", "resolved", "withdrawn")
+CSV_COLUMNS = (
+    "id", "found_at", "age_minutes", "chain", "code", "status", "player_ref", "asset", "amount", "address",
+    "tx_hash", "block_height", "ticket_ref", "card_url", "status_url", "resolved_by", "resolution",
+)  # fmt: skip
+
+
+class FilterError(ValueError):
+    """A filter value the listing cannot use; names the field."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+
+
+def filters(
+    status: str | None, chain: str | None, code: str | None, player: str | None, min_age_minutes: int | None
+) -> Filters:
+    """Query parameters checked against what exists (a typo is a 422, not an empty list)."""
+    status = (status or "open").strip().lower()
+    if status not in (*STATUSES, "all"):
+        raise FilterError("status", f"must be one of {', '.join(STATUSES)} or all")
+    chain = (chain or "").strip().lower() or None
+    if chain is not None and chain not in {c.value for c in Chain}:
+        raise FilterError("chain", "must be btc or eth")
+    code = (code or "").strip().lower() or None
+    if code is not None and code not in CODES:
+        raise FilterError("code", f"must be one of {', '.join(CODES)}")
+    if min_age_minutes is not None and min_age_minutes < 0:
+        raise FilterError("min_age_minutes", "must not be negative")
+    return Filters(
+        status=None if status == "all" else status,
+        chain=chain,
+        code=code,
+        player_ref=(player or "").strip() or None,
+        older_than=timedelta(minutes=min_age_minutes) if min_age_minutes else None,
+    )
+
+
+def finding_rows(
+    session: Session, findings: Sequence[Finding], investigator: Investigator, base_url: str, *, now: datetime
+) -> list[dict[str, Any]]:
+    ids = [f.investigation_id for f in findings if f.investigation_id]
+    records = (
+        {r.id: r for r in session.exec(select(Investigation).where(col(Investigation.id).in_(ids)))} if ids else {}
+    )
+    assets = investigator.policy.assets
+    rows = []
+    for finding in findings:
+        record = records.get(finding.investigation_id or "")
+        rows.append(
+            {
+                "id": finding.id,
+                "chain": finding.chain,
+                "tx_hash": finding.tx_hash,
+                "block_height": finding.block_height,
+                "address": finding.address,
+                "player_ref": finding.player_ref,
+                "asset": finding.asset,
+                "amount": assets.format(finding.amount_base_units, finding.asset),
+                "code": finding.code,
+                "summary": finding.summary,
+                "status": finding.status,
+                "found_at": finding.found_at.isoformat(),
+                "age_minutes": int((now - finding.found_at) / timedelta(minutes=1)),
+                "investigation_id": finding.investigation_id,
+                "card_url": f"/investigations/{record.id}" if record else None,
+                "status_url": f"{base_url}/s/{investigator.status_token(record)}" if record else None,
+                "ticket_ref": finding.ticket_ref,
+                "resolved_at": finding.resolved_at.isoformat() if finding.resolved_at else None,
+                "resolved_by": finding.resolved_by,
+                "resolution": finding.resolution,
+            }
+        )
+    return rows
+
+
+def totals(findings: Sequence[Finding], investigator: Investigator) -> dict[str, str]:
+    """Decimal totals per asset over the listed findings."""
+    sums: dict[str, int] = {}
+    for finding in findings:
+        sums[finding.asset] = sums.get(finding.asset, 0) + finding.amount_base_units
+    return {asset: investigator.policy.assets.format(amount, asset) for asset, amount in sorted(sums.items())}
+
+
+def coverage(session: Session) -> dict[str, str]:
+    """Per chain, the kinds of transfer its providers could not read (empty: everything covered)."""
+    rows = {row.chain: row for row in session.exec(select(AuditCursor))}
+    return {chain.value: rows[chain.value].uncovered if chain.value in rows else "" for chain in Chain}
