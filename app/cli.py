@@ -176,7 +176,7 @@ def check(
 
     settings = _settings()
     investigator = build_investigator(settings)
-    request = InvestigationRequest(tx_hash, address, chain, player_ref, ticket_ref)
+    request = InvestigationRequest(tx_hash, address, chain, player_ref, ticket_ref, channel="cli")
     with Session(_engine(settings)) as session:
         try:
             record = investigator.investigate(session, request)

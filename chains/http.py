@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
@@ -13,19 +14,32 @@ from urllib.parse import urlsplit
 import requests
 
 from chains.base import ProviderBadResponse, ProviderUnavailable
+from chains.recording import RecordingAdapter
+
+
+class ContextPool(ThreadPoolExecutor):
+    """A thread pool whose tasks run in a copy of the submitter's context (so a capture of provider
+    answers follows the calls into the pool)."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
+
 
 DEFAULT_TIMEOUT = (3.05, 10.0)
 # Provider calls bounded by a lookup's deadline run here ...
-PARALLEL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="provider")
+PARALLEL = ContextPool(max_workers=16, thread_name_prefix="provider")
 # ... and the requests one call sends side by side (Esplora's tip beside the tx) run here: a call
 # waiting in PARALLEL for a request queued behind it in the same pool could wait forever.
-SIDE_BY_SIDE = ThreadPoolExecutor(max_workers=16, thread_name_prefix="provider-side")
+SIDE_BY_SIDE = ContextPool(max_workers=16, thread_name_prefix="provider-side")
 USER_AGENT = "depositdesk/0.1 (+deposit investigations)"
 
 
 def new_session() -> requests.Session:
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
+    recorder = RecordingAdapter()
+    session.mount("http://", recorder)
+    session.mount("https://", recorder)
     return session
 
 

@@ -10,7 +10,9 @@ import app.runtime.accounts  # noqa: F401  (registers the agent tables)
 import app.runtime.jobs  # noqa: F401
 import investigations.ledger  # noqa: F401
 import investigations.models  # noqa: F401
+import investigations.provider_log  # noqa: F401
 import investigations.sightings  # noqa: F401
+import investigations.verdict_log  # noqa: F401
 
 engine = context.config.attributes["engine"]
 with engine.begin() as connection:
