@@ -15,9 +15,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from app.agents import dashboard as agents_dashboard
 from app.agents import routes as agents
 from app.agents.sessions import Sessions
 from app.api import routes as api
+from app.api import stats as api_stats
 from app.helpdesks import routes as helpdesks
 from app.players import routes as players
 from app.runtime.db import make_engine, migrate
@@ -61,7 +63,9 @@ def create_app(
     app.add_exception_handler(agents.LoginRequired, _login_required)
     app.add_exception_handler(agents.CsrfRejected, _csrf_rejected)
     app.include_router(api.router)
+    app.include_router(api_stats.router)
     app.include_router(agents.router)
+    app.include_router(agents_dashboard.router)
     app.include_router(players.router)
     app.include_router(helpdesks.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

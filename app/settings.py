@@ -76,10 +76,23 @@ class Settings(BaseSettings):
     worker_threads: int = Field(default=2, ge=0, le=64)
     job_lease_seconds: float = Field(default=60, ge=5, le=3600)
     job_retry_base_seconds: float = Field(default=5, ge=0, le=3600)
+    # SLA dashboard and evidence files
+    sla_first_note_seconds: float = Field(default=60, gt=0, le=86_400)  # webhook to first note target
+    sla_resolve_hours: float = Field(default=24, gt=0, le=24 * 90)  # open investigations older than this breach
+    dashboard_agents: Annotated[list[str], NoDecode] = Field(default=[])  # agent names; empty: every agent
+    evidence_key_file: str = ""  # Ed25519 private key (PEM); default: created once under ./data
+    evidence_body_retention_days: int = Field(default=90, ge=1, le=3650)  # raw provider bodies kept this long
 
     @field_validator("btc_providers", "eth_providers", mode="before")
     @classmethod
     def _split_providers(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("dashboard_agents", mode="before")
+    @classmethod
+    def _split_names(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
@@ -251,6 +264,10 @@ class Settings(BaseSettings):
         path.write_text(key)
         path.chmod(0o600)
         return key
+
+    def resolved_evidence_key_path(self) -> Path:
+        """Where the Ed25519 key that signs evidence files lives (created there once when first needed)."""
+        return Path(self.evidence_key_file) if self.evidence_key_file else DATA_DIR / "evidence_ed25519.pem"
 
 
 def _provider_spec(item: str) -> str:

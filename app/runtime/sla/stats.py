@@ -47,3 +47,8 @@ def compute(session: Session, period: Period, targets: Targets, now: datetime) -
         "providers": figures.providers(session, period),
         "sections": {name: section(session, period, now) for name, section in SECTIONS.items()},
     }
+
+
+def may_see(agent_name: str, leads: list[str]) -> bool:
+    """DASHBOARD_AGENTS restricts the figures to the agents it names; empty, every agent sees them."""
+    return not leads or agent_name in leads
