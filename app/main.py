@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from app.agents import dashboard as agents_dashboard
+from app.agents import evidence as agents_evidence
 from app.agents import routes as agents
 from app.agents.sessions import Sessions
 from app.api import routes as api
@@ -66,6 +67,7 @@ def create_app(
     app.include_router(api_stats.router)
     app.include_router(agents.router)
     app.include_router(agents_dashboard.router)
+    app.include_router(agents_evidence.router)
     app.include_router(players.router)
     app.include_router(helpdesks.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
