@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from app.helpdesks.clients.base import Helpdesk
 from app.helpdesks.clients.chatwoot import Chatwoot
 from app.helpdesks.clients.freshdesk import Freshdesk
@@ -98,6 +100,7 @@ def build_investigator(settings: Settings) -> Investigator:
         other_networks=build_other_networks(settings),
         settled_depth=SETTLED_DEPTH,
         link_secret=settings.resolved_secret_key(),
+        body_retention=timedelta(days=settings.evidence_body_retention_days),
     )
 
 

@@ -60,6 +60,7 @@ class Investigator:
     clock: Callable[[], datetime] = utcnow
     settled_depth: dict[Chain, int] = field(default_factory=lambda: {Chain.BTC: 6, Chain.ETH: 64})
     link_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    body_retention: timedelta = timedelta(days=90)  # raw provider answers kept this long for evidence files
 
     def status_token(self, record: Investigation) -> str:
         """The player's link token of an investigation (the database only holds its hash)."""
