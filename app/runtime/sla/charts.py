@@ -74,6 +74,8 @@ def _render(
 ) -> Chart:
     chart = kind(
         js=[],
+        min_scale=2,
+        max_scale=6,  # few gridlines: counts read as whole numbers
         disable_xml_declaration=True,
         style=STYLE,
         title=title,
