@@ -11,7 +11,7 @@ from sqlalchemy import and_, case, false, func, or_, select, true
 from sqlmodel import Session
 
 from app.runtime.sla.period import Period
-from app.runtime.sla.sql import day, is_postgres, percentile, percentile_sql, rounded, seconds_between
+from app.runtime.sla.sql import day, is_postgres, iso_day, percentile, percentile_sql, rounded, seconds_between
 from app.runtime.sla.tables import (
     NO_HASH_MARKER,
     investigations,
@@ -22,6 +22,7 @@ from app.runtime.sla.tables import (
 )
 
 AUTOMATION_OUTCOMES = ("first_note", "follow_ups", "escalated", "open")
+LINK_AFTER_INVESTIGATION = timedelta(days=1)  # far more than the seconds between an investigation and its link
 RECHECK_OUTCOMES = ("final", "changed", "unchanged")
 
 
@@ -44,9 +45,9 @@ def questions(session: Session, period: Period) -> dict[str, Any]:
     ).all()
     by_channel, by_code = Counter[str](), Counter[str](dict(codes))
     per_day: dict[str, Counter[str]] = defaultdict(Counter)
-    for row_day, channel, count in [*per_channel, *no_hash]:
+    for day_number, channel, count in [*per_channel, *no_hash]:
         by_channel[channel] += count
-        per_day[row_day][channel] += count
+        per_day[iso_day(day_number)][channel] += count
     if no_hash:
         by_code["no_hash"] += sum(count for _day, _desk, count in no_hash)
     return {
@@ -74,9 +75,10 @@ def first_note(session: Session, period: Period, target_seconds: float, now: dat
     counts = [func.count(), func.sum(case((missed, 1), else_=0)), func.sum(case((waiting, 1), else_=0))]
     if pg:
         query = select(question_day, *counts, percentile_sql(0.5, latency), percentile_sql(0.95, latency))
-        rows = {r[0]: r[1:] for r in session.execute(query.group_by(func.rollup(question_day))).all()}
+        found = {r[0]: r[1:] for r in session.execute(query.group_by(func.rollup(question_day))).all()}
     else:
-        rows = _sqlite_distribution(session, question_day, latency, counts)
+        found = _sqlite_distribution(session, question_day, latency, counts)
+    rows = {iso_day(number): values for number, values in found.items()}
 
     def entry(values: Any) -> dict[str, Any]:
         count, missed_count, waiting_count, p50, p95 = values or (0, 0, 0, None, None)
@@ -130,6 +132,8 @@ def automation(session: Session, period: Period) -> dict[str, Any]:
         select(link_day, outcome, func.count())
         .select_from(links.join(inv, inv.c.id == links.c.investigation_id))
         .where(links.c.received_at >= period.start, links.c.received_at < period.end)
+        # A link is made right after its investigation: bounding both lets the join use both indexes.
+        .where(inv.c.created_at >= period.start - LINK_AFTER_INVESTIGATION, inv.c.created_at < period.end)
         .group_by(link_day, outcome)
     ).all()
     return _outcomes(rows, period, AUTOMATION_OUTCOMES, "questions") | {
@@ -157,8 +161,8 @@ def rechecks(session: Session, period: Period) -> dict[str, Any]:
 
 def _outcomes(rows: list[Any], period: Period, names: tuple[str, ...], total_name: str) -> dict[str, Any]:
     per_day: dict[str, Counter[str]] = defaultdict(Counter)
-    for row_day, name, count in rows:
-        per_day[row_day][name] += count
+    for day_number, name, count in rows:
+        per_day[iso_day(day_number)][name] += count
     totals = sum(per_day.values(), Counter[str]())
     return {
         total_name: sum(totals.values()),

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Float, cast, func
+from sqlalchemy import Float, Integer, cast, func
 from sqlalchemy.sql.elements import ColumnElement
 
 
@@ -16,11 +17,19 @@ def is_postgres(session: Any) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def day(column: Any, postgres: bool) -> ColumnElement[str]:
-    """The UTC day of a timestamp as YYYY-MM-DD."""
+EPOCH = date(1970, 1, 1)
+
+
+def day(column: Any, postgres: bool) -> ColumnElement[int]:
+    """The UTC day of a timestamp as a day number since 1970-01-01 (integers group faster than text)."""
     if postgres:
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
-    return func.substr(column, 1, 10)  # SQLite keeps UTC timestamps as ISO text
+        return cast(func.floor(func.date_part("epoch", column) / 86400), Integer)
+    return cast(func.julianday(column) - 2440587.5, Integer)  # SQLite keeps UTC timestamps as ISO text
+
+
+def iso_day(number: int | None) -> str | None:
+    """A day number from `day` as YYYY-MM-DD (None stays None: the total of a ROLLUP)."""
+    return None if number is None else (EPOCH + timedelta(days=int(number))).isoformat()
 
 
 def seconds_between(later: Any, earlier: Any, postgres: bool) -> ColumnElement[float]:
