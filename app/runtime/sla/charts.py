@@ -89,6 +89,7 @@ def _render(
         print_values=False,
         no_data_text="No data in this period",
         truncate_legend=-1,
+        show_dots=len(labels) <= 62,  # a year of daily points reads as a line; dots would only cost time
     )
     chart.x_labels = labels
     for name, values in series.items():

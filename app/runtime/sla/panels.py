@@ -17,6 +17,21 @@ class Panel:
     rows: list[list[Any]]
 
 
+WEEKLY_AFTER_DAYS = 62  # longer periods are charted by week (the tables stay per day)
+
+
+def _buckets(days: list[str]) -> tuple[list[str], list[list[int]]]:
+    """Chart labels and, for each, the indexes of the days it sums: days, or weeks for long periods."""
+    if len(days) <= WEEKLY_AFTER_DAYS:
+        return days, [[n] for n in range(len(days))]
+    groups = [list(range(start, min(start + 7, len(days)))) for start in range(0, len(days), 7)]
+    return [f"week of {days[g[0]]}" for g in groups], groups
+
+
+def _summed(values: list[int], groups: list[list[int]]) -> list[int]:
+    return [sum(values[n] for n in group) for group in groups]
+
+
 def _pct(share: float | None) -> str:
     return "–" if share is None else f"{share * 100:.1f} %"
 
@@ -38,10 +53,11 @@ def build(figures: dict[str, Any]) -> list[Panel]:
 
 def _questions(questions: dict[str, Any], days: list[str], span: str) -> Panel:
     channels = list(questions["by_channel"])
-    series = {c: [d["by_channel"].get(c, 0) for d in questions["per_day"]] for c in channels}
+    labels, groups = _buckets(days)
+    series = {c: _summed([d["by_channel"].get(c, 0) for d in questions["per_day"]], groups) for c in channels}
     parts = ", ".join(f"{c} {n}" for c, n in questions["by_channel"].items()) or "none"
     description = f"Deposit questions per day by channel, {span}: {questions['total']} in total ({parts})."
-    chart = charts.bars("Deposit questions by channel", description, days, series, y_title="questions")
+    chart = charts.bars("Deposit questions by channel", description, labels, series, y_title="questions")
     rows = [[d["day"], d["total"], *[d["by_channel"].get(c, 0) for c in channels]] for d in questions["per_day"]]
     rows.append(["Total", questions["total"], *[questions["by_channel"][c] for c in channels]])
     return Panel("questions", chart, "Questions per day and channel", ["Day", "All", *channels], rows)
@@ -81,13 +97,14 @@ _AUTOMATION = {
 
 
 def _automation(automation: dict[str, Any], days: list[str], span: str) -> Panel:
-    series = {label: [d[key] for d in automation["per_day"]] for key, label in _AUTOMATION.items()}
+    labels, groups = _buckets(days)
+    series = {label: _summed([d[key] for d in automation["per_day"]], groups) for key, label in _AUTOMATION.items()}
     description = (
         f"Helpdesk questions by how they ended, {span}: {automation['questions']} questions, "
         f"{_pct(automation['share_without_agent'])} answered without an agent, "
         f"{_pct(automation['share_escalated'])} escalated."
     )
-    chart = charts.bars("Answered without an agent", description, days, series, y_title="questions")
+    chart = charts.bars("Answered without an agent", description, labels, series, y_title="questions")
     rows = [[d["day"], d["questions"], *[d[k] for k in _AUTOMATION]] for d in automation["per_day"]]
     rows.append(["Total", automation["questions"], *[automation[k] for k in _AUTOMATION]])
     rows.append(["Share", "", _pct(automation["share_without_agent"]), "", _pct(automation["share_escalated"]), ""])
@@ -111,12 +128,13 @@ def _open(open_now: dict[str, Any]) -> Panel:
 
 def _rechecks(rechecks: dict[str, Any], days: list[str], span: str) -> Panel:
     names = {"final": "Became final", "changed": "Changed, not final", "unchanged": "No change"}
-    series = {label: [d[key] for d in rechecks["per_day"]] for key, label in names.items()}
+    labels, groups = _buckets(days)
+    series = {label: _summed([d[key] for d in rechecks["per_day"]], groups) for key, label in names.items()}
     description = (
         f"Re-check outcomes per day, {span}: {rechecks['rechecks']} re-checks, {rechecks['final']} became final, "
         f"{rechecks['changed']} changed, {rechecks['unchanged']} unchanged."
     )
-    chart = charts.bars("Re-check outcomes", description, days, series, y_title="re-checks")
+    chart = charts.bars("Re-check outcomes", description, labels, series, y_title="re-checks")
     rows = [[d["day"], d["rechecks"], *[d[k] for k in names]] for d in rechecks["per_day"]]
     rows.append(["Total", rechecks["rechecks"], *[rechecks[k] for k in names]])
     return Panel("rechecks", chart, "Re-checks per day", ["Day", "Re-checks", *names.values()], rows)

@@ -13,13 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import Session
 
 from app.runtime.sla import figures
 from app.runtime.sla.period import Period
+from app.runtime.sla.sql import is_postgres
 
 Section = Callable[[Session, Period, datetime], dict[str, Any]]
 SECTIONS: dict[str, Section] = {}
+WORK_MEM = "64MB"
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,10 @@ def register(name: str, compute: Section) -> None:
 
 
 def compute(session: Session, period: Period, targets: Targets, now: datetime) -> dict[str, Any]:
+    if is_postgres(session):
+        # The per-question grouping and the percentile sorts of a month or more outgrow the default
+        # 4 MB and spill to disk; this transaction alone may use more.
+        session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
     return {
         "from": period.first_day.isoformat(),
         "to": period.last_day.isoformat(),

@@ -62,3 +62,12 @@ def test_dashboard_may_be_kept_to_the_leads(agent, app):
 def test_dashboard_needs_sign_in(browser):
     response = browser.get("/dashboard", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_a_long_period_is_charted_by_week_and_tabled_by_day(agent, app):
+    with Session(app.state.engine) as session:
+        sla_history.build(session)
+    page = agent.get("/dashboard", params={"from": "2026-01-01", "to": "2026-11-21"})
+    svg = base64.b64decode(_charts(page.text)[0][0]).decode()
+    assert "week of 2026-01-01" in svg and "week of 2026-11-19" in svg and ">2026-11-20<" not in svg
+    assert '<th scope="row">2026-11-20</th><td>2</td>' in page.text  # the table keeps every day
