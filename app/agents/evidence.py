@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -46,7 +46,7 @@ def agent_or_token(request: Request, session: SessionDep) -> Agent:
 ReaderDep = Annotated[Agent, Depends(agent_or_token)]
 
 
-def _signed(request: Request, session: SessionDep, investigation_id: str) -> dict | None:
+def _signed(request: Request, session: SessionDep, investigation_id: str) -> dict[str, Any] | None:
     record = session.get(Investigation, investigation_id[:32])
     if record is None:
         return None
