@@ -6,6 +6,7 @@ beside it on the page."""
 from __future__ import annotations
 
 import base64
+import math
 import re
 from dataclasses import dataclass
 from html import escape
@@ -72,10 +73,12 @@ def lines(title: str, description: str, labels: list[str], series: dict[str, lis
 def _render(
     kind: Any, title: str, description: str, labels: list[str], series: dict[str, list[Any]], *, y_title: str
 ) -> Chart:
+    counts = {}
+    if kind is not pygal.Line and series:  # counts: whole-number gridlines (pygal needs data to place them)
+        counts["y_labels"] = _whole_numbers(series, stacked=kind in (pygal.StackedBar, pygal.HorizontalStackedBar))
     chart = kind(
+        **counts,
         js=[],
-        min_scale=2,
-        max_scale=6,  # few gridlines: counts read as whole numbers
         disable_xml_declaration=True,
         style=STYLE,
         title=title,
@@ -98,3 +101,14 @@ def _render(
     # The title is pygal's; the description is ours, for assistive technology reading the SVG itself.
     svg = svg.replace(">", f' role="img"><desc>{escape(description)}</desc>', 1)
     return Chart(title, description, svg)
+
+
+def _whole_numbers(series: dict[str, list[Any]], *, stacked: bool) -> list[int]:
+    """Up to about six whole-number gridlines from 0 to the tallest bar."""
+    columns = list(zip(*series.values(), strict=True))
+    heights = [
+        sum(v or 0 for v in column) if stacked else max((v or 0 for v in column), default=0) for column in columns
+    ]
+    top = max([*heights, 1])
+    step = max(1, math.ceil(top / 6))
+    return list(range(0, top + step, step))
