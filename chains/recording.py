@@ -10,6 +10,7 @@ segments (Infura, Alchemy…) are replaced by ``***``, and request headers are n
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import time
@@ -43,6 +44,7 @@ class Exchange:
     body: bytes | None
     request_body: bytes | None = None
     error: str | None = None
+    body_sha256: str | None = None  # of the whole body, also when it was too large to keep
 
     @property
     def answered(self) -> bool:
@@ -104,13 +106,24 @@ class RecordingAdapter(HTTPAdapter):
         except Exception as exc:
             tape.add(_exchange(request, at, started, None, None, sent, type(exc).__name__))
             raise
-        body = response.content if len(response.content or b"") <= MAX_BODY_BYTES else None
-        tape.add(_exchange(request, at, started, response.status_code, body, sent, None))
+        body, digest = None, None
+        if not kwargs.get("stream", args[0] if args else False):  # never consume what a caller streams
+            content = response.content or b""
+            digest = hashlib.sha256(content).hexdigest()
+            body = content if len(content) <= MAX_BODY_BYTES else None
+        tape.add(_exchange(request, at, started, response.status_code, body, sent, None, digest))
         return response
 
 
 def _exchange(
-    request: Any, at: datetime, started: float, status: int | None, body: bytes | None, sent: Any, error: str | None
+    request: Any,
+    at: datetime,
+    started: float,
+    status: int | None,
+    body: bytes | None,
+    sent: Any,
+    error: str | None,
+    digest: str | None = None,
 ) -> Exchange:
     return Exchange(
         at=at,
@@ -122,4 +135,5 @@ def _exchange(
         body=body,
         request_body=sent if isinstance(sent, bytes) and len(sent) <= MAX_BODY_BYTES else None,
         error=error,
+        body_sha256=digest,
     )

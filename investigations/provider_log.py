@@ -53,7 +53,8 @@ def keep(session: Session, investigation_id: str, check_id: int | None, exchange
                 answered=exchange.answered,
                 latency_ms=exchange.latency_ms,
                 error=exchange.error[:120] if exchange.error else None,
-                body_sha256=hashlib.sha256(exchange.body).hexdigest() if exchange.body is not None else None,
+                body_sha256=exchange.body_sha256
+                or (hashlib.sha256(exchange.body).hexdigest() if exchange.body is not None else None),
                 body=zlib.compress(exchange.body, 6) if exchange.body is not None else None,
                 request_body=zlib.compress(exchange.request_body, 6) if exchange.request_body else None,
             )

@@ -3,6 +3,8 @@ pools, failures included, and never a credential."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 import requests
 import responses
@@ -46,3 +48,12 @@ def test_exchanges_are_recorded_only_inside_a_capture_even_from_the_pools(http_m
     assert by_url["down"].status == 503 and not by_url["down"].answered
     assert by_url["gone"].status is None and by_url["gone"].error == "ConnectionError" and not by_url["gone"].answered
     assert all(e.provider == "p.example" and e.latency_ms >= 0 for e in tape.exchanges)
+
+
+def test_a_body_too_large_to_keep_leaves_its_hash(http_mock, monkeypatch):
+    monkeypatch.setattr("chains.recording.MAX_BODY_BYTES", 8)
+    http_mock.add(responses.GET, "https://p.example/api/big", body="0123456789abcdef", status=200)
+    with capture() as tape:
+        http.new_session().get("https://p.example/api/big")
+    [exchange] = tape.exchanges
+    assert exchange.body is None and exchange.body_sha256 == hashlib.sha256(b"0123456789abcdef").hexdigest()
