@@ -62,6 +62,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_provider_exchanges_investigation_id", "provider_exchanges", ["investigation_id"])
     op.create_index("ix_provider_exchanges_health", "provider_exchanges", ["at", "provider"])
+    op.create_index(
+        "ix_provider_exchanges_kept",
+        "provider_exchanges",
+        ["at"],
+        postgresql_where=sa.text("body IS NOT NULL"),
+        sqlite_where=sa.text("body IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:
