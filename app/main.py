@@ -16,10 +16,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from app.agents import audit as agents_audit
+from app.agents import dashboard as agents_dashboard
+from app.agents import evidence as agents_evidence
 from app.agents import routes as agents
 from app.agents.sessions import Sessions
 from app.api import findings as api_findings
 from app.api import routes as api
+from app.api import stats as api_stats
 from app.helpdesks import routes as helpdesks
 from app.players import routes as players
 from app.players.telegram import routes as telegram
@@ -82,6 +85,9 @@ def create_app(
     app.include_router(api_findings.router)
     app.include_router(agents.router)
     app.include_router(agents_audit.router)
+    app.include_router(api_stats.router)
+    app.include_router(agents_dashboard.router)
+    app.include_router(agents_evidence.router)
     app.include_router(players.router)
     app.include_router(helpdesks.router)
     app.include_router(telegram.router)

@@ -128,6 +128,12 @@ class Settings(BaseSettings):
     audit_chains: Annotated[list[Chain], NoDecode] = Field(default=[Chain.BTC, Chain.ETH])
     audit_callback_url: str = ""
     audit_callback_secret: str = ""
+    # SLA dashboard and evidence files
+    sla_first_note_seconds: float = Field(default=60, gt=0, le=86_400)  # webhook to first note target
+    sla_resolve_hours: float = Field(default=24, gt=0, le=24 * 90)  # open investigations older than this breach
+    dashboard_agents: Annotated[list[str], NoDecode] = Field(default=[])  # agent names; empty: every agent
+    evidence_key_file: str = ""  # Ed25519 private key (PEM); default: created once under ./data
+    evidence_body_retention_days: int = Field(default=90, ge=1, le=3650)  # raw provider bodies kept this long
 
     @field_validator("audit_chains", mode="before")
     @classmethod
@@ -148,6 +154,13 @@ class Settings(BaseSettings):
     @classmethod
     def _split_providers(cls, value: object) -> object:
         return _comma_list(value)
+
+    @field_validator("dashboard_agents", mode="before")
+    @classmethod
+    def _split_names(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
 
     @field_validator(
         "zendesk_webhook_secrets",
@@ -409,6 +422,10 @@ class Settings(BaseSettings):
         path.write_text(key)
         path.chmod(0o600)
         return key
+
+    def resolved_evidence_key_path(self) -> Path:
+        """Where the Ed25519 key that signs evidence files lives (created there once when first needed)."""
+        return Path(self.evidence_key_file) if self.evidence_key_file else DATA_DIR / "evidence_ed25519.pem"
 
 
 def _comma_list(value: object) -> object:

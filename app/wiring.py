@@ -130,6 +130,7 @@ def build_investigator(settings: Settings) -> Investigator:
         other_networks=build_other_networks(settings),
         settled_depth=SETTLED_DEPTH,
         link_secret=settings.resolved_secret_key(),
+        body_retention=timedelta(days=settings.evidence_body_retention_days),
     )
 
 

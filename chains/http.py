@@ -15,18 +15,27 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from chains.base import OwnRateLimit, ProviderBadResponse, ProviderUnavailable
+from chains.recording import RecordingAdapter
 from chains.resilience import Bucket
+
+
+class ContextPool(ThreadPoolExecutor):
+    """A thread pool whose tasks run in a copy of the submitter's context (so a lookup's deadline and
+    its capture of provider answers follow the calls into the pool)."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
+
 
 DEFAULT_TIMEOUT = (3.05, 10.0)
 # Provider calls bounded by a lookup's deadline run here (a hanging provider holds a thread until
 # its call's deadline, and the pool caps the calls in flight per provider) ...
-PARALLEL = ThreadPoolExecutor(max_workers=64, thread_name_prefix="provider")
+PARALLEL = ContextPool(max_workers=64, thread_name_prefix="provider")
 # ... and the requests one call sends side by side (Esplora's tip beside the tx) run here: a call
 # waiting in PARALLEL for a request queued behind it in the same pool could wait forever.
-SIDE_BY_SIDE = ThreadPoolExecutor(max_workers=64, thread_name_prefix="provider-side")
+SIDE_BY_SIDE = ContextPool(max_workers=64, thread_name_prefix="provider-side")
 # The monotonic deadline of the provider call running in this context: how long a request may
 # wait for a rate-limit slot. Unset outside the pool (an adapter used directly waits up to 30 s).
 CALL_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("call_deadline", default=None)
@@ -60,11 +69,12 @@ RUNNING = _Running()
 
 def side_by_side(function: Callable[[], Any]) -> Future[Any]:
     """Run a request beside the current one, under the same call deadline."""
-    return SIDE_BY_SIDE.submit(contextvars.copy_context().run, function)
+    return SIDE_BY_SIDE.submit(function)
 
 
-class MeteredAdapter(HTTPAdapter):
-    """Takes one rate-limit token per HTTP request sent (a JSON-RPC batch is one request)."""
+class MeteredAdapter(RecordingAdapter):
+    """Takes one rate-limit token per HTTP request sent (a JSON-RPC batch is one request), and records
+    the exchange like every provider session does."""
 
     def __init__(self, bucket: Bucket, provider: str) -> None:
         super().__init__()
@@ -97,6 +107,9 @@ USER_AGENT = "depositdesk/0.1 (+deposit investigations)"
 def new_session() -> requests.Session:
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
+    recorder = RecordingAdapter()
+    session.mount("http://", recorder)
+    session.mount("https://", recorder)
     return session
 
 

@@ -13,7 +13,10 @@ from investigations.types import UTCDateTime, utcnow
 
 class Investigation(SQLModel, table=True):
     __tablename__ = "investigations"
-    __table_args__ = (Index("ix_investigations_recheck", "final", "next_check_at"),)
+    __table_args__ = (
+        Index("ix_investigations_recheck", "final", "next_check_at"),
+        Index("ix_investigations_stats", "created_at", "channel", "code"),  # SLA figures: index-only scans
+    )
 
     id: str = Field(primary_key=True, max_length=32)
     chain: str = Field(max_length=8)
@@ -32,6 +35,7 @@ class Investigation(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
     next_check_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     history: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    channel: str = Field(default="api", max_length=16, sa_column_kwargs={"server_default": "api"})
 
 
 class SearchRecord(SQLModel, table=True):

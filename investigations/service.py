@@ -16,10 +16,11 @@ from typing import Any
 
 from sqlmodel import Session
 
+from chains import recording
 from chains.base import Chain, ChainTx, InvalidAddress, InvalidReference, Outpoint, TxStatus
 from chains.providers import Lookup, Outcome, ProviderAnswer, ProviderPool
 from chains.references import candidate_chains, normalize_address, normalize_tx_hash
-from investigations import sightings, status_links
+from investigations import sightings, status_links, verdict_log
 from investigations.inputs import MAX_REF_CHARS, UnstorableText, storable_text
 from investigations.ledger import DepositAddress, addresses_among, deposits_for_tx
 from investigations.models import Investigation
@@ -39,6 +40,7 @@ class InvestigationRequest:
     chain: str | None = None
     player_ref: str | None = None
     ticket_ref: str | None = None
+    channel: str | None = None  # where the question came from: lookup, api, cli, or the helpdesk's name
 
 
 class InvalidInput(Exception):
@@ -59,6 +61,7 @@ class Investigator:
     clock: Callable[[], datetime] = utcnow
     settled_depth: dict[Chain, int] = field(default_factory=lambda: {Chain.BTC: 6, Chain.ETH: 64})
     link_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    body_retention: timedelta = timedelta(days=90)  # raw provider answers kept this long for evidence files
 
     def status_token(self, record: Investigation) -> str:
         """The player's link token of an investigation (the database only holds its hash)."""
@@ -66,7 +69,8 @@ class Investigator:
 
     def investigate(self, session: Session, request: InvestigationRequest) -> Investigation:
         """Decide and store one investigation; raises InvalidInput before touching anything."""
-        ticket, verdict = self._decide(session, request)
+        with recording.capture() as tape:
+            ticket, verdict = self._decide(session, request)
         record_id, nonce, now = uuid.uuid4().hex, status_links.new_nonce(), self.clock()
         record = Investigation(
             id=record_id,
@@ -80,9 +84,11 @@ class Investigator:
             created_at=now,
             final_at=now if verdict.final else None,
             history=[],
+            channel=(request.channel or "api")[:16],
             **_verdict_columns(verdict),
         )
         session.add(record)
+        self._log(session, record, verdict_log.FIRST, None, tape, now)
         session.commit()
         session.refresh(record)
         return record
@@ -93,7 +99,8 @@ class Investigator:
         unlocated = record.code in ("not_found", "provider_unavailable") and not record.tx_hash.startswith("0x")
         chain = None if unlocated else record.chain
         request = InvestigationRequest(record.tx_hash, record.address, chain, record.player_ref, record.ticket_ref)
-        _ticket, verdict = self._decide(session, request)
+        with recording.capture() as tape:
+            _ticket, verdict = self._decide(session, request)
         previous = {
             "at": (record.verdict.get("checked_at") or record.created_at.isoformat()),
             "code": record.code,
@@ -105,6 +112,7 @@ class Investigator:
         if verdict.final and record.final_at is None:
             record.final_at = self.clock()
         session.add(record)
+        self._log(session, record, verdict_log.RECHECK, previous["code"], tape, self.clock())
         session.commit()
         session.refresh(record)
         return record
@@ -114,6 +122,16 @@ class Investigator:
         are read and nothing is recorded. Raises InvalidInput for a malformed hash."""
         ticket, lookup, _sighting = self._locate(session, self.tickets_for(InvestigationRequest(tx_hash)))
         return ticket.chain, lookup
+
+    @staticmethod
+    def _log(
+        session: Session, record: Investigation, kind: str, previous: str | None, tape: recording.Tape, at: datetime
+    ) -> None:
+        """The check as given (verdict and evidence) and the providers' answers it rests on."""
+        verdict = {**record.verdict, "evidence": record.evidence}
+        verdict_log.record(
+            session, record.id, verdict, at=at, kind=kind, previous_code=previous, exchanges=tape.exchanges
+        )
 
     def _decide(self, session: Session, request: InvestigationRequest) -> tuple[Ticket, Verdict]:
         ticket, lookup, sighting = self._locate(session, self.tickets_for(request))

@@ -163,7 +163,8 @@ def lookup(
     investigator = request.app.state.investigator
     try:
         record = investigator.investigate(
-            session, InvestigationRequest(found.tx_hash, wanted_address, chain or None, player_ref or None)
+            session,
+            InvestigationRequest(found.tx_hash, wanted_address, chain or None, player_ref or None, channel="lookup"),
         )
     except InvalidInput as exc:
         return _lookup_error(request, session, agent, form, str(exc), fragment)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from investigations.types import UTCDateTime, utcnow
@@ -31,7 +31,10 @@ class TicketLink(SQLModel, table=True):
     """A ticket asked about a transaction; the investigation that answers it, and what we last told it."""
 
     __tablename__ = "ticket_links"
-    __table_args__ = (UniqueConstraint("helpdesk", "ticket_ref", "tx_hash", name="uq_ticket_link"),)
+    __table_args__ = (
+        UniqueConstraint("helpdesk", "ticket_ref", "tx_hash", name="uq_ticket_link"),
+        Index("ix_ticket_links_received_at", "received_at"),  # SLA figures by period
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     helpdesk: str = Field(max_length=16)
@@ -49,7 +52,10 @@ class TicketNote(SQLModel, table=True):
     `tags_status` `done` once its tags are on the ticket (a step of its own, retried until done)."""
 
     __tablename__ = "ticket_notes"
-    __table_args__ = (UniqueConstraint("helpdesk", "ticket_ref", "marker", name="uq_ticket_note"),)
+    __table_args__ = (
+        UniqueConstraint("helpdesk", "ticket_ref", "marker", name="uq_ticket_note"),
+        Index("ix_ticket_notes_received_at", "received_at"),  # SLA figures: webhook to first note
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     helpdesk: str = Field(max_length=16)

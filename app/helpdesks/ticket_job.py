@@ -56,7 +56,7 @@ class TicketJob:
             if known is not None:
                 investigated += 1
                 continue  # this ticket already has its note for this tx; changes come as follow-ups
-            request = InvestigationRequest(tx_hash, address, None, None, f"{helpdesk}:{ticket}")
+            request = InvestigationRequest(tx_hash, address, None, None, f"{helpdesk}:{ticket}", channel=helpdesk)
             try:
                 record = self.investigator.investigate(session, request)
             except InvalidInput:

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, update
 
 from app.runtime import jobs, metrics
 from app.runtime.jobs import Job, JobError
+from investigations import provider_log
 from investigations.models import Investigation
 from investigations.rechecks import recheck_due
 from investigations.service import Investigator
@@ -160,6 +161,7 @@ def recheck_round(engine: Engine, investigator: Investigator, listener: Backgrou
             on_recheck=lambda s, record, gave_up: listener.after_recheck(s, record, gave_up=gave_up),
         )
         listener.housekeeping(session)
+        provider_log.purge_bodies(session, investigator.clock() - investigator.body_retention)
     return len(done)
 
 

@@ -63,3 +63,15 @@ def test_secret_key_is_generated_once_and_kept():
     settings = load_settings()
     first = settings.resolved_secret_key()
     assert len(first) >= 32 and settings.resolved_secret_key() == first
+
+
+def test_sla_and_evidence_settings_from_the_environment(monkeypatch):
+    monkeypatch.setenv("DASHBOARD_AGENTS", " lead-1, lead-2 ,")
+    monkeypatch.setenv("SLA_FIRST_NOTE_SECONDS", "45")
+    monkeypatch.setenv("EVIDENCE_KEY_FILE", "/secure/evidence.pem")
+    settings = load_settings(_env_file=None)
+    assert settings.dashboard_agents == ["lead-1", "lead-2"] and settings.sla_first_note_seconds == 45
+    assert str(settings.resolved_evidence_key_path()) == "/secure/evidence.pem"
+    monkeypatch.setenv("EVIDENCE_BODY_RETENTION_DAYS", "0")
+    with pytest.raises(SettingsError, match="EVIDENCE_BODY_RETENTION_DAYS"):
+        load_settings(_env_file=None)

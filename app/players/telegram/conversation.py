@@ -141,7 +141,9 @@ class Conversation:
         lang = chat.language or "en"
         if chat.player_ref is None:
             return self._chain_only(session, tx_hash, lang)
-        request = InvestigationRequest(tx_hash, address, None, chat.player_ref, f"telegram:{chat.chat_id}")
+        request = InvestigationRequest(
+            tx_hash, address, None, chat.player_ref, f"telegram:{chat.chat_id}", channel="telegram"
+        )
         try:
             record = self.investigator.investigate(session, request)
         except InvalidInput:

@@ -13,7 +13,9 @@ import app.runtime.jobs  # noqa: F401
 import investigations.audit.models  # noqa: F401
 import investigations.ledger  # noqa: F401
 import investigations.models  # noqa: F401
+import investigations.provider_log  # noqa: F401
 import investigations.sightings  # noqa: F401
+import investigations.verdict_log  # noqa: F401
 
 engine = context.config.attributes["engine"]
 with engine.begin() as connection:

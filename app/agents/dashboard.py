@@ -1,0 +1,75 @@
+"""`/dashboard`: the SLA figures of a period for the support lead, charts with their tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.agents.routes import AgentDep, render
+from app.runtime.db import SessionDep
+from app.runtime.pages import secure
+from app.runtime.sla import csv_rows, panels, period, stats
+from investigations.types import utcnow
+
+router = APIRouter(include_in_schema=False)
+
+
+def _figures(request: Request, session: SessionDep, chosen: period.Period) -> dict[str, Any]:
+    settings = request.app.state.settings
+    targets = stats.Targets(settings.sla_first_note_seconds, settings.sla_resolve_hours)
+    return stats.compute(session, chosen, targets, utcnow())
+
+
+def _choose(request: Request) -> tuple[period.Period | None, str, str | None]:
+    """The period from ?period=today|7d|30d or ?from=&to=; an error message instead when they are bad."""
+    params, today = request.query_params, utcnow().date()
+    name = params.get("period", "")
+    try:
+        if name in period.PRESETS:
+            return period.preset(name, today), name, None
+        chosen = period.parse(params.get("from"), params.get("to"), today)
+        return chosen, "" if params.get("from") or params.get("to") else "7d", None
+    except period.PeriodError as exc:
+        return None, "", str(exc)
+
+
+def _forbidden(request: Request, agent: Any) -> Response | None:
+    if stats.may_see(agent.name, request.app.state.settings.dashboard_agents):
+        return None
+    context = {"agent": agent, "error": "The dashboard is for the support leads (DASHBOARD_AGENTS)."}
+    return render(request, "shared/_error_page.html", context, 403)
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request, session: SessionDep, agent: AgentDep) -> Response:
+    refused = _forbidden(request, agent)
+    if refused is not None:
+        return refused
+    chosen, preset, error = _choose(request)
+    context: dict[str, Any] = {"agent": agent, "preset": preset, "error": error, "presets": period.PRESETS}
+    if chosen is None:
+        return render(request, "agents/dashboard.html", context | {"figures": None, "panels": []}, 422)
+    figures = _figures(request, session, chosen)
+    query = f"from={figures['from']}&to={figures['to']}"
+    context |= {"figures": figures, "panels": panels.build(figures), "query": query}
+    return render(request, "agents/dashboard.html", context)
+
+
+@router.get("/dashboard/stats.csv")
+def dashboard_csv(request: Request, session: SessionDep, agent: AgentDep) -> Response:
+    refused = _forbidden(request, agent)
+    if refused is not None:
+        return refused
+    chosen, _preset, error = _choose(request)
+    if chosen is None:
+        return secure(Response(error or "bad period", status_code=422, media_type="text/plain"))
+    figures = _figures(request, session, chosen)
+    filename = f"depositdesk-sla-{figures['from']}-{figures['to']}.csv"
+    response = Response(
+        csv_rows.to_csv(figures),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+    return secure(response)

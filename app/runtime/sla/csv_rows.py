@@ -1,0 +1,53 @@
+"""The figures as CSV: one row per figure, day ("total" for the whole period) and key."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+HEADER = ("section", "day", "figure", "key", "value")
+
+
+def rows(figures: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
+    questions = figures["questions"]
+    yield ("questions", "total", "questions", "", questions["total"])
+    for channel, count in questions["by_channel"].items():
+        yield ("questions", "total", "by_channel", channel, count)
+    for code, count in questions["by_code"].items():
+        yield ("questions", "total", "by_code", code, count)
+    for day in questions["per_day"]:
+        yield ("questions", day["day"], "questions", "", day["total"])
+        for channel, count in day["by_channel"].items():
+            yield ("questions", day["day"], "by_channel", channel, count)
+    yield from _flat("first_note", figures["first_note"])
+    yield from _flat("automation", figures["automation"])
+    yield from _flat("rechecks", figures["rechecks"])
+    open_now = figures["open"]
+    yield ("open", "now", "open", "", open_now["total"])
+    for bucket in open_now["by_age"]:
+        yield ("open", "now", "by_age", bucket["age"], bucket["count"])
+    for provider in figures["providers"]:
+        for figure in ("calls", "answers", "errors", "p50_ms", "p95_ms"):
+            yield ("providers", "total", figure, provider["provider"], provider[figure])
+    for name, section in figures.get("sections", {}).items():
+        yield from _flat(name, section)
+
+
+def _flat(section: str, figures: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
+    for figure, value in figures.items():
+        if figure != "per_day" and not isinstance(value, dict | list):
+            yield (section, "total", figure, "", value)
+    for day in figures.get("per_day", []):
+        for figure, value in day.items():
+            if figure != "day" and not isinstance(value, dict | list):
+                yield (section, day["day"], figure, "", value)
+
+
+def to_csv(figures: dict[str, Any]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    writer.writerows(("" if value is None else value for value in row) for row in rows(figures))
+    return out.getvalue()

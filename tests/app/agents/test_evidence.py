@@ -1,0 +1,132 @@
+"""Evidence files: the signed JSON, its offline check (any change fails), the printable page, the
+public key, and what is kept of the providers' answers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.cli import main
+from app.runtime.accounts import add_agent
+from app.runtime.evidence_signing import EvidenceSignatureError, load_or_create, verify
+from investigations import provider_log
+from investigations.types import utcnow
+from tests.support.ledger import add_deposit
+from tests.support.web import OURS, TIP, _lookup
+
+
+@pytest.fixture
+def key_path(app, tmp_path):
+    path = tmp_path / "keys" / "evidence.pem"
+    app.state.settings = app.state.settings.model_copy(update={"evidence_key_file": str(path)})
+    return path
+
+
+@pytest.fixture
+def investigation(agent, chain, app, key_path):
+    tx = chain.build_tx([(OURS, 1_500_000)], height=TIP - 2)
+    with Session(app.state.engine) as session:
+        add_deposit(session, tx["txid"], OURS, "0.015", "p-1842")
+        session.commit()
+    page = _lookup(agent, text=tx["txid"], player_ref="p-1842")
+    return re.search(r"/investigations/([0-9a-f]{32})", str(page.url)).group(1)
+
+
+def test_evidence_file_holds_the_request_verdicts_answers_ledger_policy_and_links(agent, investigation, key_path):
+    response = agent.get(f"/investigations/{investigation}/evidence.json")
+    assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
+    signed = response.json()
+    doc = verify(signed, load_or_create(key_path).public_key)
+    assert doc["request"]["channel"] == "lookup" and doc["request"]["player_ref"] == "p-1842"
+    assert [(v["kind"], v["code"], v["final"]) for v in doc["verdicts"]] == [("first", "credited", True)]
+    assert doc["verdicts"][0]["evidence"]["ledger"][0]["amount"] == "0.015"
+    assert doc["ledger_rows_used"][0]["amount"] == "0.015" and doc["ledger_rows_now"][0]["status"] == "credited"
+    answers = doc["provider_answers"]
+    assert answers and all(a["body_kept"] for a in answers)
+    tx_answer = next(a for a in answers if "/tx/" in a["url"] and a["status"] == 200)
+    assert hashlib.sha256(tx_answer["body"].encode()).hexdigest() == tx_answer["body_sha256"]
+    assert tx_answer["provider"] in ("esplora-one.test", "esplora-two.test") and tx_answer["latency_ms"] >= 0
+    assert doc["policy"]["required_confirmations"] == {"btc": 2, "eth": 12}
+    assert doc["policy"]["min_deposits"]["BTC"] == "0.0001"
+    assert doc["explorer_links"][0].startswith("https://mempool.space/tx/")
+
+
+def test_any_change_to_a_signed_file_fails_verification(agent, investigation, key_path):
+    signed = agent.get(f"/investigations/{investigation}/evidence.json").json()
+    public = load_or_create(key_path).public_key
+    verify(signed, public)
+    tampered = json.loads(json.dumps(signed))
+    tampered["evidence"]["verdicts"][0]["evidence"]["ledger"][0]["amount"] = "0.15"
+    with pytest.raises(EvidenceSignatureError, match="was changed"):
+        verify(tampered, public)
+    reordered = json.loads(json.dumps(signed))
+    reordered["evidence"]["provider_answers"][0]["body"] += " "
+    with pytest.raises(EvidenceSignatureError):
+        verify(reordered, public)
+    other = load_or_create(key_path.parent / "other.pem")
+    with pytest.raises(EvidenceSignatureError, match="not by the trusted key"):
+        verify(other.sign(signed["evidence"]), public)
+    with pytest.raises(EvidenceSignatureError, match="not an evidence file"):
+        verify({"signature": signed["signature"]}, public)
+
+
+def test_cli_verifies_a_file_offline_and_refuses_a_changed_one(agent, investigation, key_path, tmp_path, monkeypatch):
+    signed = agent.get(f"/investigations/{investigation}/evidence.json").text
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text(signed)
+    bad.write_text(signed.replace('"credited"', '"not_our_address"', 1))
+    monkeypatch.setenv("EVIDENCE_KEY_FILE", str(key_path))
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    printed = runner.invoke(main, ["evidence", "key"])
+    assert printed.exit_code == 0
+    public = printed.stdout.strip().splitlines()[-1]
+    assert public == agent.get("/.well-known/depositdesk-evidence-key").json()["public_key"]
+    ok = runner.invoke(main, ["evidence", "verify", str(good)])
+    assert ok.exit_code == 0 and f"valid: investigation {investigation}" in ok.output
+    assert runner.invoke(main, ["evidence", "verify", str(good), "--public-key", public]).exit_code == 0
+    refused = runner.invoke(main, ["evidence", "verify", str(bad)])
+    assert refused.exit_code == 1 and "INVALID" in refused.output
+
+
+def test_the_key_is_created_once_and_kept_private(app, key_path, browser):
+    first = browser.get("/.well-known/depositdesk-evidence-key").json()
+    assert first["algorithm"] == "Ed25519" and len(first["key_id"]) == 16
+    assert key_path.stat().st_mode & 0o077 == 0
+    app.state.evidence_key = None
+    assert browser.get("/.well-known/depositdesk-evidence-key").json() == first
+
+
+def test_printable_page_and_token_access(agent, investigation, app):
+    page = agent.get(f"/investigations/{investigation}/evidence")
+    assert page.status_code == 200
+    assert "/static/evidence.css" in page.text and "Providers' answers as received" in page.text
+    assert "depositdesk evidence verify FILE" in page.text
+    assert "@media print" in agent.get("/static/evidence.css").text
+    with Session(app.state.engine) as session:
+        _bob, token = add_agent(session, "bob")
+    with TestClient(app) as stranger:
+        url = f"/investigations/{investigation}/evidence.json"
+        assert stranger.get(url, follow_redirects=False).status_code == 303  # to the sign-in page
+        assert stranger.get(url, headers={"Authorization": "Bearer dd_forged"}).status_code == 401
+        by_token = stranger.get(
+            f"/investigations/{investigation}/evidence.json", headers={"Authorization": f"Bearer {token}"}
+        )
+    assert by_token.status_code == 200 and by_token.json()["evidence"]["investigation"] == investigation
+    assert agent.get("/investigations/nope/evidence.json").status_code == 404
+
+
+def test_bodies_past_retention_leave_their_hash_and_the_parsed_facts(agent, investigation, app):
+    with Session(app.state.engine) as session:
+        assert provider_log.purge_bodies(session, utcnow() + timedelta(seconds=1)) > 0
+    answers = agent.get(f"/investigations/{investigation}/evidence.json").json()["evidence"]["provider_answers"]
+    tx_answer = next(a for a in answers if "/tx/" in a["url"] and a["status"] == 200)
+    assert tx_answer["body"] is None and tx_answer["body_kept"] is False
+    assert len(tx_answer["body_sha256"]) == 64 and tx_answer["parsed"]["status"] == "confirmed"
