@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,13 +21,14 @@ from app.agents import routes as agents
 from app.agents.sessions import Sessions
 from app.api import routes as api
 from app.helpdesks import routes as helpdesks
+from app.helpdesks.intake import IntakeWriter
 from app.players import routes as players
 from app.runtime.db import make_engine, migrate
 from app.runtime.limits import BodySizeLimit
 from app.runtime.metrics import REGISTRY, register_queue
 from app.runtime.pages import STATIC_DIR, secure
 from app.runtime.ratelimit import KeyedRateLimit
-from app.settings import Settings
+from app.settings import Settings, load_settings
 from app.wiring import build_investigator, build_work
 from investigations.service import Investigator
 
@@ -37,19 +40,23 @@ def create_app(
     *,
     engine: Engine | None = None,
     investigator: Investigator | None = None,
+    migrate_schema: bool = True,
 ) -> FastAPI:
     app = FastAPI(
         title="depositdesk",
         version="0.1.0",
         summary="Crypto deposit investigations for casino support teams",
+        lifespan=_lifespan,
     )
     app.state.settings = settings
-    app.state.engine = engine or make_engine(settings.database_url)
-    migrate(app.state.engine)
+    app.state.engine = engine or make_engine(settings.database_url, pool_size=settings.pool_size())
+    if migrate_schema:
+        migrate(app.state.engine)
     app.state.investigator = investigator or build_investigator(settings)
     app.state.sessions = Sessions(settings.resolved_secret_key())
     app.state.work = build_work(settings, app.state.investigator)
     app.state.helpdesks = app.state.work.helpdesks
+    app.state.intake = IntakeWriter(app.state.engine, limit=settings.intake_queue_limit)
     register_queue(app.state.engine)
     app.state.login_limit = KeyedRateLimit(settings.login_rate_limit_per_ip, burst=5)
     app.state.status_limits = {
@@ -85,6 +92,18 @@ def create_app(
         return JSONResponse({"status": "ready"})
 
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.intake.close()  # what was accepted is written before the process ends
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one `depositdesk serve --workers N` process: settings from the environment, the
+    schema already migrated (or checked) by the parent process before it started the workers."""
+    return create_app(load_settings(), migrate_schema=False)
 
 
 async def _login_required(request: Request, exc: Exception) -> Response:

@@ -1,5 +1,6 @@
 """`POST /webhooks/{helpdesk}`: signature first (a bare 401), then the delivery and its job are
-persisted in one transaction and the answer is 202 — nothing slow happens in the request.
+persisted in one transaction and the answer is 202 — nothing slow happens in the request; when
+too many deliveries wait to be written the answer is a quick 503 with Retry-After.
 A delivery seen before answers 200 and does nothing."""
 
 from __future__ import annotations
@@ -7,11 +8,9 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from sqlmodel import Session
 
-from app.helpdesks.intake import intake
+from app.helpdesks.intake import IntakeUnavailable
 from app.runtime import metrics
 from investigations.types import utcnow
 
@@ -41,11 +40,12 @@ async def webhook(helpdesk: str, request: Request) -> Response:
         metrics.WEBHOOKS.labels(helpdesk, "ignored").inc()
         return JSONResponse({"status": "ignored"}, status_code=200)
 
-    def persist() -> bool:
-        with Session(request.app.state.engine) as session:
-            return intake(session, helpdesk, delivery)
-
-    if not await run_in_threadpool(persist):
+    try:
+        new = await request.app.state.intake.record(helpdesk, delivery)
+    except IntakeUnavailable as exc:  # queue full or database down: quick refusal, the helpdesk retries
+        metrics.WEBHOOKS.labels(helpdesk, "busy").inc()
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": str(exc.retry_after)})
+    if not new:
         metrics.WEBHOOKS.labels(helpdesk, "duplicate").inc()
         return JSONResponse({"status": "duplicate"}, status_code=200)
     metrics.WEBHOOKS.labels(helpdesk, "accepted").inc()
