@@ -56,11 +56,12 @@ def write_deliveries(connection: Connection, deliveries: Sequence[tuple[str, Del
         {"helpdesk": h, "delivery_id": d.delivery_id, "ticket_ref": d.ticket_ref, "received_at": now}
         for h, d in deliveries
     ]
+    # One cached statement, executed for many rows in one round trip ("insertmanyvalues").
     inserted = connection.execute(
         dialect.insert(DELIVERIES)
-        .values(rows)
         .on_conflict_do_nothing(index_elements=["helpdesk", "delivery_id"])
-        .returning(DELIVERIES.c.helpdesk, DELIVERIES.c.delivery_id)
+        .returning(DELIVERIES.c.helpdesk, DELIVERIES.c.delivery_id),
+        rows,
     ).all()
     fresh = {(helpdesk, delivery_id) for helpdesk, delivery_id in inserted}
     new: list[bool] = []
