@@ -81,11 +81,11 @@ def _web_pids(server: subprocess.Popen, processes: int) -> list[int]:
     return [server.pid, *pids]
 
 
-def intake(url: str, processes: int, rates: list[float], seconds: float) -> list[str]:
+def intake(url: str, processes: int, rates: list[float], seconds: float, tree: Path = ROOT) -> list[str]:
     port = free_port()
     env = {
         **os.environ,
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(tree),
         "DATABASE_URL": url,
         "SECRET_KEY": "bench-scale-secret-0123456789",
         "WEBHOOK_SECRETS": SECRET,
@@ -94,7 +94,7 @@ def intake(url: str, processes: int, rates: list[float], seconds: float) -> list
     command = [sys.executable, "-c", "from app.cli import main; main()", "serve", "--port", str(port)]
     with tempfile.TemporaryDirectory() as folder:
         server = subprocess.Popen(
-            [*command, "--workers", str(processes)],
+            [*command, *(["--workers", str(processes)] if processes > 1 else [])],
             cwd=folder,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -118,7 +118,7 @@ def intake(url: str, processes: int, rates: list[float], seconds: float) -> list
                 client = [sys.executable, "-m", "bench.load_client", "--port", str(port), "--secret", SECRET]
                 out = subprocess.run(
                     [*client, "--rate", str(rate), "--seconds", str(seconds)],
-                    env=env,
+                    env={**env, "PYTHONPATH": str(ROOT)},
                     cwd=ROOT,
                     capture_output=True,
                     text=True,
@@ -186,16 +186,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--tickets", type=int, default=1000)
     parser.add_argument("--skip-burst", action="store_true")
+    parser.add_argument("--baseline", type=Path, help="a source tree of an earlier version to measure first")
     args = parser.parse_args()
-    schema = f"bench_{secrets.token_hex(4)}"
+    schemas = [f"bench_{secrets.token_hex(4)}", f"bench_{secrets.token_hex(4)}"]
     admin = make_engine(args.postgres)
     with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{args.postgres}?options=-csearch_path%3D{schema}"
+        for schema in schemas:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url, baseline_url = (f"{args.postgres}?options=-csearch_path%3D{schema}" for schema in schemas)
     try:
         migrate(make_engine(url))
         rates = [float(rate) for rate in args.rates.split(",")]
         print(f"intake: offered-rate load from a separate process, {args.seconds:g} s per rate, PostgreSQL")
+        print(f"(load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+        if args.baseline:  # one process: earlier versions have no --workers; it migrates its own schema
+            print(f"baseline, {args.baseline}:")
+            print("\n".join(intake(baseline_url, 1, rates, args.seconds, tree=args.baseline.resolve())), flush=True)
         for processes in (int(p) for p in args.processes.split(",")):
             print("\n".join(intake(url, processes, rates, args.seconds)), flush=True)
         if not args.skip_burst:
@@ -204,7 +210,8 @@ def main() -> None:
                 print("  " + burst(url, args.tickets, notes_first=notes_first), flush=True)
     finally:
         with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            for schema in schemas:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 
 

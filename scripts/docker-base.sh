@@ -10,6 +10,7 @@ tag="${1:-python:3.11-slim}"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 root="$(mktemp -d /tmp/depositdesk-base.XXXXXX)"
 trap 'rm -rf "$root"' EXIT
+chmod 755 "$root"  # mktemp made it 0700: the image's / must be open to non-root users
 
 debootstrap --variant=minbase --include=python3,python3-venv,python3-pip,ca-certificates \
     bookworm "$root" "$mirror"
