@@ -96,3 +96,23 @@ def test_a_full_intake_queue_answers_503_with_retry_after_at_once_and_writes_not
         stored = {d.ticket_ref for d in session.exec(select(WebhookDelivery)).scalars()}
     assert stored == {f"t-{n}" for n, code in enumerate(codes[:3]) if code == 202}  # a refused one left no trace
     assert "t-99" not in stored
+
+
+def test_a_database_that_cannot_write_answers_503_not_500(settings, tmp_path):
+    from app.runtime.db import make_engine
+
+    unmigrated = make_engine(f"sqlite:///{tmp_path}/empty.db")  # no tables: every write fails
+    app = create_app(settings.model_copy(update={"webhook_secrets": [SECRET]}), engine=unmigrated, migrate_schema=False)
+    body = json.dumps({"ticket_ref": "t-1", "text": "deposit?"}).encode()
+    headers = {**standard_headers(SECRET, body, webhook_id="msg_down"), "content-type": "application/json"}
+
+    async def post() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://desk") as client:
+            return await client.post("/webhooks/generic", content=body, headers=headers)
+
+    try:
+        response = asyncio.run(post())
+    finally:
+        app.state.intake.close()
+        unmigrated.dispose()
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
