@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     # Production: schema migrations, connection pool, intake back-pressure
     migrate_on_start: bool | None = None  # unset: SQLite migrates on start, PostgreSQL needs `depositdesk migrate`
     database_pool_size: int = Field(default=0, ge=0, le=200)  # 0: sized to the worker threads
-    intake_queue_limit: int = Field(default=512, ge=1, le=100_000)  # webhooks waiting to be written, per process
+    intake_queue_limit: int = Field(default=128, ge=1, le=100_000)  # webhooks waiting to be written, per process
 
     @field_validator("btc_providers", "eth_providers", mode="before")
     @classmethod

@@ -1,6 +1,6 @@
 """Open-loop webhook load, meant to run in a process of its own (bench.scale starts it):
 
-    python -m bench.load_client --port P --secret whsec_… --rate 500 --seconds 10 [--connections 64]
+    python -m bench.load_client --port P --secret whsec_… --rate 500 --seconds 10 [--connections 256]
 
 Request i is due at start + i / rate whatever happened to earlier ones; its latency is measured from
 that scheduled time to the end of the answer, so queueing in the client (all connections busy) or in
@@ -73,6 +73,7 @@ async def run(host: str, port: int, requests: list[bytes], rate: float, connecti
     await asyncio.gather(*tasks)
     end = max(done for _due, done, _status in outcomes)
     latencies = sorted((done - due) * 1000 for due, done, status in outcomes if status == 202)
+    refused = sorted((done - due) * 1000 for due, done, status in outcomes if status == 503)
     statuses: dict[str, int] = {}
     for _due, _done, status in outcomes:
         statuses[str(status)] = statuses.get(str(status), 0) + 1
@@ -83,6 +84,7 @@ async def run(host: str, port: int, requests: list[bytes], rate: float, connecti
         "statuses": statuses,
         "ack_p50_ms": round(statistics.median(latencies), 1) if latencies else None,
         "ack_p99_ms": round(p99, 1),
+        "refusal_p50_ms": round(statistics.median(refused), 1) if refused else None,
     }
 
 
@@ -93,7 +95,7 @@ def main() -> None:
     parser.add_argument("--secret", required=True)
     parser.add_argument("--rate", type=float, required=True)
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--connections", type=int, default=256)
     args = parser.parse_args()
     requests = _requests(args.secret, int(args.rate * args.seconds), uuid.uuid4().hex[:8])
     started = time.perf_counter()

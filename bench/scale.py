@@ -130,7 +130,8 @@ def intake(url: str, processes: int, rates: list[float], seconds: float, tree: P
                 lines.append(
                     f"  offered {rate:5.0f}/s  achieved {result['achieved_per_s']:6.1f}/s  "
                     f"ack p50 {result['ack_p50_ms']} ms  p99 {result['ack_p99_ms']} ms  "
-                    f"answers {result['statuses']}  server CPU {per_webhook:.2f} ms/webhook"
+                    f"answers {result['statuses']}  503 p50 {result['refusal_p50_ms']} ms  "
+                    f"server CPU {per_webhook:.2f} ms/webhook"
                 )
             lines.append(f"  RSS after {_rss_mib(pids):.0f} MiB")
             return lines

@@ -113,7 +113,7 @@ _Waiting = tuple[str, Delivery, asyncio.AbstractEventLoop, "asyncio.Future[bool]
 class IntakeWriter:
     """One writer thread per process; at most `limit` deliveries wait for it, at most `batch` per commit."""
 
-    def __init__(self, engine: Engine, *, limit: int = 512, batch: int = 200) -> None:
+    def __init__(self, engine: Engine, *, limit: int = 128, batch: int = 200) -> None:
         self.engine = engine
         self.batch = batch
         self._queue: queue.Queue[_Waiting | None] = queue.Queue(maxsize=limit)
