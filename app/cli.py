@@ -108,7 +108,7 @@ def worker(threads: int) -> None:
     from app.runtime.workers import Background
     from app.wiring import build_investigator, build_work
 
-    settings = _settings()
+    settings = _settings().model_copy(update={"worker_threads": threads})  # the pool is sized to these threads
     engine = _engine(settings)
     investigator = build_investigator(settings)
     background = Background(
