@@ -131,9 +131,6 @@ class IntakeWriter:
             raise IntakeBusy("too many webhooks are waiting to be written") from None
         return await future
 
-    def waiting(self) -> int:
-        return self._queue.qsize()
-
     def _ensure_started(self) -> None:
         if self._thread is None:
             with self._lock:

@@ -112,3 +112,14 @@ def test_two_migrate_steps_started_together_take_turns(fresh_postgres, tmp_path)
     runs = [subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outcomes = [(run.wait(60), run.stderr.read()) for run in runs]  # type: ignore[union-attr]
     assert [code for code, _ in outcomes] == [0, 0], outcomes
+
+
+def test_sqlite_migrates_itself_postgres_waits_for_migrate_unless_told_and_pools_follow_the_threads():
+    from app.settings import Settings
+
+    postgres = "postgresql://dd@db.internal/depositdesk"
+    assert Settings(_env_file=None).migrates_on_start()
+    assert not Settings(_env_file=None, database_url=postgres).migrates_on_start()
+    assert Settings(_env_file=None, database_url=postgres, migrate_on_start=True).migrates_on_start()
+    assert Settings(_env_file=None, worker_threads=4).pool_size() == 14
+    assert Settings(_env_file=None, worker_threads=4, database_pool_size=30).pool_size() == 30
