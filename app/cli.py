@@ -11,7 +11,7 @@ import click
 from sqlmodel import Session
 
 from app.api.schemas import InvestigationOut
-from app.runtime.db import make_engine, migrate
+from app.runtime.db import SchemaOutdated, make_engine, migrate, prepare_schema
 from app.runtime.ledger_files import ImportError_, parse, read_rows
 from app.settings import Settings, SettingsError, load_settings
 from investigations.catalogs import LANGUAGES
@@ -28,8 +28,13 @@ def _settings() -> Settings:
 
 
 def _engine(settings: Settings):  # type: ignore[no-untyped-def]
-    engine = make_engine(settings.database_url)
-    migrate(engine)
+    """The database, migrated here on SQLite; on PostgreSQL only checked (`depositdesk migrate` migrates)."""
+    engine = make_engine(settings.database_url, pool_size=settings.pool_size())
+    try:
+        prepare_schema(engine, migrate_now=settings.migrates_on_start())
+    except SchemaOutdated as exc:
+        engine.dispose()
+        raise click.ClickException(str(exc)) from exc
     return engine
 
 
@@ -40,30 +45,49 @@ def main() -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-def serve(host: str, port: int) -> None:
-    """Start the service (applies database migrations first)."""
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), envvar="PORT")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    envvar="WEB_WORKERS",
+    help="Web processes sharing the port (job workers and re-checks stay in this process).",
+)
+def serve(host: str, port: int, workers: int) -> None:
+    """Start the service (on SQLite it applies database migrations first)."""
     import uvicorn
 
     from app.main import create_app
     from app.runtime.workers import Background
+    from app.wiring import build_investigator, build_work
 
     settings = _settings()
-    settings.resolved_secret_key()
-    app = create_app(settings)
+    settings.resolved_secret_key()  # generated once here, before any web process reads it
+    engine = _engine(settings)
+    served = dict(host=host, port=port, proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips)
+    if workers == 1:
+        app = create_app(settings, engine=engine, migrate_schema=False)
+        investigator, work = app.state.investigator, app.state.work
+    else:
+        investigator = build_investigator(settings)
+        work = build_work(settings, investigator)
     background = Background(
-        app.state.engine,
-        app.state.investigator,
-        app.state.work,
+        engine,
+        investigator,
+        work,
         threads=settings.worker_threads,
         **_worker_options(settings),
-        **_audit_options(settings, app.state.engine, app.state.investigator),
+        **_audit_options(settings, engine, investigator),
     )
     background.start()
-    docs = "  (API docs at /docs)" if settings.docs_served else "  (API docs off: DOCS_ENABLED=true serves them)"
-    click.echo(f"depositdesk on http://{host}:{port}{docs}", err=True)
+    docs = "API docs at /docs" if settings.docs_served else "API docs off: DOCS_ENABLED=true serves them"
+    click.echo(f"depositdesk on http://{host}:{port}  ({docs}, {workers} web process(es))", err=True)
     try:
-        uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips)
+        if workers == 1:
+            uvicorn.run(app, **served)  # type: ignore[arg-type]
+        else:
+            uvicorn.run("app.main:app_from_environment", factory=True, workers=workers, **served)  # type: ignore[arg-type]
     finally:
         background.shutdown()
 
@@ -74,6 +98,16 @@ def _audit_options(settings: Settings, engine, investigator) -> dict[str, object
 
     auditor = build_auditor(settings, engine, investigator)
     return {"auditor": auditor, "audit_every": settings.audit_poll_seconds if settings.audit_enabled else None}
+
+
+@main.command(name="migrate")
+def migrate_command() -> None:
+    """Bring the database schema to this version: run it once before starting replicas on PostgreSQL."""
+    settings = _settings()
+    engine = make_engine(settings.database_url, pool_size=1)
+    migrate(engine)
+    engine.dispose()
+    click.echo("database schema is up to date")
 
 
 def _worker_options(settings: Settings) -> dict[str, object]:
@@ -92,7 +126,7 @@ def worker(threads: int) -> None:
     from app.runtime.workers import Background
     from app.wiring import build_investigator, build_work
 
-    settings = _settings()
+    settings = _settings().model_copy(update={"worker_threads": threads})  # the pool is sized to these threads
     engine = _engine(settings)
     investigator = build_investigator(settings)
     background = Background(

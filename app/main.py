@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +26,7 @@ from app.api import findings as api_findings
 from app.api import routes as api
 from app.api import stats as api_stats
 from app.helpdesks import routes as helpdesks
+from app.helpdesks.intake import IntakeWriter
 from app.players import routes as players
 from app.players.telegram import routes as telegram
 from app.runtime.access import bearer_valid, body_rules
@@ -32,7 +35,7 @@ from app.runtime.limits import BodyLimits, BodyRule
 from app.runtime.metrics import REGISTRY, register_queue
 from app.runtime.pages import STATIC_DIR, secure
 from app.runtime.ratelimit import KeyedRateLimit
-from app.settings import Settings
+from app.settings import Settings, load_settings
 from app.wiring import build_helpdesks, build_investigator, build_work
 from investigations.service import Investigator
 
@@ -44,6 +47,7 @@ def create_app(
     *,
     engine: Engine | None = None,
     investigator: Investigator | None = None,
+    migrate_schema: bool = True,
 ) -> FastAPI:
     docs = settings.docs_served  # off in production unless DOCS_ENABLED=true
     app = FastAPI(
@@ -53,14 +57,17 @@ def create_app(
         openapi_url="/openapi.json" if docs else None,
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
-    app.state.engine = engine or make_engine(settings.database_url)
-    migrate(app.state.engine)
+    app.state.engine = engine or make_engine(settings.database_url, pool_size=settings.pool_size())
+    if migrate_schema:
+        migrate(app.state.engine)
     app.state.investigator = investigator or build_investigator(settings)
     app.state.sessions = Sessions(settings.resolved_secret_key())
     app.state.helpdesks = build_helpdesks(settings)
     app.state.work = build_work(settings, app.state.investigator, helpdesks=app.state.helpdesks)
+    app.state.intake = IntakeWriter(app.state.engine, limit=settings.intake_queue_limit)
     register_queue(app.state.engine)
     shared_limits = {"redis_url": settings.redis_url, "prefix": settings.redis_prefix}
     app.state.login_limit = KeyedRateLimit(settings.login_rate_limit_per_ip, name="login-ip", **shared_limits)
@@ -115,6 +122,18 @@ def create_app(
         return JSONResponse({"status": "ready"})
 
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.intake.close()  # what was accepted is written before the process ends
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one `depositdesk serve --workers N` process: settings from the environment, the
+    schema already migrated (or checked) by the parent process before it started the workers."""
+    return create_app(load_settings(), migrate_schema=False)
 
 
 async def _login_required(request: Request, exc: Exception) -> Response:

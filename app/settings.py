@@ -96,7 +96,7 @@ class Settings(BaseSettings):
     telegram_rate_limit_per_chat: float = Field(default=20, gt=0)  # messages per minute
     telegram_rate_limit_global: float = Field(default=1200, gt=0)  # messages per minute, all chats
     worker_threads: int = Field(default=2, ge=0, le=64)
-    job_lease_seconds: float = Field(default=60, ge=5, le=3600)
+    job_lease_seconds: float = Field(default=10, ge=2, le=3600)
     job_retry_base_seconds: float = Field(default=5, ge=0, le=3600)
     # No-hash search: who can list ETH sent to an address (Etherscan-compatible account APIs, after
     # the nodes' own Otterscan API), eth_getLogs blocks per request, the Zendesk field naming the player
@@ -134,6 +134,10 @@ class Settings(BaseSettings):
     dashboard_agents: Annotated[list[str], NoDecode] = Field(default=[])  # agent names; empty: every agent
     evidence_key_file: str = ""  # Ed25519 private key (PEM); default: created once under ./data
     evidence_body_retention_days: int = Field(default=90, ge=1, le=3650)  # raw provider bodies kept this long
+    # Production: schema migrations, connection pool, intake back-pressure
+    migrate_on_start: bool | None = None  # unset: SQLite migrates on start, PostgreSQL needs `depositdesk migrate`
+    database_pool_size: int = Field(default=0, ge=0, le=200)  # 0: sized to the worker threads
+    intake_queue_limit: int = Field(default=128, ge=1, le=100_000)  # webhooks waiting to be written, per process
 
     @field_validator("audit_chains", mode="before")
     @classmethod
@@ -409,6 +413,16 @@ class Settings(BaseSettings):
     @property
     def assets(self) -> AssetRegistry:
         return DEFAULT_ASSETS.with_tokens(self.eth_tokens)
+
+    def migrates_on_start(self) -> bool:
+        """Whether serve and worker apply migrations themselves (several PostgreSQL replicas must not)."""
+        if self.migrate_on_start is not None:
+            return self.migrate_on_start
+        return self.database_url.startswith("sqlite")
+
+    def pool_size(self) -> int:
+        """Connections per process: each worker thread and its heartbeat, intake, re-checks, pages."""
+        return self.database_pool_size or 2 * self.worker_threads + 6
 
     def resolved_secret_key(self) -> str:
         """SECRET_KEY, or one generated once and kept under ./data so nothing needs editing."""

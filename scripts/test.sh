@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Installs what the tests need (a virtualenv with the project and its test extras; anvil and
+# Installs what the tests need (a virtualenv with the locked test dependencies and the project; anvil and
 # solc from npm; Debian's Chromium) and runs the whole suite: lint, then pytest. Extra arguments
 # go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[test]'
+# The pinned, hashed test lock (the runtime lock plus the test extra: the same versions the image
+# runs), then the project itself without dependencies. scripts/lock.sh regenerates the locks.
+.venv/bin/python -m pip install --quiet --require-hashes -r requirements-test.lock
+.venv/bin/python -m pip install --quiet --no-deps -e .
 # A real Ethereum node (anvil) and the Solidity compiler for the test contracts, from npm.
 if command -v npm >/dev/null 2>&1; then
     npm ci --no-audit --no-fund --loglevel=error

@@ -8,15 +8,22 @@ from typing import Annotated
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from fastapi import Depends, Request
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_MIGRATION_LOCK = 0x64657031  # PostgreSQL advisory lock key: one migrating process at a time
 
 
-def make_engine(database_url: str) -> Engine:
+class SchemaOutdated(Exception):
+    """The database is not at the newest migration and this process may not migrate it."""
+
+
+def make_engine(database_url: str, *, pool_size: int = 10) -> Engine:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
@@ -31,7 +38,9 @@ def make_engine(database_url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(database_url, pool_pre_ping=True)
+    # A bounded pool sized by the caller, no ping per checkout (a connection the server closed fails
+    # once and is replaced), recycled before common idle timeouts; waiting for one is bounded too.
+    return create_engine(database_url, pool_size=pool_size, max_overflow=4, pool_timeout=10, pool_recycle=1800)
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -42,8 +51,39 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the schema to the newest migration (idempotent). On PostgreSQL under an advisory lock:
+    processes migrating at once take turns, and the later ones find nothing left to do."""
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), "head")
+        return
+    with engine.connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
+        try:
+            command.upgrade(alembic_config(engine), "head")
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK})
+            lock.commit()
+
+
+def pending_migrations(engine: Engine) -> tuple[set[str], set[str]]:
+    """(the database's revisions, the code's heads); equal when nothing is pending."""
+    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current, heads
+
+
+def prepare_schema(engine: Engine, *, migrate_now: bool) -> None:
+    """Migrate, or (for replicas that must not race on migrations) check that someone has."""
+    if migrate_now:
+        migrate(engine)
+        return
+    current, heads = pending_migrations(engine)
+    if current != heads:
+        raise SchemaOutdated(
+            f"the database schema is at {', '.join(sorted(current)) or 'nothing'} and this version needs "
+            f"{', '.join(sorted(heads))}: run `depositdesk migrate` first (once, before starting the replicas)"
+        )
 
 
 def sessions(engine: Engine) -> Iterator[Session]:

@@ -3,7 +3,11 @@ workers claim them under a lease (PostgreSQL: FOR UPDATE SKIP LOCKED), retry the
 and jitter, and dead-letter them after `max_attempts` — never drop them silently.
 
 A job whose worker died is taken again once its lease has run out, so every handler must be
-idempotent (note writes check the helpdesk before writing again).
+idempotent (note writes check the helpdesk before writing again). Leases are short and renewed by
+a heartbeat while the handler runs, so a dead worker's jobs come back within seconds.
+
+Jobs are claimed by priority, then by when they became due: a note (a verdict that already exists)
+goes before the next ticket of a burst.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from investigations.types import UTCDateTime, utcnow
 
 QUEUED, RUNNING, DONE, DEAD = "queued", "running", "done", "dead"
-DEFAULT_LEASE = timedelta(seconds=60)
+DEFAULT_LEASE = timedelta(seconds=10)
 
 
 class JobError(Exception):
@@ -34,12 +38,13 @@ class JobError(Exception):
 
 class Job(SQLModel, table=True):
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_claim", "status", "run_after"),)
+    __table_args__ = (Index("ix_jobs_claim", "status", "priority", "run_after"),)
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32)
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     status: str = Field(default=QUEUED, max_length=16)
+    priority: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # higher is claimed first
     attempts: int = 0
     max_attempts: int = 8
     run_after: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
@@ -51,10 +56,16 @@ class Job(SQLModel, table=True):
 
 
 def enqueue(
-    session: Session, kind: str, payload: dict[str, Any], *, run_after: datetime | None = None, max_attempts: int = 8
+    session: Session,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    run_after: datetime | None = None,
+    max_attempts: int = 8,
+    priority: int = 0,
 ) -> Job:
     """Add a job to the caller's transaction (the caller commits)."""
-    job = Job(kind=kind, payload=payload, run_after=run_after or utcnow(), max_attempts=max_attempts)
+    job = Job(kind=kind, payload=payload, run_after=run_after or utcnow(), max_attempts=max_attempts, priority=priority)
     session.add(job)
     return job
 
@@ -89,7 +100,7 @@ def claim(
             ((Job.status == QUEUED) & (col(Job.run_after) <= now))
             | ((Job.status == RUNNING) & (col(Job.lease_until) < now))
         )
-        .order_by(col(Job.run_after))
+        .order_by(col(Job.priority).desc(), col(Job.run_after))
         .limit(1)
     )
     if kinds is not None:  # a process that only runs some kinds (the CLI's backfill)

@@ -31,8 +31,7 @@ AUDIT_BLOCKS = Counter(
 class QueueCollector:
     """Queue depth and dead letters, read from the database at scrape time (shared by all processes)."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    engine: Engine | None = None  # the newest app's engine (tests build several apps in one process)
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from app.runtime.jobs import depth
@@ -66,9 +65,8 @@ def _audit_gauges(session: Session) -> Iterator[GaugeMetricFamily]:
 
 
 def register_queue(engine: Engine) -> None:
-    collector = QueueCollector(engine)
+    QueueCollector.engine = engine
     try:
-        REGISTRY.register(collector)  # type: ignore[arg-type]
+        REGISTRY.register(QueueCollector())  # type: ignore[arg-type]
     except ValueError:
         pass  # one collector per process is enough: a later app (tests) shares it
-    QueueCollector.engine = engine  # type: ignore[misc]

@@ -76,3 +76,27 @@ def test_failures_back_off_then_dead_letter(engine):
         time.sleep(0.05)
     with Session(engine) as session:
         assert session.get(Job, job_id).status == DEAD
+
+
+def test_note_jobs_are_claimed_before_ticket_jobs_queued_earlier(engine):
+    from app.helpdesks.note_job import NOTE_PRIORITY
+
+    earlier = utcnow() - timedelta(minutes=5)
+    with Session(engine) as session:
+        tickets = [jobs.enqueue(session, "ticket", {"n": n}, run_after=earlier) for n in range(3)]
+        note = jobs.enqueue(session, "note", {"note_id": 1}, priority=NOTE_PRIORITY)
+        session.commit()
+        order = [tickets[0].id, tickets[1].id, tickets[2].id]
+        note_id = note.id
+    claimed = []
+    with Session(engine) as session:
+        while (job := jobs.claim(session, "w")) is not None:
+            claimed.append(job.id)
+    assert claimed == [note_id, *order]  # the note first, then the tickets in the order they became due
+
+
+def test_the_default_lease_is_seconds_not_a_minute():
+    from app.settings import Settings
+
+    assert jobs.DEFAULT_LEASE <= timedelta(seconds=15)
+    assert Settings(_env_file=None).job_lease_seconds <= 15

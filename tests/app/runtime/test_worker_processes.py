@@ -16,7 +16,7 @@ from redis import Redis
 from sqlmodel import Session, select
 
 from app.helpdesks.models import TicketNote
-from app.runtime.jobs import DONE, Job, enqueue
+from app.runtime.jobs import DEFAULT_LEASE, DONE, Job, enqueue
 from bench.stub_providers import StubProvider
 from tests.support.helpdesks import FakeZendesk, LocalZendesk
 
@@ -60,7 +60,9 @@ def _queue_notes(engine, fake: FakeZendesk, count: int) -> None:
         session.commit()
 
 
-def _start_worker(engine, fake: FakeZendesk, tmp_path: Path, threads: int, **extra_env: str) -> subprocess.Popen:
+def _start_worker(
+    engine, fake: FakeZendesk, tmp_path: Path, threads: int, lease: str | None = "5", **extra_env: str
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": engine.url.render_as_string(hide_password=False),
@@ -70,11 +72,14 @@ def _start_worker(engine, fake: FakeZendesk, tmp_path: Path, threads: int, **ext
         "ZENDESK_API_TOKEN": "t",
         "ZENDESK_WEBHOOK_SECRETS": "worker-test-zendesk-secret",
         "ZENDESK_RATE_LIMIT": "1000",
-        "JOB_LEASE_SECONDS": "5",
         "JOB_RETRY_BASE_SECONDS": "0",
         "PYTHONPATH": str(ROOT),
         **extra_env,
     }
+    if lease is not None:
+        env["JOB_LEASE_SECONDS"] = lease
+    else:
+        env.pop("JOB_LEASE_SECONDS", None)
     return subprocess.Popen(
         [sys.executable, "-c", "from app.cli import main; main()", "worker", "--threads", str(threads)],
         cwd=tmp_path,
@@ -102,10 +107,11 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_after_the_lease(pg, zendes
     _queue_notes(pg, zendesk, 1)
     zendesk.block_writes = threading.Event()
     zendesk.block_writes.set()
-    first = _start_worker(pg, zendesk, tmp_path, threads=1)
+    first = _start_worker(pg, zendesk, tmp_path, threads=1, lease=None)  # the default lease, renewed by heartbeat
     try:
         _wait_for(zendesk.write_arrived.is_set, 30, "the first worker's write")
         first.send_signal(signal.SIGKILL)
+        killed_at = time.monotonic()
         first.wait(10)
     finally:
         if first.poll() is None:
@@ -115,6 +121,8 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_after_the_lease(pg, zendes
     second = _start_worker(pg, zendesk, tmp_path, threads=1)
     try:
         _wait_for(lambda: all(j.status == DONE for j in _jobs(pg)), 30, "the job to complete after the lease")
+        # back within seconds of the kill: one default lease (plus the second worker's start-up)
+        assert time.monotonic() - killed_at < DEFAULT_LEASE.total_seconds() + 8
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(15)
