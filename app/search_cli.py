@@ -11,7 +11,7 @@ from typing import Any
 import click
 from sqlmodel import Session
 
-_RELATIVE = re.compile(r"^(\d{1,4})([hd])$")
+_RELATIVE = re.compile(r"(\d{1,4})([hd])")
 _EXIT_USAGE = 2
 
 
@@ -19,7 +19,7 @@ def parse_since(value: str | None) -> datetime | None:
     """`2h`, `3d`, or an ISO date / date-time (UTC unless it says otherwise)."""
     if not value:
         return None
-    relative = _RELATIVE.match(value.strip())
+    relative = _RELATIVE.fullmatch(value.strip())
     if relative:
         amount, unit = int(relative.group(1)), relative.group(2)
         return datetime.now(UTC) - (timedelta(hours=amount) if unit == "h" else timedelta(days=amount))

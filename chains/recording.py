@@ -26,8 +26,8 @@ from requests.adapters import HTTPAdapter
 
 REDACTED = "***"
 _SECRET_QUERY = re.compile(r"key|token|secret|pass|auth|sig", re.IGNORECASE)
-_HASH_LIKE = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
-_KEY_LIKE = re.compile(r"^[A-Za-z0-9_\-]{16,}$")
+_HASH_LIKE = re.compile(r"(0x)?[0-9a-fA-F]{64}")
+_KEY_LIKE = re.compile(r"[A-Za-z0-9_\-]{16,}")
 MAX_BODY_BYTES = 2 * 1024 * 1024  # a provider answer larger than this is kept as its hash only
 
 
@@ -85,7 +85,7 @@ def redact_url(url: str) -> str:
     if parts.username or parts.password:
         netloc = f"{REDACTED}@{netloc}"
     segments = [
-        REDACTED if _KEY_LIKE.match(segment) and not _HASH_LIKE.match(segment) else segment
+        REDACTED if _KEY_LIKE.fullmatch(segment) and not _HASH_LIKE.fullmatch(segment) else segment
         for segment in parts.path.split("/")
     ]
     query = [(name, REDACTED if _SECRET_QUERY.search(name) else value) for name, value in parse_qsl(parts.query)]

@@ -9,6 +9,7 @@ import hmac
 from datetime import UTC, datetime, timedelta
 
 from app.runtime.signing import standard_sign  # noqa: F401  (shared with callbacks)
+from app.runtime.webhook_keys import standard_key  # noqa: F401  (the library-exact key derivation)
 
 TOLERANCE = timedelta(minutes=5)
 

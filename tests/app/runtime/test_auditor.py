@@ -44,7 +44,7 @@ def test_a_new_finding_is_posted_signed_to_the_callback_and_counted(http_mock, c
         add_addresses(session, (OURS, "p-1"))
     configured = settings.model_copy(
         update={"audit_callback_url": CALLBACK, "audit_callback_secret": SECRET, "audit_grace_minutes": 0,
-                "audit_btc_start_height": 890_001, "audit_chains": [Chain.BTC]}
+                "audit_btc_start_height": 890_001, "audit_chains": [Chain.BTC], "metrics_allow_ips": ["testclient"]}
     )  # fmt: skip
     auditor = build_auditor(configured, sqlite_engine, build_investigator(configured))
     tx = payment([(OURS, 2_000_000)])
