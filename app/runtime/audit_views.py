@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.runtime.auditor import finding_json
 from chains.base import Chain
 from investigations.audit.findings import FINDING_CODES, Filters
 from investigations.audit.models import AuditCursor, Finding
@@ -67,19 +68,9 @@ def finding_rows(
     for finding in findings:
         record = records.get(finding.investigation_id or "")
         rows.append(
-            {
-                "id": finding.id,
-                "chain": finding.chain,
-                "tx_hash": finding.tx_hash,
-                "block_height": finding.block_height,
-                "address": finding.address,
-                "player_ref": finding.player_ref,
-                "asset": finding.asset,
-                "amount": assets.format(finding.amount_base_units, finding.asset),
-                "code": finding.code,
+            finding_json(finding, assets)
+            | {
                 "summary": finding.summary,
-                "status": finding.status,
-                "found_at": finding.found_at.isoformat(),
                 "age_minutes": int((now - finding.found_at) / timedelta(minutes=1)),
                 "investigation_id": finding.investigation_id,
                 "card_url": f"/investigations/{record.id}" if record else None,

@@ -37,38 +37,16 @@ class AccountApiAdapter:
     def native_txs(self, address: str, from_block: int, cursor: int) -> HistoryPage:
         """ETH sent directly to `address` in [from_block, cursor], newest first."""
         rows, more = self._rows("txlist", address, from_block, cursor)
-        found = [
-            AddressTx(
-                Chain.ETH,
-                row["hash"].lower(),
-                address,
-                int(row["blockNumber"]),
-                _time(row),
-                [Payment("ETH", int(row["value"]), "native")] if int(row["value"]) else [],
-                {"native"},
-            )
-            for row in rows
-            if str(row.get("to", "")).lower() == address and str(row.get("from", "")).lower() != address
+        mine = [
+            r for r in rows if str(r.get("to", "")).lower() == address and str(r.get("from", "")).lower() != address
         ]
-        return HistoryPage(found, more, covers=("native",))
+        return HistoryPage(_address_txs(mine, address, "native"), more, covers=("native",))
 
     def internal_txs(self, address: str, from_block: int, cursor: int) -> HistoryPage:
         """ETH forwarded to `address` by contracts in [from_block, cursor], newest first."""
         rows, more = self._rows("txlistinternal", address, from_block, cursor)
-        found = [
-            AddressTx(
-                Chain.ETH,
-                row["hash"].lower(),
-                address,
-                int(row["blockNumber"]),
-                _time(row),
-                [Payment("ETH", int(row["value"]), "internal")] if int(row["value"]) else [],
-                {"internal"},
-            )
-            for row in rows
-            if str(row.get("to", "")).lower() == address and str(row.get("isError", "0")) == "0"
-        ]
-        return HistoryPage(found, more, covers=("internal",))
+        mine = [r for r in rows if str(r.get("to", "")).lower() == address and str(r.get("isError", "0")) == "0"]
+        return HistoryPage(_address_txs(mine, address, "internal"), more, covers=("internal",))
 
     def _rows(self, action: str, address: str, from_block: int, cursor: int) -> tuple[list[dict[str, Any]], str | None]:
         query = {
@@ -109,3 +87,19 @@ class AccountApiAdapter:
 def _time(row: dict[str, Any]) -> datetime | None:
     stamp = row.get("timeStamp")
     return datetime.fromtimestamp(int(stamp), tz=UTC) if str(stamp or "").isdigit() else None
+
+
+def _address_txs(rows: list[dict[str, Any]], address: str, kind: str) -> list[AddressTx]:
+    """The account API's rows paying `address` as address-history entries of one kind of payment."""
+    return [
+        AddressTx(
+            Chain.ETH,
+            row["hash"].lower(),
+            address,
+            int(row["blockNumber"]),
+            _time(row),
+            [Payment("ETH", int(row["value"]), kind)] if int(row["value"]) else [],
+            {kind},
+        )
+        for row in rows
+    ]
