@@ -44,11 +44,11 @@ def search_command(player_ref: str | None, address: str | None, chain: str | Non
                    amount: str | None, since: str | None, limit: int, page: int, as_json: bool) -> None:  # fmt: skip
     """Find a player's payments without a hash: each candidate investigated, uncredited first."""
     from app.api.schemas import InvestigationOut
-    from app.cli import _engine, _settings
+    from app.cli.common import cli_settings, open_engine
     from app.wiring import build_investigator
     from investigations.search import InvalidSearch, SearchQuery, search
 
-    settings = _settings()
+    settings = cli_settings()
     investigator = build_investigator(settings)
     query = SearchQuery(player_ref, address, chain, asset, amount, since=parse_since(since), limit=limit, page=page)
     bar: Any = None
@@ -61,7 +61,7 @@ def search_command(player_ref: str | None, address: str | None, chain: str | Non
         if bar is not None:
             bar.update(done - bar.pos)
 
-    with Session(_engine(settings)) as session:
+    with Session(open_engine(settings)) as session:
         try:
             result = search(session, investigator, query, on_progress=progress)
         except InvalidSearch as exc:

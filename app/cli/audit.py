@@ -19,11 +19,11 @@ def audit_status() -> None:
     from sqlalchemy import func
     from sqlmodel import select
 
-    from app.cli import _engine, _settings
+    from app.cli.common import cli_settings, open_engine
     from investigations.audit.models import MATCHED, OPEN, AuditCursor, AuditPayment, Finding
 
-    settings = _settings()
-    with Session(_engine(settings)) as session:
+    settings = cli_settings()
+    with Session(open_engine(settings)) as session:
         followers = {row.chain: row for row in session.exec(select(AuditCursor))}
         codes = session.exec(select(Finding.code, func.count()).where(Finding.status == OPEN).group_by(Finding.code))
         waiting = session.exec(select(func.count()).where(AuditPayment.status == MATCHED)).one()
@@ -57,7 +57,7 @@ def audit_backfill(chain: str, from_height: int, to_height: int | None, no_wait:
 
     from sqlmodel import col, select
 
-    from app.cli import _engine, _settings
+    from app.cli.common import cli_settings, open_engine
     from app.runtime import jobs
     from app.runtime.auditor import BACKFILL, enqueue_backfill
     from app.runtime.workers import Worker
@@ -65,8 +65,8 @@ def audit_backfill(chain: str, from_height: int, to_height: int | None, no_wait:
     from chains.base import Chain, ChainError
     from investigations.audit import cursors
 
-    settings = _settings()
-    engine = _engine(settings)
+    settings = cli_settings()
+    engine = open_engine(settings)
     auditor = build_auditor(settings, engine, build_investigator(settings))
     which = Chain(chain)
     if which not in auditor.sources:

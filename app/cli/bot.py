@@ -1,0 +1,77 @@
+"""`depositdesk bot [set-webhook | delete-webhook]`: the players' Telegram bot."""
+
+from __future__ import annotations
+
+import click
+
+from app.cli.common import audit_options, cli_settings, open_engine, worker_options
+from app.settings import Settings
+
+
+@click.group(invoke_without_command=True)
+@click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.pass_context
+def bot(ctx: click.Context, threads: int) -> None:
+    """Run the players' Telegram bot by long polling (with job workers to answer), until Ctrl-C."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import signal
+    import threading
+
+    from app.players.telegram.poller import poll
+    from app.runtime.workers import Background
+    from app.wiring import build_bot_api, build_investigator, build_work
+
+    settings = telegram_settings()
+    engine = open_engine(settings)
+    investigator = build_investigator(settings)
+    background = Background(
+        engine,
+        investigator,
+        build_work(settings, investigator),
+        threads=threads,
+        **worker_options(settings),
+        **audit_options(settings, engine, investigator),  # every job kind has its handler in every worker
+    )
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    background.start()
+    click.echo("Telegram bot polling for messages; Ctrl-C or SIGTERM stops it", err=True)
+    try:
+        poll(build_bot_api(settings), engine, stopped)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        background.shutdown()
+
+
+@bot.command("set-webhook")
+@click.argument("url", required=False)
+def bot_set_webhook(url: str | None) -> None:
+    """Point Telegram at this service's /telegram/webhook (default: PUBLIC_BASE_URL's), with the secret."""
+    from app.wiring import build_bot_api
+
+    settings = telegram_settings()
+    if not settings.telegram_webhook_secret:
+        raise click.ClickException("set TELEGRAM_WEBHOOK_SECRET first: Telegram sends it back with every update")
+    target = url or f"{settings.public_base_url}/telegram/webhook"
+    if not target.startswith("https://"):
+        raise click.ClickException(f"Telegram only delivers to https:// URLs, not {target!r}")
+    build_bot_api(settings).set_webhook(target, settings.telegram_webhook_secret)
+    click.echo(f"Telegram delivers updates to {target}")
+
+
+@bot.command("delete-webhook")
+def bot_delete_webhook() -> None:
+    """Stop webhook delivery (long polling with `depositdesk bot` needs this; it does it itself)."""
+    from app.wiring import build_bot_api
+
+    build_bot_api(telegram_settings()).delete_webhook()
+    click.echo("Telegram webhook removed")
+
+
+def telegram_settings() -> Settings:
+    settings = cli_settings()
+    if not settings.telegram_bot_token:
+        raise click.ClickException("set TELEGRAM_BOT_TOKEN (from @BotFather) first")
+    return settings
