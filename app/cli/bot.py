@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from app.cli.common import audit_options, cli_settings, open_engine, worker_options
+from app.cli.common import cli_settings, run_background
 from app.settings import Settings
 
 
@@ -15,34 +15,16 @@ def bot(ctx: click.Context, threads: int) -> None:
     """Run the players' Telegram bot by long polling (with job workers to answer), until Ctrl-C."""
     if ctx.invoked_subcommand is not None:
         return
-    import signal
-    import threading
-
     from app.players.telegram.poller import poll
-    from app.runtime.workers import Background
-    from app.wiring import build_bot_api, build_investigator, build_work
+    from app.wiring import build_bot_api
 
     settings = telegram_settings()
-    engine = open_engine(settings)
-    investigator = build_investigator(settings)
-    background = Background(
-        engine,
-        investigator,
-        build_work(settings, investigator),
+    run_background(
+        settings,
         threads=threads,
-        **worker_options(settings),
-        **audit_options(settings, engine, investigator),  # every job kind has its handler in every worker
+        banner="Telegram bot polling for messages; Ctrl-C or SIGTERM stops it",
+        foreground=lambda engine, stopped: poll(build_bot_api(settings), engine, stopped),
     )
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    background.start()
-    click.echo("Telegram bot polling for messages; Ctrl-C or SIGTERM stops it", err=True)
-    try:
-        poll(build_bot_api(settings), engine, stopped)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        background.shutdown()
 
 
 @bot.command("set-webhook")

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Callable
+
 import click
+from sqlalchemy.engine import Engine
 
 from app.runtime.db import SchemaOutdated, make_engine, prepare_schema
 from app.settings import Settings, SettingsError, load_settings
@@ -41,3 +46,40 @@ def audit_options(settings: Settings, engine, investigator) -> dict[str, object]
 
     auditor = build_auditor(settings, engine, investigator)
     return {"auditor": auditor, "audit_every": settings.audit_poll_seconds if settings.audit_enabled else None}
+
+
+def run_background(
+    settings: Settings,
+    *,
+    threads: int,
+    banner: str,
+    foreground: Callable[[Engine, threading.Event], None] | None = None,
+) -> None:
+    """Job workers, re-checks (and the auditor's handlers and follower) in this process until Ctrl-C or
+    SIGTERM; `foreground` runs meanwhile in this thread (e.g. the bot's long polling)."""
+    from app.runtime.workers import Background
+    from app.wiring import build_investigator, build_work
+
+    engine = open_engine(settings)
+    investigator = build_investigator(settings)
+    background = Background(
+        engine,
+        investigator,
+        build_work(settings, investigator),
+        threads=threads,
+        **worker_options(settings),
+        **audit_options(settings, engine, investigator),  # every job kind has its handler in every worker
+    )
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    background.start()
+    click.echo(banner, err=True)
+    try:
+        if foreground is None:
+            stopped.wait()
+        else:
+            foreground(engine, stopped)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        background.shutdown()

@@ -10,7 +10,7 @@ import click
 from sqlmodel import Session
 
 from app.api.schemas import InvestigationOut
-from app.cli.common import EXIT_USAGE, audit_options, cli_settings, open_engine, worker_options
+from app.cli.common import EXIT_USAGE, audit_options, cli_settings, open_engine, run_background, worker_options
 from app.runtime.db import make_engine, migrate
 from investigations.catalogs import LANGUAGES
 from investigations.messages import reply_in
@@ -84,33 +84,10 @@ def migrate_command() -> None:
 @click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 64))
 def worker(threads: int) -> None:
     """Run job workers and re-checks in this process (scale-out: several of these on PostgreSQL)."""
-    import signal
-    import threading
-
-    from app.runtime.workers import Background
-    from app.wiring import build_investigator, build_work
-
     settings = cli_settings().model_copy(update={"worker_threads": threads})  # the pool is sized to these threads
-    engine = open_engine(settings)
-    investigator = build_investigator(settings)
-    background = Background(
-        engine,
-        investigator,
-        build_work(settings, investigator),
-        threads=threads,
-        **worker_options(settings),
-        **audit_options(settings, engine, investigator),
+    run_background(
+        settings, threads=threads, banner=f"worker running with {threads} thread(s); Ctrl-C or SIGTERM stops it"
     )
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    background.start()
-    click.echo(f"worker running with {threads} thread(s); Ctrl-C or SIGTERM stops it", err=True)
-    try:
-        stopped.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        background.shutdown()
 
 
 @main.command()
