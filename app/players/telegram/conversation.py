@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -62,7 +62,6 @@ class Conversation:
     handover_helpdesk: str | None = None
     handover_grace: timedelta = timedelta(minutes=30)
     search: Search | None = None
-    replies: list[str] = field(default_factory=list, init=False)
 
     def handle(self, session: Session, message: Incoming) -> list[str]:
         """Answer one message; the caller queues the returned texts and commits."""
