@@ -38,7 +38,7 @@ from app.helpdesks.models import TicketNote
 from app.runtime.db import make_engine, migrate
 from app.runtime.workers import Worker
 from app.wiring import build_investigator, build_work
-from bench.providers import _serve, _Stub
+from bench.stub_providers import StubProvider
 from bench.webhooks import _settings
 from tests.conftest import _empty
 from tests.support.helpdesks import FakeZendesk, LocalZendesk
@@ -141,11 +141,10 @@ def intake(url: str, processes: int, rates: list[float], seconds: float, tree: P
 
 
 def burst(url: str, tickets: int, *, notes_first: bool) -> str:
-    _Stub.latency = 0.02
-    stubs = [_serve() for _ in range(2)]
+    stubs = [StubProvider(latency=0.02) for _ in range(2)]
     fake = FakeZendesk()
     local = LocalZendesk(fake)
-    settings = _settings(url, local.url, [stubs[0][1], stubs[1][1]], 0)
+    settings = _settings(url, local.url, [stub.url for stub in stubs], 0)
     engine = make_engine(url, pool_size=20)
     _empty(engine)
     investigator = build_investigator(settings)
@@ -173,8 +172,8 @@ def burst(url: str, tickets: int, *, notes_first: bool) -> str:
     stop.set()
     engine.dispose()
     local.close()
-    for server, _url in stubs:
-        server.shutdown()
+    for stub in stubs:
+        stub.stop()
     order = "notes first        " if notes_first else "old order (no priority)"
     return f"{order}: webhook → first note {first.total_seconds():5.1f} s, → last note {last.total_seconds():5.1f} s"
 
