@@ -16,7 +16,7 @@ from app.helpdesks.clients.signatures import standard
 from app.helpdesks.models import TicketNote, WebhookDelivery
 from app.main import create_app
 from app.runtime.jobs import DEAD, DONE, Job, retry
-from app.runtime.workers import Worker, recheck_round
+from app.runtime.workers import recheck_round
 from investigations.models import Investigation
 from investigations.types import utcnow
 from tests.support.freshdesk_chatwoot import FakeChatwoot, FakeFreshdesk
@@ -26,6 +26,7 @@ from tests.support.helpdesks import (
     standard_headers,
     zendesk_headers,
 )
+from tests.support.jobs import drain
 from tests.support.ledger import add_addresses, add_deposit, address
 
 OURS = address("webhook-p-1")
@@ -85,21 +86,6 @@ def app(settings, engine, chain, desks, callbacks):
 def client(app):
     with TestClient(app) as test_client:
         yield test_client
-
-
-def drain(app, *, timeout: float = 15.0) -> None:
-    """Run jobs until none is left to do (waiting for retries that are due soon)."""
-    worker = Worker(app.state.engine, app.state.work.handlers(), base_delay=0)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if worker.run_once():
-            continue
-        with Session(app.state.engine) as session:
-            open_jobs = session.exec(select(Job).where(Job.status.in_(["queued", "running"]))).all()
-        if not open_jobs:
-            return
-        time.sleep(0.05)
-    raise AssertionError("jobs still open after the timeout")
 
 
 def post_zendesk(client, ticket_id: str, *, invocation: str = "inv-1", secret: str = ZD_SECRET):
