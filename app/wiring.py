@@ -12,6 +12,7 @@ from app.helpdesks.clients.chatwoot import Chatwoot
 from app.helpdesks.clients.freshdesk import Freshdesk
 from app.helpdesks.clients.generic import Generic
 from app.helpdesks.clients.zendesk import Zendesk
+from app.helpdesks.public_reply import PublicReplies, ReplyPolicy
 from app.helpdesks.work import HelpdeskWork
 from app.players.telegram.bot_api import BotApi
 from app.players.telegram.conversation import Conversation, Search
@@ -178,6 +179,11 @@ def build_work(
     """Everything the background workers do: the helpdesks' jobs, and the bot's when it is configured."""
     desks = build_helpdesks(settings) if helpdesks is None else helpdesks
     helpdesk_work = HelpdeskWork(desks, investigator, settings.public_base_url)
+    if settings.auto_reply_mode != "off":  # issue 26: public replies
+        helpdesk_work.notes.public = PublicReplies(
+            ReplyPolicy(settings.auto_reply_mode, frozenset(settings.auto_reply), settings.auto_reply_max_per_ticket),
+            desks,
+        )
     works: list[BackgroundWork] = [helpdesk_work]
     if settings.telegram_bot_token:
         works.append(build_telegram(settings, investigator, helpdesks=list(desks)))

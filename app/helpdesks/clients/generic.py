@@ -60,9 +60,19 @@ class Generic:
         return  # the tags travel in the callback with the note
 
     def write_note(self, ticket_ref: str, body: str, tags: list[str], extra: dict[str, Any]) -> str:
+        return self._post(ticket_ref, {"ticket_ref": ticket_ref, "note": body, "tags": tags, **extra}, extra)
+
+    def write_reply(self, ticket_ref: str, body: str, extra: dict[str, Any]) -> str:
+        """The public answer: the same signed callback with `"public": true` and `reply` (issue 26)."""
+        return self._post(ticket_ref, {"ticket_ref": ticket_ref, "reply": body, **extra, "public": True}, extra)
+
+    def public_messages(self, ticket_ref: str) -> list[tuple[str, str]]:
+        return []  # nothing to read back: a person's reply comes in the webhook (`"public_reply_by"`)
+
+    def _post(self, ticket_ref: str, fields: dict[str, Any], extra: dict[str, Any]) -> str:
         if not self.callback_url:
             raise HelpdeskError("generic: WEBHOOK_CALLBACK_URL is not set", retryable=False)
-        payload = json.dumps({"ticket_ref": ticket_ref, "note": body, "tags": tags, **extra}).encode()
+        payload = json.dumps(fields).encode()
         webhook_id = "msg_" + hashlib.sha256(f"{ticket_ref}:{extra.get('marker')}".encode()).hexdigest()[:32]
         timestamp = str(int(time.time()))
         signature = signatures.standard_sign(self.secrets[0], webhook_id, timestamp, payload) if self.secrets else ""
