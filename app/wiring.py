@@ -11,6 +11,7 @@ from app.helpdesks.clients.base import Helpdesk
 from app.helpdesks.clients.chatwoot import Chatwoot
 from app.helpdesks.clients.freshdesk import Freshdesk
 from app.helpdesks.clients.generic import Generic
+from app.helpdesks.clients.intercom import Intercom
 from app.helpdesks.clients.zendesk import Zendesk
 from app.helpdesks.public_reply import PublicReplies, ReplyPolicy
 from app.helpdesks.work import HelpdeskWork
@@ -167,6 +168,14 @@ def build_helpdesks(settings: Settings) -> dict[str, Helpdesk]:
             rate_per_second=settings.chatwoot_rate_limit,
             inbox_id=settings.chatwoot_inbox_id,
             max_pages=settings.helpdesk_max_pages,
+        )
+    if settings.intercom_client_secrets:  # issue 26
+        desks["intercom"] = Intercom(
+            settings.intercom_access_token,
+            settings.intercom_client_secrets,
+            settings.intercom_admin_id,
+            base_url=settings.intercom_base_url,
+            rate_per_second=settings.intercom_rate_limit,
         )
     if settings.webhook_secrets:
         desks["generic"] = Generic(settings.webhook_callback_url or None, settings.webhook_secrets)

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from app.helpdesks.clients.chatwoot import Chatwoot
 from app.helpdesks.clients.freshdesk import Freshdesk
 from app.helpdesks.clients.generic import Generic
+from app.helpdesks.clients.intercom import Intercom, sign
 from app.helpdesks.clients.zendesk import Zendesk
 from app.helpdesks.models import TicketNote
 from app.helpdesks.note_job import NoteJob
@@ -163,7 +164,55 @@ def _chatwoot(mock: responses.RequestsMock, thread: Thread) -> Chatwoot:
     return Chatwoot(base, "7", "token", ["chatwoot-secret"], rate_per_second=1000)
 
 
-DESKS = {"zendesk": _zendesk, "freshdesk": _freshdesk, "chatwoot": _chatwoot}
+def _intercom(mock: responses.RequestsMock, thread: Thread) -> Intercom:
+    base = "https://api.intercom.example"
+
+    def conversation(request):
+        first, rest = thread.messages[0], thread.messages[1:]
+        parts = [
+            {"type": "conversation_part", "id": str(m["id"]), "part_type": "comment" if m["public"] else "note",
+             "body": "<p>" + m["body"].replace("\n", "<br>") + "</p>",
+             "author": {"type": "user" if m["by"] == "player" else "admin", "id": "1" if m["by"] == "bot" else "2"}}
+            for m in rest
+        ]  # fmt: skip
+        body = {
+            "type": "conversation", "id": "42",
+            "source": {"type": "conversation", "body": f"<p>{first['body']}</p>", "author": {"type": "user", "id": "u"}},
+            "conversation_parts": {"type": "conversation_part.list", "conversation_parts": parts,
+                                   "total_count": len(parts)},
+            "tags": {"type": "tag.list", "tags": [{"type": "tag", "name": t} for t in thread.tags]},
+        }  # fmt: skip
+        return 200, {}, json.dumps(body)
+
+    def reply(request):
+        body = json.loads(request.body)
+        assert body["type"] == "admin" and body["admin_id"] == "1" and body["message_type"] in ("note", "comment")
+        text = body["body"].removeprefix("<p>").removesuffix("</p>").replace("<br>", "\n")
+        if body["message_type"] == "comment":
+            lost = thread.post_public(body, text)
+            if lost:
+                return lost
+        else:
+            thread.add(text, by="bot", public=False)
+        return conversation(request)
+
+    def tag(request):
+        name = json.loads(request.body)["name"]
+        return 200, {}, json.dumps({"type": "tag", "id": f"t-{name}", "name": name})
+
+    def attach(request):
+        body = json.loads(request.body)
+        thread.tags = sorted(set(thread.tags) | {body["id"].removeprefix("t-")})
+        return 200, {}, json.dumps({"type": "tag", "id": body["id"]})
+
+    mock.add_callback(responses.GET, re.compile(base + r"/conversations/42(\?.*)?$"), callback=conversation)
+    mock.add_callback(responses.POST, f"{base}/conversations/42/reply", callback=reply)
+    mock.add_callback(responses.POST, f"{base}/tags", callback=tag)
+    mock.add_callback(responses.POST, f"{base}/conversations/42/tags", callback=attach)
+    return Intercom("token", ["intercom-client-secret"], "1", base_url=base, rate_per_second=1000)
+
+
+DESKS = {"zendesk": _zendesk, "freshdesk": _freshdesk, "chatwoot": _chatwoot, "intercom": _intercom}
 
 
 class _Links:
@@ -347,3 +396,35 @@ def test_our_own_messages_are_not_a_persons_reply() -> None:
     newest_first = [("agent", "thanks"), ("agent", "hello\n[depositdesk reply inv1 #1]"), ("agent", "earlier")]
     assert newer_than_our_reply(newest_first) == {"agent"}
     assert newer_than_our_reply([("agent", "[depositdesk reply inv1 #1]"), ("player", "old")]) == set()
+
+
+def _intercom_event(topic: str, *, author: dict | None = None, event: str = "notif_1") -> bytes:
+    parts = [{"type": "conversation_part", "id": "9", "part_type": "comment", "body": "<p>hi</p>", "author": author}]
+    item = {"type": "conversation", "id": "42", "conversation_parts": {"conversation_parts": parts if author else []}}
+    return json.dumps({"type": "notification_event", "id": event, "topic": topic, "app_id": "a86dr8yl",
+                       "data": {"type": "notification_event_data", "item": item}}).encode()  # fmt: skip
+
+
+def test_intercom_webhooks_are_checked_with_hmac_sha1_of_the_body() -> None:
+    from datetime import UTC, datetime
+
+    desk = Intercom("token", ["old-client-secret", "intercom-client-secret"], "1")
+    body = _intercom_event("conversation.user.replied")
+    now = datetime.now(UTC)
+    assert desk.verify({"X-Hub-Signature": sign("intercom-client-secret", body)}, body, now)
+    assert desk.verify({"x-hub-signature": sign("old-client-secret", body)}, body, now)  # rotation
+    assert not desk.verify({"X-Hub-Signature": sign("intercom-client-secret", body + b" ")}, body, now)
+    assert not desk.verify({"X-Hub-Signature": "sha1=" + "0" * 40}, body, now)
+    assert not desk.verify({}, body, now)
+
+
+def test_intercom_events_become_deliveries_and_our_echoes_are_ignored() -> None:
+    desk = Intercom("token", ["intercom-client-secret"], "1")
+    delivery = desk.parse({}, _intercom_event("conversation.user.replied", event="notif_7"))
+    assert delivery is not None and delivery.ticket_ref == "42" and delivery.delivery_id == "notif_7"
+    assert desk.parse({}, _intercom_event("conversation.admin.replied", author={"type": "admin", "id": "1"})) is None
+    person = desk.parse({}, _intercom_event("conversation.admin.replied", author={"type": "admin", "id": "2"}))
+    assert person is not None
+    assert desk.parse({}, _intercom_event("ping")) is None
+    with pytest.raises(ValueError):
+        desk.parse({}, b'{"type": "something else"}')
