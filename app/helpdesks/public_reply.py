@@ -35,6 +35,8 @@ NEEDS_AGENT_TAG = "depositdesk-needs-agent"
 SILENCED_CODE = "silenced"
 REPLY_MARKER_PREFIX = "[depositdesk reply "
 MARKER_PREFIX = "[depositdesk"
+# Claimed before notes (10) and ticket jobs: the player is the one waiting for this one.
+REPLY_PRIORITY = 20
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,7 @@ class PublicReplies:
         session.add(reply)
         session.flush()
         if self.policy.mode == "on":
-            enqueue(session, "note", {"note_id": reply.id}, priority=10)
+            enqueue(session, "note", {"note_id": reply.id}, priority=REPLY_PRIORITY)
 
     # --- posting (the note job, for rows with extra.public) ------------------------------------
     def post(self, session: Session, notes: NoteJob, desk: Helpdesk, reply: TicketNote) -> None:
