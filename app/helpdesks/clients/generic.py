@@ -44,10 +44,14 @@ class Generic:
             raise ValueError("text must be a string")
         if len(str(data["ticket_ref"]).strip()) > 100:
             raise ValueError("ticket_ref is longer than 100 characters")
+        by = data.get("public_reply_by")
+        if by is not None and by not in ("agent", "player"):
+            raise ValueError('public_reply_by must be "agent" or "player"')
         return Delivery(
             delivery_id=str(header(headers, "webhook-id"))[:128],
             ticket_ref=str(data["ticket_ref"]).strip()[:128],
             text=text[:50_000],
+            public_reply_by=by,
         )
 
     def fetch(self, ticket_ref: str) -> TicketText:

@@ -81,7 +81,13 @@ class Intercom:
         if data.get("topic") == "conversation.admin.replied" and self._last_author_is_us(item):
             return None  # our own note or reply echoing back
         event = str(data.get("id") or "")[:128] or hashlib.sha256(body).hexdigest()
-        return Delivery(delivery_id=event, ticket_ref=conversation, replay_key=signatures.signed_digest(None, body))
+        by = {"conversation.admin.replied": "agent", "conversation.user.replied": "player"}.get(data["topic"])
+        return Delivery(
+            delivery_id=event,
+            ticket_ref=conversation,
+            replay_key=signatures.signed_digest(None, body),
+            public_reply_by=by,
+        )
 
     def _last_author_is_us(self, item: dict[str, Any]) -> bool:
         parts = ((item.get("conversation_parts") or {}).get("conversation_parts")) or []

@@ -424,7 +424,28 @@ def test_intercom_events_become_deliveries_and_our_echoes_are_ignored() -> None:
     assert delivery is not None and delivery.ticket_ref == "42" and delivery.delivery_id == "notif_7"
     assert desk.parse({}, _intercom_event("conversation.admin.replied", author={"type": "admin", "id": "1"})) is None
     person = desk.parse({}, _intercom_event("conversation.admin.replied", author={"type": "admin", "id": "2"}))
-    assert person is not None
+    assert person is not None and person.public_reply_by == "agent"
+    assert delivery.public_reply_by == "player"
     assert desk.parse({}, _intercom_event("ping")) is None
     with pytest.raises(ValueError):
         desk.parse({}, b'{"type": "something else"}')
+
+
+def test_a_webhook_saying_a_person_replied_silences_the_bot_before_its_first_word(http_mock, sqlite_engine) -> None:
+    world = _world("zendesk", http_mock, sqlite_engine)
+    with Session(sqlite_engine) as session:
+        world.notes.public.on_ticket_update(session, world.notes, "zendesk", TICKET, "agent")
+        session.commit()
+    world.verdict("confirming")
+    world.drain()
+    assert world.public_from_bot() == []
+    assert NEEDS_AGENT_TAG in world.thread.tags
+
+
+def test_the_generic_webhook_can_say_who_replied() -> None:
+    desk = Generic(None, ["whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])
+    body = json.dumps({"ticket_ref": "t-1", "text": "hi", "public_reply_by": "agent"}).encode()
+    assert desk.parse({"webhook-id": "msg_1"}, body).public_reply_by == "agent"
+    assert desk.parse({"webhook-id": "msg_1"}, b'{"ticket_ref": "t-1", "text": "hi"}').public_reply_by is None
+    with pytest.raises(ValueError, match="public_reply_by"):
+        desk.parse({"webhook-id": "msg_1"}, b'{"ticket_ref": "t-1", "text": "hi", "public_reply_by": "bot"}')
