@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from app.agents.routes import AgentDep, render
 from app.runtime.db import SessionDep
+from app.runtime.signed_in import AgentDep, render
 from investigations.extract import extract
 from investigations.ledger import addresses_among
 from investigations.search import InvalidSearch, SearchQuery, SearchResult, load_search, players_named, search

@@ -8,8 +8,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import AgentDep
-from app.runtime import audit_views
+from app.finance import views as audit_views
+from app.runtime.bearer import AgentDep
 from app.runtime.db import SessionDep
 from investigations.audit.findings import FindingError, listing, resolve
 from investigations.audit.models import Finding

@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from app.agents.routes import current_agent, render
+from app.lead.evidence_signing import EvidenceKey, load_or_create
 from app.runtime.accounts import Agent, agent_for_token
 from app.runtime.db import SessionDep
-from app.runtime.evidence_signing import EvidenceKey, load_or_create
 from app.runtime.pages import secure
+from app.runtime.signed_in import current_agent, render
 from investigations import dossier
 from investigations.models import Investigation
 from investigations.types import utcnow
@@ -76,7 +76,7 @@ def evidence_page(investigation_id: str, request: Request, session: SessionDep, 
     if signed is None:
         return render(request, "shared/_error_page.html", {"agent": agent, "error": "No such investigation."}, 404)
     context = {"agent": agent, "doc": signed["evidence"], "signature": signed["signature"], "well_known": WELL_KNOWN}
-    return render(request, "agents/evidence.html", context)
+    return render(request, "lead/evidence.html", context)
 
 
 @router.get(WELL_KNOWN, include_in_schema=True, tags=["evidence"])

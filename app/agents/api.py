@@ -14,8 +14,8 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app.api.deps import AgentDep
-from app.api.schemas import (
+from app.agents.api_searches import router as searches_router
+from app.agents.schemas import (
     InvestigationIn,
     InvestigationOut,
     TelegramLinkIn,
@@ -23,8 +23,8 @@ from app.api.schemas import (
     UpsertOut,
     json_list_body,
 )
-from app.api.searches import router as searches_router
-from app.runtime import chat_links
+from app.players import chat_links
+from app.runtime.bearer import AgentDep
 from app.runtime.db import SessionDep
 from investigations.ledger import (
     DepositAddressRecord,
