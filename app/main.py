@@ -27,6 +27,7 @@ from app.helpdesks.intake import IntakeWriter
 from app.lead import api as lead_api
 from app.lead import evidence as lead_evidence
 from app.lead import routes as lead
+from app.players import api as players_api
 from app.players import routes as players
 from app.players.telegram import routes as telegram
 from app.runtime.access import bearer_valid, body_rules
@@ -96,6 +97,7 @@ def create_app(
     app.include_router(lead_api.router)
     app.include_router(lead.router)
     app.include_router(lead_evidence.router)
+    app.include_router(players_api.router)
     app.include_router(players.router)
     app.include_router(helpdesks.router)
     app.include_router(telegram.router)

@@ -1,26 +1,35 @@
-"""The deposit auditor's findings as JSON: `GET /api/findings`, `POST /api/findings/{id}/resolve`."""
+"""Finance's JSON API: the deposit auditor's findings (`GET /api/findings`, `POST /api/findings/{id}/resolve`)
+and the ledger's copy (`PUT /api/deposit-addresses`, `PUT /api/deposits`: bulk upserts, all rows or none)."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from app.finance import views as audit_views
+from app.finance.schemas import ResolveIn, UpsertOut, json_list_body
 from app.runtime.bearer import AgentDep
 from app.runtime.db import SessionDep
 from investigations.audit.findings import FindingError, listing, resolve
 from investigations.audit.models import Finding
+from investigations.ledger import (
+    DepositAddressRecord,
+    LedgerDepositRecord,
+    LedgerRecordsError,
+    upsert_deposit_addresses,
+    upsert_deposits,
+)
 
 router = APIRouter(prefix="/api", tags=["findings"])
-
-
-class ResolveIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    reason: str = Field(min_length=1, max_length=1000, description="why the finding is closed, e.g. credited by hand")
 
 
 @router.get("/findings")
@@ -73,3 +82,79 @@ def _unprocessable(field: str, message: str) -> JSONResponse:
         status_code=422,
         content={"detail": [{"loc": ["query", field], "msg": message, "type": "value_error"}], "message": message},
     )
+
+
+async def _raw_body(request: Request) -> bytes:
+    return await request.body()  # already read and size-checked by the limits middleware
+
+
+RawBody = Annotated[bytes, Depends(_raw_body)]
+_LISTS: dict[type, TypeAdapter[Any]] = {
+    model: TypeAdapter(list[model]) for model in (DepositAddressRecord, LedgerDepositRecord)
+}
+
+
+def _records(model: type, body: bytes) -> list[Any]:
+    """A ledger upload parsed and validated here, in the route's worker thread: tens of thousands of
+    rows take seconds, which must not stall the event loop (FastAPI validates declared bodies on it)."""
+    if not body.strip():
+        raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}])
+    try:
+        data = json.loads(body, parse_float=Decimal)
+    except ValueError as exc:  # not JSON, not UTF-8, or an integer beyond Python's digit limit
+        raise RequestValidationError(
+            [{"type": "json_invalid", "loc": ("body",), "msg": f"the body is not valid JSON ({exc})", "input": None}]
+        ) from None
+    try:
+        return _LISTS[model].validate_python(data)
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
+
+
+@router.put("/deposit-addresses", response_model=UpsertOut, openapi_extra=json_list_body(DepositAddressRecord))
+def put_deposit_addresses(body: RawBody, request: Request, session: SessionDep, _agent: AgentDep):
+    return _upsert(upsert_deposit_addresses, _records(DepositAddressRecord, body), request, session)
+
+
+@router.put("/deposits", response_model=UpsertOut, openapi_extra=json_list_body(LedgerDepositRecord))
+def put_deposits(body: RawBody, request: Request, session: SessionDep, _agent: AgentDep):
+    return _upsert(upsert_deposits, _records(LedgerDepositRecord, body), request, session)
+
+
+def _upsert(upsert: Callable[..., Any], records: list[Any], request: Request, session: Session) -> Any:
+    """All rows or none; rows refused by this deployment's assets get a 422 naming them."""
+    try:
+        with _one_transaction(session):
+            result = upsert(session, records, request.app.state.settings.assets)
+    except LedgerRecordsError as exc:
+        return _row_errors(exc)
+    return UpsertOut(received=len(records), **vars(result))
+
+
+def _row_errors(exc: LedgerRecordsError) -> JSONResponse:
+    """The same 422 shape as a validation error, for rows refused by this deployment's assets."""
+    detail = [{"loc": ["body", e.row, e.field], "msg": e.reason, "type": "value_error"} for e in exc.errors]
+    message = "; ".join(f"row {e.row + 1}.{e.field}: {e.reason}" for e in exc.errors[:10])
+    return JSONResponse(status_code=422, content={"detail": detail, "message": message})
+
+
+class _one_transaction:
+    """Commit on success; on a concurrent write of the same keys, roll back and answer 409."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type, exc, tb) -> bool:  # type: ignore[no-untyped-def]
+        if exc_type is None:
+            try:
+                self.session.commit()
+                return False
+            except IntegrityError as error:
+                exc = error
+        self.session.rollback()
+        if isinstance(exc, IntegrityError):
+            raise HTTPException(409, "another upload wrote the same records at the same time; send the batch again")
+        return False
