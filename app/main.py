@@ -103,18 +103,18 @@ def create_app(
     app.include_router(telegram.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    @app.get("/healthz", tags=["ops"])
+    @app.get("/healthz", tags=["runtime"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    @app.get("/metrics", tags=["runtime"], include_in_schema=False)
     def prometheus(request: Request) -> Response:
         client = request.client.host if request.client else None
         if not settings.metrics_allowed(client, request.headers.get("authorization")):
             return Response(status_code=404)  # the same as a service without /metrics
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/readyz", tags=["ops"])
+    @app.get("/readyz", tags=["runtime"])
     def readyz() -> JSONResponse:
         try:
             with app.state.engine.connect() as connection:

@@ -13,7 +13,7 @@ from app.runtime.db import SessionDep
 from investigations.models import Investigation
 from investigations.service import InvalidInput, InvestigationRequest
 
-router = APIRouter(prefix="/api", tags=["api"])
+router = APIRouter(prefix="/api", tags=["agents"])
 
 
 @router.post(

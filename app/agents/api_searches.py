@@ -16,7 +16,7 @@ from app.runtime.db import SessionDep
 from investigations.search import InvalidSearch, SearchQuery, SearchResult, load_search, search
 from investigations.search_query import DEFAULT_LIMIT, DEFAULT_TOLERANCE, MAX_LIMIT
 
-router = APIRouter(tags=["api"])
+router = APIRouter()  # included by app.agents.api under /api, with its tag
 
 
 class SearchIn(BaseModel):

@@ -27,7 +27,7 @@ from investigations.models import Investigation
 from investigations.service import InvalidInput, InvestigationRequest
 from investigations.verdicts import Code
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, tags=["agents"])
 PAGE_SIZE = 50
 
 

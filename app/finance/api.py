@@ -29,7 +29,7 @@ from investigations.ledger import (
     upsert_deposits,
 )
 
-router = APIRouter(prefix="/api", tags=["findings"])
+router = APIRouter(prefix="/api", tags=["finance"])
 
 
 @router.get("/findings")

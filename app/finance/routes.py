@@ -17,7 +17,7 @@ from app.runtime.pages import secure
 from app.runtime.signed_in import AgentDep, CsrfDep, render
 from investigations.audit.findings import FindingError, listing, resolve
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, tags=["finance"])
 
 
 def _listing(request: Request, session: SessionDep, params: dict[str, str], limit: int):  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from app.runtime.bearer import AgentDep
 from app.runtime.db import SessionDep
 from investigations.types import utcnow
 
-router = APIRouter(prefix="/api", tags=["stats"])
+router = APIRouter(prefix="/api", tags=["lead"])
 
 
 @router.get("/stats", responses={422: {"description": "a bad or too long period"}, 403: {"description": "not a lead"}})

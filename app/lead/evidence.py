@@ -17,7 +17,7 @@ from investigations import dossier
 from investigations.models import Investigation
 from investigations.types import utcnow
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, tags=["lead"])
 WELL_KNOWN = "/.well-known/depositdesk-evidence-key"
 _key_lock = threading.Lock()
 
@@ -79,7 +79,7 @@ def evidence_page(investigation_id: str, request: Request, session: SessionDep, 
     return render(request, "lead/evidence.html", context)
 
 
-@router.get(WELL_KNOWN, include_in_schema=True, tags=["evidence"])
+@router.get(WELL_KNOWN, include_in_schema=True)
 def public_key(request: Request) -> Response:
     """The public half of the key that signs evidence files (Ed25519, base64 of the 32 raw bytes)."""
     return secure(JSONResponse(evidence_key(request).describe()))

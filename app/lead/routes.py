@@ -13,7 +13,7 @@ from app.runtime.pages import secure
 from app.runtime.signed_in import AgentDep, render
 from investigations.types import utcnow
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, tags=["lead"])
 
 
 def _figures(request: Request, session: SessionDep, chosen: period.Period) -> dict[str, Any]:

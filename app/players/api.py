@@ -9,7 +9,7 @@ from app.players.schemas import TelegramLinkIn, TelegramLinkOut
 from app.runtime.bearer import AgentDep
 from app.runtime.db import SessionDep
 
-router = APIRouter(prefix="/api", tags=["api"])
+router = APIRouter(prefix="/api", tags=["players"])
 
 
 @router.post(

@@ -49,3 +49,18 @@ def test_the_comparison_ignores_tags_and_nothing_else():
     assert without_tags(spec) == {"paths": {"/x": {"get": {"summary": "s"}}}}
     changed = {"paths": {"/x": {"get": {"tags": ["lead"], "summary": "other"}}}}
     assert without_tags(changed) != without_tags(spec)
+
+
+ROOM_TAGS = {"agents", "players", "helpdesks", "lead", "finance", "admin", "runtime"}
+
+
+def test_every_operation_is_tagged_with_exactly_one_room(settings, sqlite_engine):
+    app = create_app(settings.model_copy(update={"docs_enabled": True}), engine=sqlite_engine, migrate_schema=False)
+    tags = {
+        f"{method.upper()} {path}": operation.get("tags", [])
+        for path, operations in app.openapi()["paths"].items()
+        for method, operation in operations.items()
+    }
+    assert tags and {where: t for where, t in tags.items() if len(t) != 1 or t[0] not in ROOM_TAGS} == {}
+    assert tags["POST /api/searches"] == ["agents"] and tags["PUT /api/deposits"] == ["finance"]
+    assert tags["POST /api/telegram-links"] == ["players"] and tags["GET /api/stats"] == ["lead"]
