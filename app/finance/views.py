@@ -1,4 +1,4 @@
-"""What the auditor's surfaces (the /audit page, its CSV, the findings API) show of a finding: the
+"""What finance's pages and routes (the /audit page, its CSV, the findings API) show of a finding: the
 same fields, amounts as decimal strings, the verdict card and the player's status link."""
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ class PeriodicWork(Protocol):
 
 
 class BackgroundWork(Protocol):
-    """What the surfaces give the workers: job handlers by kind, and what to do after a re-check."""
+    """What the rooms give the workers: job handlers by kind, and what to do after a re-check."""
 
     def handlers(self) -> dict[str, Handler]: ...
 
@@ -136,7 +136,7 @@ class Worker:
 
 
 class Together:
-    """Several surfaces' background work as one: their handlers merged, each told of every re-check."""
+    """Several rooms' background work as one: their handlers merged, each told of every re-check."""
 
     def __init__(self, *works: BackgroundWork) -> None:
         self.works = works
