@@ -138,6 +138,43 @@ class Settings(BaseSettings):
     migrate_on_start: bool | None = None  # unset: SQLite migrates on start, PostgreSQL needs `depositdesk migrate`
     database_pool_size: int = Field(default=0, ge=0, le=200)  # 0: sized to the worker threads
     intake_queue_limit: int = Field(default=128, ge=1, le=100_000)  # webhooks waiting to be written, per process
+    # Public replies on tickets (issue 26): which verdict codes the bot may answer publicly, and how
+    auto_reply: Annotated[list[str], NoDecode] = Field(default=[])
+    auto_reply_mode: Literal["off", "shadow", "on"] = "off"
+    auto_reply_max_per_ticket: int = Field(default=2, ge=1, le=10)
+    intercom_access_token: str = ""
+    intercom_client_secrets: Annotated[list[str], NoDecode] = Field(default=[])  # the app's client secret(s)
+    intercom_admin_id: str = ""  # the admin (or bot) that notes and replies are written as
+    intercom_base_url: str = "https://api.intercom.io"
+    intercom_rate_limit: float = Field(default=10.0, gt=0)
+
+    @field_validator("auto_reply", "intercom_client_secrets", mode="before")
+    @classmethod
+    def _split_auto_reply(cls, value: object) -> object:
+        return _comma_list(value)
+
+    @field_validator("auto_reply")
+    @classmethod
+    def _check_auto_reply(cls, value: list[str]) -> list[str]:
+        from investigations.verdicts import PUBLIC_REPLY_CODES, refused_public_codes
+
+        refused = refused_public_codes(value)
+        if refused:
+            raise ValueError(
+                f"{', '.join(refused)} need(s) a person and can never be answered publicly by the bot; "
+                f"AUTO_REPLY may only list {', '.join(sorted(PUBLIC_REPLY_CODES))}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _check_intercom(self) -> Settings:
+        if self.intercom_client_secrets and not (self.intercom_access_token and self.intercom_admin_id):
+            raise ValueError(
+                "INTERCOM_CLIENT_SECRETS is set, so INTERCOM_ACCESS_TOKEN and INTERCOM_ADMIN_ID must be set too"
+            )
+        if self.intercom_client_secrets:
+            _http_url(self.intercom_base_url, "INTERCOM_BASE_URL")
+        return self
 
     @field_validator("audit_chains", mode="before")
     @classmethod

@@ -12,7 +12,9 @@ from app.helpdesks.clients.base import Helpdesk
 from app.helpdesks.clients.chatwoot import Chatwoot
 from app.helpdesks.clients.freshdesk import Freshdesk
 from app.helpdesks.clients.generic import Generic
+from app.helpdesks.clients.intercom import Intercom
 from app.helpdesks.clients.zendesk import Zendesk
+from app.helpdesks.public_reply import PublicReplies, ReplyPolicy
 from app.helpdesks.work import HelpdeskWork
 from app.players.telegram.bot_api import BotApi
 from app.players.telegram.conversation import Conversation, Search
@@ -167,6 +169,14 @@ def build_helpdesks(settings: Settings) -> dict[str, Helpdesk]:
             inbox_id=settings.chatwoot_inbox_id,
             max_pages=settings.helpdesk_max_pages,
         )
+    if settings.intercom_client_secrets:  # issue 26
+        desks["intercom"] = Intercom(
+            settings.intercom_access_token,
+            settings.intercom_client_secrets,
+            settings.intercom_admin_id,
+            base_url=settings.intercom_base_url,
+            rate_per_second=settings.intercom_rate_limit,
+        )
     if settings.webhook_secrets:
         desks["generic"] = Generic(settings.webhook_callback_url or None, settings.webhook_secrets)
     return desks
@@ -178,6 +188,11 @@ def build_work(
     """Everything the background workers do: the helpdesks' jobs, and the bot's when it is configured."""
     desks = build_helpdesks(settings) if helpdesks is None else helpdesks
     helpdesk_work = HelpdeskWork(desks, investigator, settings.public_base_url)
+    if settings.auto_reply_mode != "off":  # issue 26: public replies
+        helpdesk_work.notes.public = PublicReplies(
+            ReplyPolicy(settings.auto_reply_mode, frozenset(settings.auto_reply), settings.auto_reply_max_per_ticket),
+            desks,
+        )
     works: list[BackgroundWork] = [helpdesk_work]
     if settings.telegram_bot_token:
         works.append(build_telegram(settings, investigator, helpdesks=list(desks)))

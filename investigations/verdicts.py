@@ -66,6 +66,34 @@ class Code(StrEnum):
     PROVIDER_UNAVAILABLE = "provider_unavailable"
 
 
+# --- Public replies (issue 26) -----------------------------------------------------------------
+# The codes whose player reply may go onto a ticket publicly, with no agent: each says only what
+# the status link shows and needs no decision by a person. A code is public ONLY when it is listed
+# here: a code added later (for example a new payout code) stays private until someone lists it.
+# Payout codes are named as strings, so this list does not depend on when they join the enum;
+# payout_pending / payout_confirming / payout_delivered only report a withdrawal under way or done.
+PUBLIC_REPLY_CODES: frozenset[str] = frozenset(
+    {
+        "pending",
+        "confirming",
+        "credited",
+        "payout_pending",
+        "payout_confirming",
+        "payout_delivered",
+    }
+)
+
+
+def public_reply_allowed(code: str) -> bool:
+    """Whether a verdict with `code` may be answered publicly without an agent."""
+    return code in PUBLIC_REPLY_CODES
+
+
+def refused_public_codes(codes: list[str]) -> list[str]:
+    """The codes of `codes` that must never be answered by the bot (for the start-up check)."""
+    return [code for code in codes if not public_reply_allowed(code)]
+
+
 NEVER_FINAL = {Code.NOT_FOUND, Code.PENDING, Code.CONFIRMING, Code.REORGED, Code.PROVIDER_UNAVAILABLE}
 _RECHECK = {
     Code.REORGED: timedelta(minutes=2),

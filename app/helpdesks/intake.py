@@ -95,6 +95,8 @@ def write_deliveries(connection: Connection, deliveries: Sequence[tuple[str, Del
                 "text": delivery.text,
                 "received_at": now.isoformat(),
             }
+            if delivery.public_reply_by:
+                payload["public_reply_by"] = delivery.public_reply_by
             jobs.append(
                 {
                     "kind": "ticket",

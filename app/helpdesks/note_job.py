@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from app.helpdesks import note_text
 from app.helpdesks.clients.base import Helpdesk
 from app.helpdesks.models import TicketLink, TicketNote
+from app.helpdesks.public_reply import PublicReplies
 from app.runtime import metrics
 from app.runtime.jobs import Job, enqueue
 from investigations.models import Investigation
@@ -31,6 +32,7 @@ class NoteJob:
         self.helpdesks = helpdesks
         self.investigator = investigator
         self.public_base_url = public_base_url
+        self.public: PublicReplies | None = None  # issue 26: set by the wiring when AUTO_REPLY_MODE is not off
 
     def __call__(self, session: Session, job: Job) -> None:
         """Write one queued note, looking for it on the helpdesk first if an earlier attempt may have landed."""
@@ -38,6 +40,10 @@ class NoteJob:
         if note is None:
             return
         helpdesk = self.helpdesks[note.helpdesk]
+        if note.extra.get("public"):
+            if self.public is not None:
+                self.public.post(session, self, helpdesk, note)
+            return
         if note.status != "written":
             self._write(session, helpdesk, note)
         if note.tags_status != "done":
@@ -139,6 +145,8 @@ class NoteJob:
         tags = [f"deposit-{record.code.replace('_', '-')}"]
         marker = note_text.marker(record, sequence=sequence)
         self.queue_note(session, helpdesk, ticket, marker, record.id, record.code, body, tags, received_at)
+        if self.public is not None:
+            self.public.consider(session, self, helpdesk, ticket, record, language, status_url, received_at)
 
     def queue_note(
         self,

@@ -37,6 +37,8 @@ class TicketJob:
             fetched = self.helpdesks[helpdesk].fetch(ticket)
             text, player_field = fetched.text, fetched.player_ref
         language = note_text.detect_language(text)
+        if self.notes.public is not None:  # issue 26: a person's reply or the player's answer
+            self.notes.public.on_ticket_update(session, self.notes, helpdesk, ticket, payload.get("public_reply_by"))
         found = extract(text, max_hashes=MAX_HASHES_PER_TICKET)
         received_at = payload.get("received_at")
         investigated = 0

@@ -90,6 +90,8 @@ class FakeZendesk:
     block_writes: threading.Event | None = None  # set: writes wait until it is cleared
     write_arrived: threading.Event = field(default_factory=threading.Event)
     reads: list[str] = field(default_factory=list)
+    allow_public: bool = False  # issue 26: public replies accepted (and timed) instead of refused
+    public_times: dict[str, float] = field(default_factory=dict)  # ticket → perf_counter of its first public reply
 
     def ticket(self, ticket_id: str, subject: str, description: str) -> None:
         self.tickets[ticket_id] = {
@@ -165,8 +167,11 @@ class FakeZendesk:
                 if fault is not None:
                     return fault[0], fault[1], json.dumps({"error": "fault"})
                 comment = update["comment"]
-                assert comment["public"] is False, "notes must be private, explicitly"
-                self.comment(match.group(1), comment["body"], public=False)
+                if self.allow_public and comment["public"] is True:
+                    self.public_times.setdefault(match.group(1), time.perf_counter())
+                else:
+                    assert comment["public"] is False, "notes must be private, explicitly"
+                self.comment(match.group(1), comment["body"], public=comment["public"])
                 self.writes.append(update)
                 if self.faults.lose_answer_after_write:
                     self.faults.lose_answer_after_write -= 1

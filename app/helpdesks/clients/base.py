@@ -37,6 +37,9 @@ class Delivery:
     # What the signature covers (timestamp + body digest) where the delivery id is not covered:
     # a captured request re-sent with a fresh id is still the same delivery.
     replay_key: str | None = None
+    # Who wrote publicly, when the webhook says so (issue 26): "agent" silences the bot on the ticket,
+    # "player" after a public answer hands the ticket to a person.
+    public_reply_by: str | None = None
 
 
 @dataclass(frozen=True)

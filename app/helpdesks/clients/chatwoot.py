@@ -140,6 +140,28 @@ class Chatwoot:
         if not set(tags) <= set((self.http.call("GET", path) or {}).get("payload") or ()):
             raise HelpdeskError("chatwoot: a concurrent label update removed ours; adding them again", retryable=True)
 
+    def write_reply(self, ticket_ref: str, body: str, extra: dict[str, Any]) -> str:
+        """An outgoing, non-private message the contact sees (issue 26)."""
+        message = (
+            self.http.call(
+                "POST",
+                f"{self._conversation(ticket_ref)}/messages",
+                json={"content": body, "message_type": "outgoing", "private": False},
+            )
+            or {}
+        )
+        return str(message.get("id") or ticket_ref)
+
+    def public_messages(self, ticket_ref: str) -> list[tuple[str, str]]:
+        """Non-private messages, newest first: incoming (0) are the contact's, outgoing (1) an agent's."""
+        found = []
+        for message in self._newest_messages(ticket_ref):
+            kind = message.get("message_type")
+            if message.get("private") or kind not in (0, 1, "incoming", "outgoing"):
+                continue  # notes and activity messages
+            found.append(("player" if kind in (0, "incoming") else "agent", message.get("content") or ""))
+        return found
+
     def _conversation(self, ticket_ref: str) -> str:
         return f"/api/v1/accounts/{self.account}/conversations/{ticket_ref}"
 

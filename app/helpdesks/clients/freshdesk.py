@@ -104,6 +104,24 @@ class Freshdesk:
         if not set(tags) <= set((self.http.call("GET", f"/api/v2/tickets/{ticket_ref}") or {}).get("tags") or ()):
             raise HelpdeskError("freshdesk: a concurrent update removed our tags; adding them again", retryable=True)
 
+    def write_reply(self, ticket_ref: str, body: str, extra: dict[str, Any]) -> str:
+        """A public reply to the requester (`/tickets/{id}/reply`, issue 26)."""
+        answer = (
+            self.http.call(
+                "POST", f"/api/v2/tickets/{ticket_ref}/reply", json={"body": html.escape(body).replace("\n", "<br>")}
+            )
+            or {}
+        )
+        return str(answer.get("id") or ticket_ref)
+
+    def public_messages(self, ticket_ref: str) -> list[tuple[str, str]]:
+        """Public conversations, newest first: `incoming` ones are the requester's."""
+        return [
+            ("player" if c.get("incoming") else "agent", c.get("body_text") or c.get("body") or "")
+            for c in reversed(self._conversations(ticket_ref))
+            if not c.get("private")
+        ]
+
     def _conversations(self, ticket_ref: str) -> list[dict[str, Any]]:
         """The ticket's conversations, oldest first, page by page (at most `max_pages` pages)."""
         conversations: list[dict[str, Any]] = []

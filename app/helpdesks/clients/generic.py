@@ -44,10 +44,14 @@ class Generic:
             raise ValueError("text must be a string")
         if len(str(data["ticket_ref"]).strip()) > 100:
             raise ValueError("ticket_ref is longer than 100 characters")
+        by = data.get("public_reply_by")
+        if by is not None and by not in ("agent", "player"):
+            raise ValueError('public_reply_by must be "agent" or "player"')
         return Delivery(
             delivery_id=str(header(headers, "webhook-id"))[:128],
             ticket_ref=str(data["ticket_ref"]).strip()[:128],
             text=text[:50_000],
+            public_reply_by=by,
         )
 
     def fetch(self, ticket_ref: str) -> TicketText:
@@ -60,9 +64,19 @@ class Generic:
         return  # the tags travel in the callback with the note
 
     def write_note(self, ticket_ref: str, body: str, tags: list[str], extra: dict[str, Any]) -> str:
+        return self._post(ticket_ref, {"ticket_ref": ticket_ref, "note": body, "tags": tags, **extra}, extra)
+
+    def write_reply(self, ticket_ref: str, body: str, extra: dict[str, Any]) -> str:
+        """The public answer: the same signed callback with `"public": true` and `reply` (issue 26)."""
+        return self._post(ticket_ref, {"ticket_ref": ticket_ref, "reply": body, **extra, "public": True}, extra)
+
+    def public_messages(self, ticket_ref: str) -> list[tuple[str, str]]:
+        return []  # nothing to read back: a person's reply comes in the webhook (`"public_reply_by"`)
+
+    def _post(self, ticket_ref: str, fields: dict[str, Any], extra: dict[str, Any]) -> str:
         if not self.callback_url:
             raise HelpdeskError("generic: WEBHOOK_CALLBACK_URL is not set", retryable=False)
-        payload = json.dumps({"ticket_ref": ticket_ref, "note": body, "tags": tags, **extra}).encode()
+        payload = json.dumps(fields).encode()
         webhook_id = "msg_" + hashlib.sha256(f"{ticket_ref}:{extra.get('marker')}".encode()).hexdigest()[:32]
         timestamp = str(int(time.time()))
         signature = signatures.standard_sign(self.secrets[0], webhook_id, timestamp, payload) if self.secrets else ""

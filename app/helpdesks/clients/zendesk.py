@@ -106,6 +106,23 @@ class Zendesk:
         if not set(tags) <= set((self.http.call("GET", path) or {}).get("tags") or ()):
             raise HelpdeskError("zendesk: a concurrent update removed our tags; adding them again", retryable=True)
 
+    def write_reply(self, ticket_ref: str, body: str, extra: dict[str, Any]) -> str:
+        """A public comment the player sees (issue 26); `public: true` always explicit."""
+        ticket = {"comment": {"body": body, "public": True}}
+        answer = self.http.call("PUT", f"/api/v2/tickets/{ticket_ref}.json", json={"ticket": ticket}) or {}
+        audit = answer.get("audit") or {}
+        return str(audit.get("id") or ticket_ref)
+
+    def public_messages(self, ticket_ref: str) -> list[tuple[str, str]]:
+        """The ticket's public comments, newest first, as (player | agent, text)."""
+        ticket = (self.http.call("GET", f"/api/v2/tickets/{ticket_ref}.json") or {}).get("ticket") or {}
+        requester = ticket.get("requester_id")
+        return [
+            ("player" if comment.get("author_id") == requester else "agent", comment.get("body") or "")
+            for comment in self._newest_comments(ticket_ref)
+            if comment.get("public", True)
+        ]
+
     def _newest_comments(self, ticket_ref: str) -> Iterator[dict[str, Any]]:
         """The ticket's comments, newest first, page by page (at most `max_pages` pages)."""
         path = f"/api/v2/tickets/{ticket_ref}/comments.json?page[size]={PAGE_SIZE}&sort=-created_at"
