@@ -28,6 +28,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from chains.base import ProviderBadResponse, ProviderUnavailable
+
 Finality = Literal["confirmations", "safe", "finalized"]
 FINALITY_RULES: tuple[str, ...] = ("confirmations", "safe", "finalized")
 _NAME = re.compile(r"[a-z][a-z0-9]{1,19}")
@@ -188,6 +190,7 @@ BUILTIN: dict[str, _Builtin] = {
         ("https://optimism-rpc.publicnode.com",),
     ),
 }
+_OTHER_NATIVE = {"avalanche": "AVAX", "fantom": "FTM", "gnosis": "XDAI"}  # shorthand-only networks
 _ALIASES = {"ethereum": "eth", "bnb": "bsc", "matic": "polygon", "arb": "arbitrum", "op": "optimism"}
 
 
@@ -255,6 +258,8 @@ def _network(name: str, env: Mapping[str, str], shorthand: str | None) -> EvmNet
     prefix = name.upper()
     known = BUILTIN.get(name)
     chain_id = _int(env, f"{prefix}_CHAIN_ID", 1, 2**53)
+    if known is None and chain_id is None and shorthand is not None:
+        chain_id = 0  # the older NAME=URL shorthand for a network depositdesk does not know: not checked
     if known is None and chain_id is None:
         raise NetworkConfigError(f"{prefix}_CHAIN_ID: {name!r} is not a network depositdesk knows; give its chain id")
     variable = f"{prefix}_PROVIDERS"
@@ -278,7 +283,9 @@ def _network(name: str, env: Mapping[str, str], shorthand: str | None) -> EvmNet
         name=name,
         label=known.label if known else name.capitalize(),
         chain_id=chain_id if chain_id is not None else known.chain_id,  # type: ignore[union-attr]
-        native=known.native if known else (env.get(f"{prefix}_NATIVE") or "ETH").strip().upper(),
+        native=known.native
+        if known
+        else (env.get(f"{prefix}_NATIVE") or _OTHER_NATIVE.get(name, "ETH")).strip().upper(),
         native_decimals=18,
         providers=providers,
         tokens=tuple(tokens.values()),
@@ -309,7 +316,10 @@ def http_call(timeout: float = 10.0) -> Call:
 
 
 def check_chain_id(network: EvmNetwork, url: str, call: Call) -> None:
-    """The provider at ``url`` serves this network, or NetworkCheckError naming both chain ids."""
+    """The provider at ``url`` serves this network, or NetworkCheckError naming both chain ids
+    (chain id 0: a shorthand network of unknown id, not checked)."""
+    if network.chain_id == 0:
+        return
     raw = call(url, "eth_chainId", [])
     try:
         got = int(raw, 16)
@@ -403,3 +413,44 @@ def wrong_network(
         f"(the same key controls it on every EVM network). Escalate to treasury to recover the funds "
         f"on {label_found} and credit under the casino's policy; do not credit from {label_issued}.",
     )
+
+
+# ---- chain id checked before a provider's first answer is used ----------------------------------
+
+
+class ChainIdChecked:
+    """Wraps one provider's adapter: before its first answer is used, its ``eth_chainId`` must be
+    the network's. A wrong URL becomes a ProviderBadResponse naming both chain ids (the pool moves
+    on to the next provider and the evidence says why), never a verdict from the wrong chain."""
+
+    def __init__(self, inner: Any, network: EvmNetwork, url: str, call: Call | None = None) -> None:
+        self._inner = inner
+        self._network = network
+        self._url = url
+        self._call = call or http_call()
+        self._error: str | None = None
+        self._checked = False
+
+    def _ensure(self) -> None:
+        if not self._checked:
+            try:
+                check_chain_id(self._network, self._url, self._call)
+                self._checked = True
+            except NetworkCheckError as exc:
+                if "serves chain id" not in str(exc):
+                    raise ProviderUnavailable(str(exc), provider=self._inner.name) from None
+                self._error = str(exc)
+                self._checked = True
+        if self._error is not None:
+            raise ProviderBadResponse(self._error, provider=self._inner.name)
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._inner, name)
+        if not callable(attr):
+            return attr
+
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            self._ensure()
+            return attr(*args, **kwargs)
+
+        return checked

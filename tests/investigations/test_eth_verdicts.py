@@ -139,7 +139,7 @@ def test_a_contract_call_still_in_the_mempool_is_pending_not_foreign(chain, evm,
 
 @pytest.fixture
 def bsc(http_mock):
-    world = EvmWorld(head=40_000_000)
+    world = EvmWorld(head=40_000_000, chain_id=56)  # the BSC provider is checked for chain id 56 first
     world.serve(http_mock, "https://bsc.test/rpc")
     return world
 
