@@ -20,7 +20,7 @@ from app.runtime.webhook_keys import standard_key
 from chains.assets import DEFAULT_ASSETS, AmountError, Asset, AssetRegistry, to_base_units
 from chains.base import Chain, InvalidAddress
 from chains.ethereum.addresses import normalize_address as normalize_eth_address
-from chains.ethereum.networks import EvmNetwork, networks_from_env
+from chains.ethereum.networks import EvmNetwork, NetworkConfigError, networks_from_env
 
 DATA_DIR = Path("data")
 _PROVIDER_KINDS = ("esplora", "bitcoincore")
@@ -498,7 +498,11 @@ def _redact(spec: str) -> str:
 def load_settings(**overrides: object) -> Settings:
     """Settings or a SettingsError whose message names each bad variable."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+        settings.evm_network_configs()  # <NET>_* settings: refused at start, naming the variable
+        return settings
+    except NetworkConfigError as exc:
+        raise SettingsError(f"invalid configuration:\n  {exc}") from None
     except ValidationError as exc:
         problems = []
         for error in exc.errors():

@@ -343,7 +343,10 @@ def read_decimals(url: str, contract: str, call: Call) -> int:
 def check_tokens(network: EvmNetwork, url: str, call: Call) -> None:
     """Every configured token's decimals() equals the configured decimals."""
     for token in network.tokens:
-        got = read_decimals(url, token.contract, call)
+        try:
+            got = read_decimals(url, token.contract, call)
+        except NetworkCheckError as exc:
+            raise NetworkCheckError(f"{network.name.upper()}_TOKENS: {token.symbol}: {exc}") from None
         if got != token.decimals:
             raise NetworkCheckError(
                 f"{network.name.upper()}_TOKENS: {token.symbol} at {token.contract} has {got} decimals on "
