@@ -17,16 +17,17 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from app.agents import audit as agents_audit
-from app.agents import dashboard as agents_dashboard
-from app.agents import evidence as agents_evidence
+from app.agents import api as agents_api
 from app.agents import routes as agents
 from app.agents.sessions import Sessions
-from app.api import findings as api_findings
-from app.api import routes as api
-from app.api import stats as api_stats
+from app.finance import api as finance_api
+from app.finance import routes as finance
 from app.helpdesks import routes as helpdesks
 from app.helpdesks.intake import IntakeWriter
+from app.lead import api as lead_api
+from app.lead import evidence as lead_evidence
+from app.lead import routes as lead
+from app.players import api as players_api
 from app.players import routes as players
 from app.players.telegram import routes as telegram
 from app.runtime.access import bearer_valid, body_rules
@@ -35,6 +36,7 @@ from app.runtime.limits import BodyLimits, BodyRule
 from app.runtime.metrics import REGISTRY, register_queue
 from app.runtime.pages import STATIC_DIR, secure
 from app.runtime.ratelimit import KeyedRateLimit
+from app.runtime.signed_in import CsrfRejected, LoginRequired
 from app.settings import Settings, load_settings
 from app.wiring import build_helpdesks, build_investigator, build_work
 from investigations.service import Investigator
@@ -86,32 +88,33 @@ def create_app(
         authenticate=lambda token: bearer_valid(app.state.engine, token),
     )
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(agents.LoginRequired, _login_required)
-    app.add_exception_handler(agents.CsrfRejected, _csrf_rejected)
-    app.include_router(api.router)
-    app.include_router(api_findings.router)
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(CsrfRejected, _csrf_rejected)
+    app.include_router(agents_api.router)
+    app.include_router(finance_api.router)
     app.include_router(agents.router)
-    app.include_router(agents_audit.router)
-    app.include_router(api_stats.router)
-    app.include_router(agents_dashboard.router)
-    app.include_router(agents_evidence.router)
+    app.include_router(finance.router)
+    app.include_router(lead_api.router)
+    app.include_router(lead.router)
+    app.include_router(lead_evidence.router)
+    app.include_router(players_api.router)
     app.include_router(players.router)
     app.include_router(helpdesks.router)
     app.include_router(telegram.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    @app.get("/healthz", tags=["ops"])
+    @app.get("/healthz", tags=["runtime"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    @app.get("/metrics", tags=["runtime"], include_in_schema=False)
     def prometheus(request: Request) -> Response:
         client = request.client.host if request.client else None
         if not settings.metrics_allowed(client, request.headers.get("authorization")):
             return Response(status_code=404)  # the same as a service without /metrics
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/readyz", tags=["ops"])
+    @app.get("/readyz", tags=["runtime"])
     def readyz() -> JSONResponse:
         try:
             with app.state.engine.connect() as connection:
@@ -137,7 +140,7 @@ def app_from_environment() -> FastAPI:
 
 
 async def _login_required(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, agents.LoginRequired)
+    assert isinstance(exc, LoginRequired)
     return RedirectResponse(f"/login?{urlencode({'next': exc.next_url})}", status_code=303)
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.finance.auditor import Auditor
 from app.helpdesks.clients.base import Helpdesk
 from app.helpdesks.clients.chatwoot import Chatwoot
 from app.helpdesks.clients.freshdesk import Freshdesk
@@ -16,7 +17,6 @@ from app.helpdesks.work import HelpdeskWork
 from app.players.telegram.bot_api import BotApi
 from app.players.telegram.conversation import Conversation, Search
 from app.players.telegram.work import TelegramWork
-from app.runtime.auditor import Auditor
 from app.runtime.workers import BackgroundWork, Together
 from app.settings import Settings
 from chains import http

@@ -119,7 +119,7 @@ def child(folder: Path, database_url: str, chain_name: str) -> None:
     import responses
     from sqlmodel import Session
 
-    from app.runtime.auditor import BATCH
+    from app.finance.auditor import BATCH
     from chains.assets import DEFAULT_ASSETS
     from chains.base import Chain
     from chains.bitcoin.blocks import EsploraBlocks

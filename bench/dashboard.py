@@ -22,10 +22,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import Session
 
+from app.lead.sla import period, stats
 from app.main import create_app
 from app.runtime.accounts import add_agent
 from app.runtime.db import make_engine, migrate
-from app.runtime.sla import period, stats
 from app.settings import Settings
 
 TABLES = ("investigations", "ticket_links", "ticket_notes", "verdict_events", "provider_exchanges")

@@ -1,5 +1,5 @@
-"""What a support agent uses in a browser: sign-in and sessions, the lookup form, the verdict card,
-the list of recent investigations, the deposit auditor's findings (/audit).
+"""What a support agent uses: sign-in and sessions, the lookup form, the verdict card, the list of recent
+investigations, the no-hash search; and their JSON routes (`/api/investigations`, `/api/searches`).
 
-May import `app.runtime`, `investigations` and `chains`; never another surface.
+May import `app.runtime`, `investigations` and `chains`; never another room.
 """

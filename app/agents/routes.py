@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
+from app.agents import searches
 from app.runtime.accounts import (
     Agent,
-    agent_for_session,
     agent_for_token,
     end_session,
     start_session,
@@ -21,54 +21,14 @@ from app.runtime.accounts import (
 )
 from app.runtime.db import SessionDep
 from app.runtime.pages import secure, templates
+from app.runtime.signed_in import AgentDep, CsrfDep, render
 from investigations.extract import extract
 from investigations.models import Investigation
 from investigations.service import InvalidInput, InvestigationRequest
 from investigations.verdicts import Code
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, tags=["agents"])
 PAGE_SIZE = 50
-
-
-class LoginRequired(Exception):
-    def __init__(self, next_url: str) -> None:
-        self.next_url = next_url
-
-
-class CsrfRejected(Exception):
-    pass
-
-
-def current_agent(request: Request, session: SessionDep) -> Agent:
-    key = request.app.state.sessions.key(request)
-    agent = agent_for_session(session, key) if key is not None else None
-    if agent is None:  # signed out, expired, password changed, token rotated or agent revoked
-        raise LoginRequired(request.url.path)
-    return agent
-
-
-AgentDep = Annotated[Agent, Depends(current_agent)]
-
-
-def check_csrf(request: Request, csrf: Annotated[str | None, Form()] = None) -> None:
-    if not request.app.state.sessions.check_csrf(request, csrf or request.headers.get("x-csrf-token")):
-        raise CsrfRejected()
-
-
-CsrfDep = Depends(check_csrf)
-
-
-def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
-    """A page with the CSRF token in its forms (and in the cookie, set here on a first visit)."""
-    sessions = request.app.state.sessions
-    token = sessions.csrf(request)
-    fresh = token is None
-    if fresh:
-        token = sessions.generate_csrf()
-    response = templates.TemplateResponse(request, template, {"csrf": token, **context}, status_code=status_code)
-    if fresh:
-        sessions.set_csrf(request, response, token)
-    return secure(response)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -267,7 +227,5 @@ def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
 
 
-# Searches without a hash: their own module, on this router (imported last: it uses render above).
-from app.agents import searches  # noqa: E402
-
+# Searches without a hash: their own module (pages render through app.runtime.signed_in), on this router.
 router.include_router(searches.router)

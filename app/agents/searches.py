@@ -9,13 +9,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from app.agents.routes import AgentDep, render
 from app.runtime.db import SessionDep
+from app.runtime.signed_in import AgentDep, render
 from investigations.extract import extract
 from investigations.ledger import addresses_among
 from investigations.search import InvalidSearch, SearchQuery, SearchResult, load_search, players_named, search
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, tags=["agents"])
 
 
 def query_from_form(session: Session, text: str, address: str, player_ref: str, chain: str) -> SearchQuery | None:

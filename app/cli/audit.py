@@ -58,8 +58,8 @@ def audit_backfill(chain: str, from_height: int, to_height: int | None, no_wait:
     from sqlmodel import col, select
 
     from app.cli.common import cli_settings, open_engine
+    from app.finance.auditor import BACKFILL, enqueue_backfill
     from app.runtime import jobs
-    from app.runtime.auditor import BACKFILL, enqueue_backfill
     from app.runtime.workers import Worker
     from app.wiring import build_auditor, build_investigator
     from chains.base import Chain, ChainError

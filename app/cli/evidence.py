@@ -19,7 +19,7 @@ def evidence() -> None:
 @evidence.command("key")
 def evidence_key() -> None:
     """Print the public key that checks evidence files (created once, like the secret key)."""
-    from app.runtime.evidence_signing import load_or_create
+    from app.lead.evidence_signing import load_or_create
 
     key = load_or_create(cli_settings().resolved_evidence_key_path())
     described = key.describe()
@@ -36,7 +36,7 @@ def evidence_key() -> None:
 )
 def evidence_verify(file: Path, public_key: str | None) -> None:
     """Check an evidence file offline: exit 0 when its signature is good, 1 when it is not."""
-    from app.runtime.evidence_signing import EvidenceSignatureError, load_or_create, verify
+    from app.lead.evidence_signing import EvidenceSignatureError, load_or_create, verify
 
     if public_key is None:
         path = cli_settings().resolved_evidence_key_path()

@@ -9,7 +9,7 @@ import click
 from sqlmodel import Session
 
 from app.cli.common import cli_settings, open_engine
-from app.runtime.ledger_files import ImportError_, parse, read_rows
+from app.finance.ledger_files import ImportError_, parse, read_rows
 
 
 @click.group()
@@ -23,7 +23,7 @@ def ledger_import(file: Path) -> None:
     """Import deposit addresses and deposits from CSV or JSON: every row, or none."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from app.runtime.ledger_files import describe
+    from app.finance.ledger_files import describe
     from investigations.ledger import LedgerRecordsError, upsert_deposit_addresses, upsert_deposits
 
     settings = cli_settings()

@@ -43,7 +43,7 @@ def parse_since(value: str | None) -> datetime | None:
 def search_command(player_ref: str | None, address: str | None, chain: str | None, asset: str | None,
                    amount: str | None, since: str | None, limit: int, page: int, as_json: bool) -> None:  # fmt: skip
     """Find a player's payments without a hash: each candidate investigated, uncredited first."""
-    from app.api.schemas import InvestigationOut
+    from app.agents.schemas import InvestigationOut
     from app.cli.common import cli_settings, open_engine
     from app.wiring import build_investigator
     from investigations.search import InvalidSearch, SearchQuery, search

@@ -9,7 +9,7 @@ from typing import Any
 import click
 from sqlmodel import Session
 
-from app.api.schemas import InvestigationOut
+from app.agents.schemas import InvestigationOut
 from app.cli.common import EXIT_USAGE, audit_options, cli_settings, open_engine, run_background, worker_options
 from app.runtime.db import make_engine, migrate
 from investigations.catalogs import LANGUAGES

@@ -2,5 +2,5 @@
 (investigate what the ticket names), the note job (write notes idempotently, follow-ups), the notes'
 text, and one client per helpdesk under `clients/`.
 
-May import `app.runtime`, `investigations` and `chains`; never another surface.
+May import `app.runtime`, `investigations` and `chains`; never another room.
 """

@@ -18,7 +18,7 @@ from app.runtime.limits import MAX_JSON_DEPTH, too_deep
 from investigations.inputs import UnstorableText, storable_text
 from investigations.types import utcnow
 
-router = APIRouter(tags=["webhooks"])
+router = APIRouter(tags=["helpdesks"])
 INLINE_PARSE_BYTES = 16 * 1024
 
 

@@ -27,7 +27,7 @@ from investigations.models import Investigation
 from investigations.verdicts import Code
 
 log = logging.getLogger(__name__)
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, tags=["players"])
 CLAIM = timedelta(seconds=30)
 
 _STATE_OF = {

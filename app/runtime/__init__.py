@@ -1,6 +1,6 @@
-"""The machinery every surface shares: database and migrations, durable jobs and workers, agent
-accounts, request limits, metrics, ledger files, the deposit auditor's loop and finding views, and the
-shared pieces of the HTML pages.
+"""The machinery every room shares and no user sees: database and migrations, durable jobs and workers,
+agent accounts and the access checks (bearer tokens, signed-in pages), request limits, metrics, signing
+keys, and the shared pieces of the HTML pages. No feature and no HTTP route.
 
-May import `investigations` and `chains`; never a surface (agents, players, helpdesks, api).
+May import `investigations` and `chains`; never a room (agents, players, helpdesks, lead, finance, admin).
 """

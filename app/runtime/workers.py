@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, update
@@ -24,15 +24,21 @@ from investigations.rechecks import recheck_due
 from investigations.service import Investigator
 from investigations.types import utcnow
 
-if TYPE_CHECKING:
-    from app.runtime.auditor import Auditor
-
 log = logging.getLogger(__name__)
 Handler = Callable[[Session, Job], None]
 
 
+class PeriodicWork(Protocol):
+    """A room's own loop beside the job workers (the deposit auditor): its job handlers, and a loop
+    that runs until `stop` is set."""
+
+    def handlers(self) -> dict[str, Handler]: ...
+
+    def run(self, stop: threading.Event, *, every: float) -> None: ...
+
+
 class BackgroundWork(Protocol):
-    """What the surfaces give the workers: job handlers by kind, and what to do after a re-check."""
+    """What the rooms give the workers: job handlers by kind, and what to do after a re-check."""
 
     def handlers(self) -> dict[str, Handler]: ...
 
@@ -130,7 +136,7 @@ class Worker:
 
 
 class Together:
-    """Several surfaces' background work as one: their handlers merged, each told of every re-check."""
+    """Several rooms' background work as one: their handlers merged, each told of every re-check."""
 
     def __init__(self, *works: BackgroundWork) -> None:
         self.works = works
@@ -176,7 +182,7 @@ class Background:
         *,
         threads: int = 2,
         recheck_every: float = 30.0,
-        auditor: Auditor | None = None,
+        auditor: PeriodicWork | None = None,
         audit_every: float | None = None,
         **worker_options: Any,
     ) -> None:

@@ -1,4 +1,4 @@
-"""A constructed history whose SLA figures are known by hand (see tests/app/runtime/test_sla_figures.py)."""
+"""A constructed history whose SLA figures are known by hand (see tests/app/lead/test_sla_figures.py)."""
 
 from __future__ import annotations
 

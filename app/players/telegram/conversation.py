@@ -19,12 +19,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.players import chat_links
+from app.players.chat_links import Chat
 from app.players.routes import view
 from app.players.telegram.models import ChatWatch, Handover
 from app.players.telegram.words import DEPOSIT_WORDS, bot_text, confirmations_count
 from app.players.words import confirmations_label, state_label
-from app.runtime import chat_links
-from app.runtime.chat_links import Chat
 from app.runtime.jobs import enqueue
 from app.runtime.pages import symbol
 from chains.base import ChainError, TxStatus

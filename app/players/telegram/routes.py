@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from app.players.telegram.work import accept_update
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, tags=["players"])
 MAX_UPDATE_BYTES = 64 * 1024  # a text message update is a few kilobytes
 
 

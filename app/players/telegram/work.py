@@ -11,13 +11,13 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
+from app.players import chat_links
+from app.players.chat_links import Chat
 from app.players.routes import view
 from app.players.telegram.bot_api import BotApi, parse_update
 from app.players.telegram.conversation import Conversation, Incoming
 from app.players.telegram.models import ChatWatch, Handover, TelegramUpdate
 from app.players.telegram.words import bot_text
-from app.runtime import chat_links
-from app.runtime.chat_links import Chat
 from app.runtime.jobs import Job, enqueue
 from app.runtime.ratelimit import KeyedRateLimit
 from chains.base import ChainError

@@ -6,9 +6,9 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import app.helpdesks.models  # noqa: F401
+import app.players.chat_links  # noqa: F401
 import app.players.telegram.models  # noqa: F401
 import app.runtime.accounts  # noqa: F401  (registers the agent tables)
-import app.runtime.chat_links  # noqa: F401
 import app.runtime.jobs  # noqa: F401
 import investigations.audit.models  # noqa: F401
 import investigations.ledger  # noqa: F401

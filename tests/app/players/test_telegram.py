@@ -148,7 +148,7 @@ def test_link_codes_need_a_bearer_token_and_a_sane_player(client):
 
 def test_an_expired_code_links_nothing(client, app, bot_api):
     with Session(app.state.engine) as session:
-        from app.runtime import chat_links
+        from app.players import chat_links
 
         code, _ = chat_links.mint(
             session, "p-1842", app.state.settings.resolved_secret_key(), now=utcnow() - timedelta(hours=1)

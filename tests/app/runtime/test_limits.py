@@ -145,7 +145,7 @@ def test_a_nul_anywhere_in_a_request_is_a_422(client, method, path, kwargs):
 
 
 def test_ledger_uploads_are_validated_off_the_event_loop(client, monkeypatch):
-    from app.api import routes
+    from app.finance import api as routes
     from investigations.ledger import LedgerDepositRecord
 
     threads = []

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, col, select
 from web3 import Web3
 
-from app.runtime.auditor import Auditor
+from app.finance.auditor import Auditor
 from app.wiring import build_block_sources, build_investigator
 from chains.assets import Asset
 from chains.base import Chain

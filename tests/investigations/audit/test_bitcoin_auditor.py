@@ -12,7 +12,7 @@ from bitcoin.base58 import CBase58Data
 from bitcoin.core import b2lx
 from sqlmodel import Session, select
 
-from app.runtime.auditor import Auditor
+from app.finance.auditor import Auditor
 from app.wiring import build_block_sources, build_investigator
 from chains.base import Chain
 from chains.bitcoin.blocks import parse_block

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from app.runtime.sla import figures
-from app.runtime.sla.period import Period
-from app.runtime.sla.sql import is_postgres
+from app.lead.sla import figures
+from app.lead.sla.period import Period
+from app.lead.sla.sql import is_postgres
 
 Section = Callable[[Session, Period, datetime], dict[str, Any]]
 SECTIONS: dict[str, Section] = {}

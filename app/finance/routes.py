@@ -11,13 +11,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.agents.routes import AgentDep, CsrfDep, render
-from app.runtime import audit_views
+from app.finance import views as audit_views
 from app.runtime.db import SessionDep
 from app.runtime.pages import secure
+from app.runtime.signed_in import AgentDep, CsrfDep, render
 from investigations.audit.findings import FindingError, listing, resolve
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, tags=["finance"])
 
 
 def _listing(request: Request, session: SessionDep, params: dict[str, str], limit: int):  # type: ignore[no-untyped-def]
@@ -41,14 +41,14 @@ def audit_page(request: Request, session: SessionDep, agent: AgentDep) -> Respon
     try:
         found, rows = _listing(request, session, params, limit=500)
     except audit_views.FilterError as exc:
-        return render(request, "agents/audit.html", {**context, "rows": [], "error": str(exc), "totals": {}}, 422)
+        return render(request, "finance/audit.html", {**context, "rows": [], "error": str(exc), "totals": {}}, 422)
     context |= {
         "rows": rows,
         "totals": audit_views.totals(found, request.app.state.investigator),
         "not_covered": {c: text for c, text in audit_views.coverage(session).items() if text},
         "csv_query": urlencode({k: v for k, v in params.items() if v}),
     }
-    return render(request, "agents/audit.html", context)
+    return render(request, "finance/audit.html", context)
 
 
 @router.get("/audit.csv")

@@ -7,12 +7,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from app.api.deps import AgentDep
+from app.lead.sla import csv_rows, period, stats
+from app.runtime.bearer import AgentDep
 from app.runtime.db import SessionDep
-from app.runtime.sla import csv_rows, period, stats
 from investigations.types import utcnow
 
-router = APIRouter(prefix="/api", tags=["stats"])
+router = APIRouter(prefix="/api", tags=["lead"])
 
 
 @router.get("/stats", responses={422: {"description": "a bad or too long period"}, 403: {"description": "not a lead"}})

@@ -1,4 +1,5 @@
-"""JSON API routes: parse, call the service, render. Decisions live in `investigations`."""
+"""Finance's JSON API: the deposit auditor's findings (`GET /api/findings`, `POST /api/findings/{id}/resolve`)
+and the ledger's copy (`PUT /api/deposit-addresses`, `PUT /api/deposits`: bulk upserts, all rows or none)."""
 
 from __future__ import annotations
 
@@ -7,25 +8,19 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app.api.deps import AgentDep
-from app.api.schemas import (
-    InvestigationIn,
-    InvestigationOut,
-    TelegramLinkIn,
-    TelegramLinkOut,
-    UpsertOut,
-    json_list_body,
-)
-from app.api.searches import router as searches_router
-from app.runtime import chat_links
+from app.finance import views as audit_views
+from app.finance.schemas import ResolveIn, UpsertOut, json_list_body
+from app.runtime.bearer import AgentDep
 from app.runtime.db import SessionDep
+from investigations.audit.findings import FindingError, listing, resolve
+from investigations.audit.models import Finding
 from investigations.ledger import (
     DepositAddressRecord,
     LedgerDepositRecord,
@@ -33,39 +28,60 @@ from investigations.ledger import (
     upsert_deposit_addresses,
     upsert_deposits,
 )
-from investigations.models import Investigation
-from investigations.service import InvalidInput, InvestigationRequest
 
-router = APIRouter(prefix="/api", tags=["api"])
+router = APIRouter(prefix="/api", tags=["finance"])
 
 
-@router.post(
-    "/investigations",
-    response_model=InvestigationOut,
-    responses={422: {"description": "malformed hash or address; body carries the invalid_input verdict"}},
-)
-def create_investigation(body: InvestigationIn, request: Request, session: SessionDep, _agent: AgentDep):
-    investigator = request.app.state.investigator
+@router.get("/findings")
+def list_findings(
+    request: Request,
+    session: SessionDep,
+    _agent: AgentDep,
+    status: str = "open",
+    chain: str | None = None,
+    code: str | None = None,
+    player: str | None = None,
+    min_age_minutes: int | None = None,
+    limit: int = Query(default=200, ge=1, le=1000),
+    offset: int = Query(default=0, ge=0),
+) -> Any:
+    """Findings, oldest first, with totals per asset and which transfer kinds the providers could not cover."""
     try:
-        record = investigator.investigate(session, InvestigationRequest(**body.model_dump()))
-    except InvalidInput as exc:
-        return JSONResponse(
-            status_code=422,
-            content={
-                "detail": [{"loc": ["body", exc.field], "msg": exc.reason, "type": "invalid_input"}],
-                "message": f"{exc.field}: {exc.reason}",
-                "verdict": exc.verdict.as_dict(),
-            },
-        )
-    return _out(request, record)
+        chosen = audit_views.filters(status, chain, code, player, min_age_minutes)
+    except audit_views.FilterError as exc:
+        return _unprocessable(exc.field, str(exc))
+    investigator = request.app.state.investigator
+    now = investigator.clock()
+    found = listing(session, chosen, now=now, limit=limit, offset=offset)
+    base = request.app.state.settings.public_base_url
+    return {
+        "findings": audit_views.finding_rows(session, found, investigator, base, now=now),
+        "totals": audit_views.totals(found, investigator),
+        "not_covered": audit_views.coverage(session),
+    }
 
 
-@router.get("/investigations/{investigation_id}", response_model=InvestigationOut)
-def get_investigation(investigation_id: str, request: Request, session: SessionDep, _agent: AgentDep):
-    record = session.get(Investigation, investigation_id) if len(investigation_id) <= 32 else None
-    if record is None:
-        raise HTTPException(404, f"no investigation with id {investigation_id[:40]!r}")
-    return _out(request, record)
+@router.post("/findings/{finding_id}/resolve", responses={404: {}, 409: {"description": "not open"}})
+def resolve_finding(finding_id: int, body: ResolveIn, request: Request, session: SessionDep, agent: AgentDep) -> Any:
+    investigator = request.app.state.investigator
+    if session.get(Finding, finding_id) is None:
+        raise HTTPException(404, f"no finding {finding_id}")
+    try:
+        finding = resolve(session, finding_id, by=f"agent:{agent.name}", reason=body.reason, now=investigator.clock())
+    except FindingError as exc:
+        session.rollback()
+        raise HTTPException(409, str(exc)) from exc
+    session.commit()
+    session.refresh(finding)
+    base = request.app.state.settings.public_base_url
+    return audit_views.finding_rows(session, [finding], investigator, base, now=investigator.clock())[0]
+
+
+def _unprocessable(field: str, message: str) -> JSONResponse:
+    return JSONResponse(
+        status_code=422,
+        content={"detail": [{"loc": ["query", field], "msg": message, "type": "value_error"}], "message": message},
+    )
 
 
 async def _raw_body(request: Request) -> bytes:
@@ -142,30 +158,3 @@ class _one_transaction:
         if isinstance(exc, IntegrityError):
             raise HTTPException(409, "another upload wrote the same records at the same time; send the batch again")
         return False
-
-
-def _out(request: Request, record: Investigation) -> InvestigationOut:
-    investigator = request.app.state.investigator
-    return InvestigationOut.of(record, request.app.state.settings.public_base_url, investigator.status_token(record))
-
-
-@router.post(
-    "/telegram-links",
-    response_model=TelegramLinkOut,
-    responses={409: {"description": "the Telegram bot is not configured"}},
-)
-def create_telegram_link(body: TelegramLinkIn, request: Request, session: SessionDep, _agent: AgentDep):
-    """A one-time deep link that links the player's Telegram chat to `player_ref` (15 minutes, single use)."""
-    settings = request.app.state.settings
-    if not settings.telegram_bot_token or not settings.telegram_bot_username:
-        raise HTTPException(409, "set TELEGRAM_BOT_TOKEN and TELEGRAM_BOT_USERNAME to link chats")
-    code, expires = chat_links.mint(session, body.player_ref, settings.resolved_secret_key())
-    session.commit()
-    return TelegramLinkOut(
-        url=f"https://t.me/{settings.telegram_bot_username}?start={code}",
-        expires_at=expires.isoformat().replace("+00:00", "Z"),
-    )
-
-
-# The no-hash search lives in its own module; its routes share this router's /api prefix.
-router.include_router(searches_router)

@@ -1,5 +1,5 @@
-"""The tables the figures read. The helpdesk tables belong to the helpdesks surface, which the
-runtime may not import: they are named here by their columns (the migrations define them)."""
+"""The tables the figures read. The helpdesk tables belong to the helpdesks room, which the lead
+room may not import: they are named here by their columns (the migrations define them)."""
 
 from __future__ import annotations
 

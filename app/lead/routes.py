@@ -7,13 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.agents.routes import AgentDep, render
+from app.lead.sla import csv_rows, panels, period, stats
 from app.runtime.db import SessionDep
 from app.runtime.pages import secure
-from app.runtime.sla import csv_rows, panels, period, stats
+from app.runtime.signed_in import AgentDep, render
 from investigations.types import utcnow
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, tags=["lead"])
 
 
 def _figures(request: Request, session: SessionDep, chosen: period.Period) -> dict[str, Any]:
@@ -50,11 +50,11 @@ def dashboard(request: Request, session: SessionDep, agent: AgentDep) -> Respons
     chosen, preset, error = _choose(request)
     context: dict[str, Any] = {"agent": agent, "preset": preset, "error": error, "presets": period.PRESETS}
     if chosen is None:
-        return render(request, "agents/dashboard.html", context | {"figures": None, "panels": []}, 422)
+        return render(request, "lead/dashboard.html", context | {"figures": None, "panels": []}, 422)
     figures = _figures(request, session, chosen)
     query = f"from={figures['from']}&to={figures['to']}"
     context |= {"figures": figures, "panels": panels.build(figures), "query": query}
-    return render(request, "agents/dashboard.html", context)
+    return render(request, "lead/dashboard.html", context)
 
 
 @router.get("/dashboard/stats.csv")

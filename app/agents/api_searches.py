@@ -10,13 +10,13 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import AgentDep
-from app.api.schemas import InvestigationOut
+from app.agents.schemas import InvestigationOut
+from app.runtime.bearer import AgentDep
 from app.runtime.db import SessionDep
 from investigations.search import InvalidSearch, SearchQuery, SearchResult, load_search, search
 from investigations.search_query import DEFAULT_LIMIT, DEFAULT_TOLERANCE, MAX_LIMIT
 
-router = APIRouter(tags=["api"])
+router = APIRouter()  # included by app.agents.api under /api, with its tag
 
 
 class SearchIn(BaseModel):

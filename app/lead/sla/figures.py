@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import and_, case, false, func, or_, select, true
 from sqlmodel import Session
 
-from app.runtime.sla.period import Period
-from app.runtime.sla.sql import day, is_postgres, iso_day, percentile, percentile_sql, rounded, seconds_between
-from app.runtime.sla.tables import (
+from app.lead.sla.period import Period
+from app.lead.sla.sql import day, is_postgres, iso_day, percentile, percentile_sql, rounded, seconds_between
+from app.lead.sla.tables import (
     NO_HASH_MARKER,
     investigations,
     provider_exchanges,

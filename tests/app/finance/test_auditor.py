@@ -10,9 +10,9 @@ from bitcoin.core import b2lx
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app.finance.auditor import Auditor
 from app.helpdesks.clients.signatures import standard
 from app.main import create_app
-from app.runtime.auditor import Auditor
 from app.runtime.workers import Worker
 from app.wiring import build_auditor, build_block_sources, build_investigator
 from chains.base import Chain

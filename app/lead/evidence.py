@@ -8,16 +8,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from app.agents.routes import current_agent, render
+from app.lead.evidence_signing import EvidenceKey, load_or_create
 from app.runtime.accounts import Agent, agent_for_token
 from app.runtime.db import SessionDep
-from app.runtime.evidence_signing import EvidenceKey, load_or_create
 from app.runtime.pages import secure
+from app.runtime.signed_in import current_agent, render
 from investigations import dossier
 from investigations.models import Investigation
 from investigations.types import utcnow
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, tags=["lead"])
 WELL_KNOWN = "/.well-known/depositdesk-evidence-key"
 _key_lock = threading.Lock()
 
@@ -76,10 +76,10 @@ def evidence_page(investigation_id: str, request: Request, session: SessionDep, 
     if signed is None:
         return render(request, "shared/_error_page.html", {"agent": agent, "error": "No such investigation."}, 404)
     context = {"agent": agent, "doc": signed["evidence"], "signature": signed["signature"], "well_known": WELL_KNOWN}
-    return render(request, "agents/evidence.html", context)
+    return render(request, "lead/evidence.html", context)
 
 
-@router.get(WELL_KNOWN, include_in_schema=True, tags=["evidence"])
+@router.get(WELL_KNOWN, include_in_schema=True)
 def public_key(request: Request) -> Response:
     """The public half of the key that signs evidence files (Ed25519, base64 of the 32 raw bytes)."""
     return secure(JSONResponse(evidence_key(request).describe()))

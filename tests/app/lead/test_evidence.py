@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.cli import main
+from app.lead.evidence_signing import EvidenceSignatureError, load_or_create, verify
 from app.runtime.accounts import add_agent
-from app.runtime.evidence_signing import EvidenceSignatureError, load_or_create, verify
 from investigations import provider_log
 from investigations.types import utcnow
 from tests.support.ledger import add_deposit

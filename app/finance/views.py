@@ -1,4 +1,4 @@
-"""What the auditor's surfaces (the /audit page, its CSV, the findings API) show of a finding: the
+"""What finance's pages and routes (the /audit page, its CSV, the findings API) show of a finding: the
 same fields, amounts as decimal strings, the verdict card and the player's status link."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.runtime.auditor import finding_json
+from app.finance.auditor import finding_json
 from chains.base import Chain
 from investigations.audit.findings import FINDING_CODES, Filters
 from investigations.audit.models import AuditCursor, Finding

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.runtime.sla import charts
+from app.lead.sla import charts
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlmodel import Session
 
-from app.runtime.sla import period, stats
+from app.lead.sla import period, stats
 from tests.support import sla_history
 from tests.support.sla_history import NOW
 

@@ -1,10 +1,10 @@
-"""Request and response shapes of the JSON API (the HTTP contract of DESIGN.md)."""
+"""Request and response shapes of the agents' JSON API: investigations (the HTTP contract of DESIGN.md)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from investigations.inputs import UnstorableText, storable
 from investigations.models import Investigation
@@ -65,40 +65,3 @@ class InvestigationOut(BaseModel):
             status_url=f"{public_base_url}/s/{status_token}",
             history=record.history or [],
         )
-
-
-class UpsertOut(BaseModel):
-    received: int
-    created: int
-    updated: int
-    unchanged: int
-
-
-class TelegramLinkIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    player_ref: str = Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")
-
-
-class TelegramLinkOut(BaseModel):
-    url: str = Field(description="t.me deep link to show the player; works once")
-    expires_at: str
-
-
-def json_list_body(model: type[BaseModel]) -> dict[str, Any]:
-    """`openapi_extra` documenting a JSON list of `model` as the request body of a route that reads
-    its body itself (definitions inlined, so the document needs no extra components)."""
-    schema = TypeAdapter(list[model]).json_schema()  # type: ignore[valid-type]
-    definitions = schema.pop("$defs", {})
-
-    def inline(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                return inline(definitions[ref.removeprefix("#/$defs/")])
-            return {key: inline(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [inline(value) for value in node]
-        return node
-
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": inline(schema)}}}}
