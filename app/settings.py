@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import os
 import re
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
+from dotenv import dotenv_values
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -17,6 +20,7 @@ from app.runtime.webhook_keys import standard_key
 from chains.assets import DEFAULT_ASSETS, AmountError, Asset, AssetRegistry, to_base_units
 from chains.base import Chain, InvalidAddress
 from chains.ethereum.addresses import normalize_address as normalize_eth_address
+from chains.ethereum.networks import EvmNetwork, NetworkConfigError, networks_from_env
 
 DATA_DIR = Path("data")
 _PROVIDER_KINDS = ("esplora", "bitcoincore")
@@ -307,17 +311,30 @@ class Settings(BaseSettings):
     @field_validator("evm_networks", mode="before")
     @classmethod
     def _parse_networks(cls, value: object) -> object:
-        """`bsc=https://…,polygon=https://…`: other EVM networks a deposit may arrive on by mistake."""
+        """`bsc,polygon` (each configured by its <NET>_* settings) or the older `bsc=https://…`
+        shorthand (the network and its first provider); chains/ethereum/networks.py reads the rest."""
         if not isinstance(value, str):
             return value
         networks = {}
         for item in filter(None, (part.strip() for part in value.split(","))):
             name, sep, url = item.partition("=")
             name = name.strip().lower()
-            if not sep or not name.replace("-", "").isalnum() or name in ("eth", "ethereum"):
-                raise ValueError(f"{_redact(item)!r} is not NAME=URL of a network other than Ethereum")
-            networks[name] = _http_url(url.strip(), name)
+            if not name.replace("-", "").isalnum() or name in ("eth", "ethereum"):
+                raise ValueError(f"{_redact(item)!r} is not a network other than Ethereum (NAME or NAME=URL)")
+            networks[name] = _http_url(url.strip(), name) if sep else ""
         return networks
+
+    def evm_network_configs(self, environ: Mapping[str, str] | None = None) -> dict[str, EvmNetwork]:
+        """Every EVM network (eth first) with its <NET>_PROVIDERS/_TOKENS/_CONFIRMATIONS/_FINALITY/_CHAIN_ID;
+        NetworkConfigError names the variable that cannot work."""
+        env = {**(dotenv_values(".env") if environ is None else {}), **(os.environ if environ is None else environ)}
+        env = {k.upper(): v for k, v in env.items() if v is not None}
+        env["EVM_NETWORKS"] = ",".join(f"{n}={u}" if u else n for n, u in self.evm_networks.items())
+        if self.eth_providers:
+            env["ETH_PROVIDERS"] = ",".join(self.eth_providers)
+        env["ETH_CONFIRMATIONS"] = str(self.eth_confirmations)
+        env["ETH_FINALITY"] = self.eth_finality
+        return networks_from_env(env)
 
     @field_validator("btc_providers")
     @classmethod
@@ -518,7 +535,11 @@ def _redact(spec: str) -> str:
 def load_settings(**overrides: object) -> Settings:
     """Settings or a SettingsError whose message names each bad variable."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+        settings.evm_network_configs()  # <NET>_* settings: refused at start, naming the variable
+        return settings
+    except NetworkConfigError as exc:
+        raise SettingsError(f"invalid configuration:\n  {exc}") from None
     except ValidationError as exc:
         problems = []
         for error in exc.errors():

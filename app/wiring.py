@@ -21,12 +21,14 @@ from app.players.telegram.conversation import Conversation, Search
 from app.players.telegram.work import TelegramWork
 from app.runtime.workers import BackgroundWork, Together
 from app.settings import Settings
+from chains import http
 from chains.base import Chain
 from chains.bitcoin.core_rpc import BitcoinCoreAdapter
 from chains.bitcoin.esplora import EsploraAdapter
 from chains.blocks import BlockSource, BlockSources
 from chains.ethereum.account_api import AccountApiAdapter
 from chains.ethereum.jsonrpc import EthereumRpcAdapter
+from chains.ethereum.networks import ChainIdChecked, http_call
 from chains.providers import ProviderPool, ProviderSettings
 from chains.resilience import Shared, redis_client
 from investigations.audit.reconcile import Reconciler
@@ -93,25 +95,33 @@ def build_pools(settings: Settings) -> dict[Chain, ProviderPool]:
 
 
 def build_other_networks(settings: Settings) -> dict[str, ProviderPool]:
-    return {
-        name: ProviderPool(
-            [
+    """A full pool (failover, hedging, shared limits, breakers) per EVM network beside Ethereum, each
+    provider checked for its chain id before its first answer is used, each network with its tokens."""
+    timeout = _timeout(settings)
+    pools = {}
+    for name, network in settings.evm_network_configs().items():
+        if name == "eth":
+            continue
+        tokens = {token.contract: token.symbol for token in network.tokens}
+        adapters = [
+            ChainIdChecked(
                 EthereumRpcAdapter(
                     url,
                     assets=settings.assets,
-                    name=f"{name}",
+                    name=name if len(network.providers) == 1 else f"{name}:{http.host_of(url)}",
                     network=name,
-                    native_symbol=NATIVE_COIN.get(
-                        name, "ETH" if name in ("arbitrum", "optimism", "base") else name.upper()
-                    ),
-                    timeout=_timeout(settings),
-                )
-            ],
-            provider_settings(settings, Chain.ETH),
-            shared=shared_state(settings),
-        )
-        for name, url in settings.evm_networks.items()
-    }
+                    native_symbol=network.native,
+                    tokens=tokens,
+                    timeout=timeout,
+                ),
+                network,
+                url,
+                http_call(settings.provider_timeout_seconds),
+            )
+            for url in network.providers
+        ]
+        pools[name] = ProviderPool(adapters, provider_settings(settings, Chain.ETH), shared=shared_state(settings))
+    return pools
 
 
 def build_policy(settings: Settings) -> Policy:
@@ -122,6 +132,7 @@ def build_policy(settings: Settings) -> Policy:
         explorer_tx_url=EXPLORER_TX_URL,
         assets=settings.assets,
         finality={Chain.ETH: settings.eth_finality},
+        networks=settings.evm_network_configs(),
     )
 
 

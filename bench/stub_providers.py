@@ -61,6 +61,8 @@ class StubProvider:
         self.slow_seconds = slow_seconds
         self.arrivals: list[float] = []  # wall-clock time of each request
         self.release = threading.Event()  # set to let hanging requests go
+        self.chain_id = 1  # what eth_chainId answers (an EVM network's stub: 56, 137, ...)
+        self.knows_nothing = False  # an EVM network that knows no tx at all
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
@@ -104,6 +106,14 @@ class StubProvider:
         handler.wfile.write(data)
 
 
+def _eth(stub: StubProvider, call: dict[str, Any]) -> dict[str, Any]:
+    if call["method"] == "eth_chainId":
+        return {"jsonrpc": "2.0", "id": call["id"], "result": hex(stub.chain_id)}
+    if stub.knows_nothing and call["method"] in ("eth_getTransactionByHash", "eth_getTransactionReceipt"):
+        return {"jsonrpc": "2.0", "id": call["id"], "result": None}
+    return eth_answer(call)
+
+
 def _handler(stub: StubProvider) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:  # quiet
@@ -118,7 +128,8 @@ def _handler(stub: StubProvider) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:  # Ethereum JSON-RPC
             payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            stub.respond(self, [eth_answer(c) for c in payload] if isinstance(payload, list) else eth_answer(payload))
+            answer = [_eth(stub, c) for c in payload] if isinstance(payload, list) else _eth(stub, payload)
+            stub.respond(self, answer)
 
     return Handler
 

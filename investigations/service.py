@@ -8,6 +8,7 @@ moved — and lets `verdicts.decide` judge. Only here do chain facts meet the da
 from __future__ import annotations
 
 import secrets
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -18,6 +19,7 @@ from sqlmodel import Session
 
 from chains import recording
 from chains.base import Chain, ChainTx, InvalidAddress, InvalidReference, Outpoint, TxStatus
+from chains.http import ContextPool
 from chains.providers import Lookup, Outcome, ProviderAnswer, ProviderPool
 from chains.references import candidate_chains, normalize_address, normalize_tx_hash
 from investigations import sightings, status_links, verdict_log
@@ -58,6 +60,7 @@ class Investigator:
     pools: dict[Chain, ProviderPool]
     policy: Policy
     other_networks: dict[str, ProviderPool] = field(default_factory=dict)  # EVM networks besides Ethereum
+    _elsewhere: threading.local = field(default_factory=threading.local, init=False, repr=False, compare=False)
     clock: Callable[[], datetime] = utcnow
     settled_depth: dict[Chain, int] = field(default_factory=lambda: {Chain.BTC: 6, Chain.ETH: 64})
     link_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
@@ -203,7 +206,10 @@ class Investigator:
                 detail = f"settled in block {sighting.block_height}; not asked again"
                 cached = Lookup(Outcome.FOUND, sighting.tx, [ProviderAnswer("cache", "confirmed", detail)], cached=True)
                 return ticket, cached, sighting
-            lookup = self.pools[ticket.chain].lookup(ticket.tx_hash)
+            if ticket.chain is Chain.ETH and self.other_networks:
+                lookup = self._lookup_on_every_network(ticket.tx_hash)
+            else:
+                lookup = self.pools[ticket.chain].lookup(ticket.tx_hash)
             if lookup.outcome is Outcome.FOUND:
                 return ticket, replace(lookup, answers=answers + lookup.answers), sighting
             first = first or (ticket, sighting)
@@ -326,10 +332,24 @@ class Investigator:
             and not any(t.to_address in ours for t in tx.transfers)
         )
 
+    def _lookup_on_every_network(self, tx_hash: str) -> Lookup:
+        """Ethereum and every other configured EVM network asked at once (one round trip); the other
+        networks' answers are kept for _on_other_network of this same investigation (this thread)."""
+        pools = {"eth": self.pools[Chain.ETH], **self.other_networks}
+        with ContextPool(max_workers=len(pools)) as executor:  # the capture of answers follows
+            futures = {name: executor.submit(pool.lookup, tx_hash) for name, pool in pools.items()}
+            results = {name: future.result() for name, future in futures.items()}
+        self._elsewhere.answers = (tx_hash, {n: r for n, r in results.items() if n != "eth"})
+        return results["eth"]
+
     def _on_other_network(self, session: Session, ticket: Ticket, lookup: Lookup) -> ChainTx | None:
         """The tx on another EVM network when it pays one of our (same-key) Ethereum addresses there."""
+        asked_hash, asked = getattr(self._elsewhere, "answers", (None, {}))
+        self._elsewhere.answers = (None, {})
         for network, pool in self.other_networks.items():
-            elsewhere = pool.lookup(ticket.tx_hash)
+            elsewhere = (
+                asked[network] if asked_hash == ticket.tx_hash and network in asked else pool.lookup(ticket.tx_hash)
+            )
             lookup.answers.extend(
                 ProviderAnswer(f"{network}:{a.provider}", a.answer, a.detail) for a in elsewhere.answers
             )

@@ -35,8 +35,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from chains.assets import AssetRegistry
-from chains.base import Chain, ChainTx, TxStatus
+from chains.assets import AssetRegistry, format_amount
+from chains.base import Chain, ChainTx, Transfer, TransferKind, TxStatus
+from chains.ethereum.networks import EvmNetwork, wrong_network
 from chains.providers import Lookup, Outcome
 from investigations.evidence import amount, ledger_evidence, transfers_evidence, tx_evidence
 from investigations.ledger import DepositAddress, LedgerDeposit
@@ -120,6 +121,7 @@ class Policy:
     explorer_tx_url: dict[Chain, str]
     assets: AssetRegistry
     finality: dict[Chain, str] = field(default_factory=dict)  # "confirmations" (default) or "finalized"
+    networks: dict[str, EvmNetwork] = field(default_factory=dict)  # EVM networks by name (eth included)
 
 
 @dataclass(frozen=True)
@@ -454,23 +456,28 @@ class _Decision:
         self.evidence["tx"] = tx_evidence(tx, self.required, self.assets)
         self.evidence["outputs"] = transfers_evidence(tx, self.facts.deposit_addresses, self.assets)
         ours = [t for t in tx.transfers if t.to_address in self.facts.deposit_addresses]
-        amounts = ", ".join(
-            f"{amount(self.assets, t.amount_base_units, t.asset, t)} {t.asset} to {t.to_address}" for t in ours
-        )
+        found = self.policy.networks.get(tx.network or "")
+        amounts = ", ".join(f"{self._amount_on(found, t)} {t.asset} to {t.to_address}" for t in ours)
         first = ours[0]
-        facts = {
-            "network": tx.network,
-            "amount": amount(self.assets, first.amount_base_units, first.asset, first),
-            "asset": first.asset,
-        }
+        facts = {"network": tx.network, "amount": self._amount_on(found, first), "asset": first.asset}
+        decision = wrong_network(Chain.ETH.value, tx.network or "?", self.policy.networks, amounts=amounts)
+        assert decision is not None  # found elsewhere means another network than the address's
+        if found is not None:
+            self.evidence["found_on"] = {"network": found.name, "chain_id": found.chain_id, "explorer": found.tx_url(tx.tx_hash)}
         return self._verdict(
             Code.WRONG_NETWORK,
-            f"Sent on {tx.network}, not Ethereum: {amounts}.",
-            "Recoverable by treasury: we hold the key of this address on every EVM network. "
-            "Escalate to treasury to recover and credit under the casino's policy.",
+            decision.summary,
+            decision.action,
             message_facts=facts,
             final_override=tx.status is TxStatus.CONFIRMED,
         )
+
+    def _amount_on(self, network: EvmNetwork | None, transfer: Transfer) -> str:
+        """The amount in that network's own decimals (USDT on BSC has 18, not Ethereum's 6)."""
+        token = network.token_by_symbol(transfer.asset) if network is not None else None
+        if token is not None and transfer.kind is TransferKind.TOKEN:
+            return format_amount(transfer.amount_base_units, token.decimals)
+        return amount(self.assets, transfer.amount_base_units, transfer.asset, transfer)
 
     def _below_minimum(self, paid: Paid) -> bool:
         minimum = self.policy.min_deposits.get(paid.asset)

@@ -1,5 +1,5 @@
 """`depositdesk`: the command line. The service's own commands are in `service.py`; each group of
-commands has a module of its own (agents, ledger, search, audit, bot, evidence)."""
+commands has a module of its own (agents, ledger, search, audit, bot, evidence, networks)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from app.cli.audit import audit
 from app.cli.bot import bot
 from app.cli.evidence import evidence
 from app.cli.ledger import ledger
+from app.cli.networks import networks_command
 from app.cli.search import search_command
 from app.cli.service import main
 
-for command in (agents, ledger, search_command, audit, bot, evidence):
+for command in (agents, ledger, search_command, audit, bot, evidence, networks_command):
     main.add_command(command)
 
 __all__ = ["main"]

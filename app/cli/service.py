@@ -41,6 +41,10 @@ def serve(host: str, port: int, workers: int) -> None:
     from app.wiring import build_investigator, build_work
 
     settings = cli_settings()
+    from app.cli.networks import check_networks_at_start
+
+    for problem in check_networks_at_start(settings):  # a provider serving another chain stops here
+        click.echo(f"warning: {problem}", err=True)
     settings.resolved_secret_key()  # generated once here, before any web process reads it
     engine = open_engine(settings)
     served = dict(host=host, port=port, proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips)

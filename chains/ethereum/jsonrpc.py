@@ -51,6 +51,7 @@ class EthereumRpcAdapter(RpcHistory):
         name: str | None = None,
         network: str | None = None,
         native_symbol: str = "ETH",
+        tokens: dict[str, str] | None = None,
         session: requests.Session | None = None,
         timeout: Any = http.DEFAULT_TIMEOUT,
     ) -> None:
@@ -58,6 +59,7 @@ class EthereumRpcAdapter(RpcHistory):
         self.name = name or http.host_of(url)
         self.network = network  # None: Ethereum mainnet, whose token list applies
         self.native_symbol = native_symbol
+        self.tokens = {c.lower(): symbol for c, symbol in (tokens or {}).items()}  # another network's list
         self.assets = assets
         self.session = session or http.new_session()  # the pool meters its requests
         self.provider = HTTPProvider(
@@ -255,6 +257,8 @@ class EthereumRpcAdapter(RpcHistory):
         return intended
 
     def _token_symbol(self, contract: str) -> str:
+        if self.network is not None and contract.lower() in self.tokens:
+            return self.tokens[contract.lower()]
         token = self.assets.by_contract(Chain.ETH, contract) if self.network is None else None
         return token.symbol if token else f"erc20:{contract.lower()}"
 

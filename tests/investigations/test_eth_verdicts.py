@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from eth_utils import to_checksum_address
 
 from app.wiring import build_investigator
 from investigations.service import InvestigationRequest
+from tests.conftest import ETH_PROVIDERS
 from tests.support.evm import EvmWorld, tx_for_receipt
 from tests.support.fixtures import eth_result
 from tests.support.ledger import add_addresses_on, add_deposit_on
@@ -139,7 +142,7 @@ def test_a_contract_call_still_in_the_mempool_is_pending_not_foreign(chain, evm,
 
 @pytest.fixture
 def bsc(http_mock):
-    world = EvmWorld(head=40_000_000)
+    world = EvmWorld(head=40_000_000, chain_id=56)  # the BSC provider is checked for chain id 56 first
     world.serve(http_mock, "https://bsc.test/rpc")
     return world
 
@@ -164,6 +167,42 @@ def test_a_deposit_sent_on_another_evm_network_is_wrong_network(chain, evm, bsc,
     assert record.evidence["network"] == "bsc"
     assert "recoverable by treasury" in record.verdict["action"].lower()
     assert "BNB" in record.verdict["summary"] and "bsc" in record.verdict["player_message"]["en"]
+
+
+def test_ethereum_and_the_other_networks_are_asked_at_once(chain, evm, bsc, fixtures_dir, settings, session):
+    """Ethereum's providers only answer once BSC has been asked: a lookup that asked BSC after
+    Ethereum said "not found" (a second round trip) would find Ethereum unavailable instead."""
+    bsc_asked = threading.Event()
+
+    def after_bsc(payload):
+        if not bsc_asked.wait(timeout=60):
+            return 503, {}, "bsc was not asked beside ethereum"
+        return None
+
+    def mark_bsc(payload):
+        bsc_asked.set()
+        return None
+
+    for url in ETH_PROVIDERS:
+        evm.faults[url] = after_bsc
+    bsc.faults["https://bsc.test/rpc"] = mark_bsc
+    investigator = build_investigator(settings.model_copy(update={"evm_networks": {"bsc": "https://bsc.test/rpc"}}))
+    tx_json = dict(eth_result(fixtures_dir, "eth_tx_ed19_type2_plain_eth_transfer.json"))
+    tx_json |= {"blockNumber": hex(39_999_990), "blockHash": "0x" + "bb" * 32}
+    receipt = {
+        "transactionHash": tx_json["hash"],
+        "blockHash": tx_json["blockHash"],
+        "blockNumber": tx_json["blockNumber"],
+        "status": "0x1",
+        "gasUsed": "0x5208",
+        "effectiveGasPrice": "0x1",
+        "logs": [],
+    }
+    tx_hash = bsc.add(tx_json, receipt)
+    add_addresses_on(session, "eth", (tx_json["to"], "p-8"))
+    record = run(investigator, session, tx_hash, player_ref="p-8")
+    assert record.code == "wrong_network"
+    assert bsc.requests["https://bsc.test/rpc"] == 2  # eth_chainId once, then the lookup's one batch
 
 
 def test_unknown_on_every_network_stays_not_found(chain, evm, bsc, settings, session):

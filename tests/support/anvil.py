@@ -31,10 +31,11 @@ class Anvil:
     url: str
 
     @classmethod
-    def start(cls) -> Anvil:
+    def start(cls, chain_id: int = 1) -> Anvil:
+        """A fresh node; ``chain_id`` makes it answer eth_chainId as that network (56 = BSC, 8453 = Base)."""
         port = free_port()
         process = subprocess.Popen(
-            [str(ANVIL), "--host", "127.0.0.1", "--port", str(port), "--silent", "--chain-id", "1"],
+            [str(ANVIL), "--host", "127.0.0.1", "--port", str(port), "--silent", "--chain-id", str(chain_id)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )

@@ -19,6 +19,7 @@ METHOD_NOT_FOUND = {"code": -32601, "message": "the method does not exist/is not
 @dataclass
 class EvmWorld:
     head: int = 20_000_000
+    chain_id: int = 1  # what eth_chainId answers (56 for a BSC world)
     finalized: int | None = None
     txs: dict[str, dict[str, Any]] = field(default_factory=dict)
     receipts: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -66,6 +67,8 @@ class EvmWorld:
             answer["result"] = self.txs.get(params[0].lower())
         elif method == "eth_getTransactionReceipt":
             answer["result"] = self.receipts.get(params[0].lower())
+        elif method == "eth_chainId":
+            answer["result"] = hex(self.chain_id)
         elif method == "eth_blockNumber":
             answer["result"] = hex(self.head)
         elif method == "eth_getBlockByNumber" and params[0] == "finalized":

@@ -1,0 +1,106 @@
+"""Deposits on several EVM networks against real nodes: anvil with chain ids 1, 56 and 8453, each
+with its own USDT (18 decimals on the chain-56 one, as on BSC)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from web3 import Web3
+
+from app.wiring import build_investigator
+from investigations.service import InvestigationRequest
+from tests.conftest import require
+from tests.support.anvil import ANVIL, SOLC, Anvil, compile_contracts
+from tests.support.ledger import add_addresses_on
+
+pytestmark = pytest.mark.anvil
+OURS = "0x" + "d0" * 20
+
+
+@pytest.fixture(scope="module")
+def nodes() -> Iterator[dict[int, Anvil]]:
+    require(ANVIL.exists(), f"anvil not installed at {ANVIL}: run `npm ci`")
+    started = {chain_id: Anvil.start(chain_id=chain_id) for chain_id in (1, 56, 8453)}
+    yield started
+    for node in started.values():
+        node.stop()
+
+
+@pytest.fixture(scope="module")
+def usdt(nodes) -> dict[int, Web3]:
+    require(SOLC.exists(), "the solc compiler is not installed: run `npm ci`")
+    contract = compile_contracts()["TestToken"]
+    deployed = {}
+    for chain_id, node in nodes.items():
+        w3 = Web3(Web3.HTTPProvider(node.url))
+        factory = w3.eth.contract(abi=contract["abi"], bytecode=contract["bytecode"])
+        tx = factory.constructor("Tether USD", "USDT", 18 if chain_id == 56 else 6).transact(
+            {"from": w3.eth.accounts[0]}
+        )
+        address = w3.eth.wait_for_transaction_receipt(tx)["contractAddress"]
+        deployed[chain_id] = w3.eth.contract(address=address, abi=contract["abi"])
+    return deployed
+
+
+@pytest.fixture
+def networks_env(nodes, usdt, monkeypatch):
+    monkeypatch.setenv("BSC_TOKENS", f"USDT={usdt[56].address}:18")
+    monkeypatch.setenv("BASE_TOKENS", f"USDT={usdt[8453].address}:6")
+    monkeypatch.delenv("BSC_PROVIDERS", raising=False)
+    monkeypatch.delenv("BASE_PROVIDERS", raising=False)
+
+
+def _settings(settings, nodes, bsc_url: str):
+    node1 = nodes[1].url
+    return settings.model_copy(
+        update={
+            "eth_providers": [node1, node1.replace("127.0.0.1", "localhost")],
+            "evm_networks": {"bsc": bsc_url, "base": nodes[8453].url},
+        }
+    )
+
+
+def _pay_on(usdt, chain_id: int, to: str, amount: int) -> str:
+    contract = usdt[chain_id]
+    tx = contract.functions.mint(Web3.to_checksum_address(to), amount).transact({"from": contract.w3.eth.accounts[0]})
+    contract.w3.eth.wait_for_transaction_receipt(tx)
+    return "0x" + bytes(tx).hex()
+
+
+def test_usdt_on_bsc_to_an_address_issued_for_ethereum_is_wrong_network_naming_both(
+    nodes, usdt, networks_env, settings, session
+):
+    add_addresses_on(session, "eth", (OURS, "p-1"))
+    tx_hash = _pay_on(usdt, 56, OURS, 25 * 10**18)
+    investigator = build_investigator(_settings(settings, nodes, nodes[56].url))
+    record = investigator.investigate(session, InvestigationRequest(tx_hash=tx_hash, player_ref="p-1"))
+    assert record.code == "wrong_network"
+    summary = record.verdict["summary"]
+    assert "Sent on BSC" in summary and "issued for Ethereum" in summary
+    assert f"25 USDT to {OURS}" in summary  # 18 decimals read as 18: not 25 000 000 000 000 USDT
+    assert "treasury" in record.verdict["action"] and "same key" in record.verdict["action"]
+    assert record.evidence["found_on"]["chain_id"] == 56
+    assert record.evidence["found_on"]["explorer"] == f"https://bscscan.com/tx/{tx_hash}"
+
+
+def test_a_bsc_provider_serving_another_chain_never_gives_a_verdict(nodes, usdt, networks_env, settings, session):
+    add_addresses_on(session, "eth", (OURS, "p-1"))
+    tx_hash = _pay_on(usdt, 8453, OURS, 5 * 10**6)
+    # Base's node configured as BSC's provider: its answer must not be used as BSC's
+    investigator = build_investigator(
+        _settings(settings, nodes, nodes[8453].url).model_copy(update={"evm_networks": {"bsc": nodes[8453].url}})
+    )
+    record = investigator.investigate(session, InvestigationRequest(tx_hash=tx_hash, player_ref="p-1"))
+    assert record.code != "wrong_network"
+    details = " ".join(str(a) for a in record.evidence["providers"])
+    assert "serves chain id 8453 (Base), not BSC's 56" in details
+
+
+def test_usdt_on_base_is_found_as_base(nodes, usdt, networks_env, settings, session):
+    add_addresses_on(session, "eth", (OURS, "p-1"))
+    tx_hash = _pay_on(usdt, 8453, OURS, 7_500_000)
+    investigator = build_investigator(_settings(settings, nodes, nodes[56].url))
+    record = investigator.investigate(session, InvestigationRequest(tx_hash=tx_hash, player_ref="p-1"))
+    assert record.code == "wrong_network"
+    assert "Sent on Base" in record.verdict["summary"] and "7.5 USDT" in record.verdict["summary"]
