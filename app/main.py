@@ -36,6 +36,7 @@ from app.runtime.limits import BodyLimits, BodyRule
 from app.runtime.metrics import REGISTRY, register_queue
 from app.runtime.pages import STATIC_DIR, secure
 from app.runtime.ratelimit import KeyedRateLimit
+from app.runtime.redaction import install as redact_configured
 from app.runtime.signed_in import CsrfRejected, LoginRequired
 from app.settings import Settings, load_settings
 from app.wiring import build_helpdesks, build_investigator, build_work
@@ -51,6 +52,7 @@ def create_app(
     investigator: Investigator | None = None,
     migrate_schema: bool = True,
 ) -> FastAPI:
+    redact_configured(settings)  # the configured URLs' paths, queries and credentials never reach a log
     docs = settings.docs_served  # off in production unless DOCS_ENABLED=true
     app = FastAPI(
         title="depositdesk",
