@@ -32,6 +32,7 @@ from app.players import routes as players
 from app.players.telegram import routes as telegram
 from app.runtime.access import bearer_valid, body_rules
 from app.runtime.db import make_engine, migrate
+from app.runtime.headers import SecurityHeaders
 from app.runtime.limits import BodyLimits, BodyRule
 from app.runtime.metrics import REGISTRY, register_queue
 from app.runtime.pages import STATIC_DIR, secure
@@ -89,6 +90,8 @@ def create_app(
         default=BodyRule("/", settings.request_max_body_bytes),
         authenticate=lambda token: bearer_valid(app.state.engine, token),
     )
+    # Outermost: its headers go on every answer, the limits' refusals included.
+    app.add_middleware(SecurityHeaders, https=settings.public_base_url.lower().startswith("https://"))
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(CsrfRejected, _csrf_rejected)

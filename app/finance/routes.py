@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.finance import views as audit_views
+from app.runtime import csv_cells
 from app.runtime.db import SessionDep
 from app.runtime.pages import secure
 from app.runtime.signed_in import AgentDep, CsrfDep, render
@@ -62,7 +63,7 @@ def audit_csv(request: Request, session: SessionDep, agent: AgentDep) -> Respons
     writer = csv.DictWriter(out, fieldnames=audit_views.CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for row in rows:  # cells a spreadsheet would run as formulas are quoted as text
-        writer.writerow({k: _cell(v) for k, v in row.items()})
+        writer.writerow({k: csv_cells.cell(v) for k, v in row.items()})
     headers = {"Content-Disposition": 'attachment; filename="findings.csv"'}
     return secure(Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers))
 
@@ -88,8 +89,3 @@ def audit_resolve(
 
 
 _FILTERS = ("status", "chain", "code", "player", "min_age_minutes")
-
-
-def _cell(value: object) -> object:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else value
