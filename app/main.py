@@ -86,6 +86,10 @@ def create_app(
             upload_bytes=settings.max_body_bytes,
             webhook_bytes=settings.webhook_max_body_bytes,
             other_bytes=settings.request_max_body_bytes,
+            # Authenticated on their headers before a body byte is read (read per request: tests
+            # and a reload may swap the helpdesks or the settings).
+            webhook_headers=helpdesks.door(lambda: app.state.helpdesks),
+            telegram_headers=telegram.door(lambda: app.state.settings),
         ),
         default=BodyRule("/", settings.request_max_body_bytes),
         authenticate=lambda token: bearer_valid(app.state.engine, token),

@@ -7,10 +7,13 @@ A delivery seen before answers 200 and does nothing."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import Headers
 
 from app.helpdesks.intake import IntakeUnavailable
 from app.runtime import metrics
@@ -68,6 +71,23 @@ async def webhook(helpdesk: str, request: Request) -> Response:
         return JSONResponse({"status": "duplicate"}, status_code=200)
     metrics.WEBHOOKS.labels(helpdesk, "accepted").inc()
     return JSONResponse({"status": "accepted"}, status_code=202)
+
+
+def door(helpdesks: Callable[[], Mapping[str, Any]]) -> Callable[[str, Headers], int | None]:
+    """For the limits middleware, before a byte of a delivery is read: 404 for a helpdesk that is not
+    configured, 401 when the headers alone already fail (`check_headers`), None to read the body."""
+
+    def authorize(path: str, headers: Headers) -> int | None:
+        name = path.removeprefix("/webhooks/").split("/", 1)[0]
+        desk = helpdesks().get(name)
+        if desk is None:
+            return 404
+        if not desk.check_headers(headers, utcnow()):
+            metrics.WEBHOOKS.labels(name, "unauthorized").inc()
+            return 401
+        return None
+
+    return authorize
 
 
 def _invalid(helpdesk: str, message: str) -> JSONResponse:
