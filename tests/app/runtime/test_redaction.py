@@ -27,7 +27,12 @@ def test_configured_urls_and_credentials_are_cut_out_of_every_log_line(caplog, m
         log.info("call to %s failed", f"https://rpc.example/k/{KEY}/api/tx/1")
         log.info("history https://hist.example/api?chainid=1&apikey=HISTKEY1234&module=account")
         log.info("bot https://api.telegram.org/bot123456:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi/sendMessage")
+        try:
+            raise ConnectionError(f"Max retries exceeded with url: /k/{KEY}/api/tx/1")
+        except ConnectionError:
+            log.exception("lookup failed")
     text = caplog.text
+    assert "Max retries exceeded" in text and "lookup failed" in text
     assert KEY not in text and "HISTKEY1234" not in text and "ABCDEFGHIJKLMNOPQRSTUVWXYZ" not in text
     assert "rpc.example" in text and "/tx/1" in text and "sendMessage" in text
 
