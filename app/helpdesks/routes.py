@@ -92,4 +92,6 @@ def door(helpdesks: Callable[[], Mapping[str, Any]]) -> Callable[[str, Headers],
 
 def _invalid(helpdesk: str, message: str) -> JSONResponse:
     metrics.WEBHOOKS.labels(helpdesk, "invalid").inc()
-    return JSONResponse({"detail": message, "message": message}, status_code=422)
+    # The shape the OpenAPI document gives every 422 (a list of {loc, msg, type}), plus the message.
+    detail = [{"loc": ["body"], "msg": message, "type": "value_error"}]
+    return JSONResponse({"detail": detail, "message": message}, status_code=422)

@@ -386,3 +386,12 @@ def test_a_delivery_with_the_right_shared_secret_is_read_up_to_the_route_limit_o
     assert status == 422 and reads == 0  # over WEBHOOK_MAX_BODY_BYTES: refused on its declared length
     status, reads = raw_post(app, "/webhooks/freshdesk", {"X-Depositdesk-Secret": FD_SECRET}, b'{"ticket_id": 1}')
     assert status == 202 and reads == 1
+
+
+def test_a_signed_delivery_that_is_not_json_is_a_422_in_the_documented_shape(client):
+    body = b"not json"
+    response = client.post("/webhooks/zendesk", content=body, headers=zendesk_headers(ZD_SECRET, body))
+    assert response.status_code == 422
+    [detail] = response.json()["detail"]
+    assert detail["loc"] == ["body"] and "not JSON" in detail["msg"] and detail["type"] == "value_error"
+    assert response.json()["message"] == detail["msg"]
