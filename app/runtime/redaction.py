@@ -101,7 +101,7 @@ def install(settings: Settings) -> None:
     process; a later call adds its settings' values)."""
     global _bases, _literals, _installed
     with _lock:
-        _bases = (*_bases, *bases_of(configured_urls(settings)))
+        _bases = tuple(dict.fromkeys((*_bases, *bases_of(configured_urls(settings)))))  # each once
         _literals = tuple(sorted({*_literals, *configured_secrets(settings)}, key=len, reverse=True))
         if not _installed:
             _installed = True

@@ -41,3 +41,13 @@ def test_a_settings_error_names_a_provider_by_its_host_only():
     with pytest.raises(SettingsError) as caught:
         load_settings(btc_providers=[f"nosuchkind:https://rpc.example/k/{KEY}/api"])
     assert KEY not in str(caught.value) and "/k/" not in str(caught.value)
+
+
+def test_installing_the_same_configuration_again_adds_nothing(monkeypatch):
+    monkeypatch.setattr(redaction, "_bases", ())
+    monkeypatch.setattr(redaction, "_literals", ())
+    settings = load_settings(eth_providers=[f"https://rpc.example/k/{KEY}/api"])
+    redaction.install(settings)
+    once = (redaction._bases, redaction._literals)
+    redaction.install(settings)
+    assert (redaction._bases, redaction._literals) == once
