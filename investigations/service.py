@@ -244,7 +244,7 @@ class Investigator:
                 trace = "done"
                 facts.deposit_addresses = self._casino_addresses(session, ticket, [tx])
         if tx is not None and (not lookup.cached or traced_now):
-            settled = self._settled(tx) and not lookup.disputed
+            settled = self._settled(tx) and not lookup.disputed and not lookup.unheard
             sighting = sightings.record_seen(session, sighting, tx, now=now, settled=settled, trace=trace)
         if sighting is not None:
             facts.history = list(sighting.history)

@@ -214,6 +214,8 @@ class _Decision:
             self.evidence["history"] = self.facts.history
         if lookup.disputed:
             self.evidence["disputed"] = True
+        if lookup.unheard:
+            self.evidence["unheard"] = True
         if self.facts.replaced_by:
             return self._replaced()
         if self.facts.reorged_from is not None:
@@ -530,8 +532,8 @@ class _Decision:
             final = False
         if final_override is not None:
             final = final_override
-        if self.facts.lookup.disputed:
-            final = False
+        if self.facts.lookup.disputed or self.facts.lookup.unheard:
+            final = False  # unheard: a provider asked had not answered yet, so its word is checked again
         if self.ambiguous_owners and paid:
             final = False
             self.evidence["ambiguous_players"] = self.ambiguous_owners
