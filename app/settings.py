@@ -524,12 +524,18 @@ def _http_url(url: str, what: str) -> str:
 
 
 def _redact(spec: str) -> str:
-    """A provider spec without any user:password part, for error messages."""
-    head, sep, rest = spec.rpartition("@")
-    if not sep:
-        return spec
-    scheme = head.split("//", 1)[0]
-    return f"{scheme}//***@{rest}"
+    """A provider spec as scheme://host only, for error messages: its user:password, path and query
+    may carry a credential."""
+    kind, sep, rest = spec.partition(":")
+    prefix = f"{kind}:" if sep and not rest.startswith("//") else ""
+    parts = urlsplit(rest if prefix else spec)
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    if not parts.scheme or not parts.hostname:
+        return prefix + "<not a URL>"
+    return f"{prefix}{parts.scheme}://{parts.hostname}{port}/…"
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -61,7 +61,7 @@ class EthereumRpcAdapter(RpcHistory):
         self.native_symbol = native_symbol
         self.tokens = {c.lower(): symbol for c, symbol in (tokens or {}).items()}  # another network's list
         self.assets = assets
-        self.session = session or http.new_session()  # the pool meters its requests
+        self.session = http.protect(session or http.new_session(), url)  # the pool meters its requests
         self.provider = HTTPProvider(
             url,
             request_kwargs={"timeout": timeout},
