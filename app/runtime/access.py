@@ -21,6 +21,7 @@ def body_rules(*, upload_bytes: int, webhook_bytes: int, other_bytes: int) -> li
     rules.append(BodyRule("/api/", other_bytes, bearer=True))
     rules += [BodyRule(prefix, other_bytes) for prefix in PUBLIC_API_PREFIXES]
     rules.append(BodyRule("/webhooks/", webhook_bytes, scan_json=False))
+    rules.append(BodyRule("/discord/", webhook_bytes, scan_json=False))  # Discord's signed interactions
     return rules
 
 

@@ -1,0 +1,318 @@
+"""The players' Discord bot end to end: requests signed with a PyNaCl key pair as Discord signs them,
+Discord's documented interaction payloads, a fake Discord API (on `responses`) receiving the deferred
+edits, follow-ups, DMs and command registrations; the conversation is the one Telegram uses."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+from nacl.signing import SigningKey
+from sqlmodel import Session, select
+
+from app.cli import main
+from app.main import create_app
+from app.players.discord.models import DiscordInteraction, DiscordUser
+from app.players.models import Handover
+from app.runtime.accounts import add_agent
+from app.runtime.jobs import Job
+from app.runtime.workers import recheck_round
+from app.settings import Settings
+from investigations.models import Investigation
+from investigations.types import utcnow
+from tests.app.players.test_telegram import zendesk  # noqa: F401  (the fixture: a Zendesk that opens tickets)
+from tests.support.discord import (
+    API,
+    APP_ID,
+    BOT_TOKEN,
+    GUILD,
+    OTHER_GUILD,
+    PUBLIC_KEY,
+    FakeDiscord,
+    body_of,
+    command,
+    ping,
+    signed_headers,
+)
+from tests.support.jobs import drain
+from tests.support.ledger import add_addresses, add_deposit, address
+
+OURS = address("discord-p-1")
+OTHERS = address("discord-p-2")
+TIP = 850_010
+PLAYER, STRANGER = 1100000000000004242, 1100000000000000777
+
+
+@pytest.fixture
+def discord(http_mock):
+    fake = FakeDiscord()
+    fake.serve(http_mock)
+    return fake
+
+
+@pytest.fixture
+def app(request, settings, sqlite_engine, chain, discord, zendesk):  # noqa: F811
+    """On SQLite; tests that also name `engine` run on SQLite and PostgreSQL."""
+    engine = request.getfixturevalue("engine") if "engine" in request.fixturenames else sqlite_engine
+    configured = settings.model_copy(
+        update={
+            "discord_application_id": APP_ID,
+            "discord_public_key": PUBLIC_KEY,
+            "discord_bot_token": BOT_TOKEN,
+            "discord_api_url": API,
+            "discord_guild_ids": [GUILD],
+            "telegram_rate_limit_per_chat": 1000,
+            "zendesk_base_url": zendesk.base,
+            "zendesk_email": "bot@casino.example",
+            "zendesk_api_token": "zt",
+            "zendesk_webhook_secrets": ["zendesk-signing-secret"],
+            "zendesk_rate_limit": 1000,
+        }
+    )
+    application = create_app(configured, engine=engine)
+    with Session(engine) as session:
+        add_addresses(session, (OURS, "p-1842"), (OTHERS, "p-2000"))
+    return application
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def post(client, payload: dict, **signing) -> object:
+    body = body_of(payload)
+    return client.post("/discord/interactions", content=body, headers=signed_headers(body, **signing))
+
+
+def ask(client, app, name: str, options: dict | None = None, *, user_id: int = PLAYER, **extra) -> str:
+    """Send a slash command, check it is deferred and ephemeral, run the jobs; the interaction's token."""
+    payload = command(name, options, user_id=user_id, **extra)
+    answer = post(client, payload)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"type": 5, "data": {"flags": 64}}
+    drain(app)
+    return payload["token"]
+
+
+def link(client, app, player_ref: str, *, user_id: int = PLAYER, locale: str = "en-US") -> str:
+    with Session(app.state.engine) as session:
+        _agent, token = add_agent(session, f"backoffice-{user_id}")
+    answer = client.post(
+        "/api/chat-links",
+        json={"player_ref": player_ref, "network": "discord"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["network"] == "discord" and body["command"] == f"/link code:{body['code']}" and body["url"] is None
+    return ask(client, app, "link", {"code": body["code"]}, user_id=user_id, locale=locale)
+
+
+def nothing_stored(engine) -> bool:
+    with Session(engine) as session:
+        return session.exec(select(Job)).all() == [] and session.exec(select(DiscordInteraction)).all() == []
+
+
+def test_ping_is_answered_pong(client):
+    answer = post(client, ping())
+    assert answer.status_code == 200 and answer.json() == {"type": 1}
+
+
+def test_a_wrong_signature_is_401_and_nothing_is_stored(client, app):
+    payload = command("status", user_id=PLAYER)
+    body = body_of(payload)
+    stranger = signed_headers(body, key=SigningKey.generate())
+    assert client.post("/discord/interactions", content=body, headers=stranger).status_code == 401
+    tampered = body.replace(b"status", b"human")  # signed one body, sent another
+    assert client.post("/discord/interactions", content=tampered, headers=signed_headers(body)).status_code == 401
+    assert client.post("/discord/interactions", content=body).status_code == 401  # no signature at all
+    stale = post(client, payload, timestamp=int(utcnow().timestamp()) - 3600)  # a good signature, an hour old
+    assert stale.status_code == 401 and "stale" in stale.json()["detail"]
+    assert nothing_stored(app.state.engine)
+    assert post(client, payload).status_code == 200  # the same interaction, signed now: accepted
+
+
+def test_a_replayed_interaction_is_refused_and_investigated_once(client, app, chain, discord):
+    link(client, app, "p-1842")
+    tx = chain.build_tx([(OURS, 1_500_000)], height=TIP)
+    payload = command("deposit", {"tx": tx["txid"]}, user_id=PLAYER)
+    assert post(client, payload).status_code == 200
+    replay = post(client, payload)
+    assert replay.status_code == 409 and "already" in replay.json()["detail"]
+    drain(app)
+    with Session(app.state.engine) as session:
+        assert len(session.exec(select(Investigation)).all()) == 1
+        assert len(session.exec(select(Job).where(Job.kind == "discord_interaction")).all()) == 2  # link + deposit
+    assert len(discord.said(payload["token"])) == 1
+
+
+@pytest.mark.parametrize(
+    ("payload", "words"),
+    [
+        (command("balance", user_id=PLAYER), "I do not know that command"),
+        (command("deposit", {"tx": "a" * 4000}, user_id=PLAYER), "too long"),
+        (command("status", user_id=PLAYER, guild_id=OTHER_GUILD), "only on the casino's own Discord server"),
+        (command("status", user_id=PLAYER, guild_id=OTHER_GUILD, locale="de"), "nur auf dem eigenen Discord-Server"),
+    ],
+)
+def test_bad_commands_get_a_clear_ephemeral_answer_and_nothing_is_stored(client, app, discord, payload, words):
+    answer = post(client, payload)
+    assert answer.status_code == 200
+    assert answer.json()["type"] == 4 and answer.json()["data"]["flags"] == 64
+    assert words in answer.json()["data"]["content"]
+    assert nothing_stored(app.state.engine) and discord.edits == {}
+
+
+def test_an_interaction_without_its_fields_is_a_422_naming_the_field(client, app):
+    payload = command("status", user_id=PLAYER)
+    del payload["member"]
+    answer = post(client, payload)
+    assert answer.status_code == 422 and "user" in answer.json()["detail"]
+    payload = command("status", user_id=PLAYER) | {"id": "not-a-snowflake"}
+    assert "id must be" in post(client, payload).json()["detail"]
+    body = b"[1, 2]"
+    assert client.post("/discord/interactions", content=body, headers=signed_headers(body)).status_code == 422
+    assert nothing_stored(app.state.engine)
+
+
+def test_a_link_code_links_the_discord_account_once_and_only_on_discord(client, app, discord):
+    token = link(client, app, "p-1842", locale="de")
+    assert "Ihr Discord-Konto ist jetzt mit Ihrem Casino-Konto verknüpft" in discord.said(token)[-1]
+    with Session(app.state.engine) as session:
+        assert session.get(DiscordUser, PLAYER).player_ref == "p-1842"
+        _agent, bearer = add_agent(session, "backoffice-telegram")
+    # a Telegram code (there is no Telegram bot here: 409) and a spent code link nothing
+    refused = client.post(
+        "/api/chat-links",
+        json={"player_ref": "p-1", "network": "telegram"},
+        headers={"Authorization": f"Bearer {bearer}"},
+    )
+    assert refused.status_code == 409 and "TELEGRAM_BOT_TOKEN" in refused.json()["detail"]
+    bad = client.post(
+        "/api/chat-links", json={"player_ref": "p-1", "network": "slack"}, headers={"Authorization": f"Bearer {bearer}"}
+    )
+    assert bad.status_code == 422 and "network" in json.dumps(bad.json())
+    token = ask(client, app, "link", {"code": "x" * 43}, user_id=STRANGER)
+    assert "expired or was used already" in discord.said(token)[-1]
+    token = ask(client, app, "unlink")
+    assert "no longer linked" in discord.said(token)[-1]
+
+
+@pytest.mark.parametrize("token_alive", [True, False])
+def test_a_linked_player_gets_their_verdict_then_one_follow_up_when_it_confirms(
+    client, app, chain, discord, token_alive
+):
+    engine = app.state.engine
+    link(client, app, "p-1842", locale="ru")
+    tx = chain.build_tx([(OURS, 1_500_000)])
+    with Session(engine) as session:
+        add_deposit(session, tx["txid"], OURS, "0.015", "p-1842")
+    token = ask(client, app, "deposit", {"tx": f"https://mempool.space/tx/{tx['txid']}"}, locale="ru")
+    verdict = discord.said(token)
+    assert len(verdict) == 1 and "0.015 BTC" in verdict[0] and "Статус онлайн: https://desk.example/s/" in verdict[0]
+    assert "p-1842" not in verdict[0] and OURS not in verdict[0]
+    if not token_alive:
+        with Session(engine) as session:
+            user = session.get(DiscordUser, PLAYER)
+            user.token_expires_at = utcnow() - timedelta(minutes=1)
+            session.add(user)
+            session.commit()
+
+    def recheck_now() -> None:
+        with Session(engine) as session:
+            for record in session.exec(select(Investigation)).all():
+                record.next_check_at = utcnow() - timedelta(seconds=1)
+                session.add(record)
+            session.commit()
+        recheck_round(engine, app.state.investigator, app.state.work)
+        drain(app)
+
+    recheck_now()
+    assert discord.followups == {} and discord.dms == {}  # still in the mempool: nothing new to say
+    chain.confirm(tx["txid"], TIP - 5)
+    recheck_now()
+    recheck_now()  # nothing changed since: nothing more to say
+    later = discord.later(token) if token_alive else [body["content"] for body in discord.dms[str(PLAYER)]]
+    assert len(later) == 1 and "Новости о вашем депозите" in later[0] and "Зачислено" in later[0]
+    assert (discord.dms if token_alive else discord.followups) == {}
+    if token_alive:
+        assert discord.followups[token][0]["flags"] == 64  # only the player sees it
+
+
+def test_an_unlinked_account_learns_only_what_the_chain_says(client, app, chain, discord):
+    tx = chain.build_tx([(OTHERS, 2_000_000)], height=TIP - 10)
+    with Session(app.state.engine) as session:
+        add_deposit(session, tx["txid"], OTHERS, "0.02", "p-2000")
+    token = ask(client, app, "deposit", {"tx": tx["txid"]}, user_id=STRANGER, guild_id=None)  # in a DM with the bot
+    reply = discord.said(token)[-1]
+    assert "Bitcoin: confirmed in a block (11 confirmations)" in reply and "/link" in reply
+    for secret in ("p-2000", OTHERS, "0.02", "Credited", "credited"):
+        assert secret not in reply
+    with Session(app.state.engine) as session:
+        assert session.exec(select(Investigation)).all() == []
+
+
+def test_a_bad_address_option_is_named(client, app, chain, discord):
+    link(client, app, "p-1842")
+    tx = chain.build_tx([(OURS, 1_500_000)], height=TIP)
+    token = ask(client, app, "deposit", {"tx": tx["txid"], "address": "not-an-address"})
+    assert "address" in discord.said(token)[-1]
+    token = ask(client, app, "deposit", {"tx": "no hash here"})
+    assert "Please check the hash" in discord.said(token)[-1]
+
+
+def test_human_opens_one_helpdesk_ticket_by_pseudonym(client, app, discord, zendesk):  # noqa: F811
+    token = ask(client, app, "human", user_id=STRANGER)
+    assert "passing this to our support team" in discord.said(token)[-1]
+    assert len(zendesk.opened) == 1
+    ticket = zendesk.opened[0]
+    assert ticket["subject"].startswith("Deposit question (discord-") and str(STRANGER) not in json.dumps(ticket)
+    assert "via Discord" in ticket["comment"]["body"]
+    assert f"ticket #{ticket['id']}" in discord.later(token)[-1]  # told through the interaction, still alive
+    again = ask(client, app, "human", user_id=STRANGER)
+    assert len(zendesk.opened) == 1 and f"#{ticket['id']}" in discord.said(again)[-1]
+    with Session(app.state.engine) as session:
+        [handover] = session.exec(select(Handover)).all()
+        assert handover.network == "discord" and handover.key == f"discord:{STRANGER}:-"
+
+
+def test_a_failing_edit_is_retried(client, app, discord):
+    discord.fail_edits = 1
+    token = ask(client, app, "status", user_id=STRANGER)
+    assert len(discord.said(token)) == 1 and "not linked" in discord.said(token)[0]
+
+
+@pytest.mark.parametrize("guild", [None, GUILD])
+def test_register_puts_the_commands_globally_or_on_one_server(discord, monkeypatch, tmp_path, guild):
+    monkeypatch.chdir(tmp_path)
+    env = {
+        "DISCORD_APPLICATION_ID": APP_ID,
+        "DISCORD_PUBLIC_KEY": PUBLIC_KEY,
+        "DISCORD_BOT_TOKEN": BOT_TOKEN,
+        "DISCORD_API_URL": API,
+        "SECRET_KEY": "test-secret-key-0123456789abcdef",
+    }
+    result = CliRunner().invoke(main, ["discord", "register", *(["--guild", guild] if guild else [])], env=env)
+    assert result.exit_code == 0, result.output
+    [(path, commands)] = discord.registered
+    assert path == (f"/applications/{APP_ID}/guilds/{guild}/commands" if guild else f"/applications/{APP_ID}/commands")
+    assert [c["name"] for c in commands] == ["deposit", "status", "link", "unlink", "human"]
+    deposit = commands[0]["options"]
+    assert deposit[0]["name"] == "tx" and deposit[0]["required"] and deposit[0]["max_length"] == 1000
+    assert "/deposit" in result.output and BOT_TOKEN not in result.output
+
+
+def test_the_settings_refuse_a_bad_key_and_never_show_the_token():
+    with pytest.raises(ValueError, match="DISCORD_PUBLIC_KEY"):
+        Settings(discord_application_id=APP_ID, discord_public_key="abc", _env_file=None)
+    with pytest.raises(ValueError, match="DISCORD_GUILD_IDS"):
+        Settings(discord_application_id=APP_ID, discord_public_key=PUBLIC_KEY, discord_guild_ids="x,1", _env_file=None)
+    settings = Settings(
+        discord_application_id=APP_ID, discord_public_key=PUBLIC_KEY, discord_bot_token=BOT_TOKEN, _env_file=None
+    )
+    assert BOT_TOKEN not in repr(settings) and PUBLIC_KEY not in repr(settings)
