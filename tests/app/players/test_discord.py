@@ -19,6 +19,7 @@ from app.players.discord.models import DiscordInteraction, DiscordUser
 from app.players.models import Handover
 from app.runtime.accounts import add_agent
 from app.runtime.jobs import Job
+from app.runtime.ratelimit import KeyedRateLimit
 from app.runtime.workers import recheck_round
 from app.settings import Settings
 from investigations.models import Investigation
@@ -316,3 +317,79 @@ def test_the_settings_refuse_a_bad_key_and_never_show_the_token():
         discord_application_id=APP_ID, discord_public_key=PUBLIC_KEY, discord_bot_token=BOT_TOKEN, _env_file=None
     )
     assert BOT_TOKEN not in repr(settings) and PUBLIC_KEY not in repr(settings)
+
+
+def test_an_account_over_its_limit_is_told_so_in_its_answer(client, app, discord):
+    discord_work = app.state.work.works[-1]
+    discord_work.limits.chat_limit = KeyedRateLimit(2, name="test-discord-user")
+    tokens = [ask(client, app, "status", user_id=STRANGER) for _ in range(3)]
+    answers = [discord.said(token)[-1] for token in tokens]
+    assert all("not linked" in answer for answer in answers[:2]) and "faster than I can answer" in answers[2]
+
+
+def test_buttons_and_other_interactions_get_a_clear_answer(client, app):
+    payload = command("status", user_id=PLAYER) | {"type": 3}  # a message component: the bot shows none
+    answer = post(client, payload)
+    assert answer.json()["type"] == 4 and "I do not know that command" in answer.json()["data"]["content"]
+    assert nothing_stored(app.state.engine)
+
+
+def test_the_rules_are_written_once_for_both_networks():
+    """Neither transport overrides a rule of the shared conversation: a rule changed there is changed for both."""
+    from app.players.conversation import Conversation as Shared
+    from app.players.discord.commands import DiscordConversation
+    from app.players.telegram.conversation import Conversation as TelegramConversation
+
+    rules = [name for name, value in vars(Shared).items() if callable(value) and not name.startswith("__")]
+    assert {"about_hash", "chain_only", "followups", "hand_over", "after_verdict", "status", "link"} <= set(rules)
+    for transport in (TelegramConversation, DiscordConversation):
+        assert issubclass(transport, Shared)
+        assert [name for name in rules if getattr(transport, name) is not getattr(Shared, name)] == []
+
+
+@pytest.fixture
+def both(app, bot_api):
+    """The same service with the Telegram bot configured too."""
+    from tests.support.telegram import TOKEN
+
+    settings = app.state.settings.model_copy(
+        update={
+            "telegram_bot_token": TOKEN,
+            "telegram_bot_username": "casino_desk_bot",
+            "telegram_webhook_secret": "telegram-webhook-secret-0123456789",
+            "telegram_api_url": bot_api.url,
+        }
+    )
+    return create_app(settings, engine=app.state.engine)
+
+
+@pytest.fixture
+def bot_api():
+    from tests.support.telegram import FakeBotApi
+
+    fake = FakeBotApi()
+    yield fake
+    fake.close()
+
+
+def test_one_player_on_telegram_and_discord_gets_one_ticket(both, bot_api, discord, zendesk):  # noqa: F811
+    from tests.support.telegram import message_update
+
+    with TestClient(both) as client, Session(both.state.engine) as session:
+        _agent, bearer = add_agent(session, "backoffice")
+        auth = {"Authorization": f"Bearer {bearer}"}
+        telegram = client.post("/api/chat-links", json={"player_ref": "p-1842", "network": "telegram"}, headers=auth)
+        assert telegram.status_code == 200 and telegram.json()["url"].startswith("https://t.me/casino_desk_bot?start=")
+        code = telegram.json()["url"].rsplit("=", 1)[1]
+        assert "expired or was used" in discord.said(ask(client, both, "link", {"code": code}))[-1]  # not Discord's
+        secret = {"X-Telegram-Bot-Api-Secret-Token": "telegram-webhook-secret-0123456789"}
+        for update_id, text in ((1, f"/start {code}"), (2, "/human")):
+            assert client.post(
+                "/telegram/webhook", json=message_update(update_id, 4242, text), headers=secret
+            ).is_success
+            drain(both)
+        assert "ticket #" in bot_api.sent(4242)[-1]
+        code = client.post("/api/chat-links", json={"player_ref": "p-1842", "network": "discord"}, headers=auth)
+        ask(client, both, "link", {"code": code.json()["code"]})
+        token = ask(client, both, "human")
+    assert len(zendesk.opened) == 1 and f"#{zendesk.opened[0]['id']}" in discord.said(token)[-1]
