@@ -83,8 +83,12 @@ class DiscordWork:
         payload = job.payload
         user_id, text = int(payload["user_id"]), payload["text"]
         if payload.get("token"):
-            self.api.edit_original(payload["token"], text)
-            return
+            try:
+                self.api.edit_original(payload["token"], text)
+                return
+            except TokenGone:  # the queue took longer than the token lives: the answer goes by DM
+                self.api.dm(user_id, text)
+                return
         user = session.get(DiscordUser, user_id)
         if user is not None and user.token and user.token_expires_at and user.token_expires_at > self.clock():
             try:

@@ -138,7 +138,7 @@ def test_a_wrong_signature_is_401_and_nothing_is_stored(client, app):
     assert post(client, payload).status_code == 200  # the same interaction, signed now: accepted
 
 
-def test_a_replayed_interaction_is_refused_and_investigated_once(client, app, chain, discord):
+def test_a_replayed_interaction_is_refused_and_investigated_once(client, app, chain, discord, engine):
     link(client, app, "p-1842")
     tx = chain.build_tx([(OURS, 1_500_000)], height=TIP)
     payload = command("deposit", {"tx": tx["txid"]}, user_id=PLAYER)
@@ -267,7 +267,7 @@ def test_a_bad_address_option_is_named(client, app, chain, discord):
     assert "Please check the hash" in discord.said(token)[-1]
 
 
-def test_human_opens_one_helpdesk_ticket_by_pseudonym(client, app, discord, zendesk):  # noqa: F811
+def test_human_opens_one_helpdesk_ticket_by_pseudonym(client, app, discord, zendesk, engine):  # noqa: F811
     token = ask(client, app, "human", user_id=STRANGER)
     assert "passing this to our support team" in discord.said(token)[-1]
     assert len(zendesk.opened) == 1
@@ -393,3 +393,67 @@ def test_one_player_on_telegram_and_discord_gets_one_ticket(both, bot_api, disco
         ask(client, both, "link", {"code": code.json()["code"]})
         token = ask(client, both, "human")
     assert len(zendesk.opened) == 1 and f"#{zendesk.opened[0]['id']}" in discord.said(token)[-1]
+
+
+def test_an_unsigned_interaction_body_is_never_read():
+    """The /discord/ rule: without both signature headers the ASGI receive channel is not touched."""
+    import asyncio
+
+    from app.runtime.access import body_rules
+    from app.runtime.limits import BodyLimits, BodyRule
+
+    read, sent = [], []
+
+    async def receive():
+        read.append(True)
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    async def route(scope, receive, send):
+        sent.append({"status": "route ran"})
+
+    rules = body_rules(upload_bytes=10**7, webhook_bytes=256 * 1024, other_bytes=64 * 1024)
+    middleware = BodyLimits(route, rules=rules, default=BodyRule("/", 1024), authenticate=lambda t: False)
+    only_one = [(b"x-signature-ed25519", b"ab" * 64)]
+    for headers in ([], only_one, [(b"x-signature-timestamp", b"1700000000")]):
+        scope = {"type": "http", "method": "POST", "path": "/discord/interactions", "headers": headers}
+        asyncio.run(middleware(scope | {"query_string": b""}, receive, send))
+    assert read == [] and [m["status"] for m in sent if "status" in m] == [401, 401, 401]
+    both = [*only_one, (b"x-signature-timestamp", b"1700000000")]
+    asyncio.run(
+        middleware(
+            {"type": "http", "method": "POST", "path": "/discord/interactions", "headers": both, "query_string": b""},
+            receive,
+            send,
+        )
+    )
+    assert read == [True] and sent[-1] == {"status": "route ran"}  # the route checks the signature itself
+
+
+def test_housekeeping_forgets_dead_tokens_and_old_interactions(client, app):
+    token = ask(client, app, "status", user_id=STRANGER)
+    engine = app.state.engine
+    with Session(engine) as session:
+        user = session.get(DiscordUser, STRANGER)
+        assert user.token == token
+        user.token_expires_at = utcnow() - timedelta(seconds=1)
+        session.add(user)
+        [seen] = session.exec(select(DiscordInteraction)).all()
+        seen.received_at = utcnow() - timedelta(days=8)
+        session.add(seen)
+        session.commit()
+    with Session(engine) as session:
+        app.state.work.housekeeping(session)
+    with Session(engine) as session:
+        assert session.get(DiscordUser, STRANGER).token is None
+        assert session.exec(select(DiscordInteraction)).all() == []
+
+
+def test_an_answer_whose_token_died_in_the_queue_goes_by_dm(client, app, discord):
+    payload = command("status", user_id=STRANGER)
+    discord.expired.add(payload["token"])
+    assert post(client, payload).status_code == 200
+    drain(app)
+    assert discord.edits == {} and "not linked" in discord.dms[str(STRANGER)][-1]["content"]
