@@ -129,7 +129,7 @@ class Conversation:
         return self.hand_over(session, chat, self._latest(session, chat), reason="the player asked for a person")
 
     # -- what the chat watches ------------------------------------------------------------------------
-    def _watched(self, session: Session, chat: ChatRow):  # type: ignore[no-untyped-def]
+    def _watched(self, chat: ChatRow):  # type: ignore[no-untyped-def]
         watch = self.network.watch_model
         return (
             select(Investigation)
@@ -142,7 +142,7 @@ class Conversation:
         lang = chat.language or "en"
         if chat.player_ref is None:
             return self.say(lang, "not_linked")
-        records = session.exec(self._watched(session, chat).limit(5)).all()
+        records = session.exec(self._watched(chat).limit(5)).all()
         if not records:
             return self.say(lang, "none_recent")
         return "\n\n".join(self.describe(record, lang) for record in records)
@@ -150,7 +150,7 @@ class Conversation:
     def _latest(self, session: Session, chat: ChatRow) -> Investigation | None:
         if chat.player_ref is None:
             return None
-        return session.exec(self._watched(session, chat)).first()
+        return session.exec(self._watched(chat)).first()
 
     def watch(self, session: Session, chat_id: int, record: Investigation, lang: str) -> None:
         state = view(record, lang)["state"]
