@@ -29,6 +29,7 @@ from app.lead import evidence as lead_evidence
 from app.lead import routes as lead
 from app.players import api as players_api
 from app.players import routes as players
+from app.players.discord import routes as discord
 from app.players.telegram import routes as telegram
 from app.runtime.access import bearer_valid, body_rules
 from app.runtime.db import make_engine, migrate
@@ -106,6 +107,7 @@ def create_app(
     app.include_router(players.router)
     app.include_router(helpdesks.router)
     app.include_router(telegram.router)
+    app.include_router(discord.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["runtime"])
