@@ -9,6 +9,7 @@ import pytest
 from web3 import Web3
 
 from app.wiring import build_investigator
+from investigations.ledger import LedgerDepositRecord, upsert_deposits
 from investigations.service import InvestigationRequest
 from tests.conftest import require
 from tests.support.anvil import ANVIL, SOLC, Anvil, compile_contracts
@@ -104,3 +105,75 @@ def test_usdt_on_base_is_found_as_base(nodes, usdt, networks_env, settings, sess
     record = investigator.investigate(session, InvestigationRequest(tx_hash=tx_hash, player_ref="p-1"))
     assert record.code == "wrong_network"
     assert "Sent on Base" in record.verdict["summary"] and "7.5 USDT" in record.verdict["summary"]
+
+
+# ---- addresses issued for BSC and Base: deposits on those networks (issue 23) --------------------
+
+THEIRS = "0x" + "d1" * 20
+
+
+def _book(session, assets, chain: str, tx_hash: str, to: str, amount: str, player: str) -> None:
+    record = LedgerDepositRecord(
+        chain=chain, tx_hash=tx_hash, address=to, asset="USDT", amount=amount, status="credited", player_ref=player
+    )
+    upsert_deposits(session, [record], assets)
+    session.commit()
+
+
+def test_usdt_on_bsc_to_an_address_issued_for_bsc_is_credited_with_bsc_decimals(
+    nodes, usdt, networks_env, settings, session
+):
+    configured = _settings(settings, nodes, nodes[56].url)
+    add_addresses_on(session, "bsc", (THEIRS, "p-2"))
+    tx_hash = _pay_on(usdt, 56, THEIRS, 25 * 10**18)
+    nodes[56].rpc("anvil_mine", hex(20))  # BSC's 15 confirmations
+    investigator = build_investigator(configured)
+    record = investigator.investigate(session, InvestigationRequest(tx_hash=tx_hash, player_ref="p-2"))
+    assert (record.code, record.chain) == ("confirmed_not_credited", "bsc")
+    assert record.evidence["paid"][0]["amount"] == "25"  # 25 * 10^18 base units read as BSC's 18 decimals
+    assert record.evidence["finality"] == {"network": "bsc", "rule": "15 confirmations on BSC"}
+    assert record.evidence["explorer_url"] == f"https://bscscan.com/tx/{tx_hash}"
+    # the casino's back office books it on BSC, in BSC's own decimals: then it is credited
+    _book(session, configured.assets, "bsc", tx_hash, THEIRS, "25", "p-2")
+    record = investigator.investigate(session, InvestigationRequest(tx_hash=tx_hash, player_ref="p-2"))
+    assert record.code == "credited" and record.final
+
+
+def test_a_ledger_row_in_ethereum_decimals_on_bsc_is_an_amount_mismatch(nodes, usdt, networks_env, settings, session):
+    configured = _settings(settings, nodes, nodes[56].url)
+    add_addresses_on(session, "bsc", (THEIRS, "p-2"))
+    tx_hash = _pay_on(usdt, 56, THEIRS, 25 * 10**6)  # 25 USDT "in 6 decimals" sent on BSC: 0.000000000025 USDT
+    nodes[56].rpc("anvil_mine", hex(20))
+    _book(session, configured.assets, "bsc", tx_hash, THEIRS, "25", "p-2")
+    record = build_investigator(configured).investigate(session, InvestigationRequest(tx_hash=tx_hash))
+    assert record.code == "amount_mismatch"
+    assert "chain 0.000000000025 USDT, ledger 25 USDT" in record.verdict["summary"]
+
+
+def test_an_address_issued_for_base_waits_for_the_finalized_tag_and_says_so(
+    nodes, usdt, networks_env, settings, session
+):
+    configured = _settings(settings, nodes, nodes[56].url)
+    add_addresses_on(session, "base", (THEIRS, "p-3"))
+    tx_hash = _pay_on(usdt, 8453, THEIRS, 75_500_000)
+    investigator = build_investigator(configured)
+    record = investigator.investigate(session, InvestigationRequest(tx_hash=tx_hash, player_ref="p-3"))
+    assert (record.code, record.chain) == ("confirming", "base")
+    assert "on Base" in record.verdict["summary"] and "'finalized' block tag of Base" in record.verdict["summary"]
+    nodes[8453].rpc("anvil_mine", hex(70))  # anvil finalizes 64 blocks behind its head
+    record = investigator.recheck(session, record)
+    assert record.code == "confirmed_not_credited"
+    assert record.evidence["paid"][0]["amount"] == "75.5"
+    assert record.evidence["finality"]["rule"].startswith("the 'finalized' block tag of Base")
+
+
+def test_the_same_address_issued_for_ethereum_and_bsc_is_an_ordinary_deposit_on_bsc(
+    nodes, usdt, networks_env, settings, session
+):
+    add_addresses_on(session, "eth", (THEIRS, "p-4"))
+    add_addresses_on(session, "bsc", (THEIRS, "p-4"))
+    tx_hash = _pay_on(usdt, 56, THEIRS, 30 * 10**18)
+    investigator = build_investigator(_settings(settings, nodes, nodes[56].url))
+    record = investigator.investigate(session, InvestigationRequest(tx_hash=tx_hash, chain="eth"))
+    assert record.chain == "bsc" and record.code in ("confirming", "confirmed_not_credited")
+    assert record.code != "wrong_network"
