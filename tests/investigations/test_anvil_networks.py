@@ -10,6 +10,7 @@ from web3 import Web3
 
 from app.wiring import build_investigator
 from investigations.ledger import LedgerDepositRecord, upsert_deposits
+from investigations.search import SearchQuery, search
 from investigations.service import InvestigationRequest
 from tests.conftest import require
 from tests.support.anvil import ANVIL, SOLC, Anvil, compile_contracts
@@ -177,3 +178,21 @@ def test_the_same_address_issued_for_ethereum_and_bsc_is_an_ordinary_deposit_on_
     record = investigator.investigate(session, InvestigationRequest(tx_hash=tx_hash, chain="eth"))
     assert record.chain == "bsc" and record.code in ("confirming", "confirmed_not_credited")
     assert record.code != "wrong_network"
+
+
+def test_the_no_hash_search_finds_a_players_payment_on_bsc(nodes, usdt, networks_env, settings, session):
+    player = "p-search"
+    on_bsc, on_eth = "0x" + "d2" * 20, "0x" + "d3" * 20
+    add_addresses_on(session, "bsc", (on_bsc, player))
+    add_addresses_on(session, "eth", (on_eth, player))
+    tx_hash = _pay_on(usdt, 56, on_bsc, 40 * 10**18)
+    investigator = build_investigator(_settings(settings, nodes, nodes[56].url))
+    result = search(session, investigator, SearchQuery(player_ref=player, asset="USDT", amount="40"))
+    assert {"bsc", "eth"} <= set(result.searched) and "token" in result.searched["bsc"]
+    found = [c for c in result.candidates if c.tx_hash == tx_hash]
+    assert len(found) == 1 and found[0].chain == "bsc"
+    assert found[0].code in ("confirming", "confirmed_not_credited")
+    assert found[0].evidence["paid"][0]["amount"] == "40"
+    # an address given instead of a player: its rows on every EVM network are searched
+    by_address = search(session, investigator, SearchQuery(address=on_bsc))
+    assert [c.tx_hash for c in by_address.candidates] == [tx_hash]
