@@ -294,6 +294,25 @@ def build_block_sources(settings: Settings) -> dict[Chain, BlockSources]:
             EthereumBlocks(url, assets=settings.assets, timeout=timeout) for url in settings.eth_providers
         ]
         sources[Chain.ETH] = BlockSources(eth)
+    for name, network in settings.evm_network_configs().items():  # issue 23: a follower per EVM network
+        chain = chain_of(name)
+        if chain is None or chain is Chain.ETH:
+            continue
+        tokens = {token.contract: token.symbol for token in network.tokens}
+        readers: list[BlockSource] = [
+            EthereumBlocks(
+                url,
+                assets=settings.assets,
+                name=name if len(network.providers) == 1 else f"{name}:{http.host_of(url)}",
+                network=name,
+                native_symbol=network.native,
+                tokens=tokens,
+                timeout=timeout,
+                chain=chain,
+            )
+            for url in network.providers
+        ]
+        sources[chain] = BlockSources(readers)
     return sources
 
 
@@ -301,9 +320,10 @@ def build_auditor(settings: Settings, engine: Engine, investigator: Investigator
     from datetime import timedelta
 
     starts = {Chain.BTC: settings.audit_btc_start_height, Chain.ETH: settings.audit_eth_start_height}
-    sources = {
-        chain: source for chain, source in build_block_sources(settings).items() if chain in settings.audit_chains
-    }
+    audited = set(settings.audit_chains)
+    if "audit_chains" not in settings.model_fields_set:  # by default every configured EVM network too
+        audited |= {c for c in (chain_of(name) for name in settings.evm_network_configs()) if c is not None}
+    sources = {chain: source for chain, source in build_block_sources(settings).items() if chain in audited}
     return Auditor(
         engine,
         sources,

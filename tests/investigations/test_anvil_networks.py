@@ -4,14 +4,22 @@ with its own USDT (18 decimals on the chain-56 one, as on BSC)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
+from sqlmodel import Session, select
 from web3 import Web3
 
-from app.wiring import build_investigator
+from app.finance.auditor import Auditor, finding_json
+from app.finance.views import totals
+from app.wiring import build_block_sources, build_investigator
+from chains.base import Chain
+from investigations.audit.models import Finding
+from investigations.audit.reconcile import Reconciler
 from investigations.ledger import LedgerDepositRecord, upsert_deposits
 from investigations.search import SearchQuery, search
 from investigations.service import InvestigationRequest
+from investigations.types import utcnow
 from tests.conftest import require
 from tests.support.anvil import ANVIL, SOLC, Anvil, compile_contracts
 from tests.support.ledger import add_addresses_on
@@ -196,3 +204,42 @@ def test_the_no_hash_search_finds_a_players_payment_on_bsc(nodes, usdt, networks
     # an address given instead of a player: its rows on every EVM network are searched
     by_address = search(session, investigator, SearchQuery(address=on_bsc))
     assert [c.tx_hash for c in by_address.candidates] == [tx_hash]
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self):
+        return utcnow() + self.offset
+
+
+def test_the_auditor_follows_bsc_and_finds_an_uncredited_usdt_payment_there(
+    nodes, usdt, networks_env, settings, engine
+):
+    configured = _settings(settings, nodes, nodes[56].url)
+    player, address = "p-audit", "0x" + "d4" * 20
+    with Session(engine) as session:
+        add_addresses_on(session, "bsc", (address, player))
+    sources = build_block_sources(configured)
+    assert {Chain.ETH, Chain.BSC, Chain.BASE} <= set(sources)
+    clock = _Clock()
+    start = int(nodes[56].rpc("eth_blockNumber"), 16) + 1
+    auditor = Auditor(
+        engine,
+        {Chain.BSC: sources[Chain.BSC]},  # the BSC follower alone (the others have their own tests)
+        Reconciler(build_investigator(configured), grace=timedelta(minutes=30), clock=clock),
+        start_heights={Chain.BSC: start},
+        clock=clock,
+    )
+    tx_hash = _pay_on(usdt, 56, address, 12 * 10**18)
+    nodes[56].rpc("anvil_mine", hex(16))
+    auditor.round()
+    clock.offset = timedelta(minutes=31)
+    auditor.round()
+    with Session(engine) as session:
+        (finding,) = session.exec(select(Finding).where(Finding.player_ref == player)).all()
+        assert (finding.chain, finding.tx_hash, finding.asset) == ("bsc", tx_hash, "USDT")
+        assert finding.code == "confirmed_not_credited"
+        assert finding_json(finding, configured.assets)["amount"] == "12"
+        assert totals([finding], auditor.reconciler.investigator) == {"USDT@bsc": "12"}
