@@ -277,6 +277,7 @@ class _Decision:
         self.evidence["ledger"] = [ledger_evidence(row, self.assets) for row in self.facts.ledger]
         if self.network is not None:
             self.evidence["finality"] = {"network": self.network.name, "rule": self._finality_rule()}
+            self.evidence["explorer_links"] = self._explorer_links(self.network, tx)
         if tx.status is TxStatus.FAILED:
             return self._verdict(
                 Code.FAILED,
@@ -396,6 +397,26 @@ class _Decision:
         if self.ticket.chain is Chain.ETH and self._finality() == "confirmations":
             return f"{self.required} confirmations on {self.network.label}"
         return self.network.finality_rule()
+
+    def _explorer_links(self, network: EvmNetwork, tx: ChainTx) -> dict[str, Any]:
+        """Links on the network's own explorer (etherscan, bscscan, polygonscan, arbiscan, basescan,
+        optimistic.etherscan): the tx, the casino addresses it pays, each token at that address."""
+        ours = [t for t in tx.transfers if t.to_address in self.facts.deposit_addresses]
+        addresses = dict.fromkeys(
+            [*([self.ticket.address] if self.ticket.address else []), *(t.to_address for t in ours)]
+        )
+        tokens = []
+        for transfer in ours:
+            token = network.token_by_symbol(transfer.asset) if transfer.kind is TransferKind.TOKEN else None
+            contract = token.contract if token else transfer.asset.removeprefix("erc20:")
+            if transfer.kind is TransferKind.TOKEN and contract.startswith("0x"):
+                tokens.append(network.token_url(contract, transfer.to_address))
+        return {
+            "network": network.label,
+            "tx": network.tx_url(tx.tx_hash),
+            "addresses": [network.address_url(a) for a in addresses if a],
+            "tokens": list(dict.fromkeys(tokens)),
+        }
 
     def _on(self) -> str:
         return f" on {self.network.label}" if self.network is not None and self.ticket.chain is not Chain.ETH else ""
@@ -564,7 +585,7 @@ class _Decision:
             asset = paid[0].asset
             facts |= {
                 "amount": self._fmt(sum(p.amount for p in paid if p.asset == asset), asset),
-                "asset": asset,
+                "asset": f"{asset} ({self.network.label})" if self._on() and self.network else asset,
                 "minimum": self._fmt(self.policy.minimum(asset, self.ticket.chain) or 0, asset),
             }
         if tx is not None and tx.status is not TxStatus.NOT_FOUND:

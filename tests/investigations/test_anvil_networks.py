@@ -12,10 +12,13 @@ from web3 import Web3
 
 from app.finance.auditor import Auditor, finding_json
 from app.finance.views import totals
+from app.helpdesks.note_text import network_tags, verdict_note
+from app.players.routes import view
 from app.wiring import build_block_sources, build_investigator
 from chains.base import Chain
 from investigations.audit.models import Finding
 from investigations.audit.reconcile import Reconciler
+from investigations.dossier import build as build_dossier
 from investigations.ledger import LedgerDepositRecord, upsert_deposits
 from investigations.search import SearchQuery, search
 from investigations.service import InvestigationRequest
@@ -92,6 +95,15 @@ def test_usdt_on_bsc_to_an_address_issued_for_ethereum_is_wrong_network_naming_b
     assert "treasury" in record.verdict["action"] and "same key" in record.verdict["action"]
     assert record.evidence["found_on"]["chain_id"] == 56
     assert record.evidence["found_on"]["explorer"] == f"https://bscscan.com/tx/{tx_hash}"
+    # the player is told both networks, in every language
+    replies = record.verdict["player_message"]
+    assert "BSC network instead of Ethereum" in replies["en"]
+    assert "Netzwerk BSC statt über Ethereum" in replies["de"] and "сеть BSC, а не через Ethereum" in replies["ru"]
+    # the ticket note and tags name where it was paid
+    note = verdict_note(record, "https://desk.test/s/x", "en")
+    assert "Paid on: bsc (chain id 56), address issued for eth" in note
+    assert f"Explorer (bsc): https://bscscan.com/tx/{tx_hash}" in note
+    assert network_tags(record) == ["deposit-network-bsc", "deposit-paid-on-bsc"]
 
 
 def test_a_bsc_provider_serving_another_chain_never_gives_a_verdict(nodes, usdt, networks_env, settings, session):
@@ -142,6 +154,19 @@ def test_usdt_on_bsc_to_an_address_issued_for_bsc_is_credited_with_bsc_decimals(
     assert record.evidence["paid"][0]["amount"] == "25"  # 25 * 10^18 base units read as BSC's 18 decimals
     assert record.evidence["finality"] == {"network": "bsc", "rule": "15 confirmations on BSC"}
     assert record.evidence["explorer_url"] == f"https://bscscan.com/tx/{tx_hash}"
+    links = record.evidence["explorer_links"]
+    assert links["addresses"] == [f"https://bscscan.com/address/{THEIRS}"]
+    assert links["tokens"] == [f"https://bscscan.com/token/{usdt[56].address.lower()}?a={THEIRS}"]
+    # the player's status page and replies name the network, in every language
+    for lang in ("en", "de", "ru"):
+        page = view(record, lang)
+        assert page["network"] == "BNB Smart Chain (BSC)" and page["amount"] == "25"
+        assert "25 USDT (BSC)" in page["message"]
+    note = verdict_note(record, "https://desk.test/s/x", "en")
+    assert f"Transaction: BSC {tx_hash}" in note and "Final after: 15 confirmations on BSC" in note
+    assert network_tags(record) == ["deposit-network-bsc"]
+    dossier = build_dossier(session, record, investigator.policy, now=utcnow(), service="test")
+    assert f"https://bscscan.com/address/{THEIRS}" in dossier["explorer_links"]
     # the casino's back office books it on BSC, in BSC's own decimals: then it is credited
     _book(session, configured.assets, "bsc", tx_hash, THEIRS, "25", "p-2")
     record = investigator.investigate(session, InvestigationRequest(tx_hash=tx_hash, player_ref="p-2"))

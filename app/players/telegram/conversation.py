@@ -24,7 +24,7 @@ from app.players.chat_links import Chat
 from app.players.routes import view
 from app.players.telegram.models import ChatWatch, Handover
 from app.players.telegram.words import DEPOSIT_WORDS, bot_text, confirmations_count
-from app.players.words import confirmations_label, state_label
+from app.players.words import NETWORKS, confirmations_label, state_label
 from app.runtime.jobs import enqueue
 from app.runtime.pages import symbol
 from chains.base import ChainError, TxStatus
@@ -166,7 +166,7 @@ class Conversation:
             return bot_text(lang, "invalid_hash")
         except ChainError:
             return bot_text(lang, "busy")
-        network = {"btc": "Bitcoin", "eth": "Ethereum"}.get(chain.value, chain.value)
+        network = NETWORKS.get(chain.value, chain.value)
         tx = lookup.tx
         if lookup.outcome is Outcome.UNAVAILABLE:
             return bot_text(lang, "busy")
