@@ -20,7 +20,7 @@ from app.runtime.webhook_keys import standard_key
 from chains.assets import DEFAULT_ASSETS, AmountError, Asset, AssetRegistry, to_base_units
 from chains.base import Chain, InvalidAddress
 from chains.ethereum.addresses import normalize_address as normalize_eth_address
-from chains.ethereum.networks import EvmNetwork, NetworkConfigError, networks_from_env
+from chains.ethereum.networks import EvmNetwork, NetworkConfigError, chain_of, network_assets, networks_from_env
 
 DATA_DIR = Path("data")
 _PROVIDER_KINDS = ("esplora", "bitcoincore")
@@ -405,6 +405,13 @@ class Settings(BaseSettings):
                 continue
             symbol, sep, amount = item.partition("=")
             symbol = symbol.strip().upper()
+            if "@" in symbol:  # issue 23: USDT@bsc=10, in that network's own decimals
+                key, asset = _network_minimum_asset(symbol, assets, info.data.get("evm_networks") or {})
+                try:
+                    minimums[key] = to_base_units(amount.strip(), asset.decimals)
+                except AmountError as exc:
+                    raise ValueError(f"{key}: {exc}") from exc
+                continue
             asset = assets.get(symbol)
             if not sep or asset is None:
                 known = ", ".join(a.symbol for a in assets)
@@ -494,7 +501,8 @@ class Settings(BaseSettings):
 
     @property
     def assets(self) -> AssetRegistry:
-        return DEFAULT_ASSETS.with_tokens(self.eth_tokens)
+        """Bitcoin's and Ethereum's assets, and each configured EVM network's native coin and tokens."""
+        return DEFAULT_ASSETS.with_tokens(self.eth_tokens).with_tokens(network_assets(self.evm_network_configs()))
 
     def migrates_on_start(self) -> bool:
         """Whether serve and worker apply migrations themselves (several PostgreSQL replicas must not)."""
@@ -522,6 +530,29 @@ class Settings(BaseSettings):
     def resolved_evidence_key_path(self) -> Path:
         """Where the Ed25519 key that signs evidence files lives (created there once when first needed)."""
         return Path(self.evidence_key_file) if self.evidence_key_file else DATA_DIR / "evidence_ed25519.pem"
+
+
+def _network_minimum_asset(key: str, assets: AssetRegistry, evm_networks: Mapping[str, str]) -> tuple[str, Asset]:
+    """`USDT@BSC` as the key `USDT@bsc` and BSC's USDT (its decimals): MIN_DEPOSITS per network and asset."""
+    symbol, _, name = key.partition("@")
+    name = name.strip().lower()
+    chain = chain_of(name)
+    if chain is None or (chain is not Chain.ETH and name not in evm_networks):
+        named = ", ".join(["eth", *evm_networks]) or "eth"
+        raise ValueError(f"{key!r}: {name!r} is not a configured EVM network ({named}; see EVM_NETWORKS)")
+    if chain is Chain.ETH:
+        asset = assets.on(chain, symbol)
+    else:
+        env = {**dotenv_values(".env"), **os.environ}
+        env = {k.upper(): v for k, v in env.items() if v is not None}
+        env["EVM_NETWORKS"] = ",".join(f"{n}={u}" if u else n for n, u in evm_networks.items())
+        try:
+            asset = AssetRegistry(network_assets(networks_from_env(env))).on(chain, symbol)
+        except NetworkConfigError as exc:
+            raise ValueError(str(exc)) from None
+    if asset is None:
+        raise ValueError(f"{key!r}: {symbol} is not an asset of {name} here")
+    return f"{symbol}@{name}", asset
 
 
 def _comma_list(value: object) -> object:
