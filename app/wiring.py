@@ -133,6 +133,8 @@ def build_policy(settings: Settings) -> Policy:
         assets=settings.assets,
         finality={Chain.ETH: settings.eth_finality},
         networks=settings.evm_network_configs(),
+        payout_grace=timedelta(minutes=settings.payout_grace_minutes),
+        payout_fee_horizon_blocks=settings.payout_fee_horizon_blocks,
     )
 
 

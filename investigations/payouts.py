@@ -36,6 +36,7 @@ from investigations.ledger import (
     _write,
 )
 from investigations.types import BaseUnits, UTCDateTime, utcnow
+from investigations.verdicts import Payout
 
 PayoutStatus = Literal["requested", "approved", "sent", "rejected"]
 _CHUNK = 500
@@ -166,6 +167,23 @@ def upsert_payouts(
             unchanged += 1
     _write(session, PayoutRecord, new, changed)
     return UpsertResult(created=len(new), updated=len(changed), unchanged=unchanged)
+
+
+def as_payout(record: PayoutRecord) -> Payout:
+    """The record as the payout decision reads it."""
+    return Payout(
+        payout_id=record.payout_id,
+        chain=Chain(record.chain),
+        player_ref=record.player_ref,
+        to_address=record.to_address,
+        asset=record.asset,
+        amount=record.amount_base_units,
+        status=record.status,
+        requested_at=record.requested_at,
+        tx_hash=record.tx_hash,
+        sent_at=record.sent_at,
+        network_fee=record.network_fee_base_units,
+    )
 
 
 def payout_by_id(session: Session, payout_id: str) -> PayoutRecord | None:
