@@ -197,6 +197,39 @@ def payout_for_tx(session: Session, chain: Chain, tx_hash: str) -> PayoutRecord 
     ).first()
 
 
+def find_payout(
+    session: Session,
+    *,
+    payout_id: str | None = None,
+    tx_hash: str | None = None,
+    address: str | None = None,
+    player_ref: str | None = None,
+) -> PayoutRecord | None:
+    """The payout a withdrawal question is about: by its id, the hash of its tx, the player's own
+    receiving address (latest request), or the player's latest payout."""
+    if payout_id:
+        found = payout_by_id(session, payout_id)
+        if found is not None:
+            return found
+    if tx_hash:
+        bare = tx_hash.lower().removeprefix("0x")
+        found = session.exec(
+            select(PayoutRecord).where(col(PayoutRecord.tx_hash).in_((bare, "0x" + bare, tx_hash)))
+        ).first()
+        if found is not None:
+            return found
+    newest = col(PayoutRecord.requested_at).desc()
+    if address:
+        found = session.exec(
+            select(PayoutRecord).where(col(PayoutRecord.to_address).in_((address, address.lower()))).order_by(newest)
+        ).first()
+        if found is not None:
+            return found
+    if player_ref:
+        return session.exec(select(PayoutRecord).where(PayoutRecord.player_ref == player_ref).order_by(newest)).first()
+    return None
+
+
 def payouts_to_watch(session: Session, *, limit: int = 500) -> list[PayoutRecord]:
     """Approved or sent payouts (the auditor's work list), oldest request first."""
     rows = session.exec(
