@@ -139,6 +139,10 @@ class Settings(BaseSettings):
     audit_chains: Annotated[list[Chain], NoDecode] = Field(default=[Chain.BTC, Chain.ETH])
     audit_callback_url: str = ""
     audit_callback_secret: str = ""
+    # Payouts (issue 25): how long an approved or sent payout may go unseen on chain before it is
+    # "not sent", and within how many blocks its fee must confirm before it is "stuck"
+    payout_grace_minutes: float = Field(default=30, ge=0, le=10_080)
+    payout_fee_horizon_blocks: int = Field(default=6, ge=1, le=1008)
     # SLA dashboard and evidence files
     sla_first_note_seconds: float = Field(default=60, gt=0, le=86_400)  # webhook to first note target
     sla_resolve_hours: float = Field(default=24, gt=0, le=24 * 90)  # open investigations older than this breach

@@ -169,6 +169,8 @@ def build_policy(settings: Settings) -> Policy:
         assets=settings.assets,
         finality={Chain.ETH: settings.eth_finality, **{c: n.finality for c, n in evm.items() if c is not Chain.ETH}},
         networks=networks,
+        payout_grace=timedelta(minutes=settings.payout_grace_minutes),
+        payout_fee_horizon_blocks=settings.payout_fee_horizon_blocks,
     )
 
 

@@ -11,7 +11,7 @@ from app.runtime.limits import BodyRule
 
 # Bodies of the JSON API need a bearer token, except these public routes.
 PUBLIC_API_PREFIXES = ("/api/status/",)
-LEDGER_UPLOADS = ("/api/deposits", "/api/deposit-addresses")
+LEDGER_UPLOADS = ("/api/deposits", "/api/deposit-addresses", "/api/payouts")
 
 
 def body_rules(*, upload_bytes: int, webhook_bytes: int, other_bytes: int) -> list[BodyRule]:
