@@ -15,7 +15,7 @@ from typing import Any
 
 from chains.assets import AmountError, AssetRegistry, check_decimal_string
 from chains.base import Chain, InvalidReference
-from chains.references import chain_of_address, normalize_address
+from chains.references import EVM_CHAINS, chain_of_address, normalize_address
 from investigations import bounds
 
 DEFAULT_WINDOW = timedelta(days=7)
@@ -84,7 +84,8 @@ def checked_query(query: SearchQuery, assets: AssetRegistry, *, now: datetime) -
         try:
             chain = Chain(query.chain.strip().lower())
         except ValueError:
-            raise InvalidSearch("chain", f"{query.chain!r} is not a supported chain (btc or eth)") from None
+            supported = ", ".join(c.value for c in Chain)
+            raise InvalidSearch("chain", f"{query.chain!r} is not a supported chain ({supported})") from None
     address = None
     if address_text:
         try:
@@ -92,16 +93,19 @@ def checked_query(query: SearchQuery, assets: AssetRegistry, *, now: datetime) -
             address = normalize_address(address_chain, address_text)
         except InvalidReference as exc:
             raise InvalidSearch("address", str(exc)) from exc
-        if chain is not None and chain is not address_chain:
+        same_family = chain is None or chain is address_chain or {chain, address_chain} <= set(EVM_CHAINS)
+        if not same_family:
             raise InvalidSearch("chain", f"the address is a {address_chain.value} address, not {chain.value}")
-        chain = address_chain
+        if address_chain not in EVM_CHAINS:
+            chain = address_chain  # an EVM address without a chain: its rows on every EVM network
     asset = (query.asset or "").strip().upper() or None
     if asset is not None:
-        known = assets.get(asset)
-        if known is None or (chain is not None and known.chain is not chain):
-            accepted = ", ".join(a.symbol for a in assets if chain is None or a.chain is chain)
+        known = [a for a in assets if a.symbol == asset and (chain is None or a.chain is chain)]
+        if not known:
+            accepted = ", ".join(sorted({a.symbol for a in assets if chain is None or a.chain is chain}))
             raise InvalidSearch("asset", f"{asset!r} is not an accepted asset here (accepted: {accepted})")
-        chain = chain or known.chain
+        if chain is None and len({a.chain for a in known}) == 1 and known[0].chain not in EVM_CHAINS:
+            chain = known[0].chain  # BTC: only Bitcoin has it
     if query.amount is not None:
         try:
             check_decimal_string(query.amount)

@@ -1,5 +1,6 @@
 """Finance's JSON API: the deposit auditor's findings (`GET /api/findings`, `POST /api/findings/{id}/resolve`)
-and the ledger's copy (`PUT /api/deposit-addresses`, `PUT /api/deposits`: bulk upserts, all rows or none)."""
+and the ledger's copy (`PUT /api/deposit-addresses`, `PUT /api/deposits`, `PUT /api/payouts`: bulk upserts,
+all rows or none)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from investigations.ledger import (
     upsert_deposit_addresses,
     upsert_deposits,
 )
+from investigations.payouts import PayoutRecordIn, upsert_payouts
 
 router = APIRouter(prefix="/api", tags=["finance"])
 
@@ -97,7 +99,7 @@ async def _raw_body(request: Request) -> bytes:
 
 RawBody = Annotated[bytes, Depends(_raw_body)]
 _LISTS: dict[type, TypeAdapter[Any]] = {
-    model: TypeAdapter(list[model]) for model in (DepositAddressRecord, LedgerDepositRecord)
+    model: TypeAdapter(list[model]) for model in (DepositAddressRecord, LedgerDepositRecord, PayoutRecordIn)
 }
 
 
@@ -126,6 +128,12 @@ def put_deposit_addresses(body: RawBody, request: Request, session: SessionDep, 
 @router.put("/deposits", response_model=UpsertOut, openapi_extra=json_list_body(LedgerDepositRecord))
 def put_deposits(body: RawBody, request: Request, session: SessionDep, _agent: AgentDep):
     return _upsert(upsert_deposits, _records(LedgerDepositRecord, body), request, session)
+
+
+@router.put("/payouts", response_model=UpsertOut, openapi_extra=json_list_body(PayoutRecordIn))
+def put_payouts(body: RawBody, request: Request, session: SessionDep, _agent: AgentDep):
+    """The casino's payout (withdrawal) records by payout_id: bulk, idempotent, all rows or none."""
+    return _upsert(upsert_payouts, _records(PayoutRecordIn, body), request, session)
 
 
 def _upsert(upsert: Callable[..., Any], records: list[Any], request: Request, session: Session) -> Any:

@@ -42,7 +42,7 @@ def filters(
         raise FilterError("status", f"must be one of {', '.join(STATUSES)} or all")
     chain = (chain or "").strip().lower() or None
     if chain is not None and chain not in {c.value for c in Chain}:
-        raise FilterError("chain", "must be btc or eth")
+        raise FilterError("chain", f"must be one of {', '.join(c.value for c in Chain)}")
     code = (code or "").strip().lower() or None
     if code is not None and code not in CODES:
         raise FilterError("code", f"must be one of {', '.join(CODES)}")
@@ -91,14 +91,23 @@ def finding_rows(
 
 
 def totals(findings: Sequence[Finding], investigator: Investigator) -> dict[str, str]:
-    """Decimal totals per asset over the listed findings."""
-    sums: dict[str, int] = {}
+    """Decimal totals per asset over the listed findings; an asset of another EVM network than
+    Ethereum is its own total (``USDT@bsc``: 18 decimals there, never added to Ethereum's 6)."""
+    sums: dict[tuple[str, str], int] = {}
     for finding in findings:
-        sums[finding.asset] = sums.get(finding.asset, 0) + finding.amount_base_units
-    return {asset: investigator.policy.assets.format(amount, asset) for asset, amount in sorted(sums.items())}
+        key = (finding.chain, finding.asset)
+        sums[key] = sums.get(key, 0) + finding.amount_base_units
+    assets = investigator.policy.assets
+    return {
+        (asset if chain in ("btc", "eth") else f"{asset}@{chain}"): assets.for_chain(Chain(chain)).format(amount, asset)
+        for (chain, asset), amount in sorted(
+            sums.items(), key=lambda item: (item[0][1], item[0][0] != "eth", item[0][0])
+        )
+    }
 
 
 def coverage(session: Session) -> dict[str, str]:
     """Per chain, the kinds of transfer its providers could not read (empty: everything covered)."""
     rows = {row.chain: row for row in session.exec(select(AuditCursor))}
-    return {chain.value: rows[chain.value].uncovered if chain.value in rows else "" for chain in Chain}
+    followed = [c for c in Chain if c in (Chain.BTC, Chain.ETH) or c.value in rows]  # other networks once followed
+    return {chain.value: rows[chain.value].uncovered if chain.value in rows else "" for chain in followed}

@@ -3,20 +3,18 @@ check the limits middleware makes before it reads a byte of an API body."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.datastructures import Headers
 
-from app.runtime.accounts import agent_for_token
+from app.runtime.authorize import caller_for_secret
 from app.runtime.limits import BodyRule
 
 # Bodies of the JSON API need a bearer token, except these public routes.
 PUBLIC_API_PREFIXES = ("/api/status/",)
-LEDGER_UPLOADS = ("/api/deposits", "/api/deposit-addresses")
+LEDGER_UPLOADS = ("/api/deposits", "/api/deposit-addresses", "/api/payouts")
 
 
 TELEGRAM_WEBHOOK = "/telegram/webhook"
@@ -42,23 +40,15 @@ def body_rules(
     rules += [BodyRule(prefix, other_bytes) for prefix in PUBLIC_API_PREFIXES]
     rules.append(BodyRule("/webhooks/", webhook_bytes, scan_json=False, authorize=webhook_headers))
     rules.append(BodyRule(TELEGRAM_WEBHOOK, min(other_bytes, TELEGRAM_UPDATE_BYTES), authorize=telegram_headers))
+    # Discord's interactions: unsigned bodies are not read; the route checks the signature over the raw bytes.
+    signature = (b"x-signature-ed25519", b"x-signature-timestamp")
+    rules.append(BodyRule("/discord/", webhook_bytes, scan_json=False, required_headers=signature))
     return rules
 
 
-def secret_header(name: str, expected: str) -> Authorize:
-    """None when header `name` holds `expected` (compared in constant time), else 401."""
-    wanted = hashlib.sha256(expected.encode()).digest()
-
-    def authorize(_path: str, headers: Headers) -> int | None:
-        given = hashlib.sha256(headers.get(name, "").encode("utf-8", "surrogateescape")).digest()
-        return None if expected and hmac.compare_digest(given, wanted) else 401
-
-    return authorize
-
-
 def bearer_valid(engine: Engine, token: str) -> bool:
-    """Whether the token belongs to an agent that is not revoked (runs in a worker thread)."""
+    """Whether the token is an agent's (not revoked) or a live machine token (runs in a worker thread)."""
     if len(token) > 200:
         return False
     with Session(engine) as session:
-        return agent_for_token(session, token) is not None
+        return caller_for_secret(session, token) is not None

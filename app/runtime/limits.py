@@ -6,7 +6,7 @@
    there — 401, or 404 for a helpdesk that is not configured — before its size is even looked at;
 2. each route family has its own body limit (a webhook or a lookup is kilobytes, only the
    authenticated ledger uploads are large): a declared Content-Length over it is refused unread;
-3. routes that need a bearer token get a 401 before a single body byte is read;
+3. routes that need a bearer token, or signature headers, get a 401 before a single body byte is read;
 4. the body is read up to the limit (a chunked upload is cut off as soon as it passes it);
 5. a urlencoded form carrying a NUL is a 422; a JSON body nested too deep is a 422 — that scan
    runs in a worker thread, never on the event loop. Webhook bodies are not scanned here: their
@@ -48,7 +48,8 @@ def too_deep(body: bytes, limit: int) -> bool:
 
 @dataclass(frozen=True)
 class BodyRule:
-    """The routes under `prefix`: their body limit, whether a bearer token is needed, whether JSON is scanned."""
+    """The routes under `prefix`: their body limit, whether a bearer token is needed, whether JSON is
+    scanned, and headers without which the body is not read (a signed route's signature headers)."""
 
     prefix: str
     max_bytes: int
@@ -56,6 +57,7 @@ class BodyRule:
     scan_json: bool = True
     # (path, headers) -> None to go on, or the status to refuse with before a body byte is read.
     authorize: Callable[[str, Headers], int | None] | None = None
+    required_headers: tuple[bytes, ...] = ()
 
 
 class BodyLimits:
@@ -92,6 +94,10 @@ class BodyLimits:
                 await _bare(send, refused)
                 return
         headers = dict(scope.get("headers") or [])
+        missing = [name.decode() for name in rule.required_headers if not headers.get(name)]
+        if missing:  # signature headers first, like every header check: before the size is looked at
+            await _refuse(send, 401, f"missing header(s): {', '.join(missing)}", _CLOSE)
+            return
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > rule.max_bytes:
             await _refuse(send, 422, _too_large(rule.max_bytes, str(int(declared))), _CLOSE)

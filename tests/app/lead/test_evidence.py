@@ -112,7 +112,7 @@ def test_printable_page_and_token_access(agent, investigation, app):
     assert "depositdesk evidence verify FILE" in page.text
     assert "@media print" in agent.get("/static/evidence.css").text
     with Session(app.state.engine) as session:
-        _bob, token = add_agent(session, "bob")
+        _bob, token = add_agent(session, "bob", role="lead")
     with TestClient(app) as stranger:
         url = f"/investigations/{investigation}/evidence.json"
         assert stranger.get(url, follow_redirects=False).status_code == 303  # to the sign-in page
