@@ -28,7 +28,7 @@ from app.players import chat_links
 from app.players.bot_words import bot_text, confirmations_count
 from app.players.models import Handover
 from app.players.routes import view
-from app.players.words import confirmations_label, state_label
+from app.players.words import NETWORKS, confirmations_label, state_label
 from app.runtime.jobs import enqueue
 from app.runtime.pages import symbol
 from app.runtime.ratelimit import KeyedRateLimit
@@ -192,7 +192,7 @@ class Conversation:
             return self.say(lang, "invalid_hash")
         except ChainError:
             return self.say(lang, "busy")
-        network = {"btc": "Bitcoin", "eth": "Ethereum"}.get(chain.value, chain.value)
+        network = NETWORKS.get(chain.value, chain.value)
         tx = lookup.tx
         if lookup.outcome is Outcome.UNAVAILABLE:
             return self.say(lang, "busy")
