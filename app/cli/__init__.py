@@ -12,8 +12,10 @@ from app.cli.ledger import ledger
 from app.cli.networks import networks_command
 from app.cli.search import search_command
 from app.cli.service import main
+from app.cli.tokens import tokens
 
 for command in (agents, ledger, search_command, audit, bot, discord, evidence, networks_command):
     main.add_command(command)
+main.add_command(tokens)  # issue 28: machine tokens
 
 __all__ = ["main"]

@@ -6,12 +6,12 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.runtime.accounts import agent_for_token
+from app.runtime.authorize import caller_for_secret
 from app.runtime.limits import BodyRule
 
 # Bodies of the JSON API need a bearer token, except these public routes.
 PUBLIC_API_PREFIXES = ("/api/status/",)
-LEDGER_UPLOADS = ("/api/deposits", "/api/deposit-addresses")
+LEDGER_UPLOADS = ("/api/deposits", "/api/deposit-addresses", "/api/payouts")
 
 
 def body_rules(*, upload_bytes: int, webhook_bytes: int, other_bytes: int) -> list[BodyRule]:
@@ -28,8 +28,8 @@ def body_rules(*, upload_bytes: int, webhook_bytes: int, other_bytes: int) -> li
 
 
 def bearer_valid(engine: Engine, token: str) -> bool:
-    """Whether the token belongs to an agent that is not revoked (runs in a worker thread)."""
+    """Whether the token is an agent's (not revoked) or a live machine token (runs in a worker thread)."""
     if len(token) > 200:
         return False
     with Session(engine) as session:
-        return agent_for_token(session, token) is not None
+        return caller_for_secret(session, token) is not None

@@ -2,7 +2,7 @@
 account watches; link codes and handovers name their network (existing rows are Telegram's).
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0017
 Create Date: 2026-12-03
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0014"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
