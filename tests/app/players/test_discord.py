@@ -510,3 +510,18 @@ def test_a_withdrawal_the_casino_got_wrong_goes_to_a_person(client, app, chain, 
     assert OTHERS not in discord.said(token)[-1]
     again = ask(client, app, "withdrawal", {"id": "w-77"})
     assert len(zendesk.opened) == 1 and f"#{zendesk.opened[0]['id']}" in discord.said(again)[-1]
+
+
+def test_a_withdrawals_tx_given_to_deposit_is_judged_as_that_withdrawal_for_its_player_only(
+    client, app, chain, discord
+):
+    mine = chain.build_tx([(WALLET, 1_500_000), (HOT, 40_000_000)], senders=[HOT], height=TIP - 5, fee=2_000)
+    theirs = chain.build_tx([(OTHERS, 1_500_000), (HOT, 30_000_000)], senders=[HOT], height=TIP - 5, fee=2_100)
+    _payout(app, mine["txid"])
+    _payout(app, theirs["txid"], payout_id="w-88", player_ref="p-2000", to=OTHERS)
+    link(client, app, "p-1842")
+    token = ask(client, app, "deposit", {"tx": mine["txid"]})
+    assert "Withdrawal" in discord.said(token)[-1] and "0.015 BTC" in discord.said(token)[-1]
+    token = ask(client, app, "deposit", {"tx": theirs["txid"]})
+    reply = discord.said(token)[-1]
+    assert "did not go to one of your deposit addresses" in reply and "0.015" not in reply and "/s/" not in reply
