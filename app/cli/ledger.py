@@ -24,6 +24,7 @@ def ledger_import(file: Path) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from app.finance.ledger_files import describe
+    from app.runtime.activity import Who, append
     from investigations.ledger import LedgerRecordsError, upsert_deposit_addresses, upsert_deposits
 
     settings = cli_settings()
@@ -43,6 +44,8 @@ def ledger_import(file: Path) -> None:
             rows = parsed.deposit_rows
             deposits = upsert_deposits(session, parsed.deposits, settings.assets)
             bar.update(len(parsed.deposits))
+            trail = {"addresses": vars(addresses), "deposits": vars(deposits)}
+            append(session, Who.cli(), "ledger.import", file.name, after=trail)
             session.commit()
         except LedgerRecordsError as exc:
             session.rollback()

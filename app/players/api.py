@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Request
 
 from app.players import chat_links
 from app.players.schemas import TelegramLinkIn, TelegramLinkOut
+from app.runtime import trail
 from app.runtime.bearer import AgentDep
 from app.runtime.db import SessionDep
 
@@ -23,6 +24,7 @@ def create_telegram_link(body: TelegramLinkIn, request: Request, session: Sessio
     if not settings.telegram_bot_token or not settings.telegram_bot_username:
         raise HTTPException(409, "set TELEGRAM_BOT_TOKEN and TELEGRAM_BOT_USERNAME to link chats")
     code, expires = chat_links.mint(session, body.player_ref, settings.resolved_secret_key())
+    trail.record(request, session, "link.telegram", body.player_ref, after={"expires_at": expires.isoformat()})
     session.commit()
     return TelegramLinkOut(
         url=f"https://t.me/{settings.telegram_bot_username}?start={code}",

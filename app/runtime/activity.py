@@ -171,6 +171,7 @@ def verify(session: Session, *, batch: int = 1000) -> list[Problem]:
             while expected_seq < row.seq:
                 problems.append(Problem(expected_seq, "missing (deleted from the trail)"))
                 expected_seq += 1
+                previous = None  # the gap is the problem; this row's link cannot be checked
             if _digest(row) != row.hash:
                 problems.append(Problem(row.seq, "changed (its fields no longer match its hash)"))
             elif previous is not None and row.prev_hash != previous:
