@@ -102,8 +102,13 @@ def _lock_head(session: Session) -> ActivityHead:
     """Take the head's write lock (the UPDATE) before reading it, so no other writer reads it too."""
     bumped = session.execute(text("UPDATE activity_head SET seq = seq + 0 WHERE id = 1"))
     if bumped.rowcount == 0:  # type: ignore[attr-defined]  # a database emptied by hand: start again
-        session.add(ActivityHead(id=1, seq=0, hash=GENESIS, pruned_through=0))
-        session.flush()
+        session.execute(
+            text(
+                "INSERT INTO activity_head (id, seq, hash, pruned_through) VALUES (1, 0, :g, 0) ON CONFLICT DO NOTHING"
+            ),
+            {"g": GENESIS},
+        )
+        session.execute(text("UPDATE activity_head SET seq = seq + 0 WHERE id = 1"))
     head = session.exec(select(ActivityHead).where(ActivityHead.id == 1).execution_options(populate_existing=True))
     return head.one()
 

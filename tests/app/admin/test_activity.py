@@ -5,8 +5,11 @@ with a cursor, CSV safe against formulas; retention; failed sign-ins limited per
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import timedelta
 
+import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -208,3 +211,42 @@ def test_the_activity_page_filters_and_the_api_pages_with_a_cursor(role_app, eng
     assert (
         safe_cell("+1") == "'+1" and safe_cell("-2") == "'-2" and safe_cell("@x") == "'@x" and safe_cell("ok") == "ok"
     )
+
+
+def test_concurrent_writers_are_chained_one_after_the_other(engine):
+    """A second writer waits on the head row while the first one's transaction is open (PostgreSQL's
+    lock table says so), then chains its row after the first: no fork, no duplicate sequence."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time by itself; the row lock is PostgreSQL's")
+    pid: list[int] = []
+    started = threading.Event()
+
+    def second() -> None:
+        with Session(engine) as other:
+            pid.append(other.execute(text("SELECT pg_backend_pid()")).scalar_one())
+            started.set()
+            append(other, Who("agent:b", "admin", "10.0.0.2"), "test.second")
+            other.commit()
+
+    with Session(engine) as first:
+        append(first, Who("agent:a", "admin", "10.0.0.1"), "test.first")  # holds the head row, uncommitted
+        thread = threading.Thread(target=second)
+        thread.start()
+        assert started.wait(30)
+        with engine.connect() as watcher:  # wait for the state "blocked on a lock", not for a time
+            for _ in range(3000):
+                state = watcher.execute(
+                    text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid[0]}
+                ).scalar()
+                watcher.rollback()
+                if state == "Lock":
+                    break
+                time.sleep(0.01)
+            assert state == "Lock"
+        first.commit()
+    thread.join(30)
+    rows = _rows(engine)
+    assert [(r.seq, r.action) for r in rows] == [(1, "test.first"), (2, "test.second")]
+    assert rows[1].prev_hash == rows[0].hash
+    with Session(engine) as session:
+        assert verify(session) == []
