@@ -267,7 +267,7 @@ def _account(session: Session, request: Request, provider: Provider, claims: dic
     """The person's account (made on first sign-in); the provider's groups decide the role each time."""
     subject = f"{claims['iss']}|{claims['sub']}"[:255]
     agent = session.exec(select(Agent).where(Agent.oidc_subject == subject)).first()
-    who = Who(f"oidc:{provider.issuer}"[:160], "admin", client_address(request))
+    who = Who(f"oidc:{provider.issuer}"[:160], "system", client_address(request))
     if agent is None:
         name = str(claims.get(provider.name_claim) or claims["sub"]).strip()[:128]
         if session.exec(select(Agent).where(Agent.name == name)).first() is not None:

@@ -99,6 +99,7 @@ def _sign_in(app, idp, **claims):  # type: ignore[no-untyped-def]
 
 
 def test_sign_in_with_a_group_gives_the_mapped_role(oidc_app, idp, engine):
+    assert "Sign in with your company account" in TestClient(oidc_app).get("/login").text
     client, answer = _sign_in(oidc_app, idp)
     assert answer.status_code == 303 and answer.headers["location"] == "/investigations"
     assert idp.exchanges[0]["redirect_uri"] == "https://desk.example/login/oidc/callback"
