@@ -19,6 +19,7 @@ from app.helpdesks.work import HelpdeskWork
 from app.players.telegram.bot_api import BotApi
 from app.players.telegram.conversation import Conversation, Search
 from app.players.telegram.work import TelegramWork
+from app.runtime.activity import Retention
 from app.runtime.workers import BackgroundWork, Together
 from app.settings import Settings
 from chains import http
@@ -207,6 +208,7 @@ def build_work(
     works: list[BackgroundWork] = [helpdesk_work]
     if settings.telegram_bot_token:
         works.append(build_telegram(settings, investigator, helpdesks=list(desks)))
+    works.append(Retention(settings.activity_retention_days))  # issue 28: the trail's retention, last
     return Together(*works)
 
 

@@ -254,3 +254,28 @@ def to_csv(found: list[Activity]) -> str:
         values = [row.seq, row.at.isoformat(), row.actor, row.role, row.source, row.action, row.target]
         writer.writerow([safe_cell(v) for v in (*values, row.before, row.after, row.hash)])
     return out.getvalue()
+
+
+class Retention:
+    """ACTIVITY_RETENTION_DAYS applied by the workers' housekeeping (after every re-check round, at
+    most once an hour per process); a background work with no jobs of its own."""
+
+    def __init__(self, days: int, *, every: timedelta = timedelta(hours=1)) -> None:
+        self.days, self.every = days, every
+        self.last: datetime | None = None
+
+    def handlers(self) -> dict[str, Any]:
+        return {}
+
+    def after_recheck(self, session: Session, record: Any, *, gave_up: bool = False) -> None:
+        return None
+
+    def housekeeping(self, session: Session) -> None:
+        now = utcnow()
+        if not self.days or (self.last is not None and now - self.last < self.every):
+            return
+        self.last = now
+        cutoff = now - timedelta(days=self.days)
+        if session.exec(select(Activity.seq).where(col(Activity.at) < cutoff).limit(1)).first() is None:
+            return  # nothing old enough: no lock taken
+        prune(session, timedelta(days=self.days), Who("retention", "system", "worker"))

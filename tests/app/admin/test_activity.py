@@ -250,3 +250,23 @@ def test_concurrent_writers_are_chained_one_after_the_other(engine):
     assert rows[1].prev_hash == rows[0].hash
     with Session(engine) as session:
         assert verify(session) == []
+
+
+def test_the_workers_apply_the_retention_setting(engine, settings):
+    from app.runtime.activity import Retention
+    from app.wiring import build_investigator, build_work
+
+    with Session(engine) as session:
+        append(session, Who.cli(), "test.old", "gone", at=utcnow() - timedelta(days=40))
+        append(session, Who.cli(), "test.new", "kept")
+        session.commit()
+        kept_for_good = build_work(settings, build_investigator(settings))
+        kept_for_good.housekeeping(session)
+        assert [r.action for r in _rows(engine)] == ["test.old", "test.new"]
+        work = build_work(settings.model_copy(update={"activity_retention_days": 30}), build_investigator(settings))
+        assert any(isinstance(w, Retention) and w.days == 30 for w in work.works)
+        work.housekeeping(session)
+        assert [r.action for r in _rows(engine)] == ["test.new", "activity.pruned"]
+        assert verify(session) == []
+        work.housekeeping(session)  # within the hour: nothing more is done
+        assert len(_rows(engine)) == 2
