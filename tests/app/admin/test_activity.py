@@ -149,8 +149,43 @@ def test_ledger_upserts_findings_and_links_each_leave_their_row(role_app, engine
     assert json.loads(resolved.before) == {"status": "open"}
     assert json.loads(resolved.after) == {"status": "resolved", "reason": "credited by hand"}
     assert _rows(engine, "export.csv")[0].target == "audit.csv"
+    investigation = made.json()["id"]
+    lead, lead_token = person(role_app, "lee", "lead")
+    with lead:
+        assert lead.get(f"/investigations/{investigation}/evidence.json").status_code == 200
+        assert lead.get("/dashboard/stats.csv").status_code == 200
+        revoked = lead.post(f"/investigations/{investigation}/revoke-link", data={"csrf": CSRF}, follow_redirects=False)
+        assert revoked.status_code == 303
+    with TestClient(role_app) as api:
+        api.headers["Authorization"] = f"Bearer {_finance_token(role_app)}"
+        with Session(engine) as session:
+            second = Finding(payment_id=2, chain="btc", tx_hash="cd" * 32, block_height=850_000, address=OURS,
+                             player_ref="p-1", asset="BTC", amount_base_units=1, code="below_minimum",
+                             found_at=utcnow())  # fmt: skip
+            session.add(second)
+            session.commit()
+            second_id = second.id
+        assert api.post(f"/api/findings/{second_id}/resolve", json={"reason": "dust"}).status_code == 200
+    downloaded = _rows(engine, "evidence.downloaded")[0]
+    assert (downloaded.actor, downloaded.role, downloaded.target) == ("agent:lee", "lead", investigation)
+    assert _rows(engine, "export.csv")[1].target == "dashboard/stats.csv"
+    link = _rows(engine, "link.revoked")[0]
+    assert (link.actor, link.target, json.loads(link.after)) == ("agent:lee", investigation, {"revoked": True})
+    by_api = _rows(engine, "finding.resolved")[1]
+    assert (by_api.actor, by_api.target, json.loads(by_api.after)["reason"]) == (
+        "agent:fin-api",
+        str(second_id),
+        "dust",
+    )
+    assert lead_token not in " ".join(f"{r.target} {r.before} {r.after}" for r in _rows(engine))
     with Session(engine) as session:
         assert verify(session) == []
+
+
+def _finance_token(app) -> str:  # type: ignore[no-untyped-def]
+    with Session(app.state.engine) as session:
+        _agent, token = add_agent(session, "fin-api", role="finance")
+    return token
 
 
 def test_sign_ins_and_failed_ones_are_recorded_and_limited_per_account(role_app, engine):
@@ -270,3 +305,18 @@ def test_the_workers_apply_the_retention_setting(engine, settings):
         assert verify(session) == []
         work.housekeeping(session)  # within the hour: nothing more is done
         assert len(_rows(engine)) == 2
+
+
+def test_a_ledger_import_leaves_its_row(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://desk.example")
+    records = {"deposit_addresses": [{"chain": "btc", "address": OURS, "player_ref": "p-7", "assets": ["BTC"]}]}
+    (tmp_path / "ledger.json").write_text(json.dumps(records))
+    result = CliRunner().invoke(main, ["ledger", "import", str(tmp_path / "ledger.json")])
+    assert result.exit_code == 0, result.output
+    engine = make_engine(f"sqlite:///{tmp_path}/cli.db")
+    row = _rows(engine, "ledger.import")[0]
+    assert (row.actor, row.target) == ("cli", "ledger.json")
+    assert json.loads(row.after)["addresses"] == {"created": 1, "updated": 0, "unchanged": 0}
+    engine.dispose()
