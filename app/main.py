@@ -32,14 +32,17 @@ from app.lead import evidence as lead_evidence
 from app.lead import routes as lead
 from app.players import api as players_api
 from app.players import routes as players
+from app.players.discord import routes as discord
 from app.players.telegram import routes as telegram
 from app.runtime.access import bearer_valid, body_rules
 from app.runtime.authorize import Forbidden, authorize
 from app.runtime.db import make_engine, migrate
+from app.runtime.headers import SecurityHeaders
 from app.runtime.limits import BodyLimits, BodyRule
 from app.runtime.metrics import REGISTRY, register_queue
 from app.runtime.pages import STATIC_DIR, secure
 from app.runtime.ratelimit import KeyedRateLimit
+from app.runtime.redaction import install as redact_configured
 from app.runtime.signed_in import CsrfRejected, LoginRequired, render
 from app.settings import Settings, load_settings
 from app.wiring import build_helpdesks, build_investigator, build_work
@@ -55,6 +58,7 @@ def create_app(
     investigator: Investigator | None = None,
     migrate_schema: bool = True,
 ) -> FastAPI:
+    redact_configured(settings)  # the configured URLs' paths, queries and credentials never reach a log
     docs = settings.docs_served  # off in production unless DOCS_ENABLED=true
     app = FastAPI(
         title="depositdesk",
@@ -93,6 +97,8 @@ def create_app(
         default=BodyRule("/", settings.request_max_body_bytes),
         authenticate=lambda token: bearer_valid(app.state.engine, token),
     )
+    # Outermost: its headers go on every answer, the limits' refusals included.
+    app.add_middleware(SecurityHeaders, https=settings.public_base_url.lower().startswith("https://"))
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(CsrfRejected, _csrf_rejected)
@@ -108,6 +114,7 @@ def create_app(
     app.include_router(players.router)
     app.include_router(helpdesks.router)
     app.include_router(telegram.router)
+    app.include_router(discord.router)
     app.include_router(admin_api.router)
     app.include_router(admin.router)
     app.include_router(oidc.router)

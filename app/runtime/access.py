@@ -11,7 +11,7 @@ from app.runtime.limits import BodyRule
 
 # Bodies of the JSON API need a bearer token, except these public routes.
 PUBLIC_API_PREFIXES = ("/api/status/",)
-LEDGER_UPLOADS = ("/api/deposits", "/api/deposit-addresses")
+LEDGER_UPLOADS = ("/api/deposits", "/api/deposit-addresses", "/api/payouts")
 
 
 def body_rules(*, upload_bytes: int, webhook_bytes: int, other_bytes: int) -> list[BodyRule]:
@@ -21,6 +21,9 @@ def body_rules(*, upload_bytes: int, webhook_bytes: int, other_bytes: int) -> li
     rules.append(BodyRule("/api/", other_bytes, bearer=True))
     rules += [BodyRule(prefix, other_bytes) for prefix in PUBLIC_API_PREFIXES]
     rules.append(BodyRule("/webhooks/", webhook_bytes, scan_json=False))
+    # Discord's interactions: unsigned bodies are not read; the route checks the signature over the raw bytes.
+    signature = (b"x-signature-ed25519", b"x-signature-timestamp")
+    rules.append(BodyRule("/discord/", webhook_bytes, scan_json=False, required_headers=signature))
     return rules
 
 

@@ -77,6 +77,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/searches/{search_id}"): Rule(EVERYONE, Scope.READ),
     # players: the link a player's chat is joined with is a status link too
     ("POST", "/api/telegram-links"): Rule(EVERYONE, Scope.LINKS_CREATE),
+    ("POST", "/api/chat-links"): Rule(EVERYONE, Scope.LINKS_CREATE),
     # lead
     ("GET", "/dashboard"): Rule(LEADS),
     ("GET", "/dashboard/stats.csv"): Rule(LEADS),

@@ -4,7 +4,7 @@ accounts that sign in with OpenID Connect, scoped machine tokens with expiry, la
 overlap, and the append-only, hash-chained activity trail with its head row.
 
 Revision ID: 0019
-Revises: 0014
+Revises: 0018
 Create Date: 2026-12-03
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0014"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
