@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from app.admin import api as admin_api
 from app.admin import routes as admin
 from app.agents import api as agents_api
+from app.agents import oidc
 from app.agents import routes as agents
 from app.agents.sessions import Sessions
 from app.finance import api as finance_api
@@ -75,6 +76,7 @@ def create_app(
         migrate(app.state.engine)
     app.state.investigator = investigator or build_investigator(settings)
     app.state.sessions = Sessions(settings.resolved_secret_key())
+    app.state.oidc = oidc.provider_from(settings)  # None without OIDC_ISSUER
     app.state.helpdesks = build_helpdesks(settings)
     app.state.work = build_work(settings, app.state.investigator, helpdesks=app.state.helpdesks)
     app.state.intake = IntakeWriter(app.state.engine, limit=settings.intake_queue_limit)
@@ -119,6 +121,7 @@ def create_app(
     app.include_router(discord.router)
     app.include_router(admin_api.router)
     app.include_router(admin.router)
+    app.include_router(oidc.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["runtime"])

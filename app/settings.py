@@ -162,6 +162,46 @@ class Settings(BaseSettings):
     intercom_admin_id: str = ""  # the admin (or bot) that notes and replies are written as
     intercom_base_url: str = "https://api.intercom.io"
     intercom_rate_limit: float = Field(default=10.0, gt=0)
+    # Roles, sign-in and the activity trail (issue 28)
+    activity_retention_days: int = Field(default=0, ge=0, le=36_500)  # 0: kept for good; else `activity prune`
+    login_failures_per_account: int = Field(default=5, ge=1, le=1000)  # failed sign-ins in the window
+    login_failures_per_ip: int = Field(default=20, ge=1, le=10_000)
+    login_failure_window_minutes: float = Field(default=15, gt=0, le=1440)
+    oidc_issuer: str = ""  # e.g. https://accounts.google.com; empty: no OIDC sign-in
+    oidc_client_id: str = ""
+    oidc_client_secret: str = Field(default="", repr=False)
+    oidc_role_claim: str = "groups"  # the ID token claim that lists the person's groups
+    oidc_role_map: Annotated[dict[str, str], NoDecode] = Field(default={})  # group=role,group=role
+    oidc_scopes: str = "openid email profile"
+    oidc_name_claim: str = "email"  # the account name of a person signing in for the first time
+
+    @field_validator("oidc_role_map", mode="before")
+    @classmethod
+    def _parse_role_map(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        mapping = {}
+        for item in (part.strip() for part in value.split(",")):
+            if not item:
+                continue
+            group, sep, role = item.rpartition("=")
+            if not sep or not group.strip() or role.strip() not in ("agent", "lead", "finance", "admin"):
+                raise ValueError(f"{item!r} is not GROUP=ROLE with a role of agent, lead, finance or admin")
+            mapping[group.strip()] = role.strip()
+        return mapping
+
+    @model_validator(mode="after")
+    def _check_oidc(self) -> Settings:
+        if not self.oidc_issuer:
+            return self
+        local = self.oidc_issuer.startswith(("http://127.0.0.1", "http://localhost"))
+        if not (self.oidc_issuer.startswith("https://") or local):
+            raise ValueError("OIDC_ISSUER must be an https:// URL (the identity provider's issuer)")
+        if not self.oidc_client_id:
+            raise ValueError("OIDC_ISSUER is set, so OIDC_CLIENT_ID must be set too")
+        if not self.oidc_role_map:
+            raise ValueError("OIDC_ISSUER is set, so OIDC_ROLE_MAP must map groups to roles (group=role,...)")
+        return self
 
     @field_validator("auto_reply", "intercom_client_secrets", mode="before")
     @classmethod

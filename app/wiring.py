@@ -22,6 +22,7 @@ from app.players.discord.work import DiscordWork
 from app.players.telegram.bot_api import BotApi
 from app.players.telegram.conversation import Conversation, Search
 from app.players.telegram.work import TelegramWork
+from app.runtime.activity import Retention
 from app.runtime.workers import BackgroundWork, Together
 from app.settings import Settings
 from chains import http
@@ -248,6 +249,7 @@ def build_work(
         works.append(build_telegram(settings, investigator, helpdesks=list(desks)))
     if settings.discord_application_id and settings.discord_public_key:  # issue 27
         works.append(build_discord(settings, investigator, helpdesks=list(desks)))
+    works.append(Retention(settings.activity_retention_days))  # issue 28: the trail's retention, last
     return Together(*works)
 
 

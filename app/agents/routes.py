@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
 from app.agents import searches
+from app.runtime import trail
 from app.runtime.accounts import (
     Agent,
     agent_for_token,
@@ -55,6 +56,12 @@ def login(
             "error": "Too many sign-in attempts. Wait a minute and try again.",
         }
         return render(request, "agents/login.html", context, status_code=429)
+    how = "token" if token.strip() else "password"
+    refused = trail.signin_refusal(request, session, name)  # failed sign-ins per account and per address
+    if refused is not None:
+        return render(
+            request, "agents/login.html", {"next": _safe_next(next), "agent": None, "name": name, "error": refused}, 429
+        )
     agent = None
     if token.strip():
         agent = agent_for_token(session, token.strip())
@@ -62,6 +69,7 @@ def login(
         candidate = session.exec(select(Agent).where(Agent.name == name.strip())).first()
         ok = verify_password(password, candidate.password_hash if candidate else None)
         agent = candidate if ok and candidate and candidate.revoked_at is None else None
+    trail.record_signin(request, session, agent.name if agent else name, role=agent.role if agent else None, how=how)
     if agent is None:
         context = {"next": _safe_next(next), "agent": None, "name": name, "error": "Wrong name, password or token."}
         return render(request, "agents/login.html", context, status_code=401)
@@ -110,6 +118,7 @@ def lookup(
             record = request.app.state.investigator.investigate_payout(session, payout, channel="lookup")
         except InvalidInput as exc:
             return _lookup_error(request, session, agent, form, str(exc), fragment)
+        trail.record_now(request, session, "link.created", record.id, after={"channel": "lookup", "code": record.code})
         return _show(request, record, agent, fragment)
     if found.tx_hash is None and found.test_network_reason:
         refusal = request.app.state.investigator.refusal("tx_hash", found.test_network_reason)
@@ -139,6 +148,7 @@ def lookup(
         )
     except InvalidInput as exc:
         return _lookup_error(request, session, agent, form, str(exc), fragment)
+    trail.record_now(request, session, "link.created", record.id, after={"channel": "lookup", "code": record.code})
     return _show(request, record, agent, fragment)
 
 
@@ -236,6 +246,7 @@ def revoke_link(investigation_id: str, request: Request, session: SessionDep, ag
     if record.status_revoked_at is None:
         record.status_revoked_at = datetime.now(UTC)
         session.add(record)
+        trail.record(request, session, "link.revoked", record.id, before={"revoked": False}, after={"revoked": True})
         session.commit()
     return RedirectResponse(f"/investigations/{record.id}", status_code=303)
 

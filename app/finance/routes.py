@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.finance import views as audit_views
-from app.runtime import csv_cells
+from app.runtime import csv_cells, trail
 from app.runtime.db import SessionDep
 from app.runtime.pages import secure
 from app.runtime.signed_in import AgentDep, CsrfDep, render
@@ -63,6 +63,7 @@ def audit_csv(request: Request, session: SessionDep, agent: AgentDep) -> Respons
     writer.writeheader()
     for row in rows:  # cells a spreadsheet would run as formulas are quoted as text
         writer.writerow({k: csv_cells.cell(v) for k, v in row.items()})
+    trail.record_now(request, session, "export.csv", "audit.csv", after={"rows": len(rows), **params})
     headers = {"Content-Disposition": 'attachment; filename="findings.csv"'}
     return secure(Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers))
 
@@ -83,6 +84,14 @@ def audit_resolve(
         session.rollback()
         context = {"agent": agent, "error": f"{exc}. Go back and try again."}
         return render(request, "shared/_error_page.html", context, 422)
+    trail.record(
+        request,
+        session,
+        "finding.resolved",
+        str(finding_id),
+        before={"status": "open"},
+        after={"status": "resolved", "reason": reason},
+    )
     session.commit()
     return RedirectResponse("/audit", status_code=303)
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.lead.sla import csv_rows, panels, period, stats
+from app.runtime import trail
 from app.runtime.db import SessionDep
 from app.runtime.pages import secure
 from app.runtime.signed_in import AgentDep, render
@@ -67,6 +68,9 @@ def dashboard_csv(request: Request, session: SessionDep, agent: AgentDep) -> Res
         return secure(Response(error or "bad period", status_code=422, media_type="text/plain"))
     figures = _figures(request, session, chosen)
     filename = f"depositdesk-sla-{figures['from']}-{figures['to']}.csv"
+    trail.record_now(
+        request, session, "export.csv", "dashboard/stats.csv", after={"from": figures["from"], "to": figures["to"]}
+    )
     response = Response(
         csv_rows.to_csv(figures),
         media_type="text/csv; charset=utf-8",

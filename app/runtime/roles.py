@@ -101,6 +101,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/accounts/{agent_id}/role"): Rule(ADMINS),
     ("POST", "/admin/accounts/{agent_id}/revoke"): Rule(ADMINS),
     ("GET", "/admin/tokens"): Rule(ADMINS),
+    ("GET", "/admin/settings"): Rule(ADMINS),
     ("POST", "/admin/tokens"): Rule(ADMINS),
     ("POST", "/admin/tokens/{token_id}/rotate"): Rule(ADMINS),
     ("POST", "/admin/tokens/{token_id}/revoke"): Rule(ADMINS),
