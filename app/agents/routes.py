@@ -22,6 +22,7 @@ from app.runtime.accounts import (
 from app.runtime.db import SessionDep
 from app.runtime.pages import secure, templates
 from app.runtime.signed_in import AgentDep, CsrfDep, render
+from chains.base import Chain
 from investigations.extract import extract
 from investigations.models import Investigation
 from investigations.service import InvalidInput, InvestigationRequest
@@ -159,7 +160,7 @@ def investigations_page(
     query = select(Investigation).order_by(col(Investigation.created_at).desc())
     if code in Code._value2member_map_:
         query = query.where(Investigation.code == code)
-    if chain in ("btc", "eth"):
+    if chain in {c.value for c in Chain}:
         query = query.where(Investigation.chain == chain)
     start, end = _day(date_from), _day(date_to)
     if start:
