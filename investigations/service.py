@@ -281,7 +281,7 @@ class Investigator:
         (its confirmations, or finality): its chain facts are then cached for good."""
         if tx.status is not TxStatus.CONFIRMED and tx.status is not TxStatus.FAILED:
             return False
-        if self.policy.finality.get(tx.chain) == "finalized":
+        if self.policy.finality.get(tx.chain) in ("finalized", "safe"):  # the block tag the adapter asked for
             return tx.finalized is True
         required = self.policy.required_confirmations[tx.chain]
         if tx.finalized is True and tx.confirmations >= required:

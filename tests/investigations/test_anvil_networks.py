@@ -15,6 +15,7 @@ from app.finance.views import totals
 from app.helpdesks.note_text import network_tags, verdict_note
 from app.players.routes import view
 from app.wiring import build_block_sources, build_investigator
+from chains.assets import Asset
 from chains.base import Chain
 from investigations.audit.models import Finding
 from investigations.audit.reconcile import Reconciler
@@ -268,3 +269,17 @@ def test_the_auditor_follows_bsc_and_finds_an_uncredited_usdt_payment_there(
         assert finding.code == "confirmed_not_credited"
         assert finding_json(finding, configured.assets)["amount"] == "12"
         assert totals([finding], auditor.reconciler.investigator) == {"USDT@bsc": "12"}
+
+
+def test_usdt_on_ethereum_to_an_address_issued_for_bsc_is_wrong_network_the_other_way(
+    nodes, usdt, networks_env, settings, session
+):
+    add_addresses_on(session, "bsc", ("0x" + "d5" * 20, "p-6"))
+    tx_hash = _pay_on(usdt, 1, "0x" + "d5" * 20, 20 * 10**6)  # Ethereum's test USDT: 6 decimals
+    configured = _settings(settings, nodes, nodes[56].url)
+    configured = configured.model_copy(update={"eth_tokens": [Asset("USDT", Chain.ETH, 6, usdt[1].address.lower())]})
+    record = build_investigator(configured).investigate(session, InvestigationRequest(tx_hash=tx_hash))
+    assert (record.code, record.chain) == ("wrong_network", "eth")
+    assert "Sent on Ethereum, but the address was issued for BSC: 20 USDT" in record.verdict["summary"]
+    assert "instead of BSC" in record.verdict["player_message"]["en"]
+    assert record.evidence["found_on"]["explorer"] == f"https://etherscan.io/tx/{tx_hash}"
