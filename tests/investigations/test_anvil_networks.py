@@ -7,13 +7,16 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 from web3 import Web3
 
 from app.finance.auditor import Auditor, finding_json
 from app.finance.views import totals
 from app.helpdesks.note_text import network_tags, verdict_note
+from app.main import create_app
 from app.players.routes import view
+from app.runtime.accounts import add_agent, hash_password
 from app.wiring import build_block_sources, build_investigator
 from chains.assets import Asset
 from chains.base import Chain
@@ -27,6 +30,7 @@ from investigations.types import utcnow
 from tests.conftest import require
 from tests.support.anvil import ANVIL, SOLC, Anvil, compile_contracts
 from tests.support.ledger import add_addresses_on
+from tests.support.web import PASSWORD, _csrf
 
 pytestmark = pytest.mark.anvil
 OURS = "0x" + "d0" * 20
@@ -283,3 +287,24 @@ def test_usdt_on_ethereum_to_an_address_issued_for_bsc_is_wrong_network_the_othe
     assert "Sent on Ethereum, but the address was issued for BSC: 20 USDT" in record.verdict["summary"]
     assert "instead of BSC" in record.verdict["player_message"]["en"]
     assert record.evidence["found_on"]["explorer"] == f"https://etherscan.io/tx/{tx_hash}"
+
+
+def test_the_api_and_the_verdict_card_name_the_network(nodes, usdt, networks_env, settings, engine):
+    configured = _settings(settings, nodes, nodes[56].url)
+    with Session(engine) as session:
+        add_addresses_on(session, "eth", ("0x" + "d6" * 20, "p-7"))
+        _agent, token = add_agent(session, "alice", password_hash=hash_password(PASSWORD))
+    tx_hash = _pay_on(usdt, 56, "0x" + "d6" * 20, 15 * 10**18)
+    with TestClient(create_app(configured, engine=engine)) as client:
+        client.headers["Authorization"] = f"Bearer {token}"
+        answer = client.post("/api/investigations", json={"tx_hash": tx_hash, "player_ref": "p-7"})
+        assert answer.status_code in (200, 201), answer.text
+        body = answer.json()
+        assert body["chain"] == "bsc" and body["verdict"]["code"] == "wrong_network"
+        del client.headers["Authorization"]
+        login = client.get("/login")
+        client.post("/login", data={"csrf": _csrf(login.text), "name": "alice", "password": PASSWORD})
+        card = client.get(f"/investigations/{body['id']}")
+        assert card.status_code == 200
+        assert "Sent on</dt><dd>bsc (address issued for eth)" in card.text
+        assert f'href="https://bscscan.com/tx/{tx_hash}"' in card.text
