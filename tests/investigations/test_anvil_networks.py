@@ -308,3 +308,38 @@ def test_the_api_and_the_verdict_card_name_the_network(nodes, usdt, networks_env
         assert card.status_code == 200
         assert "Sent on</dt><dd>bsc (address issued for eth)" in card.text
         assert f'href="https://bscscan.com/tx/{tx_hash}"' in card.text
+
+
+def test_bnb_sent_directly_forwarded_by_a_contract_and_a_reverted_transfer_on_bsc(
+    nodes, usdt, networks_env, settings, session
+):
+    w3 = usdt[56].w3
+    to = "0x" + "d7" * 20
+    add_addresses_on(session, "bsc", (to, "p-8"))
+    sender = w3.eth.accounts[3]
+    direct = w3.eth.send_transaction({"from": sender, "to": Web3.to_checksum_address(to), "value": 5 * 10**16})
+    contract = compile_contracts()["Forwarder"]
+    receipt = w3.eth.wait_for_transaction_receipt(
+        w3.eth.contract(abi=contract["abi"], bytecode=contract["bytecode"]).constructor().transact({"from": sender})
+    )
+    forwarder = w3.eth.contract(address=receipt["contractAddress"], abi=contract["abi"])
+    forwarded = forwarder.functions.forward(Web3.to_checksum_address(to)).transact(
+        {"from": sender, "value": 3 * 10**16}
+    )
+    reverted = (
+        usdt[56].functions.transfer(Web3.to_checksum_address(to), 10**30).transact({"from": sender, "gas": 100_000})
+    )
+    nodes[56].rpc("anvil_mine", hex(20))
+    investigator = build_investigator(_settings(settings, nodes, nodes[56].url))
+
+    def check(tx) -> object:
+        return investigator.investigate(session, InvestigationRequest(tx_hash="0x" + bytes(tx).hex()))
+
+    native = check(direct)
+    assert (native.chain, native.code) == ("bsc", "confirmed_not_credited")
+    assert native.evidence["paid"][0]["asset"] == "BNB" and native.evidence["paid"][0]["amount"] == "0.05"
+    internal = check(forwarded)  # anvil traces calls: the BNB the contract passed on is found
+    assert (internal.chain, internal.code) == ("bsc", "confirmed_not_credited")
+    assert internal.evidence["paid"][0]["amount"] == "0.03"
+    failed = check(reverted)
+    assert (failed.chain, failed.code) == ("bsc", "failed")
