@@ -19,7 +19,7 @@ from app.players.routes import view
 from app.runtime.accounts import add_agent, hash_password
 from app.wiring import build_block_sources, build_investigator
 from chains.assets import Asset
-from chains.base import Chain
+from chains.base import Chain, ChainError
 from investigations.audit.models import Finding
 from investigations.audit.reconcile import Reconciler
 from investigations.dossier import build as build_dossier
@@ -343,3 +343,11 @@ def test_bnb_sent_directly_forwarded_by_a_contract_and_a_reverted_transfer_on_bs
     assert internal.evidence["paid"][0]["amount"] == "0.03"
     failed = check(reverted)
     assert (failed.chain, failed.code) == ("bsc", "failed")
+
+
+def test_the_bsc_follower_refuses_blocks_from_a_node_of_another_chain(nodes, usdt, networks_env, settings):
+    wrong = _settings(settings, nodes, nodes[8453].url)  # Base's node configured as BSC's provider
+    reader = build_block_sources(wrong)[Chain.BSC]
+    with pytest.raises(ChainError, match="serves chain id 8453 \\(Base\\), not BSC's 56"):
+        reader.tip_height()
+    assert build_block_sources(_settings(settings, nodes, nodes[56].url))[Chain.BSC].tip_height() >= 0
