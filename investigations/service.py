@@ -159,6 +159,8 @@ class Investigator:
                 except ValueError:
                     supported = ", ".join(c.value for c in Chain)
                     raise refuse("chain", f"{request.chain!r} is not a supported chain ({supported})") from None
+                if chains[0] not in self.pools:
+                    raise refuse("chain", f"no providers are configured for {chains[0].value} (see EVM_NETWORKS)")
                 if chains[0] in EVM_CHAINS:  # the same hash may be on another EVM network: asked at once
                     chains += [
                         c for c in candidate_chains(request.tx_hash, None) if c in EVM_CHAINS and c not in chains
