@@ -248,9 +248,10 @@ def test_the_auditor_follows_bsc_and_finds_an_uncredited_usdt_payment_there(
     nodes, usdt, networks_env, settings, engine
 ):
     configured = _settings(settings, nodes, nodes[56].url)
-    player, address = "p-audit", "0x" + "d4" * 20
+    player, address, on_eth = "p-audit", "0x" + "d4" * 20, "0x" + "d8" * 20
     with Session(engine) as session:
         add_addresses_on(session, "bsc", (address, player))
+        add_addresses_on(session, "eth", (on_eth, "p-audit-eth"))
     sources = build_block_sources(configured)
     assert {Chain.ETH, Chain.BSC, Chain.BASE} <= set(sources)
     clock = _Clock()
@@ -263,6 +264,7 @@ def test_the_auditor_follows_bsc_and_finds_an_uncredited_usdt_payment_there(
         clock=clock,
     )
     tx_hash = _pay_on(usdt, 56, address, 12 * 10**18)
+    misdirected = _pay_on(usdt, 56, on_eth, 30 * 10**18)  # on BSC, to an address issued for Ethereum
     nodes[56].rpc("anvil_mine", hex(16))
     auditor.round()
     clock.offset = timedelta(minutes=31)
@@ -273,6 +275,10 @@ def test_the_auditor_follows_bsc_and_finds_an_uncredited_usdt_payment_there(
         assert finding.code == "confirmed_not_credited"
         assert finding_json(finding, configured.assets)["amount"] == "12"
         assert totals([finding], auditor.reconciler.investigator) == {"USDT@bsc": "12"}
+        # the BSC follower also sees the payment to the Ethereum address: a wrong_network finding
+        (wrong,) = session.exec(select(Finding).where(Finding.player_ref == "p-audit-eth")).all()
+        assert (wrong.chain, wrong.tx_hash, wrong.code) == ("bsc", misdirected, "wrong_network")
+        assert "Sent on BSC, but the address was issued for Ethereum: 30 USDT" in wrong.summary
 
 
 def test_usdt_on_ethereum_to_an_address_issued_for_bsc_is_wrong_network_the_other_way(
