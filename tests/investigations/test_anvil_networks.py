@@ -234,6 +234,13 @@ def test_the_no_hash_search_finds_a_players_payment_on_bsc(nodes, usdt, networks
     # an address given instead of a player: its rows on every EVM network are searched
     by_address = search(session, investigator, SearchQuery(address=on_bsc))
     assert [c.tx_hash for c in by_address.candidates] == [tx_hash]
+    # the player's Ethereum address paid on Base: found by the search, and it is wrong_network
+    misdirected = _pay_on(usdt, 8453, on_eth, 50 * 10**6)
+    again = search(session, investigator, SearchQuery(player_ref=player))
+    assert {"bsc", "eth", "base"} <= set(again.searched)
+    (wrong,) = [c for c in again.candidates if c.tx_hash == misdirected]
+    assert (wrong.chain, wrong.code) == ("base", "wrong_network")
+    assert "Sent on Base, but the address was issued for Ethereum: 50 USDT" in wrong.verdict["summary"]
 
 
 class _Clock:
