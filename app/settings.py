@@ -27,6 +27,7 @@ _PROVIDER_KINDS = ("esplora", "bitcoincore")
 _TELEGRAM_TOKEN = re.compile(r"[0-9]{3,20}:[A-Za-z0-9_-]{20,100}")
 _TELEGRAM_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
 _TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")  # Telegram's own alphabet for secret_token
+_SNOWFLAKE = re.compile(r"[0-9]{15,20}")  # Discord's ids
 _PLACEHOLDER_SECRETS = {"changethis", "changeme", "secret", "please-change"}
 
 
@@ -99,6 +100,12 @@ class Settings(BaseSettings):
     telegram_handover_grace_minutes: float = Field(default=30, ge=0, le=7 * 24 * 60)
     telegram_rate_limit_per_chat: float = Field(default=20, gt=0)  # messages per minute
     telegram_rate_limit_global: float = Field(default=1200, gt=0)  # messages per minute, all chats
+    # The players' Discord bot (issue 27; enabled by its application id and public key)
+    discord_application_id: str = ""
+    discord_public_key: str = Field(default="", repr=False)
+    discord_bot_token: str = Field(default="", repr=False)
+    discord_api_url: str = "https://discord.com/api/v10"
+    discord_guild_ids: Annotated[list[str], NoDecode] = Field(default=[])
     worker_threads: int = Field(default=2, ge=0, le=64)
     job_lease_seconds: float = Field(default=10, ge=2, le=3600)
     job_retry_base_seconds: float = Field(default=5, ge=0, le=3600)
@@ -132,6 +139,10 @@ class Settings(BaseSettings):
     audit_chains: Annotated[list[Chain], NoDecode] = Field(default=[Chain.BTC, Chain.ETH])
     audit_callback_url: str = ""
     audit_callback_secret: str = ""
+    # Payouts (issue 25): how long an approved or sent payout may go unseen on chain before it is
+    # "not sent", and within how many blocks its fee must confirm before it is "stuck"
+    payout_grace_minutes: float = Field(default=30, ge=0, le=10_080)
+    payout_fee_horizon_blocks: int = Field(default=6, ge=1, le=1008)
     # SLA dashboard and evidence files
     sla_first_note_seconds: float = Field(default=60, gt=0, le=86_400)  # webhook to first note target
     sla_resolve_hours: float = Field(default=24, gt=0, le=24 * 90)  # open investigations older than this breach
@@ -276,9 +287,30 @@ class Settings(BaseSettings):
         if self.webhook_callback_url:
             _http_url(self.webhook_callback_url, "WEBHOOK_CALLBACK_URL")
         self._check_telegram()
+        self._check_discord()
         if self.audit_callback_url:
             _http_url(self.audit_callback_url, "AUDIT_CALLBACK_URL")
         return self
+
+    @field_validator("discord_guild_ids", mode="before")
+    @classmethod
+    def _split_guilds(cls, value: object) -> object:
+        return _comma_list(value)
+
+    def _check_discord(self) -> None:
+        """Issue 27: the bot answers when both the application id and its public key are set."""
+        if not (self.discord_application_id or self.discord_public_key or self.discord_bot_token):
+            return
+        if not _SNOWFLAKE.fullmatch(self.discord_application_id):
+            raise ValueError("DISCORD_APPLICATION_ID must be the application's id (digits, from the developer portal)")
+        if not re.fullmatch(r"[0-9a-fA-F]{64}", self.discord_public_key):
+            raise ValueError("DISCORD_PUBLIC_KEY must be the application's public key (64 hex digits)")
+        if self.discord_bot_token and not re.fullmatch(r"[A-Za-z0-9._-]{20,200}", self.discord_bot_token):
+            raise ValueError("DISCORD_BOT_TOKEN does not look like a bot token (letters, digits, '.', '_', '-')")
+        _http_url(self.discord_api_url, "DISCORD_API_URL")
+        bad = [guild for guild in self.discord_guild_ids if not _SNOWFLAKE.fullmatch(guild)]
+        if bad:
+            raise ValueError("DISCORD_GUILD_IDS must be server ids (digits), comma-separated")
 
     def _check_telegram(self) -> None:
         if not self.telegram_bot_token:
@@ -555,12 +587,18 @@ def _http_url(url: str, what: str) -> str:
 
 
 def _redact(spec: str) -> str:
-    """A provider spec without any user:password part, for error messages."""
-    head, sep, rest = spec.rpartition("@")
-    if not sep:
-        return spec
-    scheme = head.split("//", 1)[0]
-    return f"{scheme}//***@{rest}"
+    """A provider spec as scheme://host only, for error messages: its user:password, path and query
+    may carry a credential."""
+    kind, sep, rest = spec.partition(":")
+    prefix = f"{kind}:" if sep and not rest.startswith("//") else ""
+    parts = urlsplit(rest if prefix else spec)
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    if not parts.scheme or not parts.hostname:
+        return prefix + "<not a URL>"
+    return f"{prefix}{parts.scheme}://{parts.hostname}{port}/…"
 
 
 def load_settings(**overrides: object) -> Settings:

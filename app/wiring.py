@@ -16,6 +16,9 @@ from app.helpdesks.clients.intercom import Intercom
 from app.helpdesks.clients.zendesk import Zendesk
 from app.helpdesks.public_reply import PublicReplies, ReplyPolicy
 from app.helpdesks.work import HelpdeskWork
+from app.players.discord.api import DiscordApi
+from app.players.discord.commands import DiscordConversation
+from app.players.discord.work import DiscordWork
 from app.players.telegram.bot_api import BotApi
 from app.players.telegram.conversation import Conversation, Search
 from app.players.telegram.work import TelegramWork
@@ -166,6 +169,8 @@ def build_policy(settings: Settings) -> Policy:
         assets=settings.assets,
         finality={Chain.ETH: settings.eth_finality, **{c: n.finality for c, n in evm.items() if c is not Chain.ETH}},
         networks=networks,
+        payout_grace=timedelta(minutes=settings.payout_grace_minutes),
+        payout_fee_horizon_blocks=settings.payout_fee_horizon_blocks,
     )
 
 
@@ -241,7 +246,34 @@ def build_work(
     works: list[BackgroundWork] = [helpdesk_work]
     if settings.telegram_bot_token:
         works.append(build_telegram(settings, investigator, helpdesks=list(desks)))
+    if settings.discord_application_id and settings.discord_public_key:  # issue 27
+        works.append(build_discord(settings, investigator, helpdesks=list(desks)))
     return Together(*works)
+
+
+def build_discord_api(settings: Settings) -> DiscordApi:
+    return DiscordApi(settings.discord_application_id, settings.discord_bot_token, settings.discord_api_url)
+
+
+def build_discord(settings: Settings, investigator: Investigator, *, helpdesks: list[str]) -> DiscordWork:
+    """The Discord bot: the same conversation as Telegram's (handover desk, grace, search and limits alike)."""
+    handover = settings.telegram_handover_helpdesk or (helpdesks[0] if helpdesks else None)
+    conversation = DiscordConversation(
+        investigator,
+        settings.public_base_url,
+        settings.resolved_secret_key(),
+        handover_helpdesk=handover if handover in helpdesks else None,
+        handover_grace=timedelta(minutes=settings.telegram_handover_grace_minutes),
+        search=_player_search(investigator, "discord"),
+    )
+    return DiscordWork(
+        build_discord_api(settings),
+        conversation,
+        per_user_per_minute=settings.telegram_rate_limit_per_chat,
+        global_per_minute=settings.telegram_rate_limit_global,
+        redis_url=settings.redis_url,
+        redis_prefix=settings.redis_prefix,
+    )
 
 
 def build_bot_api(settings: Settings) -> BotApi:
@@ -268,11 +300,11 @@ def build_telegram(settings: Settings, investigator: Investigator, *, helpdesks:
     )
 
 
-def _player_search(investigator: Investigator) -> Search:
+def _player_search(investigator: Investigator, via: str = "telegram") -> Search:
     """The bot's "my deposit did not arrive": the no-hash search over the player's own addresses."""
 
     def run(session: Session, player_ref: str) -> tuple[list[Investigation], bool]:
-        result = search(session, investigator, SearchQuery(player_ref=player_ref, ticket_ref="telegram"))
+        result = search(session, investigator, SearchQuery(player_ref=player_ref, ticket_ref=via))
         return result.candidates, result.complete
 
     return run

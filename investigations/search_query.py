@@ -16,11 +16,13 @@ from typing import Any
 from chains.assets import AmountError, AssetRegistry, check_decimal_string
 from chains.base import Chain, InvalidReference
 from chains.references import EVM_CHAINS, chain_of_address, normalize_address
+from investigations import bounds
 
 DEFAULT_WINDOW = timedelta(days=7)
 MAX_WINDOW = timedelta(days=31)
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+MAX_PAGE = 10_000  # 1,000,000 candidates: far past any player's history, well inside the database's range
 DEFAULT_TOLERANCE = "0.02"  # exchanges and wallets take fees out of what arrives: 2 % either way
 
 
@@ -66,6 +68,13 @@ class SearchQuery:
 
 def checked_query(query: SearchQuery, assets: AssetRegistry, *, now: datetime) -> tuple[SearchQuery, bool]:
     """The query normalized (window filled in, address canonical), and whether the window was cut."""
+    for field in ("player_ref", "address", "chain", "asset", "amount", "tolerance", "ticket_ref"):
+        value = getattr(query, field)
+        if value is not None:
+            try:
+                bounds.text(str(value), field)
+            except bounds.BoundsError as exc:
+                raise InvalidSearch(field, exc.reason) from None
     player = (query.player_ref or "").strip() or None
     address_text = (query.address or "").strip() or None
     if bool(player) == bool(address_text):
@@ -106,7 +115,7 @@ def checked_query(query: SearchQuery, assets: AssetRegistry, *, now: datetime) -
         tolerance = Decimal(query.tolerance)
     except (InvalidOperation, TypeError):
         raise InvalidSearch("tolerance", 'must be a fraction such as "0.02" (2 %)') from None
-    if not Decimal(0) <= tolerance <= Decimal("0.5"):
+    if not tolerance.is_finite() or not Decimal(0) <= tolerance <= Decimal("0.5"):
         raise InvalidSearch("tolerance", "must be between 0 and 0.5")
     until = _aware(query.until, "until") or now
     since = _aware(query.since, "since") or until - DEFAULT_WINDOW
@@ -119,8 +128,8 @@ def checked_query(query: SearchQuery, assets: AssetRegistry, *, now: datetime) -
         since = until - MAX_WINDOW
     if not 1 <= query.limit <= MAX_LIMIT:
         raise InvalidSearch("limit", f"must be between 1 and {MAX_LIMIT}")
-    if query.page < 1:
-        raise InvalidSearch("page", "starts at 1")
+    if not 1 <= query.page <= MAX_PAGE:
+        raise InvalidSearch("page", f"must be between 1 and {MAX_PAGE}")
     normalized = replace(
         query,
         player_ref=player,
@@ -140,4 +149,8 @@ def _aware(value: datetime | None, field: str) -> datetime | None:
         return None
     if not isinstance(value, datetime):
         raise InvalidSearch(field, "must be a date and time (ISO 8601)")
+    try:
+        bounds.moment(value, field)
+    except bounds.BoundsError as exc:
+        raise InvalidSearch(field, exc.reason) from None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

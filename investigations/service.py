@@ -22,13 +22,14 @@ from chains.base import Chain, ChainTx, InvalidAddress, InvalidReference, Outpoi
 from chains.http import ContextPool
 from chains.providers import Lookup, Outcome, ProviderAnswer, ProviderPool
 from chains.references import EVM_CHAINS, candidate_chains, normalize_address, normalize_tx_hash
-from investigations import sightings, status_links, verdict_log
+from investigations import payout_facts, sightings, status_links, verdict_log
 from investigations.inputs import MAX_REF_CHARS, UnstorableText, storable_text
 from investigations.ledger import DepositAddress, addresses_among, deposits_for_tx
 from investigations.models import Investigation
+from investigations.payouts import PayoutRecord, as_payout, payout_by_id, payout_for_tx
 from investigations.sightings import TxSighting
 from investigations.types import utcnow
-from investigations.verdicts import Facts, Policy, Ticket, Verdict, decide, invalid_input
+from investigations.verdicts import Facts, Policy, Ticket, Verdict, decide, decide_payout, invalid_input
 
 # A tx seen in a mempool and now unknown to every provider is only called dropped after this long:
 # mempools differ, and a wallet may still be rebroadcasting it.
@@ -71,7 +72,11 @@ class Investigator:
         return status_links.token_for(record.id, record.status_nonce, self.link_secret)
 
     def investigate(self, session: Session, request: InvestigationRequest) -> Investigation:
-        """Decide and store one investigation; raises InvalidInput before touching anything."""
+        """Decide and store one investigation; raises InvalidInput before touching anything.
+        A hash that a payout record names is judged as that payout."""
+        payout = self._payout_named(session, request)
+        if payout is not None:
+            return self.investigate_payout(session, payout, channel=request.channel, ticket_ref=request.ticket_ref)
         with recording.capture() as tape:
             ticket, verdict = self._decide(session, request)
         record_id, nonce, now = uuid.uuid4().hex, status_links.new_nonce(), self.clock()
@@ -96,8 +101,95 @@ class Investigator:
         session.refresh(record)
         return record
 
+    # --- Payouts (issue 25) ---------------------------------------------------------------------
+    def payout(self, session: Session, payout_id: str) -> PayoutRecord:
+        """The payout record by id; InvalidInput naming `payout_id` when there is none."""
+        record = payout_by_id(session, payout_id.strip()) if payout_id and len(payout_id) <= MAX_REF_CHARS else None
+        if record is None:
+            raise self.refusal("payout_id", f"no payout record {payout_id[:40]!r}")
+        return record
+
+    def investigate_payout(
+        self, session: Session, payout: PayoutRecord, *, channel: str | None = None, ticket_ref: str | None = None
+    ) -> Investigation:
+        """Judge a payout record against the chain and store it as an investigation (its status link,
+        re-checks, notes and evidence work as for a deposit)."""
+        if Chain(payout.chain) not in self.pools:
+            raise self.refusal("chain", f"no providers are configured for {payout.chain}")
+        with recording.capture() as tape:
+            verdict = self._decide_payout(session, payout)
+        record_id, nonce, now = uuid.uuid4().hex, status_links.new_nonce(), self.clock()
+        record = Investigation(
+            id=record_id,
+            chain=payout.chain,
+            tx_hash=payout.tx_hash or "",
+            address=payout.to_address,
+            player_ref=payout.player_ref,
+            ticket_ref=(ticket_ref or "").strip() or None,
+            payout_id=payout.payout_id,
+            status_token_hash=status_links.token_hash(status_links.token_for(record_id, nonce, self.link_secret)),
+            status_nonce=nonce,
+            created_at=now,
+            final_at=now if verdict.final else None,
+            history=[],
+            channel=(channel or "api")[:16],
+            **_verdict_columns(verdict),
+        )
+        session.add(record)
+        self._log(session, record, verdict_log.FIRST, None, tape, now)
+        session.commit()
+        session.refresh(record)
+        return record
+
+    def _decide_payout(self, session: Session, payout: PayoutRecord) -> Verdict:
+        chain = Chain(payout.chain)
+        decided = as_payout(payout)
+        facts = payout_facts.gather(session, self.pools[chain], decided, now=self.clock(), settled=self._settled)
+        return decide_payout(decided, facts, self.policy)
+
+    def _payout_named(self, session: Session, request: InvestigationRequest) -> PayoutRecord | None:
+        if not request.tx_hash or not request.tx_hash.strip():
+            return None
+        try:
+            tickets = self.tickets_for(request)
+        except InvalidInput:
+            return None  # investigate() refuses it with the reason
+        for ticket in tickets:
+            found = payout_for_tx(session, ticket.chain, ticket.tx_hash)
+            if found is not None:
+                return found
+        return None
+
+    def _recheck_payout(self, session: Session, record: Investigation) -> Investigation:
+        payout = payout_by_id(session, record.payout_id or "")
+        if payout is None:  # the casino withdrew the record: keep the last verdict, stop re-checking
+            record.next_check_at = None
+            session.add(record)
+            session.commit()
+            return record
+        with recording.capture() as tape:
+            verdict = self._decide_payout(session, payout)
+        previous = {
+            "at": (record.verdict.get("checked_at") or record.created_at.isoformat()),
+            "code": record.code,
+            "final": record.final,
+        }
+        record.history = [*(record.history or []), previous]
+        record.tx_hash = payout.tx_hash or ""
+        for column, value in _verdict_columns(verdict).items():
+            setattr(record, column, value)
+        if verdict.final and record.final_at is None:
+            record.final_at = self.clock()
+        session.add(record)
+        self._log(session, record, verdict_log.RECHECK, previous["code"], tape, self.clock())
+        session.commit()
+        session.refresh(record)
+        return record
+
     def recheck(self, session: Session, record: Investigation) -> Investigation:
         """Look again at a non-final investigation; the earlier verdict goes to its history."""
+        if record.payout_id:
+            return self._recheck_payout(session, record)
         # A bare 64-hex hash never located may be on the other candidate chain: let detection try again.
         unlocated = record.code in ("not_found", "provider_unavailable") and not record.tx_hash.startswith("0x")
         chain = None if unlocated else record.chain
@@ -271,7 +363,7 @@ class Investigator:
                 trace = "done"
                 facts.deposit_addresses = self._casino_addresses(session, ticket, [tx])
         if tx is not None and (not lookup.cached or traced_now):
-            settled = self._settled(tx) and not lookup.disputed
+            settled = self._settled(tx) and not lookup.disputed and not lookup.unheard
             sighting = sightings.record_seen(session, sighting, tx, now=now, settled=settled, trace=trace)
         if sighting is not None:
             facts.history = list(sighting.history)

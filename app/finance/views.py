@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.finance.auditor import finding_json
 from chains.base import Chain
+from investigations import bounds
 from investigations.audit.findings import FINDING_CODES, Filters
 from investigations.audit.models import AuditCursor, Finding
 from investigations.models import Investigation
@@ -33,7 +34,7 @@ class FilterError(ValueError):
 
 
 def filters(
-    status: str | None, chain: str | None, code: str | None, player: str | None, min_age_minutes: int | None
+    status: str | None, chain: str | None, code: str | None, player: str | None, min_age_minutes: int | str | None
 ) -> Filters:
     """Query parameters checked against what exists (a typo is a 422, not an empty list)."""
     status = (status or "open").strip().lower()
@@ -45,8 +46,13 @@ def filters(
     code = (code or "").strip().lower() or None
     if code is not None and code not in CODES:
         raise FilterError("code", f"must be one of {', '.join(CODES)}")
-    if min_age_minutes is not None and min_age_minutes < 0:
-        raise FilterError("min_age_minutes", "must not be negative")
+    if min_age_minutes is not None:
+        try:
+            min_age_minutes = bounds.minutes(min_age_minutes, "min_age_minutes")
+        except bounds.BoundsError as exc:
+            raise FilterError("min_age_minutes", exc.reason) from None
+    if player is not None and ("\x00" in player or len(player) > 200):
+        raise FilterError("player", "must be at most 200 characters, without a NUL character")
     return Filters(
         status=None if status == "all" else status,
         chain=chain,

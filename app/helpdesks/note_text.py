@@ -57,6 +57,12 @@ def marker(record: Investigation, kind: str = "", *, sequence: int | None = None
     return f"[depositdesk {record.id} {kind or record.code}{suffix}]"
 
 
+def verdict_tag(code: str) -> str:
+    """`deposit-<code>`; a payout's verdict is already `payout_…`: `payout-<code>` (payout-stuck)."""
+    tag = code.replace("_", "-")
+    return tag if code.startswith("payout_") else f"deposit-{tag}"
+
+
 def verdict_note(
     record: Investigation,
     status_url: str,
@@ -73,19 +79,28 @@ def verdict_note(
     lines = []
     if previous_code:
         lines.append(f"depositdesk update: {label(previous_code)} → {label(record.code)}")
+    lines.append(f"depositdesk verdict: {label(record.code)} ({record.code}; {state})")
+    payout = evidence.get("payout")
+    if payout:
+        lines.append(
+            f"Payout: {text(str(payout['payout_id']))} ({text(str(payout['status']))}), {text(str(payout['amount']))} "
+            f"{text(str(payout['asset']))} to {text(str(payout['to_address']))}"
+        )
+    if record.tx_hash:
+        lines.append(f"Transaction: {record.chain.upper()} {record.tx_hash}")
     lines += [
-        f"depositdesk verdict: {label(record.code)} ({record.code}; {state})",
-        f"Transaction: {record.chain.upper()} {record.tx_hash}",
         text(verdict["summary"]),
         f"Action: {text(verdict['action'])}",
     ]
-    for paid in evidence.get("paid") or []:
+    for paid in [] if payout else evidence.get("paid") or []:
         asset = text(str(paid["asset"]))
         ledger = f"ledger {text(paid['ledger_credited'])} {asset}" if paid.get("ledger_credited") else "not credited"
         lines.append(
             f"Paid: {text(paid['amount'])} {asset} to {text(paid['address'])} "
             f"(player {text(str(paid['player_ref']))}), {ledger}"
         )
+    if payout and evidence.get("eta_minutes"):
+        lines.append(f"ETA: about {evidence['eta_minutes']} min")
     if evidence.get("confirmations"):
         lines.append(f"Confirmations: {evidence['confirmations']}")
     if evidence.get("explorer_url"):
