@@ -334,15 +334,20 @@ def build_block_sources(settings: Settings) -> dict[Chain, BlockSources]:
             continue
         tokens = {token.contract: token.symbol for token in network.tokens}
         readers: list[BlockSource] = [
-            EthereumBlocks(
+            ChainIdChecked(  # a reader of another chain never feeds this network's follower
+                EthereumBlocks(
+                    url,
+                    assets=settings.assets,
+                    name=name if len(network.providers) == 1 else f"{name}:{http.host_of(url)}",
+                    network=name,
+                    native_symbol=network.native,
+                    tokens=tokens,
+                    timeout=timeout,
+                    chain=chain,
+                ),
+                network,
                 url,
-                assets=settings.assets,
-                name=name if len(network.providers) == 1 else f"{name}:{http.host_of(url)}",
-                network=name,
-                native_symbol=network.native,
-                tokens=tokens,
-                timeout=timeout,
-                chain=chain,
+                http_call(settings.provider_timeout_seconds),
             )
             for url in network.providers
         ]

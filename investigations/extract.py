@@ -43,6 +43,7 @@ _TEST_NETWORKS = {
     "hoodi": "Hoodi",
     "ropsten": "Ropsten",
     "rinkeby": "Rinkeby",
+    "amoy": "Amoy",  # Polygon's test network (amoy.polygonscan.com); BSC's is testnet.bscscan.com
 }
 MAX_HASHES = 5
 # A question about a withdrawal (a payout by the casino), not a deposit, in ru/de/en: "вывод не пришёл",

@@ -33,6 +33,7 @@ from chains.bitcoin.history import list_btc
 from chains.ethereum.history import BlockClock, list_eth
 from chains.history import KIND_WORDS, KINDS, AddressTx, Listing
 from chains.providers import ProviderPool
+from chains.references import EVM_CHAINS
 from investigations.ledger import DepositAddress, LedgerDeposit
 from investigations.models import Investigation, SearchRecord
 from investigations.search_prefetch import prefetched
@@ -87,8 +88,15 @@ def search(
     addresses = _deposit_addresses(session, query)
     result = SearchResult(uuid.uuid4().hex, query, [], {}, window_cut=cut)
     found: list[tuple[Chain, AddressTx]] = []
-    for chain in sorted({Chain(row.chain) for row in addresses}):
-        wanted = sorted(row.address for row in addresses if row.chain == chain.value)
+    chains = {Chain(row.chain) for row in addresses}
+    evm = sorted({row.address for row in addresses if Chain(row.chain) in EVM_CHAINS})
+    if evm and not query.chain:  # an EVM address is the player's on every EVM network (the same key)
+        chains |= {chain for chain in EVM_CHAINS if chain in investigator.pools}
+    for chain in sorted(chains):
+        if chain in EVM_CHAINS and not query.chain:
+            wanted = evm
+        else:
+            wanted = sorted(row.address for row in addresses if row.chain == chain.value)
         listing = _list(investigator, chain, wanted, query)
         result.searched[chain.value] = listing.searched
         if listing.not_searched:

@@ -251,6 +251,8 @@ class Investigator:
                 except ValueError:
                     supported = ", ".join(c.value for c in Chain)
                     raise refuse("chain", f"{request.chain!r} is not a supported chain ({supported})") from None
+                if chains[0] not in self.pools:
+                    raise refuse("chain", f"no providers are configured for {chains[0].value} (see EVM_NETWORKS)")
                 if chains[0] in EVM_CHAINS:  # the same hash may be on another EVM network: asked at once
                     chains += [
                         c for c in candidate_chains(request.tx_hash, None) if c in EVM_CHAINS and c not in chains
@@ -373,7 +375,7 @@ class Investigator:
         (its confirmations, or finality): its chain facts are then cached for good."""
         if tx.status is not TxStatus.CONFIRMED and tx.status is not TxStatus.FAILED:
             return False
-        if self.policy.finality.get(tx.chain) == "finalized":
+        if self.policy.finality.get(tx.chain) in ("finalized", "safe"):  # the block tag the adapter asked for
             return tx.finalized is True
         required = self.policy.required_confirmations[tx.chain]
         if tx.finalized is True and tx.confirmations >= required:

@@ -23,6 +23,7 @@ from app.runtime.accounts import (
 from app.runtime.db import SessionDep
 from app.runtime.pages import secure, templates
 from app.runtime.signed_in import AgentDep, CsrfDep, render
+from chains.base import Chain
 from investigations.extract import Extracted, extract
 from investigations.models import Investigation
 from investigations.payouts import PayoutRecord, find_payout
@@ -205,7 +206,7 @@ def investigations_page(
     query = select(Investigation).order_by(col(Investigation.created_at).desc())
     if code in Code._value2member_map_:
         query = query.where(Investigation.code == code)
-    if chain in ("btc", "eth"):
+    if chain in {c.value for c in Chain}:
         query = query.where(Investigation.chain == chain)
     start, end = _day(date_from), _day(date_to)
     if start:

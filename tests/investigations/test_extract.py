@@ -90,9 +90,22 @@ def test_an_etherscan_token_tracker_link_names_the_holder_not_the_contract():
         (f"https://blockstream.info/testnet/tx/{TX}", "testnet"),
         (f"https://sepolia.etherscan.io/tx/0x{TX}", "Sepolia"),
         (f"https://blockchair.com/bitcoin/testnet/transaction/{TX}", "testnet"),
+        (f"https://testnet.bscscan.com/tx/0x{TX}", "testnet"),
+        (f"https://amoy.polygonscan.com/tx/0x{TX}", "Amoy"),
+        (f"https://sepolia.basescan.org/tx/0x{TX}", "Sepolia"),
     ],
 )
 def test_test_network_links_are_reported_not_investigated(link, network):
     found = extract(f"I paid, look: {link}")
     assert found.tx_hashes == [] and found.test_networks and network in found.test_networks[0]
     assert "test network" in found.test_network_reason
+
+
+@pytest.mark.parametrize(
+    "host", ["bscscan.com", "polygonscan.com", "arbiscan.io", "basescan.org", "optimistic.etherscan.io"]
+)
+def test_links_of_every_evm_explorer_give_the_hash_and_the_token_holder(host):
+    holder = "0x" + "ab" * 20
+    found = extract(f"sent it https://{host}/tx/0x{TX} see https://{host}/token/0x{'cd' * 20}?a={holder}")
+    assert found.tx_hashes == [f"0x{TX}"]
+    assert found.address == holder

@@ -17,6 +17,8 @@ def rows(figures: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
         yield ("questions", "total", "by_channel", channel, count)
     for code, count in questions["by_code"].items():
         yield ("questions", "total", "by_code", code, count)
+    for network, counts in questions.get("by_network", {}).items():
+        yield ("questions", "total", "by_network", network, counts["total"])
     for day in questions["per_day"]:
         yield ("questions", day["day"], "questions", "", day["total"])
         for channel, count in day["by_channel"].items():

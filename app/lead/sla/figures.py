@@ -36,7 +36,14 @@ def questions(session: Session, period: Period) -> dict[str, Any]:
     per_channel = session.execute(
         select(inv_day, inv.c.channel, func.count()).where(in_period).group_by(inv_day, inv.c.channel)
     ).all()
-    codes = session.execute(select(inv.c.code, func.count()).where(in_period).group_by(inv.c.code)).all()
+    per_network = session.execute(
+        select(inv.c.chain, inv.c.code, func.count()).where(in_period).group_by(inv.c.chain, inv.c.code)
+    ).all()
+    codes = Counter[str]()
+    by_network: dict[str, Counter[str]] = defaultdict(Counter)  # issue 23: BSC, Polygon, Base… apart
+    for network, code, count in per_network:
+        codes[code] += count
+        by_network[network][code] += count
     note_day = day(notes.c.received_at, pg)  # the webhook's time: indexed, and set on every no-hash note
     no_hash = session.execute(
         select(note_day, notes.c.helpdesk, func.count())
@@ -54,6 +61,10 @@ def questions(session: Session, period: Period) -> dict[str, Any]:
         "total": sum(by_channel.values()),
         "by_channel": dict(by_channel.most_common()),
         "by_code": dict(by_code.most_common()),
+        "by_network": {
+            network: {"total": sum(counts.values()), "by_code": dict(counts.most_common())}
+            for network, counts in sorted(by_network.items(), key=lambda item: -sum(item[1].values()))
+        },
         "per_day": [{"day": d, "total": sum(per_day[d].values()), "by_channel": dict(per_day[d])} for d in period.days],
     }
 

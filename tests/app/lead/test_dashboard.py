@@ -71,3 +71,24 @@ def test_a_long_period_is_charted_by_week_and_tabled_by_day(agent, app):
     svg = base64.b64decode(_charts(page.text)[0][0]).decode()
     assert "week of 2026-01-01" in svg and "week of 2026-11-19" in svg and ">2026-11-20<" not in svg
     assert '<th scope="row">2026-11-20</th><td>2</td>' in page.text  # the table keeps every day
+
+
+def test_the_dashboard_counts_questions_by_network(agent, app):
+    with Session(app.state.engine) as session:
+        sla_history.build(session)
+        for number, (network, code) in enumerate(
+            [("bsc", "credited"), ("bsc", "wrong_network"), ("base", "confirmed_not_credited"), ("eth", "credited")],
+            start=40,
+        ):
+            row = sla_history._investigation(number, sla_history.at(21, 12), "lookup", code, sla_history.at(21, 12))
+            row.chain = network
+            session.add(row)
+        session.commit()
+    page = agent.get("/dashboard", params={"from": "2026-11-20", "to": "2026-11-21"})
+    assert "<caption>Questions by network</caption>" in page.text
+    # network, questions, credited, confirmed not credited, wrong network, not found
+    assert '<th scope="row">bsc</th><td>2</td><td>1</td><td>0</td><td>1</td><td>0</td>' in page.text
+    assert '<th scope="row">base</th><td>1</td><td>0</td><td>1</td><td>0</td><td>0</td>' in page.text
+    assert '<th scope="row">btc</th><td>5</td><td>3</td><td>0</td><td>0</td><td>1</td>' in page.text
+    stats = agent.get("/dashboard/stats.csv", params={"from": "2026-11-20", "to": "2026-11-21"}).text
+    assert "questions,total,by_network,bsc,2" in stats
