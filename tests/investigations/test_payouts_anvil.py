@@ -13,6 +13,7 @@ from web3 import Web3
 from app.wiring import build_investigator
 from chains.assets import DEFAULT_ASSETS, Asset
 from chains.base import Chain
+from investigations.audit.payouts import audit_payouts
 from investigations.payouts import PayoutRecordIn, upsert_payouts
 from investigations.types import utcnow
 from tests.conftest import require
@@ -165,3 +166,15 @@ def test_a_payout_record_without_a_tx_past_the_grace_is_not_sent(node, investiga
 def _contracts() -> dict:
     require(SOLC.exists(), "the solc compiler is not installed: run `npm ci`")
     return compile_contracts()
+
+
+def test_a_payout_record_with_no_tx_becomes_a_not_sent_finding_after_the_grace(node, investigator, session):
+    record(session, None, status="approved", minutes_ago=10)
+    now = utcnow()
+    investigator.clock = lambda: now
+    assert audit_payouts(session, investigator, Chain.ETH, now=now).new_findings == []
+    later = now + timedelta(minutes=25)
+    investigator.clock = lambda: later
+    [finding] = audit_payouts(session, investigator, Chain.ETH, now=later).new_findings
+    session.commit()
+    assert finding.code == "payout_not_sent" and finding.chain == "eth" and finding.asset == "ETH"
