@@ -24,16 +24,17 @@ from app.players.chat_links import Chat
 from app.players.routes import view
 from app.players.telegram.models import ChatWatch, Handover
 from app.players.telegram.words import DEPOSIT_WORDS, bot_text, confirmations_count
-from app.players.words import confirmations_label, state_label
+from app.players.words import confirmations_label, eta_label, state_label
 from app.runtime.jobs import enqueue
 from app.runtime.pages import symbol
 from chains.base import ChainError, TxStatus
 from chains.providers import Outcome
 from investigations import catalogs
-from investigations.extract import extract
+from investigations.extract import Extracted, extract
 from investigations.models import Investigation
+from investigations.payouts import find_payout
 from investigations.service import InvalidInput, InvestigationRequest, Investigator
-from investigations.verdicts import Code
+from investigations.verdicts import PAYOUT_CASINO_ERRORS, Code, PayoutCode
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 1000  # a hash, a link or a sentence about a deposit; anything longer is not for us
@@ -76,6 +77,10 @@ class Conversation:
         if text.startswith("/"):
             return self._command(session, chat, text)
         found = extract(text, max_hashes=MAX_HASHES)
+        if found.withdrawal or found.payout_ids:  # issue 25: "where is my withdrawal?"
+            if chat.player_ref is None:
+                return [bot_text(lang, "not_linked")]
+            return [self._about_payout(session, chat, found)]
         if found.tx_hashes:
             address = found.addresses[0][1] if found.addresses else None
             return [self._about_hash(session, chat, tx_hash, address) for tx_hash in found.tx_hashes]
@@ -151,8 +156,43 @@ class Conversation:
             log.exception("telegram lookup of a hash failed")
             session.rollback()
             return bot_text(lang, "busy")
-        if Code(record.code) in NOT_YOURS:
+        if record.payout_id and record.player_ref != chat.player_ref:
+            return self._chain_only(session, record.tx_hash, lang, linked=True)  # another player's payout
+        if not record.payout_id and Code(record.code) in NOT_YOURS:
             return self._chain_only(session, record.tx_hash, lang, linked=True)
+        self.watch(session, chat.chat_id, record, lang)
+        text = self.describe(record, lang)
+        follow = self.after_verdict(session, chat, record)
+        return f"{text}\n\n{follow}" if follow else text
+
+    # -- a withdrawal (payout) ---------------------------------------------------------------------
+    def _about_payout(self, session: Session, chat: Chat, found: Extracted) -> str:
+        """The linked player's own payout: named by its id or hash, else their latest withdrawal."""
+        lang = chat.language or "en"
+        assert chat.player_ref is not None
+        payout = None
+        for payout_id in found.payout_ids:
+            named = find_payout(session, payout_id=payout_id)
+            if named is not None and named.player_ref == chat.player_ref:
+                payout = named
+                break
+        if payout is None and found.tx_hash:
+            named = find_payout(session, tx_hash=found.tx_hash)
+            payout = named if named is not None and named.player_ref == chat.player_ref else None
+        if payout is None:
+            payout = find_payout(session, player_ref=chat.player_ref)
+        if payout is None:
+            return bot_text(lang, "no_payout")
+        try:
+            record = self.investigator.investigate_payout(
+                session, payout, channel="telegram", ticket_ref=f"telegram:{chat.chat_id}"
+            )
+        except InvalidInput:
+            return bot_text(lang, "no_payout")
+        except ChainError:
+            log.exception("telegram lookup of a payout failed")
+            session.rollback()
+            return bot_text(lang, "busy")
         self.watch(session, chat.chat_id, record, lang)
         text = self.describe(record, lang)
         follow = self.after_verdict(session, chat, record)
@@ -216,7 +256,10 @@ class Conversation:
             lines.append(str(data["network"]))
         if data.get("required"):
             lines.append(confirmations_label(lang, data["confirmations"] or 0, data["required"]))
-        lines.append(data["tx_short"])
+        if data.get("eta_minutes"):
+            lines.append(eta_label(lang, data["eta_minutes"]))
+        if data.get("tx_short"):
+            lines.append(data["tx_short"])
         if data.get("message"):
             lines.append(data["message"])
         url = f"{self.public_base_url}/s/{self.investigator.status_token(record)}"
@@ -235,7 +278,14 @@ class Conversation:
     def after_verdict(
         self, session: Session, chat: Chat, record: Investigation, *, gave_up: bool = False
     ) -> str | None:
-        """Hand the deposit to a person when its verdict needs one; the grace for crediting is waited for."""
+        """Hand the deposit to a person when its verdict needs one; the grace for crediting is waited for.
+        A payout that is the casino's error (not sent, stuck, misdirected…) goes to a person at once."""
+        if record.payout_id:
+            under_way = record.code == PayoutCode.REPLACED and not record.final  # a fee bump on its way
+            waiting = record.code == PayoutCode.NOT_SENT and not _finance_must_act(record)  # within the grace
+            if (record.code in PAYOUT_CASINO_ERRORS and not (under_way or waiting)) or (gave_up and not record.final):
+                return self.hand_over(session, chat, record, reason=f"payout verdict {record.code}")
+            return None
         code = Code(record.code)
         if code in NEEDS_PERSON or (gave_up and not record.final):
             return self.hand_over(session, chat, record, reason=f"verdict {record.code}")
@@ -253,7 +303,8 @@ class Conversation:
         if self.handover_helpdesk is None:
             return bot_text(lang, "handover_unavailable")
         who = f"player:{chat.player_ref}" if chat.player_ref else f"chat:{chat.chat_id}"
-        key = f"{who}:{record.tx_hash if record else '-'}"[:200]
+        subject = (f"payout:{record.payout_id}" if record.payout_id else record.tx_hash) if record else "-"
+        key = f"{who}:{subject}"[:200]
         existing = session.get(Handover, key)
         if existing is not None:
             if existing.ticket_ref:
@@ -279,20 +330,28 @@ class Conversation:
         pseudonym = (
             chat.player_ref or "telegram-" + hashlib.sha256(f"{self.secret}:{chat.chat_id}".encode()).hexdigest()[:10]
         )
-        lines = [f"Deposit question from {pseudonym} via Telegram ({reason})."]
+        kind = "Withdrawal" if record is not None and record.payout_id else "Deposit"
+        lines = [f"{kind} question from {pseudonym} via Telegram ({reason})."]
+        if record is not None and record.payout_id:
+            lines.append(f"Payout: {record.payout_id}")
         if record is not None:
             lines += [f"Transaction: {record.tx_hash} ({record.chain})", f"Verdict: {record.code}"]
             lines.append(f"Status link: {self.public_base_url}/s/{self.investigator.status_token(record)}")
         return {
             "helpdesk": self.handover_helpdesk,
             "key": key,
-            "subject": f"Deposit question ({pseudonym})",
+            "subject": f"{kind} question ({pseudonym})",
             "text": "\n".join(lines),
             "requester": pseudonym,
             "language": lang,
             "investigation_id": record.id if record else None,
             "then": {"kind": "telegram_handover_opened", "payload": {"key": key}},
         }
+
+
+def _finance_must_act(record: Investigation) -> bool:
+    """A payout not sent past the grace (its action escalates to finance)."""
+    return str((record.verdict or {}).get("action", "")).startswith("Escalate")
 
 
 def language_of(code: str | None) -> str:

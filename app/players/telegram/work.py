@@ -117,7 +117,7 @@ class TelegramWork:
             if state != watch.last_state:
                 watch.last_state = state
                 session.add(watch)
-                short = f"{record.tx_hash[:10]}…{record.tx_hash[-6:]}"
+                short = f"{record.tx_hash[:10]}…{record.tx_hash[-6:]}" if record.tx_hash else str(record.payout_id)
                 texts.append(bot_text(lang, "changed", tx=short) + "\n" + self.conversation.describe(record, lang))
             follow = self.conversation.after_verdict(session, chat, record, gave_up=gave_up)
             if follow and (texts or gave_up):
