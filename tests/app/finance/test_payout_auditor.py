@@ -116,3 +116,27 @@ def test_the_audit_page_shows_a_payout_finding(agent, app, chain, sqlite_engine)
     assert "Payout not sent" in page.text and "w-77" in page.text and "no tx" in page.text
     csv = agent.get("/audit.csv")
     assert "payout_not_sent" in csv.text
+
+
+def test_the_dashboard_counts_payout_questions_and_findings_found_before_the_player_asked(
+    agent, app, chain, sqlite_engine
+):
+    from datetime import date
+
+    from app.lead.sla import period, stats
+
+    with Session(sqlite_engine) as session:
+        _record(session)
+        _round(session, app.state.investigator)  # the auditor finds it first
+        investigator = app.state.investigator
+        investigator.clock = lambda: NOW + timedelta(minutes=5)
+        investigator.investigate_payout(session, investigator.payout(session, "w-77"), channel="lookup")
+        today = NOW.date()
+        figures = stats.compute(session, period.Period(today, today), stats.Targets(), NOW + timedelta(minutes=6))
+    payouts = figures["payouts"]
+    assert payouts["questions"] == 1 and payouts["by_code"] == {"payout_not_sent": 1}
+    assert payouts["by_channel"] == {"lookup": 1}
+    assert payouts["findings"] == 1 and payouts["found_before_the_player_asked"] == 1
+    assert date.fromisoformat(figures["from"]) == today
+    page = agent.get("/dashboard")
+    assert page.status_code == 200 and "Payout questions and findings" in page.text
