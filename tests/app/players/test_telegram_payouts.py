@@ -32,7 +32,7 @@ def _record(app, payout_id, player_ref, tx_hash):  # noqa: F811
         session.commit()
 
 
-def test_a_linked_player_asks_where_the_withdrawal_is_and_hears_when_it_arrives(client, app, chain, bot_api):  # noqa: F811
+def test_a_linked_player_asks_where_the_withdrawal_is_and_hears_when_it_arrives(client, app, chain, bot_api, engine):  # noqa: F811
     tx = chain.build_tx([(PLAYER, 1_500_000), (HOT, 9_000_000)], senders=[HOT], height=TIP)
     _record(app, "w-77", "p-1842", tx["txid"])
     link(client, app, CHAT, "p-1842", language="ru")
