@@ -44,14 +44,10 @@ class PayoutAudit:
 
 
 def needs_finance(record: Investigation) -> bool:
-    """The payout's verdict is one finance must act on now."""
-    if record.code not in {c.value for c in PAYOUT_FINDING_CODES}:
-        return False
-    if record.code == PayoutCode.REPLACED:
-        return bool(record.final)  # a replacement under way is not a problem; a cancel is
-    if record.code == PayoutCode.NOT_SENT:
-        return str(record.verdict.get("action", "")).startswith("Escalate")
-    return True
+    """The payout's verdict is one finance must act on now (the decision says so in its evidence)."""
+    return record.code in {c.value for c in PAYOUT_FINDING_CODES} and bool(
+        (record.evidence or {}).get("finance_must_act")
+    )
 
 
 def audit_payouts(

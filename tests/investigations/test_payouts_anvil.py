@@ -94,12 +94,14 @@ def test_a_low_fee_payout_is_stuck_then_its_replacement_is_followed_to_delivered
     node.rpc("anvil_setNextBlockBaseFeePerGas", hex(50 * GWEI))  # the next block costs more than its max fee
     record(session, low)
     stuck = judge(investigator, session)
-    assert stuck.code == "payout_stuck" and not stuck.final
+    assert stuck.code == "payout_stuck" and not stuck.final and stuck.evidence["finance_must_act"]
     assert stuck.evidence["advice"]["kind"] == "replace" and stuck.evidence["advice"]["nonce"] == nonce
     assert f"same nonce {nonce}" in stuck.verdict["action"]
     assert "delivered" not in stuck.verdict["player_message"]["en"]
 
     bumped = send(w3, PLAYER, 5 * 10**16, max_fee=200 * GWEI, nonce=nonce)  # same nonce, higher fee
+    waiting = judge(investigator, session)  # the replacement is in the mempool, not yet mined: not "dropped"
+    assert waiting.code == "payout_replaced" and not waiting.final and not waiting.evidence["finance_must_act"]
     node.rpc("evm_mine")
     replaced = judge(investigator, session)
     assert replaced.code == "payout_replaced" and not replaced.final

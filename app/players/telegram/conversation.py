@@ -34,7 +34,7 @@ from investigations.extract import Extracted, extract
 from investigations.models import Investigation
 from investigations.payouts import find_payout
 from investigations.service import InvalidInput, InvestigationRequest, Investigator
-from investigations.verdicts import PAYOUT_CASINO_ERRORS, Code, PayoutCode
+from investigations.verdicts import Code
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 1000  # a hash, a link or a sentence about a deposit; anything longer is not for us
@@ -281,9 +281,7 @@ class Conversation:
         """Hand the deposit to a person when its verdict needs one; the grace for crediting is waited for.
         A payout that is the casino's error (not sent, stuck, misdirected…) goes to a person at once."""
         if record.payout_id:
-            under_way = record.code == PayoutCode.REPLACED and not record.final  # a fee bump on its way
-            waiting = record.code == PayoutCode.NOT_SENT and not _finance_must_act(record)  # within the grace
-            if (record.code in PAYOUT_CASINO_ERRORS and not (under_way or waiting)) or (gave_up and not record.final):
+            if _finance_must_act(record) or (gave_up and not record.final):
                 return self.hand_over(session, chat, record, reason=f"payout verdict {record.code}")
             return None
         code = Code(record.code)
@@ -350,8 +348,9 @@ class Conversation:
 
 
 def _finance_must_act(record: Investigation) -> bool:
-    """A payout not sent past the grace (its action escalates to finance)."""
-    return str((record.verdict or {}).get("action", "")).startswith("Escalate")
+    """A payout that is the casino's error and needs finance now (not one within its grace, nor a
+    replacement on its way): the decision says so in its evidence."""
+    return bool((record.evidence or {}).get("finance_must_act"))
 
 
 def language_of(code: str | None) -> str:
