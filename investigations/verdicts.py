@@ -465,11 +465,7 @@ class _Decision:
         decision = wrong_network(Chain.ETH.value, tx.network or "?", self.policy.networks, amounts=amounts)
         assert decision is not None  # found elsewhere means another network than the address's
         if found is not None:
-            self.evidence["found_on"] = {
-                "network": found.name,
-                "chain_id": found.chain_id,
-                "explorer": found.tx_url(tx.tx_hash),
-            }
+            self.evidence["found_on"] = {"network": found.name, "chain_id": found.chain_id, "explorer": found.tx_url(tx.tx_hash)}
         return self._verdict(
             Code.WRONG_NETWORK,
             decision.summary,

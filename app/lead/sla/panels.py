@@ -43,16 +43,13 @@ def _num(value: float | None, unit: str = "") -> str:
 def build(figures: dict[str, Any]) -> list[Panel]:
     days = figures["days"]
     span = f"{figures['from']} to {figures['to']}"
-    return (
-        [_questions(figures["questions"], days, span), _first_note(figures["first_note"], days, span)]
-        + [
-            _automation(figures["automation"], days, span),
-            _open(figures["open"]),
-            _rechecks(figures["rechecks"], days, span),
-            _providers(figures["providers"], span),
-        ]
-        + ([_payouts(figures["payouts"], span)] if _any_payouts(figures) else [])
-    )
+    panels = [_questions(figures["questions"], days, span), _first_note(figures["first_note"], days, span)] + [
+        _automation(figures["automation"], days, span),
+        _open(figures["open"]),
+        _rechecks(figures["rechecks"], days, span),
+        _providers(figures["providers"], span),
+    ]
+    return panels + ([_payouts(figures["payouts"], span)] if _any_payouts(figures) else [])
 
 
 def _any_payouts(figures: dict[str, Any]) -> bool:
