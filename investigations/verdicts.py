@@ -1034,7 +1034,7 @@ class _PayoutDecision:
             "required": self.required,
             "amount": self._fmt(amount if amount is not None else self.payout.amount),
             "asset": self.payout.asset,
-            "network": self.payout.chain.value.upper(),
+            "network": _NETWORK_NAMES.get(self.payout.chain.value, self.payout.chain.value.upper()),
         }
         if eta_minutes is None:
             eta_minutes = self.evidence.get("eta_minutes")
@@ -1078,6 +1078,9 @@ def replace_tx(payout: Payout, tx_hash: str) -> Payout:
     from dataclasses import replace as _replace
 
     return _replace(payout, tx_hash=tx_hash)
+
+
+_NETWORK_NAMES = {"btc": "Bitcoin", "eth": "Ethereum"}
 
 
 def _gwei(wei: int) -> str:
