@@ -96,3 +96,22 @@ def test_test_network_links_are_reported_not_investigated(link, network):
     found = extract(f"I paid, look: {link}")
     assert found.tx_hashes == [] and found.test_networks and network in found.test_networks[0]
     assert "test network" in found.test_network_reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["вывод не пришёл", "Выплата так и не пришла", "Auszahlung nicht angekommen", "meine Abhebung fehlt",
+     "withdrawal not received", "where is my payout?", "I withdrew 0.1 BTC yesterday"],
+)  # fmt: skip
+def test_withdrawal_wording_in_three_languages_is_recognised(text):
+    assert extract(text).withdrawal
+
+
+@pytest.mark.parametrize("text", ["my deposit did not arrive", "депозит не зачислен", "Einzahlung fehlt", ""])
+def test_deposit_wording_is_not_a_withdrawal(text):
+    assert not extract(text).withdrawal
+
+
+def test_payout_ids_are_picked_out():
+    found = extract("withdrawal W-77 and w-78, not w-x")
+    assert found.payout_ids == ["w-77", "w-78"]
