@@ -176,9 +176,9 @@ class Conversation:
             if named is not None and named.player_ref == chat.player_ref:
                 payout = named
                 break
-        if payout is None and found.tx_hash:
-            named = find_payout(session, tx_hash=found.tx_hash)
-            payout = named if named is not None and named.player_ref == chat.player_ref else None
+        if payout is None and found.tx_hash:  # a hash: its own payout, else what the chain says of it
+            address = found.addresses[0][1] if found.addresses else None
+            return self._about_hash(session, chat, found.tx_hash, address)
         if payout is None:
             payout = find_payout(session, player_ref=chat.player_ref)
         if payout is None:
