@@ -47,9 +47,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM audit_findings WHERE payout_id IS NOT NULL")  # findings of payouts, which go
     with op.batch_alter_table("audit_findings") as batch:
         batch.drop_index("ix_audit_findings_payout_id")
         batch.drop_column("payout_id")
+        batch.alter_column("block_height", existing_type=sa.Integer(), nullable=False)
+        batch.alter_column("payment_id", existing_type=sa.Integer(), nullable=False)
     with op.batch_alter_table("investigations") as batch:
         batch.drop_index("ix_investigations_payout_id")
         batch.drop_column("payout_id")
