@@ -11,7 +11,7 @@ when due, so the auditor adds one verdict log line per check, not one investigat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -34,6 +34,7 @@ PAYOUT_FINDING_CODES = {
     PayoutCode.REPLACED,
 }
 SETTLED = {PayoutCode.DELIVERED, PayoutCode.CONFIRMING}
+WATCH_DAYS = 7  # payouts requested longer ago are left to the findings already raised
 
 
 @dataclass
@@ -55,9 +56,7 @@ def audit_payouts(
 ) -> PayoutAudit:
     """One pass over the chain's approved and sent payouts; the caller commits."""
     outcome = PayoutAudit()
-    for payout in payouts_to_watch(session, limit=limit):
-        if payout.chain != chain.value:
-            continue
+    for payout in payouts_to_watch(session, chain, since=now - timedelta(days=WATCH_DAYS), limit=limit):
         record = _judged(session, investigator, payout, now=now)
         if record is None:
             continue

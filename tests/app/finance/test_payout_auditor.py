@@ -140,3 +140,9 @@ def test_the_dashboard_counts_payout_questions_and_findings_found_before_the_pla
     assert date.fromisoformat(figures["from"]) == today
     page = agent.get("/dashboard")
     assert page.status_code == 200 and "Payout questions and findings" in page.text
+
+
+def test_payouts_requested_more_than_a_week_ago_are_not_watched_any_more(chain, investigator, session):
+    _record(session, minutes_ago=8 * 24 * 60)
+    outcome = _round(session, investigator)
+    assert outcome.checked == 0 and outcome.new_findings == []
