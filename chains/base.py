@@ -80,6 +80,12 @@ class ProviderBadResponse(ProviderError):
 class Chain(StrEnum):
     BTC = "btc"
     ETH = "eth"
+    # EVM networks beside Ethereum (issue 23): same addresses and hashes, their own ledger rows
+    BSC = "bsc"
+    POLYGON = "polygon"
+    ARBITRUM = "arbitrum"
+    BASE = "base"
+    OPTIMISM = "optimism"
 
 
 class TxStatus(StrEnum):

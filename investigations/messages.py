@@ -1,7 +1,7 @@
 """What the player is told for each verdict code, in every language of the catalogs.
 
 Texts are `str.format` templates over a small set of facts (`amount`, `asset`, `confirmations`,
-`required`, `eta_minutes`, `minimum`, `network`); the English text is the msgid, the other languages
+`required`, `eta_minutes`, `minimum`, `network`, `issued_network`); the English text is the msgid, the other languages
 are in `investigations/locale`. Plural nouns come from each catalog's `npgettext` (CLDR plural rules)
 before formatting. Nothing here may name another player or an internal id.
 """
@@ -17,7 +17,7 @@ from investigations.catalogs import N_
 # What a translation may use: the facts, and the plural nouns of the counted ones.
 FIELDS = frozenset(
     {"amount", "asset", "confirmations", "confirmations_word", "required", "required_word"}
-    | {"eta_minutes", "eta_word", "minimum", "network"}
+    | {"eta_minutes", "eta_word", "minimum", "network", "issued_network"}
 )
 
 TEMPLATES: dict[str, str] = {
@@ -77,7 +77,7 @@ TEMPLATES: dict[str, str] = {
         "You sent an asset we do not accept ({asset}) to your deposit address, so it cannot be credited automatically. We have passed the payment to our finance team to review, and an agent will let you know the outcome."
     ),
     "wrong_network": N_(
-        "Your deposit of {amount} {asset} was sent on the {network} network instead of Ethereum, so it was not credited automatically. The address is ours, and we have passed the payment to our finance team to recover it; an agent will let you know the outcome."
+        "Your deposit of {amount} {asset} was sent on the {network} network instead of {issued_network}, so it was not credited automatically. The address is ours, and we have passed the payment to our finance team to recover it; an agent will let you know the outcome."
     ),
     "dropped": N_(
         "This transaction was seen on the network but never made it into a block and is no longer known anywhere, so the funds were not sent. Please check your wallet and send the deposit again if needed."

@@ -125,6 +125,23 @@ class Policy:
     payout_grace: timedelta = timedelta(minutes=30)  # PAYOUT_GRACE_MINUTES
     payout_fee_horizon_blocks: int = 6  # PAYOUT_FEE_HORIZON_BLOCKS
 
+    def minimum(self, asset: str, chain: Chain) -> int | None:
+        """MIN_DEPOSITS for this asset on this chain, in its base units: ``USDT@bsc`` when set, else
+        ``USDT`` (set in the decimals of the asset's first chain) scaled to this chain's decimals."""
+        own = self.min_deposits.get(f"{asset}@{chain.value}")
+        if own is not None:
+            return own
+        minimum = self.min_deposits.get(asset)
+        first, here = self.assets.get(asset), self.assets.on(chain, asset)
+        if minimum is None or first is None or here is None or first.decimals == here.decimals:
+            return minimum
+        if here.decimals > first.decimals:
+            return minimum * 10 ** (here.decimals - first.decimals)
+        return -(-minimum // 10 ** (first.decimals - here.decimals))
+
+    def network_of(self, chain: Chain) -> EvmNetwork | None:
+        return self.networks.get(chain.value)
+
 
 @dataclass(frozen=True)
 class Ticket:
@@ -146,6 +163,7 @@ class Facts:
     replaced_by: str | None = None
     previously_seen: dict[str, Any] | None = None
     elsewhere: ChainTx | None = None  # the tx found on another EVM network, paying a casino address
+    issued_for: str | None = None  # with elsewhere: the network the paid casino address was issued for
     needs_trace: bool = False  # a contract call no provider could trace
     reorged_from: dict[str, Any] | None = None  # the block we saw it in, now out of the main chain
     moved_from: dict[str, Any] | None = None  # an earlier block; it is now confirmed in another one
@@ -195,9 +213,10 @@ class _Decision:
         self.ticket = ticket
         self.facts = facts
         self.policy = policy
-        self.assets = policy.assets
+        self.assets = policy.assets.for_chain(ticket.chain)  # USDT on BSC: BSC's USDT (18 decimals)
         self.tx: ChainTx | None = facts.lookup.tx
         self.required = policy.required_confirmations[ticket.chain]
+        self.network = policy.network_of(ticket.chain)
         self.ambiguous_owners: list[str] = []
         self.evidence: dict[str, Any] = {
             "chain": ticket.chain.value,
@@ -216,6 +235,8 @@ class _Decision:
             self.evidence["history"] = self.facts.history
         if lookup.disputed:
             self.evidence["disputed"] = True
+        if lookup.unheard:
+            self.evidence["unheard"] = True
         if self.facts.replaced_by:
             return self._replaced()
         if self.facts.reorged_from is not None:
@@ -258,6 +279,9 @@ class _Decision:
             self.evidence["moved_from"] = self.facts.moved_from
         self.evidence["outputs"] = transfers_evidence(tx, self.facts.deposit_addresses, self.assets)
         self.evidence["ledger"] = [ledger_evidence(row, self.assets) for row in self.facts.ledger]
+        if self.network is not None:
+            self.evidence["finality"] = {"network": self.network.name, "rule": self._finality_rule()}
+            self.evidence["explorer_links"] = self._explorer_links(self.network, tx)
         if tx.status is TxStatus.FAILED:
             return self._verdict(
                 Code.FAILED,
@@ -347,11 +371,13 @@ class _Decision:
             )
         if not self._settled(tx):
             why = ", not yet finalized." if self._finality() == "finalized" else "."
+            if self._finality() in ("safe", "finalized") and self.network is not None:
+                why = f"; final by {self._finality_rule()}, not reached yet."
             if self.facts.lookup.disputed:
                 why = "; providers disagree about it (see evidence), so it is not treated as settled."
             return self._verdict(
                 Code.CONFIRMING,
-                f"In block {tx.block_height}: {tx.confirmations} of {self.required} confirmations{why}",
+                f"In block {tx.block_height}{self._on()}: {tx.confirmations} of {self.required} confirmations{why}",
                 "Tell the player it is confirming and will be credited automatically.",
                 paid=concerned,
             )
@@ -360,12 +386,44 @@ class _Decision:
     def _settled(self, tx: ChainTx) -> bool:
         if self.facts.lookup.disputed:
             return False
-        if self._finality() == "finalized":
+        if self._finality() in ("safe", "finalized"):  # the adapter asked for that block tag
             return tx.finalized is True
         return tx.confirmations >= self.required
 
     def _finality(self) -> str:
         return self.policy.finality.get(self.ticket.chain, "confirmations")
+
+    def _finality_rule(self) -> str:
+        """The rule that makes this tx final, as the verdict names it: "15 confirmations on BSC", or
+        "the 'finalized' block tag of Base (its batch is finalized on Ethereum)"."""
+        if self.network is None:
+            return f"{self.required} confirmations"
+        if self.ticket.chain is Chain.ETH and self._finality() == "confirmations":
+            return f"{self.required} confirmations on {self.network.label}"
+        return self.network.finality_rule()
+
+    def _explorer_links(self, network: EvmNetwork, tx: ChainTx) -> dict[str, Any]:
+        """Links on the network's own explorer (etherscan, bscscan, polygonscan, arbiscan, basescan,
+        optimistic.etherscan): the tx, the casino addresses it pays, each token at that address."""
+        ours = [t for t in tx.transfers if t.to_address in self.facts.deposit_addresses]
+        addresses = dict.fromkeys(
+            [*([self.ticket.address] if self.ticket.address else []), *(t.to_address for t in ours)]
+        )
+        tokens = []
+        for transfer in ours:
+            token = network.token_by_symbol(transfer.asset) if transfer.kind is TransferKind.TOKEN else None
+            contract = token.contract if token else transfer.asset.removeprefix("erc20:")
+            if transfer.kind is TransferKind.TOKEN and contract.startswith("0x"):
+                tokens.append(network.token_url(contract, transfer.to_address))
+        return {
+            "network": network.label,
+            "tx": network.tx_url(tx.tx_hash),
+            "addresses": [network.address_url(a) for a in addresses if a],
+            "tokens": list(dict.fromkeys(tokens)),
+        }
+
+    def _on(self) -> str:
+        return f" on {self.network.label}" if self.network is not None and self.ticket.chain is not Chain.ETH else ""
 
     def _reconcile(self, concerned: list[Paid]) -> Verdict:
         mismatched = [p for p in concerned if p.credited and p.credited_amount != p.amount]
@@ -454,16 +512,21 @@ class _Decision:
         )
 
     def _wrong_network(self, tx: ChainTx) -> Verdict:
-        self.evidence["network"] = tx.network
-        self.evidence["tx"] = tx_evidence(tx, self.required, self.assets)
-        self.evidence["outputs"] = transfers_evidence(tx, self.facts.deposit_addresses, self.assets)
+        found_name = tx.network or tx.chain.value
+        issued = self.facts.issued_for or self.ticket.chain.value
+        assets = self.policy.assets.for_chain(tx.chain)
+        self.evidence["network"] = found_name
+        self.evidence["tx"] = tx_evidence(tx, self.required, assets)
+        self.evidence["outputs"] = transfers_evidence(tx, self.facts.deposit_addresses, assets)
         ours = [t for t in tx.transfers if t.to_address in self.facts.deposit_addresses]
-        found = self.policy.networks.get(tx.network or "")
-        amounts = ", ".join(f"{self._amount_on(found, t)} {t.asset} to {t.to_address}" for t in ours)
+        found = self.policy.networks.get(found_name)
+        amounts = ", ".join(f"{self._amount_on(found, t, assets)} {t.asset} to {t.to_address}" for t in ours)
         first = ours[0]
-        facts = {"network": tx.network, "amount": self._amount_on(found, first), "asset": first.asset}
-        decision = wrong_network(Chain.ETH.value, tx.network or "?", self.policy.networks, amounts=amounts)
+        facts = {"network": found.label if found else found_name, "amount": self._amount_on(found, first, assets)}
+        facts |= {"asset": first.asset, "issued_network": self._label(issued)}
+        decision = wrong_network(issued, found_name, self.policy.networks, amounts=amounts)
         assert decision is not None  # found elsewhere means another network than the address's
+        self.evidence["issued_for"] = issued
         if found is not None:
             self.evidence["found_on"] = {"network": found.name, "chain_id": found.chain_id, "explorer": found.tx_url(tx.tx_hash)}
         return self._verdict(
@@ -474,15 +537,19 @@ class _Decision:
             final_override=tx.status is TxStatus.CONFIRMED,
         )
 
-    def _amount_on(self, network: EvmNetwork | None, transfer: Transfer) -> str:
+    def _amount_on(self, network: EvmNetwork | None, transfer: Transfer, assets: AssetRegistry) -> str:
         """The amount in that network's own decimals (USDT on BSC has 18, not Ethereum's 6)."""
         token = network.token_by_symbol(transfer.asset) if network is not None else None
         if token is not None and transfer.kind is TransferKind.TOKEN:
             return format_amount(transfer.amount_base_units, token.decimals)
-        return amount(self.assets, transfer.amount_base_units, transfer.asset, transfer)
+        return amount(assets, transfer.amount_base_units, transfer.asset, transfer)
+
+    def _label(self, network: str) -> str:
+        known = self.policy.networks.get(network)
+        return known.label if known else network
 
     def _below_minimum(self, paid: Paid) -> bool:
-        minimum = self.policy.min_deposits.get(paid.asset)
+        minimum = self.policy.minimum(paid.asset, self.ticket.chain)
         return minimum is not None and paid.amount < minimum
 
     def _fmt(self, base_units: int, asset: str) -> str:
@@ -518,8 +585,8 @@ class _Decision:
             asset = paid[0].asset
             facts |= {
                 "amount": self._fmt(sum(p.amount for p in paid if p.asset == asset), asset),
-                "asset": asset,
-                "minimum": self._fmt(self.policy.min_deposits.get(asset, 0), asset),
+                "asset": f"{asset} ({self.network.label})" if self._on() and self.network else asset,
+                "minimum": self._fmt(self.policy.minimum(asset, self.ticket.chain) or 0, asset),
             }
         if tx is not None and tx.status is not TxStatus.NOT_FOUND:
             remaining = max(self.required - tx.confirmations, 0)
@@ -532,8 +599,8 @@ class _Decision:
             final = False
         if final_override is not None:
             final = final_override
-        if self.facts.lookup.disputed:
-            final = False
+        if self.facts.lookup.disputed or self.facts.lookup.unheard:
+            final = False  # unheard: a provider asked had not answered yet, so its word is checked again
         if self.ambiguous_owners and paid:
             final = False
             self.evidence["ambiguous_players"] = self.ambiguous_owners

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
@@ -20,6 +20,7 @@ from app.finance import views as audit_views
 from app.finance.schemas import ResolveIn, UpsertOut, json_list_body
 from app.runtime.bearer import AgentDep
 from app.runtime.db import SessionDep
+from investigations import bounds
 from investigations.audit.findings import FindingError, listing, resolve
 from investigations.audit.models import Finding
 from investigations.ledger import (
@@ -43,9 +44,9 @@ def list_findings(
     chain: str | None = None,
     code: str | None = None,
     player: str | None = None,
-    min_age_minutes: int | None = None,
+    min_age_minutes: int | None = Query(default=None, ge=0, le=bounds.MAX_MINUTES),
     limit: int = Query(default=200, ge=1, le=1000),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=bounds.MAX_OFFSET),
 ) -> Any:
     """Findings, oldest first, with totals per asset and which transfer kinds the providers could not cover."""
     try:
@@ -64,7 +65,13 @@ def list_findings(
 
 
 @router.post("/findings/{finding_id}/resolve", responses={404: {}, 409: {"description": "not open"}})
-def resolve_finding(finding_id: int, body: ResolveIn, request: Request, session: SessionDep, agent: AgentDep) -> Any:
+def resolve_finding(
+    finding_id: Annotated[int, Path(ge=1, le=bounds.MAX_DB_INT)],
+    body: ResolveIn,
+    request: Request,
+    session: SessionDep,
+    agent: AgentDep,
+) -> Any:
     investigator = request.app.state.investigator
     if session.get(Finding, finding_id) is None:
         raise HTTPException(404, f"no finding {finding_id}")

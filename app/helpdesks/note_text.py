@@ -105,6 +105,7 @@ def verdict_note(
         lines.append(f"Confirmations: {evidence['confirmations']}")
     if evidence.get("explorer_url"):
         lines.append(f"Explorer: {evidence['explorer_url']}")
+    lines += _network_lines(evidence)
     lines += [
         "",
         f"Reply for the player ({language}):",
@@ -114,6 +115,34 @@ def verdict_note(
         marker(record, sequence=sequence),
     ]
     return "\n".join(lines)
+
+
+def _network_lines(evidence: dict) -> list[str]:
+    """EVM networks (issue 23): the finality rule, where a wrong_network payment was made, and the
+    address and token links on the network's own explorer."""
+    lines = []
+    found = evidence.get("found_on") or {}
+    if found.get("network"):
+        issued = evidence.get("issued_for") or "?"
+        lines.append(f"Paid on: {found['network']} (chain id {found.get('chain_id')}), address issued for {issued}")
+        if found.get("explorer"):
+            lines.append(f"Explorer ({found['network']}): {found['explorer']}")
+    if (evidence.get("finality") or {}).get("rule"):
+        lines.append(f"Final after: {evidence['finality']['rule']}")
+    links = evidence.get("explorer_links") or {}
+    for url in [*links.get("addresses", []), *links.get("tokens", [])]:
+        lines.append(f"Explorer ({links.get('network', '')}): {url}")
+    return lines
+
+
+def network_tags(record: Investigation) -> list[str]:
+    """`deposit-network-bsc` on a ticket about another EVM network than Ethereum, and for a
+    wrong_network verdict the network it was paid on (`deposit-paid-on-bsc`)."""
+    tags = [f"deposit-network-{record.chain}"] if record.chain not in ("btc", "eth") else []
+    found = ((record.evidence or {}).get("found_on") or {}).get("network")
+    if record.code == "wrong_network" and found:
+        tags.append(f"deposit-paid-on-{found}")
+    return tags
 
 
 def escalation_note(record: Investigation) -> str:

@@ -25,7 +25,16 @@ STATES = {
     "withdrawal_delivered": N_("Withdrawal delivered to your wallet"),
 }
 
-NETWORKS = {"btc": "Bitcoin", "eth": "Ethereum"}
+NETWORKS = {
+    "btc": "Bitcoin",
+    "eth": "Ethereum",
+    # EVM networks beside Ethereum (issue 23): names, the same in every language
+    "bsc": "BNB Smart Chain (BSC)",
+    "polygon": "Polygon",
+    "arbitrum": "Arbitrum",
+    "base": "Base",
+    "optimism": "Optimism",
+}
 
 
 def state_label(language: str, state: str) -> str:

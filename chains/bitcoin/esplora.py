@@ -48,7 +48,7 @@ class EsploraAdapter:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.name = name or http.host_of(self.base_url)
-        self.session = session or http.new_session()
+        self.session = http.protect(session or http.new_session(), self.base_url)
         self.timeout = timeout
         self.page_size = 25  # confirmed txs per address page (electrs and mempool.space both send 25)
 

@@ -55,14 +55,18 @@ class EthereumRpcAdapter(RpcHistory):
         tokens: dict[str, str] | None = None,
         session: requests.Session | None = None,
         timeout: Any = http.DEFAULT_TIMEOUT,
+        chain: Chain = Chain.ETH,
+        final_tag: str = "finalized",
     ) -> None:
+        self.chain = chain  # an EVM network a casino issues addresses for: Chain.BSC, Chain.BASE…
+        self.final_tag = final_tag  # "safe" where the network's finality rule is the safe block tag
         self.url = url
         self.name = name or http.host_of(url)
         self.network = network  # None: Ethereum mainnet, whose token list applies
         self.native_symbol = native_symbol
         self.tokens = {c.lower(): symbol for c, symbol in (tokens or {}).items()}  # another network's list
         self.assets = assets
-        self.session = session or http.new_session()  # the pool meters its requests
+        self.session = http.protect(session or http.new_session(), url)  # the pool meters its requests
         self.provider = HTTPProvider(
             url,
             request_kwargs={"timeout": timeout},
@@ -76,7 +80,7 @@ class EthereumRpcAdapter(RpcHistory):
                 ("eth_getTransactionByHash", [tx_hash]),
                 ("eth_getTransactionReceipt", [tx_hash]),
                 ("eth_blockNumber", []),
-                ("eth_getBlockByNumber", ["finalized", False]),
+                ("eth_getBlockByNumber", [self.final_tag, False]),
             ]
         )
         tx, receipt = self._result(tx_answer), self._result(receipt_answer)
@@ -193,7 +197,7 @@ class EthereumRpcAdapter(RpcHistory):
         head: int,
         finalized_height: int | None,
     ) -> ChainTx:
-        base = {"chain": Chain.ETH, "tx_hash": tx_hash, "providers": [self.name], "network": self.network}
+        base = {"chain": self.chain, "tx_hash": tx_hash, "providers": [self.name], "network": self.network}
         if tx is None and receipt is None:
             return ChainTx(status=TxStatus.NOT_FOUND, **base)
         if tx is None:
@@ -285,7 +289,7 @@ class EthereumRpcAdapter(RpcHistory):
     def _token_symbol(self, contract: str) -> str:
         if self.network is not None and contract.lower() in self.tokens:
             return self.tokens[contract.lower()]
-        token = self.assets.by_contract(Chain.ETH, contract) if self.network is None else None
+        token = self.assets.by_contract(self.chain, contract) if self.network is None else None
         return token.symbol if token else f"erc20:{contract.lower()}"
 
 
