@@ -528,11 +528,7 @@ class _Decision:
         assert decision is not None  # found elsewhere means another network than the address's
         self.evidence["issued_for"] = issued
         if found is not None:
-            self.evidence["found_on"] = {
-                "network": found.name,
-                "chain_id": found.chain_id,
-                "explorer": found.tx_url(tx.tx_hash),
-            }
+            self.evidence["found_on"] = {"network": found.name, "chain_id": found.chain_id, "explorer": found.tx_url(tx.tx_hash)}
         return self._verdict(
             Code.WRONG_NETWORK,
             decision.summary,
@@ -810,6 +806,7 @@ class _PayoutDecision:
                 "Tell the player why the withdrawal was rejected (see the back office); nothing was sent.",
                 final_override=True,
                 message="payout_rejected",
+                finance=False,
             )
         if payout.status == "requested":
             return self._verdict(
@@ -817,6 +814,7 @@ class _PayoutDecision:
                 f"Requested {self._minutes(waited)} min ago, not approved yet: no tx was sent.",
                 "Check the withdrawal in the back office: it is waiting for approval.",
                 message="payout_waiting",
+                finance=False,
             )
         if waited < grace:
             return self._verdict(
@@ -824,6 +822,7 @@ class _PayoutDecision:
                 f"Approved, no tx yet ({self._minutes(waited)} min after the request; grace {self._minutes(grace)} min).",
                 "Tell the player the withdrawal is approved and being sent; nothing for finance to do yet.",
                 message="payout_waiting",
+                finance=False,
             )
         return self._verdict(
             PayoutCode.NOT_SENT,
@@ -843,6 +842,7 @@ class _PayoutDecision:
                 PayoutCode.REPLACED,
                 "Replaced: another tx of the hot wallet took the payout tx's place, and no provider can name it.",
                 "Ask finance for the replacing tx and record it as the payout's tx_hash.",
+                finance=False,
             )
         self.evidence["replaced_by"] = replacement
         self.evidence["replacement_explorer_url"] = self.policy.explorer_tx_url[self.payout.chain].format(
@@ -879,6 +879,7 @@ class _PayoutDecision:
             "Tell the player the withdrawal was re-sent with a higher fee and is on its way; "
             "record the replacement as the payout's tx_hash.",
             eta_minutes=eta,
+            finance=False,
         )
 
     def _cancelled(self) -> bool:
@@ -1093,13 +1094,14 @@ class _PayoutDecision:
         eta_minutes: int | None = None,
         final_override: bool | None = None,
         message: str | None = None,
+        finance: bool | None = None,
     ) -> Verdict:
         tx = self.tx
         facts: dict[str, Any] = {
             "required": self.required,
             "amount": self._fmt(amount if amount is not None else self.payout.amount),
             "asset": self.payout.asset,
-            "network": self.payout.chain.value.upper(),
+            "network": _NETWORK_NAMES.get(self.payout.chain.value, self.payout.chain.value.upper()),
         }
         if eta_minutes is None:
             eta_minutes = self.evidence.get("eta_minutes")
@@ -1125,6 +1127,9 @@ class _PayoutDecision:
             final = False
         recheck = _PAYOUT_RECHECK.get(code, _RECHECK.get(code, timedelta(minutes=10)))  # type: ignore[call-overload]
         self.evidence["payout_code"] = code.value
+        # Whether finance must act now (the payout auditor's finding, the bot's handover): the casino's
+        # own errors, except a payout still within its grace or a replacement on its way.
+        self.evidence["finance_must_act"] = code in PAYOUT_CASINO_ERRORS if finance is None else finance
         return Verdict(
             code=code,
             final=final,
@@ -1140,6 +1145,9 @@ def replace_tx(payout: Payout, tx_hash: str) -> Payout:
     from dataclasses import replace as _replace
 
     return _replace(payout, tx_hash=tx_hash)
+
+
+_NETWORK_NAMES = {"btc": "Bitcoin", "eth": "Ethereum"}
 
 
 def _gwei(wei: int) -> str:

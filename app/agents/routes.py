@@ -166,12 +166,9 @@ def _payout_asked(
             return named
     if not found.withdrawal:
         return None
-    return find_payout(
-        session,
-        tx_hash=found.tx_hash,
-        address=address.strip() or found.address,
-        player_ref=player_ref.strip() or None,
-    )
+    if found.tx_hash:  # a hash no payout names is a deposit's: investigated as one
+        return find_payout(session, tx_hash=found.tx_hash)
+    return find_payout(session, address=address.strip() or found.address, player_ref=player_ref.strip() or None)
 
 
 def _show(request: Request, record: Investigation, agent: Agent, fragment: bool) -> Response:

@@ -1,6 +1,7 @@
 """The deposit auditor's machinery: one loop per process that, for each chain whose lease it holds,
 follows new blocks and reconciles due payments; backfill jobs that workers share; the signed
-callback per new finding. Several processes may run the loop: the lease lets one follow a chain."""
+callback per new finding. Several processes may run the loop: the lease lets one follow a chain.
+The holder of a chain's lease also audits that chain's payouts (`investigations.audit.payouts`)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from chains.blocks import BlockSources
 from investigations.audit import cursors
 from investigations.audit.follower import DeepReorg, Follower, store_payments
 from investigations.audit.models import Finding
+from investigations.audit.payouts import audit_payouts
 from investigations.audit.reconcile import Reconciler
 from investigations.types import utcnow
 
@@ -78,7 +80,8 @@ class Auditor:
                     log.warning("%s: follower round failed: %s", chain.value, exc)
                     continue
                 metrics.AUDIT_BLOCKS.labels(chain.value).inc(step.scanned)
-                for finding in outcome.new_findings:
+                payouts = audit_payouts(session, self.reconciler.investigator, chain, now=self.clock())
+                for finding in [*outcome.new_findings, *payouts.new_findings]:
                     self._queue_callback(session, finding)
                 session.commit()
                 done[chain] = (step, outcome)
@@ -152,6 +155,7 @@ def finding_json(finding: Finding, assets: AssetRegistry) -> dict[str, Any]:
         "status": finding.status,
         "found_at": finding.found_at.isoformat(),
         "investigation_id": finding.investigation_id,
+        **({"payout_id": finding.payout_id} if finding.payout_id else {}),
     }
 
 

@@ -14,10 +14,11 @@ from chains.base import Chain
 from investigations import bounds
 from investigations.audit.findings import FINDING_CODES, Filters
 from investigations.audit.models import AuditCursor, Finding
+from investigations.audit.payouts import PAYOUT_FINDING_CODES
 from investigations.models import Investigation
 from investigations.service import Investigator
 
-CODES = sorted(code.value for code in FINDING_CODES)
+CODES = sorted(code.value for code in FINDING_CODES | PAYOUT_FINDING_CODES)
 STATUSES = ("open", "resolved", "withdrawn")
 CSV_COLUMNS = (
     "id", "found_at", "age_minutes", "chain", "code", "status", "player_ref", "asset", "amount", "address",

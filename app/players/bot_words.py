@@ -59,6 +59,9 @@ BOT = {
     "handover_unavailable": N_(
         "No support desk is connected to this bot. Please contact support on the casino's site."
     ),
+    "no_payout": N_(
+        "I cannot find a withdrawal of yours yet. If you requested one just now, please try again in a few minutes, or write /human."
+    ),
     "too_many": N_("You are writing faster than I can answer. Please wait a minute."),
     "language_set": N_("I will write in English."),
     "language_choose": N_("Choose a language: /language en, /language de, /language ru"),

@@ -35,8 +35,9 @@ from app.runtime.ratelimit import KeyedRateLimit
 from chains.base import ChainError, TxStatus
 from chains.providers import Outcome
 from investigations import catalogs
+from investigations.extract import Extracted
 from investigations.models import Investigation
-from investigations.payouts import PayoutRecord, payout_by_id
+from investigations.payouts import PayoutRecord, find_payout, payout_by_id
 from investigations.service import InvalidInput, InvestigationRequest, Investigator
 from investigations.verdicts import PAYOUT_CASINO_ERRORS, Code, PayoutCode
 
@@ -197,6 +198,42 @@ class Conversation:
             return self.say(lang, "busy")
         if code_of(record) in NOT_YOURS or record.player_ref != chat.player_ref:  # e.g. another player's payout tx
             return self.chain_only(session, record.tx_hash, lang, linked=True)
+        self.watch(session, chat.chat_id, record, lang)
+        text = self.describe(record, lang)
+        follow = self.after_verdict(session, chat, record)
+        return f"{text}\n\n{follow}" if follow else text
+
+    # -- a withdrawal (payout, issue 25) ------------------------------------------------------------
+    def about_payout(self, session: Session, chat: ChatRow, found: Extracted) -> str:
+        """ "Where is my withdrawal?": the linked player's own payout, named by its id, else by the hash
+        (a hash no payout of theirs names is a deposit question), else their latest withdrawal."""
+        lang = chat.language or "en"
+        if chat.player_ref is None:
+            return self.say(lang, "not_linked")
+        payout = None
+        for payout_id in found.payout_ids:
+            named = find_payout(session, payout_id=payout_id)
+            if named is not None and named.player_ref == chat.player_ref:
+                payout = named
+                break
+        if payout is None and found.tx_hash:
+            address = found.addresses[0][1] if found.addresses else None
+            return self.about_hash(session, chat, found.tx_hash, address)
+        if payout is None:
+            payout = find_payout(session, player_ref=chat.player_ref)
+        if payout is None:
+            return self.say(lang, "no_payout")
+        name = self.network.name
+        try:
+            record = self.investigator.investigate_payout(
+                session, payout, channel=name, ticket_ref=f"{name}:{chat.chat_id}"
+            )
+        except InvalidInput:
+            return self.say(lang, "no_payout")
+        except ChainError:
+            log.exception("%s lookup of a payout failed", name)
+            session.rollback()
+            return self.say(lang, "busy")
         self.watch(session, chat.chat_id, record, lang)
         text = self.describe(record, lang)
         follow = self.after_verdict(session, chat, record)
@@ -402,7 +439,8 @@ class Conversation:
     def _handover_payload(self, chat: ChatRow, record: Investigation | None, key: str, reason: str) -> dict[str, Any]:
         lang = chat.language or "en"
         pseudonym = self.pseudonym(chat)
-        lines = [f"Deposit question from {pseudonym} via {self.network.label} ({reason})."]
+        kind = "Withdrawal" if record is not None and record.payout_id else "Deposit"
+        lines = [f"{kind} question from {pseudonym} via {self.network.label} ({reason})."]
         if record is not None and record.payout_id:
             lines.append(f"Withdrawal: {record.payout_id}")
         if record is not None:
@@ -411,7 +449,7 @@ class Conversation:
         return {
             "helpdesk": self.handover_helpdesk,
             "key": key,
-            "subject": f"Deposit question ({pseudonym})",
+            "subject": f"{kind} question ({pseudonym})",
             "text": "\n".join(lines),
             "requester": pseudonym,
             "language": lang,

@@ -142,6 +142,7 @@ def payout_view(record: Investigation, lang: str) -> dict[str, Any]:
         else None
     )
     body = {
+        "kind": "withdrawal",
         "state": state,
         "final": record.final,
         "asset": payout.get("asset"),

@@ -120,9 +120,10 @@ class EthereumRpcAdapter(RpcHistory):
                 return FeeMarket(Chain.ETH, self.name, base_fee=_quantity(block["baseFeePerGas"], "baseFeePerGas"))
         raise ProviderBadResponse(f"{self.name}: no base fee in the pending or latest block", provider=self.name)
 
-    def mined_nonce(self, sender: str) -> int:
-        """How many txs of `sender` are mined (the next nonce a block can include)."""
-        (answer,) = self._batch([("eth_getTransactionCount", [sender, "latest"])])
+    def mined_nonce(self, sender: str, block: str = "latest") -> int:
+        """How many txs of `sender` are mined (the next nonce a block can include); with "pending",
+        counting those in the node's mempool too."""
+        (answer,) = self._batch([("eth_getTransactionCount", [sender, block])])
         return _quantity(self._result(answer), "nonce")
 
     def tx_by_sender_and_nonce(self, sender: str, nonce: int) -> str | None:

@@ -109,3 +109,22 @@ def test_links_of_every_evm_explorer_give_the_hash_and_the_token_holder(host):
     found = extract(f"sent it https://{host}/tx/0x{TX} see https://{host}/token/0x{'cd' * 20}?a={holder}")
     assert found.tx_hashes == [f"0x{TX}"]
     assert found.address == holder
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["вывод не пришёл", "Выплата так и не пришла", "Auszahlung nicht angekommen", "meine Abhebung fehlt",
+     "withdrawal not received", "where is my payout?", "I withdrew 0.1 BTC yesterday"],
+)  # fmt: skip
+def test_withdrawal_wording_in_three_languages_is_recognised(text):
+    assert extract(text).withdrawal
+
+
+@pytest.mark.parametrize("text", ["my deposit did not arrive", "депозит не зачислен", "Einzahlung fehlt", ""])
+def test_deposit_wording_is_not_a_withdrawal(text):
+    assert not extract(text).withdrawal
+
+
+def test_payout_ids_are_picked_out():
+    found = extract("withdrawal W-77 and w-78, not w-x")
+    assert found.payout_ids == ["w-77", "w-78"]

@@ -33,6 +33,8 @@ def rows(figures: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
     for provider in figures["providers"]:
         for figure in ("calls", "answers", "errors", "p50_ms", "p95_ms"):
             yield ("providers", "total", figure, provider["provider"], provider[figure])
+    if "payouts" in figures:
+        yield from _flat("payouts", figures["payouts"])
     for name, section in figures.get("sections", {}).items():
         yield from _flat(name, section)
 

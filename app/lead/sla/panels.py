@@ -43,12 +43,36 @@ def _num(value: float | None, unit: str = "") -> str:
 def build(figures: dict[str, Any]) -> list[Panel]:
     days = figures["days"]
     span = f"{figures['from']} to {figures['to']}"
-    return [_questions(figures["questions"], days, span), _first_note(figures["first_note"], days, span)] + [
+    panels = [_questions(figures["questions"], days, span), _first_note(figures["first_note"], days, span)] + [
         _automation(figures["automation"], days, span),
         _open(figures["open"]),
         _rechecks(figures["rechecks"], days, span),
         _providers(figures["providers"], span),
     ]
+    return panels + ([_payouts(figures["payouts"], span)] if _any_payouts(figures) else [])
+
+
+def _any_payouts(figures: dict[str, Any]) -> bool:
+    """The payout panel shows once there is something to show (a casino without payout records has none)."""
+    payouts = figures.get("payouts") or {}
+    return bool(payouts.get("questions") or payouts.get("findings"))
+
+
+def _payouts(payouts: dict[str, Any], span: str) -> Panel:
+    codes = sorted(set(payouts["by_code"]) | set(payouts["findings_by_code"]))
+    series = {
+        "questions": [payouts["by_code"].get(c, 0) for c in codes],
+        "auditor findings": [payouts["findings_by_code"].get(c, 0) for c in codes],
+    }
+    description = (
+        f"Payout questions and payout auditor findings by verdict, {span}: {payouts['questions']} questions, "
+        f"{payouts['findings']} findings, {payouts['found_before_the_player_asked']} found before the player asked."
+    )
+    chart = charts.bars("Payouts by verdict", description, codes, series, horizontal=True, stacked=False)
+    rows = [[c, payouts["by_code"].get(c, 0), payouts["findings_by_code"].get(c, 0)] for c in codes]
+    rows.append(["Total", payouts["questions"], payouts["findings"]])
+    rows.append(["Found before the player asked", "", payouts["found_before_the_player_asked"]])
+    return Panel("payouts", chart, "Payout questions and findings", ["Verdict", "Questions", "Findings"], rows)
 
 
 def _questions(questions: dict[str, Any], days: list[str], span: str) -> Panel:
