@@ -80,6 +80,7 @@ class ProviderBadResponse(ProviderError):
 class Chain(StrEnum):
     BTC = "btc"
     ETH = "eth"
+    TRON = "tron"  # issue 24
 
 
 class TxStatus(StrEnum):
@@ -138,6 +139,8 @@ class ChainTx:
     contract_call: bool = False  # EVM: the tx called code, so value may have moved internally
     network: str | None = None  # EVM: which network answered, when not the chain's main one
     signer: str | None = None  # EVM: the account that signed the tx
+    failure: str | None = None  # TRON: why it failed, in plain words
+    resources: dict[str, int] | None = None  # TRON: energy and bandwidth used, fee burnt (sun)
 
     @property
     def sender_addresses(self) -> set[str]:
@@ -196,6 +199,8 @@ def tx_to_json(tx: ChainTx) -> dict[str, Any]:
         "contract_call": tx.contract_call,
         "network": tx.network,
         "signer": tx.signer,
+        "failure": tx.failure,
+        "resources": tx.resources,
         "inputs": [[i.txid, i.vout] for i in tx.inputs],
         "transfers": [
             [t.asset, list(t.from_addresses), t.to_address, str(t.amount_base_units), t.index, t.kind.value]
@@ -220,6 +225,8 @@ def tx_from_json(data: dict[str, Any]) -> ChainTx:
         contract_call=data["contract_call"],
         network=data["network"],
         signer=data["signer"],
+        failure=data.get("failure"),
+        resources=data.get("resources"),
         inputs=[Outpoint(txid, vout) for txid, vout in data["inputs"]],
         transfers=[
             Transfer(asset, tuple(senders), to, int(amount), index, TransferKind(kind))
