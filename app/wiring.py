@@ -31,6 +31,7 @@ from chains.ethereum.jsonrpc import EthereumRpcAdapter
 from chains.ethereum.networks import ChainIdChecked, http_call
 from chains.providers import ProviderPool, ProviderSettings
 from chains.resilience import Shared, redis_client
+from chains.tron.wallet import TronHttpAdapter
 from investigations.audit.reconcile import Reconciler
 from investigations.models import Investigation
 from investigations.search import SearchQuery, search
@@ -40,10 +41,12 @@ from investigations.verdicts import Policy
 EXPLORER_TX_URL = {
     Chain.BTC: "https://mempool.space/tx/{tx_hash}",
     Chain.ETH: "https://etherscan.io/tx/{tx_hash}",
+    Chain.TRON: "https://tronscan.org/#/transaction/{tx_hash}",
 }
-BLOCK_SECONDS = {Chain.BTC: 600, Chain.ETH: 12}
+BLOCK_SECONDS = {Chain.BTC: 600, Chain.ETH: 12, Chain.TRON: 3}
 # Confirmations past which a reorg is not a practical risk: chain facts are then cached for good.
-SETTLED_DEPTH = {Chain.BTC: 6, Chain.ETH: 64}
+# TRON's are cached once solidified (its finality rule), whatever this says.
+SETTLED_DEPTH = {Chain.BTC: 6, Chain.ETH: 64, Chain.TRON: 19}
 NATIVE_COIN = {"bsc": "BNB", "polygon": "POL", "avalanche": "AVAX", "fantom": "FTM", "gnosis": "XDAI"}
 
 
@@ -53,7 +56,9 @@ def _timeout(settings: Settings) -> tuple[float, float]:
 
 def provider_settings(settings: Settings, chain: Chain) -> ProviderSettings:
     return ProviderSettings(
-        rate_limit=settings.btc_rate_limit if chain is Chain.BTC else settings.eth_rate_limit,
+        rate_limit={Chain.BTC: settings.btc_rate_limit, Chain.TRON: settings.tron_rate_limit}.get(
+            chain, settings.eth_rate_limit
+        ),
         retries=settings.provider_retries,
         backoff_initial=settings.provider_backoff_seconds,
         backoff_max=max(settings.provider_backoff_seconds, 4.0),
@@ -91,7 +96,18 @@ def build_pools(settings: Settings) -> dict[Chain, ProviderPool]:
         pools[Chain.ETH].add_history_providers(
             [AccountApiAdapter(url, timeout=timeout) for url in settings.eth_history_providers]
         )
+    if settings.tron_providers:  # issue 24
+        tron = [tron_adapter(spec, settings, timeout) for spec in settings.tron_providers]
+        pools[Chain.TRON] = ProviderPool(tron, provider_settings(settings, Chain.TRON), shared=shared)
     return pools
+
+
+def tron_adapter(spec: str, settings: Settings, timeout: tuple[float, float]) -> TronHttpAdapter:
+    """One TRON provider of TRON_PROVIDERS (trongrid:URL or fullnode:URL); TRON_API_KEY as its header."""
+    kind, _, url = spec.partition(":")
+    return TronHttpAdapter(
+        url, assets=settings.assets, kind=kind, api_key=settings.tron_api_key or None, timeout=timeout
+    )
 
 
 def build_other_networks(settings: Settings) -> dict[str, ProviderPool]:
@@ -126,12 +142,13 @@ def build_other_networks(settings: Settings) -> dict[str, ProviderPool]:
 
 def build_policy(settings: Settings) -> Policy:
     return Policy(
-        required_confirmations={Chain.BTC: settings.btc_confirmations, Chain.ETH: settings.eth_confirmations},
+        required_confirmations={Chain.BTC: settings.btc_confirmations, Chain.ETH: settings.eth_confirmations}
+        | ({Chain.TRON: settings.tron_confirmations} if settings.tron_providers else {}),
         min_deposits=dict(settings.min_deposits),
         block_seconds=BLOCK_SECONDS,
         explorer_tx_url=EXPLORER_TX_URL,
         assets=settings.assets,
-        finality={Chain.ETH: settings.eth_finality},
+        finality={Chain.ETH: settings.eth_finality} | ({Chain.TRON: "finalized"} if settings.tron_providers else {}),
         networks=settings.evm_network_configs(),
     )
 

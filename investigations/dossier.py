@@ -111,7 +111,7 @@ def _policy(policy: Policy, chain: Chain) -> dict[str, Any]:
         "required_confirmations": {c.value: n for c, n in policy.required_confirmations.items()},
         "finality": {c.value: f for c, f in policy.finality.items()},
         "min_deposits": {
-            symbol: policy.assets.format(amount, symbol) for symbol, amount in policy.min_deposits.items()
+            key: policy.assets.format(amount, *key.split("@", 1)) for key, amount in policy.min_deposits.items()
         },
     }
 

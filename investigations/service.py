@@ -157,7 +157,7 @@ class Investigator:
                 try:
                     chains = [Chain(request.chain.strip().lower())]
                 except ValueError:
-                    raise refuse("chain", f"{request.chain!r} is not a supported chain (btc or eth)") from None
+                    raise refuse("chain", f"{request.chain!r} is not a supported chain (btc, eth or tron)") from None
             else:
                 chains = candidate_chains(request.tx_hash, request.address)
         except InvalidReference as exc:
@@ -200,13 +200,17 @@ class Investigator:
         answers: list[ProviderAnswer] = []
         unavailable = False
         first: tuple[Ticket, TxSighting | None] | None = None
+        loaded = {t.chain: sightings.load(session, t.chain, t.tx_hash) for t in tickets}
+        asked_at_once = self._ask_at_once(tickets, loaded)
         for ticket in tickets:
-            sighting = sightings.load(session, ticket.chain, ticket.tx_hash)
+            sighting = loaded[ticket.chain]
             if sighting is not None and sighting.settled:
                 detail = f"settled in block {sighting.block_height}; not asked again"
                 cached = Lookup(Outcome.FOUND, sighting.tx, [ProviderAnswer("cache", "confirmed", detail)], cached=True)
                 return ticket, cached, sighting
-            if ticket.chain is Chain.ETH and self.other_networks:
+            if ticket.chain in asked_at_once:
+                lookup = asked_at_once[ticket.chain]
+            elif ticket.chain is Chain.ETH and self.other_networks:
                 lookup = self._lookup_on_every_network(ticket.tx_hash)
             else:
                 lookup = self.pools[ticket.chain].lookup(ticket.tx_hash)
@@ -220,6 +224,26 @@ class Investigator:
         assert first is not None
         outcome = Outcome.UNAVAILABLE if unavailable else Outcome.NOT_FOUND
         return first[0], Lookup(outcome, None, answers), first[1]
+
+    def _ask_at_once(self, tickets: list[Ticket], loaded: dict[Chain, TxSighting | None]) -> dict[Chain, Lookup]:
+        """Issue 24: a hash that may be TRON's or another chain's (bare 64 hex) is asked of every
+        candidate chain at once, one round trip: the chain that knows it decides, and no chain's
+        "not found" stands for one that was not asked. Without TRON the order stays one by one."""
+        if len(tickets) < 2 or not any(t.chain is Chain.TRON for t in tickets):
+            return {}
+        if any(s is not None and s.settled for s in loaded.values()):
+            return {}  # settled facts from the cache answer without asking anyone
+
+        def ask(ticket: Ticket) -> Lookup:
+            if ticket.chain is Chain.ETH and self.other_networks:
+                return self._lookup_on_every_network(ticket.tx_hash)
+            return self.pools[ticket.chain].lookup(ticket.tx_hash)
+
+        inline = next((t for t in tickets if t.chain is Chain.ETH), None)  # keeps its networks' answers here
+        with ContextPool(max_workers=len(tickets)) as executor:  # the capture of answers follows
+            futures = {t.chain: executor.submit(ask, t) for t in tickets if t is not inline}
+            found = {inline.chain: ask(inline)} if inline is not None else {}
+            return found | {chain: future.result() for chain, future in futures.items()}
 
     def _gather(self, session: Session, ticket: Ticket, lookup: Lookup, sighting: TxSighting | None) -> Facts:
         now = self.clock()

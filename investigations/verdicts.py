@@ -257,9 +257,10 @@ class _Decision:
         self.evidence["outputs"] = transfers_evidence(tx, self.facts.deposit_addresses, self.assets)
         self.evidence["ledger"] = [ledger_evidence(row, self.assets) for row in self.facts.ledger]
         if tx.status is TxStatus.FAILED:
+            reason = f"failed: {tx.failure}" if tx.failure else "reverted (receipt status 0): nothing was transferred"
             return self._verdict(
                 Code.FAILED,
-                f"Included in block {tx.block_height} but reverted (receipt status 0): nothing was transferred.",
+                f"Included in block {tx.block_height} but {reason}.",
                 "Tell the player the transaction failed and no funds moved; they can send again.",
             )
         if self.ticket.address:
@@ -345,6 +346,8 @@ class _Decision:
             )
         if not self._settled(tx):
             why = ", not yet finalized." if self._finality() == "finalized" else "."
+            if self.ticket.chain is Chain.TRON:
+                why = ", not yet solidified (a TRON block is final once solidified, about 19 blocks)."
             if self.facts.lookup.disputed:
                 why = "; providers disagree about it (see evidence), so it is not treated as settled."
             return self._verdict(
@@ -463,7 +466,11 @@ class _Decision:
         decision = wrong_network(Chain.ETH.value, tx.network or "?", self.policy.networks, amounts=amounts)
         assert decision is not None  # found elsewhere means another network than the address's
         if found is not None:
-            self.evidence["found_on"] = {"network": found.name, "chain_id": found.chain_id, "explorer": found.tx_url(tx.tx_hash)}
+            self.evidence["found_on"] = {
+                "network": found.name,
+                "chain_id": found.chain_id,
+                "explorer": found.tx_url(tx.tx_hash),
+            }
         return self._verdict(
             Code.WRONG_NETWORK,
             decision.summary,
@@ -480,11 +487,20 @@ class _Decision:
         return amount(self.assets, transfer.amount_base_units, transfer.asset, transfer)
 
     def _below_minimum(self, paid: Paid) -> bool:
-        minimum = self.policy.min_deposits.get(paid.asset)
+        minimum = self._minimum(paid.asset)
         return minimum is not None and paid.amount < minimum
 
+    def _minimum(self, asset: str) -> int | None:
+        """MIN_DEPOSITS for this asset on the ticket's chain: ``USDT@tron`` first; a bare symbol is the
+        asset of that name on Bitcoin or Ethereum, and on TRON only its own TRX."""
+        chain = self.ticket.chain
+        scoped = self.policy.min_deposits.get(f"{asset}@{chain.value}")
+        if scoped is not None or (chain is Chain.TRON and asset != "TRX"):
+            return scoped
+        return self.policy.min_deposits.get(asset)
+
     def _fmt(self, base_units: int, asset: str) -> str:
-        return self.assets.format(base_units, asset)
+        return self.assets.format(base_units, asset, self.ticket.chain)
 
     def _paid_evidence(self, p: Paid) -> dict[str, Any]:
         return {
@@ -517,7 +533,7 @@ class _Decision:
             facts |= {
                 "amount": self._fmt(sum(p.amount for p in paid if p.asset == asset), asset),
                 "asset": asset,
-                "minimum": self._fmt(self.policy.min_deposits.get(asset, 0), asset),
+                "minimum": self._fmt(self._minimum(asset) or 0, asset),
             }
         if tx is not None and tx.status is not TxStatus.NOT_FOUND:
             remaining = max(self.required - tx.confirmations, 0)

@@ -79,7 +79,7 @@ def test_ethereum_addresses_checksum_is_checked_when_mixed_case():
 
 
 def test_chain_detection_from_hash_and_address():
-    assert candidate_chains("ab" * 32, None) == [Chain.BTC, Chain.ETH]
+    assert candidate_chains("ab" * 32, None) == [Chain.BTC, Chain.TRON, Chain.ETH]
     assert candidate_chains("0x" + "ab" * 32, None) == [Chain.ETH]
     assert candidate_chains("ab" * 32, "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4") == [Chain.BTC]
     with pytest.raises(InvalidAddress, match="BTC address"):
