@@ -22,6 +22,7 @@ from chains.base import Chain, ChainTx, InvalidAddress, InvalidReference, Outpoi
 from chains.http import ContextPool
 from chains.providers import Lookup, Outcome, ProviderAnswer, ProviderPool
 from chains.references import candidate_chains, normalize_address, normalize_tx_hash
+from chains.tron import addresses as tron_addresses
 from investigations import sightings, status_links, verdict_log
 from investigations.inputs import MAX_REF_CHARS, UnstorableText, storable_text
 from investigations.ledger import DepositAddress, addresses_among, deposits_for_tx
@@ -273,6 +274,9 @@ class Investigator:
         if sighting is not None:
             facts.history = list(sighting.history)
         facts.ledger = deposits_for_tx(session, ticket.chain, ticket.tx_hash)
+        paid_tx = facts.elsewhere or tx
+        if paid_tx is not None and not any(t.to_address in facts.deposit_addresses for t in paid_tx.transfers):
+            facts.other_family = other_family(session, paid_tx)
         return facts
 
     def _settled(self, tx: ChainTx) -> bool:
@@ -381,7 +385,7 @@ class Investigator:
             if tx is None:
                 continue
             ours = self._casino_addresses(session, replace(ticket, address=None), [tx])
-            if any(t.to_address in ours for t in tx.transfers):
+            if any(t.to_address in ours for t in tx.transfers) or other_family(session, tx) is not None:
                 return tx
         return None
 
@@ -397,6 +401,29 @@ class Investigator:
             elif spend.spent and spend.spending_txid != ticket.tx_hash:
                 return spend.spending_txid or "unknown", True
         return None, checked
+
+
+def other_family(session: Session, tx: ChainTx) -> dict[str, Any] | None:
+    """Issue 24: what `tx` paid to the other family's form of one of our deposit addresses (the same
+    20 bytes): a TRON tx to the T form of an address issued on an EVM network, or an EVM tx to the
+    0x form of a TRON deposit address. None when it paid none."""
+    if tx.chain is Chain.TRON:
+        issued, forms = (
+            Chain.ETH,
+            {t.to_address: tron_addresses.to_evm(t.to_address) for t in tx.transfers if t.to_address},
+        )
+    elif tx.chain is Chain.ETH:
+        issued = Chain.TRON
+        forms = {
+            t.to_address: tron_addresses.from_evm(t.to_address)
+            for t in tx.transfers
+            if t.to_address and len(t.to_address) == 42
+        }
+    else:
+        return None
+    rows = addresses_among(session, issued, forms.values())
+    paid = {paid_to: rows[form] for paid_to, form in forms.items() if form in rows}
+    return {"issued": issued, "addresses": paid} if paid else None
 
 
 def _verdict_columns(verdict: Verdict) -> dict[str, Any]:

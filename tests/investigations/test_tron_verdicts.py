@@ -154,3 +154,67 @@ def test_without_tron_providers_a_bare_hash_is_asked_as_before(chain, tron, inve
     record = run(investigator, session, TRX_TXID)
     assert record.chain == "btc"
     assert not tron.requests
+
+
+# --- wrong network across families: the same 20 bytes on TRON and on an EVM network --------------
+EVM_FORM = "0x05cc125604448afeb6867eb688efb7e80411d57a"  # TRX_PAYEE's 20 bytes
+
+
+def test_usdt_on_tron_to_the_t_form_of_an_ethereum_address_is_wrong_network(tron, tron_investigator, session):
+    usdt(tron, [transfer_log(TRX_SENDER, TRX_PAYEE, 7_000_000)])
+    add_addresses_on(session, "eth", (EVM_FORM, "p-9"))
+    record = run(tron_investigator, session, USDT_TX, address=EVM_FORM)  # the player quotes the 0x address
+    assert record.chain == "tron"
+    assert record.code == "wrong_network" and record.final
+    summary = record.verdict["summary"]
+    assert "Sent on TRON, but the address was issued for Ethereum" in summary and "7 USDT" in summary
+    assert TRX_PAYEE in summary and EVM_FORM in summary
+    assert "same key controls" in record.verdict["action"] and "TRX" in record.verdict["action"]
+    assert record.evidence["wrong_network"]["paid"][0]["player_ref"] == "p-9"
+    en = record.verdict["player_message"]["en"]
+    assert "sent on the TRON network" in en and "given for Ethereum" in en
+    assert record.verdict["player_message"]["ru"] != en and record.verdict["player_message"]["de"] != en
+
+
+def test_not_yet_solidified_wrong_network_is_not_final(tron, tron_investigator, session):
+    tron.head, tron.solid = TRX_BLOCK + 4, TRX_BLOCK - 15
+    usdt(tron, [transfer_log(TRX_SENDER, TRX_PAYEE, 7_000_000)])
+    add_addresses_on(session, "eth", (EVM_FORM, "p-9"))
+    record = run(tron_investigator, session, USDT_TX, address=EVM_FORM)
+    assert record.code == "wrong_network" and not record.final
+
+
+def test_eth_sent_to_the_0x_form_of_a_tron_deposit_address_is_wrong_network(evm, tron, tron_investigator, session):
+    eth_hash = "0x" + "12" * 32
+    block = hex(evm.head - 40)
+    evm.add(
+        {
+            "hash": eth_hash,
+            "blockHash": "0x" + "34" * 32,
+            "blockNumber": block,
+            "transactionIndex": "0x0",
+            "from": "0x" + "99" * 20,
+            "to": EVM_FORM,
+            "value": hex(5 * 10**16),
+            "input": "0x",
+            "gas": "0x5208",
+            "gasPrice": "0x1",
+            "nonce": "0x0",
+        },
+        {"blockHash": "0x" + "34" * 32, "blockNumber": block, "status": "0x1", "gasUsed": "0x5208", "logs": []},
+    )
+    add_addresses_on(session, "tron", (TRX_PAYEE, "p-3"))
+    record = run(tron_investigator, session, eth_hash)
+    assert record.chain == "eth"
+    assert record.code == "wrong_network" and record.final
+    assert "Sent on Ethereum, but the address was issued for TRON: 0.05 ETH" in record.verdict["summary"]
+    assert TRX_PAYEE in record.verdict["summary"]
+    assert "ETH (for gas)" in record.verdict["action"]
+    assert not tron.requests  # a 0x hash is never asked of TRON
+
+
+def test_a_tron_payment_to_a_tron_deposit_address_is_not_wrong_network(tron, tron_investigator, session):
+    usdt(tron, [transfer_log(TRX_SENDER, TRX_PAYEE, 7_000_000)])
+    add_addresses_on(session, "tron", (TRX_PAYEE, "p-1"))
+    add_addresses_on(session, "eth", (EVM_FORM, "p-9"))  # the same bytes issued on both: TRON's own wins
+    assert run(tron_investigator, session, USDT_TX).code == "confirmed_not_credited"
