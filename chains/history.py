@@ -23,8 +23,14 @@ KIND_WORDS = {
     "native": "ETH sent directly",
     "internal": "ETH forwarded by contracts",
     "token": "ERC-20 tokens",
+    "trx": "TRX sent directly",  # TRON (issue 24)
+    "trc20": "TRC-20 tokens",
 }
-KINDS: dict[Chain, tuple[str, ...]] = {Chain.BTC: ("output",), Chain.ETH: ("native", "internal", "token")}
+KINDS: dict[Chain, tuple[str, ...]] = {
+    Chain.BTC: ("output",),
+    Chain.ETH: ("native", "internal", "token"),
+    Chain.TRON: ("trx", "trc20"),
+}
 
 
 class HistoryUnsupported(ProviderLimitation):

@@ -75,7 +75,7 @@ def checked_query(query: SearchQuery, assets: AssetRegistry, *, now: datetime) -
         try:
             chain = Chain(query.chain.strip().lower())
         except ValueError:
-            raise InvalidSearch("chain", f"{query.chain!r} is not a supported chain (btc or eth)") from None
+            raise InvalidSearch("chain", f"{query.chain!r} is not a supported chain (btc, eth or tron)") from None
     address = None
     if address_text:
         try:
@@ -88,11 +88,12 @@ def checked_query(query: SearchQuery, assets: AssetRegistry, *, now: datetime) -
         chain = address_chain
     asset = (query.asset or "").strip().upper() or None
     if asset is not None:
-        known = assets.get(asset)
+        known = assets.get(asset, chain) if chain is not None else assets.get(asset)
         if known is None or (chain is not None and known.chain is not chain):
             accepted = ", ".join(a.symbol for a in assets if chain is None or a.chain is chain)
             raise InvalidSearch("asset", f"{asset!r} is not an accepted asset here (accepted: {accepted})")
-        chain = chain or known.chain
+        # A symbol on several chains (USDT on Ethereum and TRON) leaves the chain open.
+        chain = chain or (known.chain if len({a.chain for a in assets if a.symbol == asset}) == 1 else None)
     if query.amount is not None:
         try:
             check_decimal_string(query.amount)

@@ -42,6 +42,7 @@ from chains.base import (
     TxStatus,
 )
 from chains.tron.addresses import normalize_address
+from chains.tron.history import TronGridListing
 from chains.tron.tokens import decode_transfer_call, decode_transfer_log
 
 BLOCK_SECONDS = 3
@@ -70,7 +71,7 @@ class Heads:
     solid: int
 
 
-class TronHttpAdapter:
+class TronHttpAdapter(TronGridListing):
     """One java-tron HTTP provider; ``kind`` is ``trongrid`` (also has the /v1 listing API) or ``fullnode``."""
 
     chain = Chain.TRON

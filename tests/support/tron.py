@@ -165,6 +165,7 @@ class TronWorld:
     requests: Counter[str] = field(default_factory=Counter)  # "host path" -> count
     api_keys: list[str | None] = field(default_factory=list)
     faults: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # path -> answers to give first
+    listing_params: list[dict[str, str]] = field(default_factory=list)
 
     def add(self, tx: dict[str, Any], info: dict[str, Any] | None = None) -> str:
         self.txs[tx["txID"]] = tx
@@ -214,6 +215,7 @@ class TronWorld:
 
     def _listing(self, request: Any) -> tuple[int, dict[str, str], str]:
         path = self._key(request)
+        self.listing_params.append(dict(request.params))
         fault = self._fault(path)
         if fault is not None:
             return fault
