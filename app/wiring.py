@@ -277,13 +277,26 @@ def build_block_sources(settings: Settings) -> dict[Chain, BlockSources]:
             EthereumBlocks(url, assets=settings.assets, timeout=timeout) for url in settings.eth_providers
         ]
         sources[Chain.ETH] = BlockSources(eth)
+    if settings.tron_providers:  # issue 24: followed on the solidified head
+        from chains.tron.blocks import TronBlocks
+
+        tron: list[BlockSource] = []
+        for spec in settings.tron_providers:
+            kind, _, url = spec.partition(":")
+            key = settings.tron_api_key or None
+            tron.append(TronBlocks(url, assets=settings.assets, kind=kind, api_key=key, timeout=timeout))
+        sources[Chain.TRON] = BlockSources(tron)
     return sources
 
 
 def build_auditor(settings: Settings, engine: Engine, investigator: Investigator) -> Auditor:
     from datetime import timedelta
 
-    starts = {Chain.BTC: settings.audit_btc_start_height, Chain.ETH: settings.audit_eth_start_height}
+    starts = {
+        Chain.BTC: settings.audit_btc_start_height,
+        Chain.ETH: settings.audit_eth_start_height,
+        Chain.TRON: settings.audit_tron_start_height,
+    }
     sources = {
         chain: source for chain, source in build_block_sources(settings).items() if chain in settings.audit_chains
     }

@@ -167,6 +167,23 @@ class TronWorld:
     faults: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # path -> answers to give first
     listing_params: list[dict[str, str]] = field(default_factory=list)
 
+    def add_block(self, height: int, txs: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+        """A block holding these (tx, info) pairs, its parent the block below (hashes from the height)."""
+        self.blocks[height] = {
+            "blockID": f"{height:016x}" + "b" * 48,
+            "block_header": {
+                "raw_data": {
+                    "number": height,
+                    "timestamp": 1717419792000 + 3000 * (height - TRX_BLOCK),
+                    "parentHash": f"{height - 1:016x}" + "b" * 48,
+                }
+            },
+            "transactions": [tx for tx, _info in txs],
+        }
+        self.block_infos[height] = [{**info, "blockNumber": height} for _tx, info in txs]
+        for tx, info in txs:
+            self.add(tx, {**info, "blockNumber": height})
+
     def add(self, tx: dict[str, Any], info: dict[str, Any] | None = None) -> str:
         self.txs[tx["txID"]] = tx
         if info is not None:
@@ -187,7 +204,7 @@ class TronWorld:
         queued = self.faults.get(path)
         if queued:
             status, body = queued.pop(0)
-            return status, {}, body
+            return None if status == 0 else (status, {}, body)  # status 0: answer normally this time
         return None
 
     def _answer(self, request: Any) -> tuple[int, dict[str, str], str]:
