@@ -159,7 +159,7 @@ def investigations_page(
     query = select(Investigation).order_by(col(Investigation.created_at).desc())
     if code in Code._value2member_map_:
         query = query.where(Investigation.code == code)
-    if chain in ("btc", "eth"):
+    if chain in ("btc", "eth", "tron"):
         query = query.where(Investigation.chain == chain)
     start, end = _day(date_from), _day(date_to)
     if start:

@@ -33,7 +33,7 @@ def parse_since(value: str | None) -> datetime | None:
 @click.command("search")
 @click.option("--player", "-p", "player_ref", help="Player reference: all their deposit addresses are searched.")
 @click.option("--address", "-a", help="One casino deposit address instead of a player.")
-@click.option("--chain", "-c", type=click.Choice(["btc", "eth"], case_sensitive=False))
+@click.option("--chain", "-c", type=click.Choice(["btc", "eth", "tron"], case_sensitive=False))
 @click.option("--asset", help="e.g. BTC, ETH, USDT")
 @click.option("--amount", help='What the player says they sent, e.g. "0.015" (2 % tolerance).')
 @click.option("--since", help="2h, 3d or an ISO date; default: 7 days ago.")

@@ -153,7 +153,7 @@ def jobs_retry(job_id: int) -> None:
 @click.argument("tx_hash")
 @click.option("--address", "-a", help="Wallet address from the ticket (casino deposit or player's own).")
 @click.option("--player", "-p", "player_ref", help="Player reference of the ticket.")
-@click.option("--chain", "-c", type=click.Choice(["btc", "eth"], case_sensitive=False))
+@click.option("--chain", "-c", type=click.Choice(["btc", "eth", "tron"], case_sensitive=False))
 @click.option("--ticket", "ticket_ref", help="Helpdesk ticket reference.")
 @click.option("--json", "as_json", is_flag=True, help="Print the same JSON as the API.")
 @click.option("--lang", default="en", type=click.Choice(LANGUAGES), show_default=True)

@@ -20,7 +20,7 @@ STATES = {
     "needs_support": N_("Needs our support team"),
 }
 
-NETWORKS = {"btc": "Bitcoin", "eth": "Ethereum"}
+NETWORKS = {"btc": "Bitcoin", "eth": "Ethereum", "tron": "TRON"}
 
 
 def state_label(language: str, state: str) -> str:

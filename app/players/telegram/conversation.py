@@ -166,7 +166,7 @@ class Conversation:
             return bot_text(lang, "invalid_hash")
         except ChainError:
             return bot_text(lang, "busy")
-        network = {"btc": "Bitcoin", "eth": "Ethereum"}.get(chain.value, chain.value)
+        network = {"btc": "Bitcoin", "eth": "Ethereum", "tron": "TRON"}.get(chain.value, chain.value)
         tx = lookup.tx
         if lookup.outcome is Outcome.UNAVAILABLE:
             return bot_text(lang, "busy")
