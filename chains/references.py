@@ -50,6 +50,8 @@ def candidate_chains(tx_hash: str, address: str | None) -> list[Chain]:
         chains = [Chain.BTC, Chain.TRON, Chain.ETH]
     if address:
         address_chain = chain_of_address(address)
+        if address_chain is Chain.TRON and chains == [Chain.ETH]:
+            chains = [Chain.TRON]  # a TRON txid some wallets show with 0x
         if address_chain not in chains:
             raise InvalidAddress(
                 f"the address is a {address_chain.name} address but the hash cannot be a {address_chain.name} transaction"

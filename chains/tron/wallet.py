@@ -35,6 +35,7 @@ from chains.base import (
     ChainTx,
     Outpoint,
     ProviderBadResponse,
+    ProviderLimitation,
     ProviderUnavailable,
     Spend,
     Transfer,
@@ -188,8 +189,16 @@ class TronHttpAdapter(TronGridListing):
         raise ProviderBadResponse(f"{self.name}: TRON has no outpoints", provider=self.name)
 
     def block_in_main_chain(self, block_hash: str, height: int | None = None) -> bool:
+        """Whether the block is still in the main chain. A tx's info names its block by number only:
+        without a hash, a solidified block is (it cannot be reorged away), a newer one cannot be told."""
         if height is None:
             raise ProviderBadResponse(f"{self.name}: a block height is needed", provider=self.name)
+        if not block_hash:
+            if height <= self.heads().solid:
+                return True
+            raise ProviderLimitation(
+                f"{self.name}: block {height} is not solidified and its hash is unknown", provider=self.name
+            )
         block = self.post("/wallet/getblockbynum", {"num": height})
         return isinstance(block, dict) and str(block.get("blockID", "")).lower() == block_hash.lower()
 

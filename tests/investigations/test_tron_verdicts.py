@@ -218,3 +218,27 @@ def test_a_tron_payment_to_a_tron_deposit_address_is_not_wrong_network(tron, tro
     add_addresses_on(session, "tron", (TRX_PAYEE, "p-1"))
     add_addresses_on(session, "eth", (EVM_FORM, "p-9"))  # the same bytes issued on both: TRON's own wins
     assert run(tron_investigator, session, USDT_TX).code == "confirmed_not_credited"
+
+
+def test_a_settled_tron_tx_is_not_asked_again_and_a_lost_one_is_never_reorged(tron, tron_investigator, session):
+    tron.add(trx_transfer_tx(), trx_transfer_info())
+    add_addresses_on(session, "tron", (TRX_PAYEE, "p-1"))
+    first = run(tron_investigator, session, TRX_TXID, address=TRX_PAYEE)
+    assert first.code == "confirmed_not_credited"
+    tron.requests.clear()
+    again = run(tron_investigator, session, TRX_TXID, address=TRX_PAYEE)
+    assert again.code == "confirmed_not_credited" and not tron.requests  # solidified: from the cache
+    assert again.evidence["tx"]["bandwidth_used"] == 265
+
+
+def test_a_confirming_tron_tx_the_providers_lose_is_not_called_reorged(tron, tron_investigator, session):
+    tron.head, tron.solid = TRX_BLOCK + 4, TRX_BLOCK - 15
+    usdt(tron, [transfer_log(TRX_SENDER, TRX_PAYEE, 7_000_000)])
+    add_addresses_on(session, "tron", (TRX_PAYEE, "p-1"))
+    record = run(tron_investigator, session, USDT_TX, address=TRX_PAYEE)
+    assert record.code == "confirming"
+    tron.txs.clear()
+    tron.infos.clear()
+    tron.solid = TRX_BLOCK + 1  # now solidified, but the providers lag and know nothing
+    again = tron_investigator.recheck(session, record)
+    assert again.code != "reorged"

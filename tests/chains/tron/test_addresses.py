@@ -92,3 +92,15 @@ def test_transfer_log_decodes_contract_sender_recipient_amount():
         "topics": ["8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b925", *log["topics"][1:]],
     }
     assert decode_transfer_log(approval) is None
+
+
+def test_which_chains_a_hash_is_asked_of():
+    from chains.base import Chain
+    from chains.references import candidate_chains
+
+    txid = "ab" * 32
+    assert candidate_chains(txid, None) == [Chain.BTC, Chain.TRON, Chain.ETH]
+    assert candidate_chains(txid, "TAVrrARNdnjHgCGMQYeQV7hv4PSu7mVsMj") == [Chain.TRON]
+    assert candidate_chains("0x" + txid, "TAVrrARNdnjHgCGMQYeQV7hv4PSu7mVsMj") == [Chain.TRON]
+    assert candidate_chains(txid, "0x05cc125604448afeb6867eb688efb7e80411d57a") == [Chain.ETH, Chain.TRON]
+    assert candidate_chains("0x" + txid, "0x05cc125604448afeb6867eb688efb7e80411d57a") == [Chain.ETH]

@@ -6,7 +6,7 @@ import pytest
 import responses
 
 from chains.assets import DEFAULT_ASSETS
-from chains.base import ProviderBadResponse, ProviderUnavailable, TransferKind, TxStatus
+from chains.base import ProviderBadResponse, ProviderLimitation, ProviderUnavailable, TransferKind, TxStatus
 from chains.tron.wallet import TronHttpAdapter
 from tests.support.tron import (
     TRX_BLOCK,
@@ -156,3 +156,9 @@ def test_an_answer_for_another_tx_or_an_error_object_is_not_trusted(world, adapt
     world.faults["/wallet/gettransactionbyid"] = [(200, '{"Error": "class java.lang.NullPointerException : null"}')]
     with pytest.raises(ProviderBadResponse, match="refused"):
         adapter.get_tx("ef" * 32)
+
+
+def test_a_block_known_by_number_only_is_in_the_main_chain_once_solidified(world, adapter):
+    assert adapter.block_in_main_chain("", world.solid) is True
+    with pytest.raises(ProviderLimitation):
+        adapter.block_in_main_chain("", world.solid + 1)
