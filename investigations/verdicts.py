@@ -39,6 +39,7 @@ from chains.assets import AssetRegistry, format_amount
 from chains.base import Chain, ChainTx, Transfer, TransferKind, TxStatus
 from chains.ethereum.networks import EvmNetwork, wrong_network
 from chains.providers import Lookup, Outcome
+from chains.tron.wallet import failure_words
 from investigations.evidence import amount, ledger_evidence, transfers_evidence, tx_evidence
 from investigations.ledger import DepositAddress, LedgerDeposit
 from investigations.messages import player_messages
@@ -267,6 +268,7 @@ class _Decision:
                 Code.FAILED,
                 f"Included in block {tx.block_height} but {reason}.",
                 "Tell the player the transaction failed and no funds moved; they can send again.",
+                message="failed_out_of_energy" if tx.failure == failure_words("OUT_OF_ENERGY") else None,
             )
         if self.ticket.address:
             role = self.payments.address_role(self.ticket.address)

@@ -100,6 +100,9 @@ def test_a_failed_receipt_is_failed_with_the_reason_in_plain_words(tron, tron_in
     assert record.code == "failed" and record.final
     assert words in record.verdict["summary"] and "the fee was burnt" in record.verdict["summary"]
     assert words in record.evidence["tx"]["failure"]
+    energy = "did not have enough energy" in record.verdict["player_message"]["en"]
+    assert energy is (result == "OUT_OF_ENERGY")
+    assert all(record.verdict["player_message"][lang] for lang in ("en", "de", "ru"))
 
 
 def test_a_trc10_token_is_an_unsupported_asset(tron, tron_investigator, session):
