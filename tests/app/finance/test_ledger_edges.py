@@ -137,6 +137,7 @@ def test_tron_addresses_and_usdt_rows_are_stored_with_chain_tron(api, engine):
         ({"address": TRON_ADDRESS[:-1] + "k"}, "checksum"),
         ({"asset": "ETH"}, "not accepted on tron"),
         ({"tx_hash": "0x" + "ab" * 31}, "TRON transaction id"),
+        ({"address": "0x05cc125604448afeb6867eb688efb7e80411d57a"}, "is this row's chain eth"),
     ],
 )
 def test_bad_tron_rows_are_a_clear_422_naming_the_problem(api, engine, change, says):
