@@ -38,12 +38,16 @@ class AssetRegistry:
     lookup by symbol alone finds the first one registered (Bitcoin and Ethereum's come first)."""
 
     def __init__(self, assets: list[Asset]) -> None:
+        # One asset per (chain, symbol): USDT on BSC (18 decimals) is not USDT on Ethereum (6).
         self._by_key = {(asset.chain, asset.symbol): asset for asset in assets}
+        # By symbol alone: the first chain's (Bitcoin and Ethereum come first), or for_chain's chain.
         self._by_symbol: dict[str, Asset] = {}
         for asset in self._by_key.values():
             self._by_symbol.setdefault(asset.symbol, asset)
         self._by_contract = {
-            (asset.chain, asset.contract.lower()): asset for asset in assets if asset.contract is not None
+            (asset.chain, asset.contract.lower()): asset
+            for asset in self._by_key.values()
+            if asset.contract is not None
         }
 
     def get(self, symbol: str, chain: Chain | str | None = None) -> Asset | None:
@@ -59,6 +63,13 @@ class AssetRegistry:
 
     def on_chain(self, chain: Chain) -> list[Asset]:
         return [asset for asset in self._by_key.values() if asset.chain is chain]
+
+    def on(self, chain: Chain, symbol: str) -> Asset | None:
+        return self._by_key.get((chain, symbol))
+
+    def for_chain(self, chain: Chain) -> AssetRegistry:
+        """The same assets, where a symbol means that chain's asset (USDT on BSC: 18 decimals)."""
+        return AssetRegistry([*self.on_chain(chain), *(a for a in self._by_key.values() if a.chain is not chain)])
 
     def require(self, symbol: str, chain: Chain) -> Asset:
         """The asset, or AssetError saying which assets that chain has here."""
@@ -98,7 +109,16 @@ DEFAULT_ASSETS = AssetRegistry(
     ]
 )
 
-NATIVE_ASSET: dict[Chain, str] = {Chain.BTC: "BTC", Chain.ETH: "ETH", Chain.TRON: "TRX"}
+NATIVE_ASSET: dict[Chain, str] = {
+    Chain.BTC: "BTC",
+    Chain.ETH: "ETH",
+    Chain.BSC: "BNB",
+    Chain.POLYGON: "POL",
+    Chain.ARBITRUM: "ETH",
+    Chain.BASE: "ETH",
+    Chain.OPTIMISM: "ETH",
+    Chain.TRON: "TRX",
+}
 
 
 def check_decimal_string(amount: object) -> str:

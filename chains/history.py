@@ -28,7 +28,10 @@ KIND_WORDS = {
 }
 KINDS: dict[Chain, tuple[str, ...]] = {
     Chain.BTC: ("output",),
-    Chain.ETH: ("native", "internal", "token"),
+    **dict.fromkeys(
+        (Chain.ETH, Chain.BSC, Chain.POLYGON, Chain.ARBITRUM, Chain.BASE, Chain.OPTIMISM),
+        ("native", "internal", "token"),
+    ),
     Chain.TRON: ("trx", "trc20"),
 }
 

@@ -7,6 +7,9 @@ from chains.bitcoin import addresses as btc
 from chains.ethereum import addresses as eth
 from chains.tron import addresses as tron
 
+# The EVM networks, Ethereum first (the same list as chains.ethereum.networks.EVM_CHAINS).
+EVM_CHAINS = (Chain.ETH, Chain.BSC, Chain.POLYGON, Chain.ARBITRUM, Chain.BASE, Chain.OPTIMISM)
+
 
 def normalize_address(chain: Chain, text: str) -> str:
     if chain is Chain.BTC:
@@ -43,20 +46,25 @@ def candidate_chains(tx_hash: str, address: str | None) -> list[Chain]:
     A 0x address keeps TRON beside Ethereum: the same 20 bytes may have been paid on TRON."""
     text = tx_hash.strip()
     if text[:2].lower() == "0x":
-        chains = [Chain.ETH]
+        chains = list(EVM_CHAINS)
         eth.normalize_tx_hash(text)
     else:
         btc.normalize_txid(text)
-        chains = [Chain.BTC, Chain.TRON, Chain.ETH]
+        chains = [Chain.BTC, Chain.TRON, *EVM_CHAINS]
     if address:
         address_chain = chain_of_address(address)
-        if address_chain is Chain.TRON and chains == [Chain.ETH]:
+        if address_chain is Chain.TRON and chains == list(EVM_CHAINS):
             chains = [Chain.TRON]  # a TRON txid some wallets show with 0x
         if address_chain not in chains:
             raise InvalidAddress(
                 f"the address is a {address_chain.name} address but the hash cannot be a {address_chain.name} transaction"
             )
-        chains = [Chain.ETH, Chain.TRON] if address_chain is Chain.ETH and Chain.TRON in chains else [address_chain]
+        # An EVM address is the same on every EVM network: the hash may be on any of them; TRON too
+        # (the same 20 bytes in their T form).
+        evm = [c for c in chains if c in EVM_CHAINS]
+        chains = (
+            evm + ([Chain.TRON] if Chain.TRON in chains else []) if address_chain in EVM_CHAINS else [address_chain]
+        )
     return chains
 
 

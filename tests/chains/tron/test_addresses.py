@@ -96,11 +96,11 @@ def test_transfer_log_decodes_contract_sender_recipient_amount():
 
 def test_which_chains_a_hash_is_asked_of():
     from chains.base import Chain
-    from chains.references import candidate_chains
+    from chains.references import EVM_CHAINS, candidate_chains
 
     txid = "ab" * 32
-    assert candidate_chains(txid, None) == [Chain.BTC, Chain.TRON, Chain.ETH]
+    assert candidate_chains(txid, None) == [Chain.BTC, Chain.TRON, *EVM_CHAINS]
     assert candidate_chains(txid, "TAVrrARNdnjHgCGMQYeQV7hv4PSu7mVsMj") == [Chain.TRON]
     assert candidate_chains("0x" + txid, "TAVrrARNdnjHgCGMQYeQV7hv4PSu7mVsMj") == [Chain.TRON]
-    assert candidate_chains(txid, "0x05cc125604448afeb6867eb688efb7e80411d57a") == [Chain.ETH, Chain.TRON]
-    assert candidate_chains("0x" + txid, "0x05cc125604448afeb6867eb688efb7e80411d57a") == [Chain.ETH]
+    assert candidate_chains(txid, "0x05cc125604448afeb6867eb688efb7e80411d57a") == [*EVM_CHAINS, Chain.TRON]
+    assert candidate_chains("0x" + txid, "0x05cc125604448afeb6867eb688efb7e80411d57a") == list(EVM_CHAINS)
