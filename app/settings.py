@@ -21,9 +21,11 @@ from chains.assets import DEFAULT_ASSETS, AmountError, Asset, AssetRegistry, to_
 from chains.base import Chain, InvalidAddress
 from chains.ethereum.addresses import normalize_address as normalize_eth_address
 from chains.ethereum.networks import EvmNetwork, NetworkConfigError, chain_of, network_assets, networks_from_env
+from chains.tron.addresses import normalize_address as normalize_tron_address
 
 DATA_DIR = Path("data")
 _PROVIDER_KINDS = ("esplora", "bitcoincore")
+_TRON_KINDS = ("trongrid", "fullnode")
 _TELEGRAM_TOKEN = re.compile(r"[0-9]{3,20}:[A-Za-z0-9_-]{20,100}")
 _TELEGRAM_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
 _TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")  # Telegram's own alphabet for secret_token
@@ -50,9 +52,24 @@ class Settings(BaseSettings):
     eth_tokens: Annotated[list[Asset], NoDecode] = Field(default=[])
     btc_confirmations: int = Field(default=2, ge=1, le=1000)
     eth_confirmations: int = Field(default=12, ge=1, le=10000)
+    # TRON (issue 24): off until TRON_PROVIDERS names one; kind trongrid: (also the /v1 listing API)
+    # or fullnode: (only /wallet and /walletsolidity); the API key goes in the TRON-PRO-API-KEY header.
+    tron_providers: Annotated[list[str], NoDecode] = Field(default=[])
+    tron_api_key: str = Field(default="", repr=False)
+    tron_tokens: Annotated[list[Asset], NoDecode] = Field(default=[])
+    tron_confirmations: int = Field(default=19, ge=1, le=1000)  # blocks to solidify, for the ETA
+    tron_rate_limit: float = Field(default=10.0, ge=0, le=10_000)
+    audit_tron_start_height: int | None = Field(default=None, ge=1)
     min_deposits: Annotated[dict[str, int], NoDecode] = Field(
-        default={"BTC": 10_000, "ETH": 2 * 10**15, "USDT": 10_000_000, "USDC": 10_000_000}
-    )
+        default={
+            "BTC": 10_000,
+            "ETH": 2 * 10**15,
+            "USDT": 10_000_000,
+            "USDC": 10_000_000,
+            "USDT@tron": 10_000_000,
+            "TRX": 10_000_000,
+        }
+    )  # SYMBOL=AMOUNT, or SYMBOL@chain=AMOUNT for a symbol of another chain (USDT@tron=10)
     secret_key: str = ""
     public_base_url: str = "http://127.0.0.1:8000"
     provider_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
@@ -437,33 +454,80 @@ class Settings(BaseSettings):
             tokens.append(Asset(symbol, Chain.ETH, int(decimals), contract))
         return tokens
 
+    @field_validator("tron_providers", mode="before")
+    @classmethod
+    def _split_tron_providers(cls, value: object) -> object:
+        return _comma_list(value)
+
+    @field_validator("tron_providers")
+    @classmethod
+    def _check_tron_providers(cls, value: list[str]) -> list[str]:
+        specs = []
+        for item in value:
+            kind, sep, url = item.partition(":")
+            if kind in ("http", "https"):
+                kind, url = "fullnode", item
+            elif not sep or kind not in _TRON_KINDS:
+                raise ValueError(f"{_redact(item)!r}: provider kind must be one of {', '.join(_TRON_KINDS)} (kind:URL)")
+            specs.append(f"{kind}:{_http_url(url, kind)}")
+        return specs
+
+    @field_validator("tron_tokens", mode="before")
+    @classmethod
+    def _parse_tron_tokens(cls, value: object) -> object:
+        """`SYMBOL=T…CONTRACT:DECIMALS,…`: replaces same-symbol TRON defaults, adds the rest."""
+        if not isinstance(value, str):
+            return value
+        tokens = []
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            symbol, _, rest = item.partition("=")
+            contract, _, decimals = rest.strip().rpartition(":")
+            symbol = symbol.strip().upper()
+            if not symbol.isalnum() or not decimals.strip().isdigit() or int(decimals) > 36:
+                raise ValueError(f"{item!r} is not SYMBOL=TCONTRACT:DECIMALS")
+            if symbol == "TRX":
+                raise ValueError("TRX is TRON's native coin, not a token")
+            try:
+                contract = normalize_tron_address(contract)
+            except InvalidAddress as exc:
+                raise ValueError(f"{symbol}: {exc}") from exc
+            tokens.append(Asset(symbol, Chain.TRON, int(decimals), contract))
+        return tokens
+
     @field_validator("min_deposits", mode="before")
     @classmethod
     def _parse_min_deposits(cls, value: object, info: ValidationInfo) -> object:
         if not isinstance(value, str):
             return value
         assets = DEFAULT_ASSETS.with_tokens(info.data.get("eth_tokens") or [])
+        assets = assets.with_tokens(info.data.get("tron_tokens") or [])
         minimums: dict[str, int] = {}
         for item in value.split(","):
             if not item.strip():
                 continue
-            symbol, sep, amount = item.partition("=")
+            key, sep, amount = item.partition("=")
+            symbol, at, chain = key.strip().partition("@")
             symbol = symbol.strip().upper()
-            if "@" in symbol:  # issue 23: USDT@bsc=10, in that network's own decimals
-                key, asset = _network_minimum_asset(symbol, assets, info.data.get("evm_networks") or {})
+            if at and chain.strip().lower() != "tron":  # issue 23: USDT@bsc=10, in that network's own decimals
+                key, asset = _network_minimum_asset(
+                    f"{symbol}@{chain.strip().upper()}", assets, info.data.get("evm_networks") or {}
+                )
                 try:
                     minimums[key] = to_base_units(amount.strip(), asset.decimals)
                 except AmountError as exc:
                     raise ValueError(f"{key}: {exc}") from exc
                 continue
-            asset = assets.get(symbol)
+            key = f"{symbol}@tron" if at else symbol  # issue 24: USDT@tron=10
+            asset = assets.get(symbol, Chain.TRON) if at else assets.get(symbol)
             if not sep or asset is None:
-                known = ", ".join(a.symbol for a in assets)
-                raise ValueError(f"{item.strip()!r} is not ASSET=AMOUNT with a known asset ({known})")
+                known = ", ".join(f"{a.symbol}@{a.chain.value}" for a in assets)
+                raise ValueError(
+                    f"{item.strip()!r} is not ASSET=AMOUNT or ASSET@CHAIN=AMOUNT with a known asset ({known})"
+                )
             try:
-                minimums[symbol] = to_base_units(amount.strip(), asset.decimals)
+                minimums[key] = to_base_units(amount.strip(), asset.decimals)
             except AmountError as exc:
-                raise ValueError(f"{symbol}: {exc}") from exc
+                raise ValueError(f"{key}: {exc}") from exc
         return minimums
 
     @field_validator("public_base_url")
@@ -545,8 +609,12 @@ class Settings(BaseSettings):
 
     @property
     def assets(self) -> AssetRegistry:
-        """Bitcoin's and Ethereum's assets, and each configured EVM network's native coin and tokens."""
-        return DEFAULT_ASSETS.with_tokens(self.eth_tokens).with_tokens(network_assets(self.evm_network_configs()))
+        """Bitcoin's and Ethereum's assets, each configured EVM network's native coin and tokens, and TRON's."""
+        return (
+            DEFAULT_ASSETS.with_tokens(self.eth_tokens)
+            .with_tokens(network_assets(self.evm_network_configs()))
+            .with_tokens(self.tron_tokens)
+        )
 
     def migrates_on_start(self) -> bool:
         """Whether serve and worker apply migrations themselves (several PostgreSQL replicas must not)."""

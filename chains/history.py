@@ -23,6 +23,8 @@ KIND_WORDS = {
     "native": "ETH sent directly",
     "internal": "ETH forwarded by contracts",
     "token": "ERC-20 tokens",
+    "trx": "TRX sent directly",  # TRON (issue 24)
+    "trc20": "TRC-20 tokens",
 }
 KINDS: dict[Chain, tuple[str, ...]] = {
     Chain.BTC: ("output",),
@@ -30,6 +32,7 @@ KINDS: dict[Chain, tuple[str, ...]] = {
         (Chain.ETH, Chain.BSC, Chain.POLYGON, Chain.ARBITRUM, Chain.BASE, Chain.OPTIMISM),
         ("native", "internal", "token"),
     ),
+    Chain.TRON: ("trx", "trc20"),
 }
 
 

@@ -17,7 +17,7 @@ from investigations.catalogs import N_
 # What a translation may use: the facts, and the plural nouns of the counted ones.
 FIELDS = frozenset(
     {"amount", "asset", "confirmations", "confirmations_word", "required", "required_word"}
-    | {"eta_minutes", "eta_word", "minimum", "network", "issued_network"}
+    | {"eta_minutes", "eta_word", "minimum", "network", "issued_network", "issued"}
 )
 
 TEMPLATES: dict[str, str] = {
@@ -78,6 +78,13 @@ TEMPLATES: dict[str, str] = {
     ),
     "wrong_network": N_(
         "Your deposit of {amount} {asset} was sent on the {network} network instead of {issued_network}, so it was not credited automatically. The address is ours, and we have passed the payment to our finance team to recover it; an agent will let you know the outcome."
+    ),
+    "failed_out_of_energy": N_(
+        "Your transaction was included in a block but failed because the sending wallet did not have enough energy for it, so no funds were transferred: they are still in your wallet, apart from the TRX fee that was burnt. Please make sure the wallet has enough TRX for the fee and send the deposit again."
+    ),
+    # Translators: {network} is where the payment was made (TRON, Ethereum, BSC…), {issued} the network the deposit address was given for.
+    "wrong_network_family": N_(
+        "Your deposit of {amount} {asset} was sent on the {network} network, but your deposit address was given for {issued}, so it was not credited automatically. We have passed the payment to our finance team to check whether it can be recovered; an agent will let you know the outcome."
     ),
     "dropped": N_(
         "This transaction was seen on the network but never made it into a block and is no longer known anywhere, so the funds were not sent. Please check your wallet and send the deposit again if needed."

@@ -34,6 +34,7 @@ from chains.ethereum.history import BlockClock, list_eth
 from chains.history import KIND_WORDS, KINDS, AddressTx, Listing
 from chains.providers import ProviderPool
 from chains.references import EVM_CHAINS
+from chains.tron.history import list_tron
 from investigations.ledger import DepositAddress, LedgerDeposit
 from investigations.models import Investigation, SearchRecord
 from investigations.search_prefetch import prefetched
@@ -194,6 +195,14 @@ def _list(investigator: Investigator, chain: Chain, addresses: list[str], query:
         return listing
     if chain is Chain.BTC:
         return list_btc(pool, addresses, query.since, query.until, max_txs=MAX_LISTED)
+    if chain is Chain.TRON:  # issue 24: TronGrid's /v1 listing
+        accepted = investigator.policy.assets.on_chain(chain)
+        tokens = {a.contract: a.symbol for a in accepted if a.contract}
+        wanted = [a for a in accepted if not query.asset or a.symbol == query.asset]
+        kinds = (("trx",) if any(not a.contract for a in wanted) else ()) + (
+            ("trc20",) if any(a.contract for a in wanted) else ()
+        )
+        return list_tron(pool, addresses, query.since, query.until, tokens=tokens, kinds=kinds, max_txs=MAX_LISTED)
     clock = _CLOCKS.get(pool)
     if clock is None:
         clock = _CLOCKS[pool] = BlockClock(pool, block_seconds=investigator.policy.block_seconds.get(chain, 12))

@@ -36,7 +36,7 @@ BACKFILL, CALLBACK = "audit_backfill", "audit_callback"
 BACKFILL_JOB_BLOCKS = 100
 # Blocks read per provider round: a Bitcoin block is read whole (~2.5 MB once parsed), so a few at a
 # time keep the follower small; an Ethereum range shares one batch and one eth_getLogs.
-BATCH = {Chain.BTC: 5, Chain.ETH: 10}
+BATCH = {Chain.BTC: 5, Chain.ETH: 10, Chain.TRON: 10}  # TRON: two requests per block, side by side
 
 
 @dataclass

@@ -110,5 +110,5 @@ def totals(findings: Sequence[Finding], investigator: Investigator) -> dict[str,
 def coverage(session: Session) -> dict[str, str]:
     """Per chain, the kinds of transfer its providers could not read (empty: everything covered)."""
     rows = {row.chain: row for row in session.exec(select(AuditCursor))}
-    followed = [c for c in Chain if c in (Chain.BTC, Chain.ETH) or c.value in rows]  # other networks once followed
+    followed = [c for c in Chain if c in (Chain.BTC, Chain.ETH) or c.value in rows]  # others (TRON…) once followed
     return {chain.value: rows[chain.value].uncovered if chain.value in rows else "" for chain in followed}

@@ -34,6 +34,7 @@ NETWORKS = {
     "arbitrum": "Arbitrum",
     "base": "Base",
     "optimism": "Optimism",
+    "tron": "TRON",  # issue 24
 }
 
 

@@ -128,3 +128,34 @@ def test_deposit_wording_is_not_a_withdrawal(text):
 def test_payout_ids_are_picked_out():
     found = extract("withdrawal W-77 and w-78, not w-x")
     assert found.payout_ids == ["w-77", "w-78"]
+
+
+# --- TRON (issue 24) ------------------------------------------------------------------------------
+TRON_TX = "47086db397eac45d2fe7dacedcb6f77267d6895dce645210e495e64f8a2a7910"
+TRON_PAYEE = "TAVrrARNdnjHgCGMQYeQV7hv4PSu7mVsMj"
+USDT_TRC20 = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+
+
+def test_a_tronscan_transaction_link_is_a_transaction():
+    found = extract(f"see https://tronscan.org/#/transaction/{TRON_TX} please")
+    assert found.tx_hashes == [TRON_TX] and found.addresses == []
+
+
+def test_a_tronscan_address_link_is_a_tron_address():
+    found = extract(f"https://tronscan.org/#/address/{TRON_PAYEE}/transfers")
+    assert found.addresses == [(Chain.TRON, TRON_PAYEE)]
+
+
+def test_a_tronscan_token_transfer_link_names_the_holder_not_the_contract():
+    found = extract(f"https://tronscan.org/#/token20/{USDT_TRC20}?a={TRON_PAYEE}")
+    assert found.addresses == [(Chain.TRON, TRON_PAYEE)]
+
+
+def test_a_tron_txid_and_address_in_a_message():
+    found = extract(f"sent 50 usdt trc20, txid {TRON_TX} to {TRON_PAYEE}, not arrived")
+    assert found.tx_hashes == [TRON_TX]
+    assert found.addresses == [(Chain.TRON, TRON_PAYEE)]
+
+
+def test_a_tron_address_with_a_bad_checksum_is_not_extracted():
+    assert extract("to TAVrrARNdnjHgCGMQYeQV7hv4PSu7mVsMk").addresses == []
