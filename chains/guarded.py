@@ -76,6 +76,10 @@ class Guarded:
         p95 = recent[min(len(recent) - 1, round(0.95 * (len(recent) - 1)))]
         return min(self.settings.hedge_max, max(self.settings.hedge_min, p95))
 
+    def room(self) -> int:
+        """Requests its rate budget lets go now without waiting (a large number without a limit)."""
+        return self.bucket.room()
+
     def start(self, method: str, args: tuple[Any, ...], *, deadline: float) -> Call | None:
         """Begin a call, or None when the breaker is open or too many calls are in flight."""
         now = time.monotonic()

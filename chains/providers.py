@@ -45,6 +45,7 @@ from chains.guarded import Call, Guarded, GuardSettings
 from chains.history import RangeTooLarge
 from chains.questions import Agreement, FirstAnswer, Question, TxQuorum
 from chains.resilience import Shared
+from chains.tips import Tips
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ class ProviderSettings:
     hedge_max: float = 1.5
     settled_depth: int = 6  # confirmations past which a provider not knowing the tx is just behind
     log_span: int = 2_000  # eth_getLogs blocks per request at first (halved when a provider refuses)
+    tip_max_age: float = 0.0  # seconds a tip height is shared by every provider's lookups; 0: each asks its own
 
     def guard(self) -> GuardSettings:
         return GuardSettings(
@@ -150,6 +152,11 @@ class ProviderPool:
         self.chain = adapters[0].chain
         self.shared = shared
         self.patience = patience  # None: DEFAULT_PATIENCE, read when needed
+        # One tip height for every provider's lookups (chains/tips.py), for adapters that count from it.
+        self.tips = Tips(self.settings.tip_max_age) if self.settings.tip_max_age > 0 else None
+        for adapter in adapters:
+            if self.tips is not None and hasattr(adapter, "tips"):
+                adapter.tips = self.tips
         self.history_providers: list[Guarded] = []  # list address histories only; never asked for a tx
         # "Not found" is only believed when two providers say so: one may lag, prune old txs, or lie.
         self.not_found_quorum = 2
@@ -172,6 +179,11 @@ class ProviderPool:
         if question.not_found >= self.not_found_quorum:
             return Lookup(Outcome.NOT_FOUND, None, answers)
         return Lookup(Outcome.UNAVAILABLE, None, answers)
+
+    def offer_tip(self, height: int) -> None:
+        """A tip height learned elsewhere (the deposit auditor's follower): lookups count from it."""
+        if self.tips is not None:
+            self.tips.offer(height)
 
     def spend_of(self, outpoint: Outpoint) -> Spend | None:
         """Who spent an outpoint, from the first provider that can say; None if none can."""
@@ -249,8 +261,14 @@ class ProviderPool:
                     return
                 question.note(provider.name, "skipped", "circuit open (failing repeatedly) or too many calls in flight")
 
+        if self.settings.rate_limit > 0 and len(queue) > 1:
+            # The providers whose budget lets a request go now first (in their configured order),
+            # so a busy provider's lookups go to the next one instead of waiting for its slots.
+            queue.sort(key=lambda p: p.room() < 1)
         while not question.decided:
             while len(pending) < question.needed() and queue:
+                if pending and not self._spare(queue):
+                    break  # asked after the hedge delay, a failure or a "not found" instead
                 launch_next(queue)
             now = time.monotonic()
             retry = min(retries, key=lambda r: r.not_before) if retries and not queue else None
@@ -302,6 +320,17 @@ class ProviderPool:
             else:
                 call.blame("no answer within the lookup budget")
                 question.note(call.provider.name, "error", "no answer within the lookup budget")
+
+    def _spare(self, queue: list[Guarded]) -> bool:
+        """Whether another provider may be asked speculatively, beside one already asked: only while
+        its rate budget has room beyond the next request (the one queued work would need next)."""
+        if self.settings.rate_limit <= 0:
+            return True
+        for position, provider in enumerate(queue):
+            if provider.room() >= 2:
+                queue.insert(0, queue.pop(position))
+                return True
+        return False
 
     def _hear(self, pending: dict[Future[Any], Call]) -> None:
         """The question is decided but its answer depends on every provider asked: wait for the
