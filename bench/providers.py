@@ -58,9 +58,7 @@ def _investigator(folder: str, name: str, **providers: Any) -> tuple[Any, Any]:
     settings = Settings(
         _env_file=None,
         database_url=f"sqlite:///{Path(folder) / name}.db",
-        btc_rate_limit=0,
-        eth_rate_limit=0,
-        **providers,
+        **{"btc_rate_limit": 0, "eth_rate_limit": 0, **providers},
     )
     engine = make_engine(settings.database_url)
     migrate(engine)
@@ -104,6 +102,25 @@ def main() -> None:
             latency,
             "goal ≤ 1.30 L",
         )
+
+        # The default limits (5 and 10 requests/s per provider, bursts of 2), lookups back to back.
+        investigator, engine = _investigator(
+            folder,
+            "limited",
+            btc_providers=btc[:2],
+            eth_providers=[s.url for s in stubs[:2]],
+            btc_rate_limit=Settings.model_fields["btc_rate_limit"].default,
+            eth_rate_limit=Settings.model_fields["eth_rate_limit"].default,
+        )
+        for chain, make in (("btc", btc_hash), ("eth", lambda i: "0x" + f"{i:064x}")):
+            fresh = [make(7000 + i) for i in range(count)]
+            label = "fresh tx, default limits"
+            _row(
+                chain, label, *_measure(investigator, engine, chain, fresh, stubs), latency, "goal p50 ≤ 1.1, p95 ≤ 1.5"
+            )
+        unknown = ["ee" + f"{7000 + i:062x}" for i in range(count)]
+        label = "unknown tx, default limits"
+        _row("btc", label, *_measure(investigator, engine, "btc", unknown, stubs), latency)
 
         investigator, engine = _investigator(
             folder, "refusing", btc_providers=[f"esplora:{refusing_url()}/api", btc[1]]
