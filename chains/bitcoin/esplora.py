@@ -184,7 +184,9 @@ class EsploraAdapter:
         for item in body:
             tx = self._parse_tx(item.get("txid", "") if isinstance(item, dict) else "", item)
             paid = [Payment("BTC", t.amount_base_units, "output") for t in tx.transfers if t.to_address == address]
-            found.append(AddressTx(Chain.BTC, tx.tx_hash, address, tx.block_height, tx.timestamp, paid, {"output"}))
+            listed = AddressTx(Chain.BTC, tx.tx_hash, address, tx.block_height, tx.timestamp, paid, {"output"})
+            listed.tx, listed.provider = tx, self.name
+            found.append(listed)
             if tx.status is TxStatus.CONFIRMED:
                 confirmed.append(tx.tx_hash)
         more = len(confirmed) >= self.page_size
