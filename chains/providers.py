@@ -186,8 +186,11 @@ class ProviderPool:
             self.tips.offer(height)
 
     def spend_of(self, outpoint: Outpoint) -> Spend | None:
-        """Who spent an outpoint, from the first provider that can say; None if none can."""
-        return self._first("spend_of", outpoint)
+        """Who spent an outpoint; None if no provider can say, or the providers asked disagree (one may
+        not have seen the spend yet), whichever answered first."""
+        question = Agreement()
+        self._ask("spend_of", (outpoint,), question)
+        return question.result
 
     def block_in_main_chain(self, block_hash: str, height: int | None) -> bool | None:
         """Whether a block is still in the main chain; None if no provider can say, or the providers
