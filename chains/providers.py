@@ -2,7 +2,9 @@
 unknown on the word of a single provider: "not found" needs two providers that agree.
 
 A lookup asks the first two providers at once (an unknown tx then costs one round trip, not
-two); other questions ask one. A provider that has not answered within its hedge delay (its
+two) while the second one's rate budget has room to spare; otherwise that one is asked after a
+"not found", a failure or the hedge delay, so a known tx costs one provider. The first asked is
+the first in order whose budget lets a request go now. Other questions ask one. A provider that has not answered within its hedge delay (its
 recent p95 latency, bounded) gets the next provider asked beside it; a refused connection, a
 5xx, a 429 or a bad answer fails over at once. The first good answer wins and slower calls are
 abandoned, judged by their own deadline later. A failed provider is asked again (after its

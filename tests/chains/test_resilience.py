@@ -176,6 +176,15 @@ def test_a_redis_bucket_is_one_bucket_for_every_process(shared):
     assert first.reserve(1) is None
 
 
+def test_a_buckets_room_is_what_may_go_now_and_taking_it_is_not_implied(shared):
+    clock = FakeClock()
+    for bucket in (LocalBucket(0.01, burst=2, clock=clock), RedisBucket(shared, "btc:room", rate=0.01, burst=2)):
+        assert bucket.room() == 2 and bucket.room() == 2  # looking takes nothing
+        assert bucket.reserve(1) == 0 and bucket.room() == 1
+        assert bucket.reserve(1) == 0 and bucket.room() == 0
+    assert LocalBucket(0, clock=clock).room() >= 1_000  # no limit
+
+
 def test_a_redis_breaker_is_shared_and_lets_one_trial_through(shared):
     here, there = (RedisBreaker(shared, "btc:a", threshold=2, cooldown=0.2) for _ in range(2))
     here.failed()
