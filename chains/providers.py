@@ -4,10 +4,12 @@ unknown on the word of a single provider: "not found" needs two providers that a
 A lookup asks the first two providers at once (an unknown tx then costs one round trip, not
 two) while the second one's rate budget has room to spare; otherwise that one is asked after a
 "not found", a failure or the hedge delay, so a known tx costs one provider. The first asked is
-the first in order whose budget lets a request go now. Other questions ask one. A provider that has not answered within its hedge delay (its
-recent p95 latency, bounded) gets the next provider asked beside it; a refused connection, a
-5xx, a 429 or a bad answer fails over at once. The first good answer wins and slower calls are
-abandoned, judged by their own deadline later. A failed provider is asked again (after its
+the first in order whose budget lets a request go now. Other questions ask one.
+
+A provider that has not answered within its hedge delay (its recent p95 latency, bounded) gets
+the next provider asked beside it; a refused connection, a 5xx, a 429 or a bad answer fails over
+at once. The first good answer wins (for a tx in a recent block, once the others asked were
+heard) and slower calls are abandoned, judged by their own deadline later. A failed provider is asked again (after its
 Retry-After, or a backoff with jitter) only when the others cannot answer. Every call has a
 deadline within the lookup's budget, and only a call that overran its deadline charges its
 provider's breaker: never a provider that was not asked, or answered in time.
