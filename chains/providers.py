@@ -287,12 +287,13 @@ class ProviderPool:
                 break
             hedge = min(
                 (c for c in pending.values() if not c.hedged and queue),
-                key=lambda c: c.started + c.provider.hedge_delay(),
+                key=lambda c: c.hedge_at(now),
                 default=None,
             )
+            hedge_at = hedge.hedge_at(now) if hedge else math.inf
             wake = min(
                 deadline,
-                hedge.started + hedge.provider.hedge_delay() if hedge else math.inf,
+                hedge_at,
                 retry.not_before if retry and not pending else math.inf,
                 *(c.deadline for c in pending.values()),
             )
@@ -311,7 +312,7 @@ class ProviderPool:
                     question.note(call.provider.name, "error", "no answer by its deadline")
                 if question.decided:
                     break
-            if hedge is not None and not done and now >= hedge.started + hedge.provider.hedge_delay():
+            if hedge is not None and not done and now >= hedge.hedge_at(now):
                 hedge.hedged = True
                 launch_next(queue)
         if question.decided and question.hear_all and pending:

@@ -89,3 +89,14 @@ def test_a_silent_first_provider_has_the_second_asked_after_the_hedge_delay_even
         release.set()
         looking.join(GUARD)
     assert lookups[0].outcome is Outcome.FOUND and (one.calls, two.calls) == (1, 1)
+
+
+def test_a_call_waiting_for_our_own_rate_limit_slot_is_not_hedged_until_it_was_sent():
+    from chains.guarded import Call
+
+    pool = ProviderPool([Provider("one", TxStatus.CONFIRMED)], ProviderSettings(hedge_min=0.5, hedge_max=0.5))
+    call = Call(pool.providers[0], started=100.0, deadline=110.0)
+    assert call.hedge_at(now=103.0) == 103.5  # not sent yet: never due while it waits (re-checked later)
+    call.sends(104.0)  # its request leaves at 104 (after our limiter's wait)
+    call.sends(105.0)  # a later request of the same call changes nothing
+    assert call.hedge_at(now=104.2) == 104.5
