@@ -208,6 +208,11 @@ class ProviderPool:
         found = self._first("trace", tx_hash)
         return list(found) if found is not None else None
 
+    def first_answer(self, method: str, *args: Any) -> Any:
+        """The answer of the first provider offering `method` that can give one; None if none can
+        (the fee market, an account's nonce: questions one honest provider settles)."""
+        return self._first(method, *args)
+
     def add_history_providers(self, adapters: list[Any]) -> None:
         """Providers that only list address histories (an Etherscan-compatible account API)."""
         self.history_providers += [Guarded(a, self.settings.guard(), self.shared) for a in adapters]

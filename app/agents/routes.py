@@ -22,8 +22,9 @@ from app.runtime.accounts import (
 from app.runtime.db import SessionDep
 from app.runtime.pages import secure, templates
 from app.runtime.signed_in import AgentDep, CsrfDep, render
-from investigations.extract import extract
+from investigations.extract import Extracted, extract
 from investigations.models import Investigation
+from investigations.payouts import PayoutRecord, find_payout
 from investigations.service import InvalidInput, InvestigationRequest
 from investigations.verdicts import Code
 
@@ -96,10 +97,20 @@ def lookup(
     player_ref: Annotated[str, Form(max_length=128)] = "",
     chain: Annotated[str, Form(max_length=8)] = "",
     page: Annotated[int, Form(ge=1, le=1000)] = 1,
+    payout_id: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
-    form = {"text": text, "address": address, "player_ref": player_ref, "chain": chain}
+    form = {"text": text, "address": address, "player_ref": player_ref, "chain": chain, "payout_id": payout_id}
     fragment = request.headers.get("x-requested-with") == "fetch"
     found = extract(text)
+    payout = _payout_asked(session, found, payout_id, address, player_ref)
+    if payout_id.strip() and payout is None:
+        return _lookup_error(request, session, agent, form, f"payout_id: no payout record {payout_id[:40]!r}", fragment)
+    if payout is not None:
+        try:
+            record = request.app.state.investigator.investigate_payout(session, payout, channel="lookup")
+        except InvalidInput as exc:
+            return _lookup_error(request, session, agent, form, str(exc), fragment)
+        return _show(request, record, agent, fragment)
     if found.tx_hash is None and found.test_network_reason:
         refusal = request.app.state.investigator.refusal("tx_hash", found.test_network_reason)
         return _lookup_error(request, session, agent, form, f"{refusal.verdict.code}: {refusal}", fragment)
@@ -128,6 +139,31 @@ def lookup(
         )
     except InvalidInput as exc:
         return _lookup_error(request, session, agent, form, str(exc), fragment)
+    return _show(request, record, agent, fragment)
+
+
+def _payout_asked(
+    session: Session, found: Extracted, payout_id: str, address: str, player_ref: str
+) -> PayoutRecord | None:
+    """The payout a lookup is about: the payout id field, an id in the text, or a withdrawal question
+    naming the player's hash, receiving address or player reference."""
+    if payout_id.strip():
+        return find_payout(session, payout_id=payout_id.strip())
+    if found.payout_ids:
+        named = find_payout(session, payout_id=found.payout_ids[0])
+        if named is not None:
+            return named
+    if not found.withdrawal:
+        return None
+    return find_payout(
+        session,
+        tx_hash=found.tx_hash,
+        address=address.strip() or found.address,
+        player_ref=player_ref.strip() or None,
+    )
+
+
+def _show(request: Request, record: Investigation, agent: Agent, fragment: bool) -> Response:
     url = f"/investigations/{record.id}"
     if fragment:
         response = render(request, "agents/_card.html", _card_context(request, record, agent))

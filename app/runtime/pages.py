@@ -12,7 +12,7 @@ from jinja2.runtime import Context
 from starlette.responses import Response
 
 from investigations import catalogs
-from investigations.verdicts import Code
+from investigations.verdicts import Code, PayoutCode
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = TEMPLATES_DIR / "static"
@@ -38,12 +38,28 @@ LABELS = {
     Code.ALREADY_CLAIMED: "Already claimed",
     Code.PROVIDER_UNAVAILABLE: "Providers unavailable",
 }
+# Payouts (issue 25): the withdrawal a payout record describes, judged against the chain.
+PAYOUT_LABELS = {
+    PayoutCode.NOT_SENT: "Payout not sent",
+    PayoutCode.PENDING: "Payout pending (in mempool)",
+    PayoutCode.STUCK: "Payout stuck (fee too low)",
+    PayoutCode.CONFIRMING: "Payout confirming",
+    PayoutCode.DELIVERED: "Payout delivered",
+    PayoutCode.WRONG_ADDRESS: "Payout to a wrong address",
+    PayoutCode.AMOUNT_DIFFERS: "Payout amount differs",
+    PayoutCode.FAILED: "Payout failed (reverted)",
+    PayoutCode.REPLACED: "Payout replaced",
+    PayoutCode.DROPPED: "Payout dropped",
+}
 # Colour is never alone: every tone also has a symbol and a label.
 TONES = {
     "good": ({Code.CREDITED}, "✓"),
     "wait": ({Code.PENDING, Code.CONFIRMING, Code.NOT_FOUND, Code.PROVIDER_UNAVAILABLE, Code.REORGED}, "◐"),
     "info": ({Code.CONFIRMED_NOT_CREDITED}, "➜"),
 }
+TONES["good"][0].add(PayoutCode.DELIVERED)
+TONES["wait"][0].update({PayoutCode.PENDING, PayoutCode.CONFIRMING, PayoutCode.REPLACED})
+TONES["info"][0].add(PayoutCode.NOT_SENT)  # finance acts; stuck, wrong address, … stay "bad"
 
 
 def tone(code: str) -> str:
@@ -58,6 +74,8 @@ def symbol(code: str) -> str:
 
 
 def label(code: str) -> str:
+    if code in PayoutCode._value2member_map_:
+        return PAYOUT_LABELS[PayoutCode(code)]
     return LABELS.get(Code(code), code) if code in Code._value2member_map_ else code
 
 
