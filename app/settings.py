@@ -135,6 +135,8 @@ class Settings(BaseSettings):
     provider_rate_burst: int = Field(default=2, ge=1, le=1000)  # HTTP requests that may go at once
     provider_hedge_min_seconds: float = Field(default=0.1, ge=0, le=60)
     provider_hedge_max_seconds: float = Field(default=1.5, gt=0, le=60)
+    # Bitcoin: one tip height shared by every lookup for this long (a known tx then costs one request)
+    btc_tip_max_age_seconds: float = Field(default=5.0, ge=0, le=600)
     redis_url: str = ""  # redis://host:6379/0: rate-limit buckets and breakers shared by every process
     redis_prefix: str = Field(default="depositdesk", min_length=1, max_length=100)
     # Limits and access (issue 10): per-route body limits (MAX_BODY_BYTES is the authenticated ledger

@@ -84,6 +84,7 @@ def provider_settings(settings: Settings, chain: Chain) -> ProviderSettings:
         call_deadline=min(settings.provider_timeout_seconds, settings.lookup_budget_seconds / 2),
         hedge_min=settings.provider_hedge_min_seconds,
         hedge_max=settings.provider_hedge_max_seconds,
+        tip_max_age=settings.btc_tip_max_age_seconds if chain is Chain.BTC else 0.0,
     )
 
 

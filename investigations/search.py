@@ -37,7 +37,7 @@ from chains.references import EVM_CHAINS
 from chains.tron.history import list_tron
 from investigations.ledger import DepositAddress, LedgerDeposit
 from investigations.models import Investigation, SearchRecord
-from investigations.search_prefetch import prefetched
+from investigations.search_prefetch import from_listing, prefetched
 from investigations.search_query import InvalidSearch, SearchQuery, checked_query
 from investigations.search_ranking import hint_score, listed_amounts, paid_amounts, verdict_rank
 from investigations.service import InvalidInput, InvestigationRequest, Investigator
@@ -117,7 +117,12 @@ def search(
     result.next_page = query.page + 1 if start + query.limit < len(found) else None
     if on_progress:
         on_progress(0, len(page))
-    ahead = prefetched(session, investigator, [(chain, tx.tx_hash) for chain, tx in page])
+    listed = {
+        chain: from_listing(investigator.pools[chain], [tx for c, tx in page if c is chain])
+        for chain in {c for c, _tx in page}
+        if chain in investigator.pools
+    }
+    ahead = prefetched(session, investigator, [(chain, tx.tx_hash) for chain, tx in page], listed)
     for done, (chain, tx) in enumerate(page):
         if on_progress and done:
             on_progress(done, len(page))

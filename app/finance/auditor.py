@@ -72,6 +72,7 @@ class Auditor:
                     continue
                 try:
                     step = self.follower(chain).step(session, max_blocks=self.blocks_per_round)
+                    self._share_tip(chain, step.tip)
                     outcome = self.reconciler.run(session, chain, step.tip or 0)
                 except cursors.LeaseLost:
                     log.warning("%s: lease lost to another process", chain.value)
@@ -86,6 +87,12 @@ class Auditor:
                 session.commit()
                 done[chain] = (step, outcome)
         return done
+
+    def _share_tip(self, chain: Chain, tip: int | None) -> None:
+        """The follower's tip serves the lookups too: they need not ask a provider for it."""
+        pool = getattr(getattr(self.reconciler, "investigator", None), "pools", {}).get(chain)
+        if tip is not None and pool is not None:
+            pool.offer_tip(tip)
 
     def run(self, stop: threading.Event, *, every: float = 10.0) -> None:
         while not stop.is_set():
