@@ -200,6 +200,7 @@ class Investigator:
         answers: list[ProviderAnswer] = []
         unavailable = False
         first: tuple[Ticket, TxSighting | None] | None = None
+        several = len(tickets) > 1
         for ticket in tickets:
             sighting = sightings.load(session, ticket.chain, ticket.tx_hash)
             if sighting is not None and sighting.settled:
@@ -210,13 +211,18 @@ class Investigator:
                 lookup = self._lookup_on_every_network(ticket.tx_hash)
             else:
                 lookup = self.pools[ticket.chain].lookup(ticket.tx_hash)
+            mine = (
+                [replace(a, chain=a.chain or ticket.chain.value) for a in lookup.answers] if several else lookup.answers
+            )
             if lookup.outcome is Outcome.FOUND:
-                return ticket, replace(lookup, answers=answers + lookup.answers), sighting
-            first = first or (ticket, sighting)
-            if sighting is not None:  # a chain that saw the tx before is where it belongs
+                return ticket, replace(lookup, answers=answers + mine), sighting
+            if first is None or sighting is not None:  # a chain that saw the tx before is where it belongs
                 first = (ticket, sighting)
-            unavailable = unavailable or lookup.outcome is Outcome.UNAVAILABLE
-            answers += lookup.answers
+                # Unreachable providers count only on the chain the verdict is about: a mistyped Bitcoin
+                # txid that Bitcoin's providers all say they do not know is not_found, even when
+                # Ethereum (the less likely reading of a bare hex hash) could not be asked.
+                unavailable = lookup.outcome is Outcome.UNAVAILABLE
+            answers += mine
         assert first is not None
         outcome = Outcome.UNAVAILABLE if unavailable else Outcome.NOT_FOUND
         return first[0], Lookup(outcome, None, answers), first[1]
