@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.agents import api as agents_api
 from app.agents import routes as agents
@@ -34,7 +35,7 @@ from app.runtime.access import bearer_valid, body_rules
 from app.runtime.db import make_engine, migrate
 from app.runtime.limits import BodyLimits, BodyRule
 from app.runtime.metrics import REGISTRY, register_queue
-from app.runtime.pages import STATIC_DIR, secure
+from app.runtime.pages import STATIC_DIR, secure, templates
 from app.runtime.ratelimit import KeyedRateLimit
 from app.runtime.signed_in import CsrfRejected, LoginRequired
 from app.settings import Settings, load_settings
@@ -90,6 +91,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(CsrfRejected, _csrf_rejected)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.include_router(agents_api.router)
     app.include_router(finance_api.router)
     app.include_router(agents.router)
@@ -150,6 +152,26 @@ async def _csrf_rejected(_request: Request, _exc: Exception) -> Response:
             "<p>The form expired or did not come from this site. Go back, reload and try again.</p>", status_code=403
         )
     )
+
+
+_ERROR_WORDS = {
+    404: ("Page not found", "There is no page at this address. Check the link, or start from the lookup."),
+    405: ("Not allowed", "This address does not take that kind of request."),
+}
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """HTML error pages for browsers, JSON (FastAPI's usual {"detail": …}) for API clients and /api/."""
+    assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    wants_html = "text/html" in request.headers.get("accept", "") and not request.url.path.startswith("/api/")
+    if not wants_html:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+    title, text_ = _ERROR_WORDS.get(exc.status_code, (f"Error {exc.status_code}", str(exc.detail)))
+    context = {"status_code": exc.status_code, "title": title, "text": text_, "agent": None}
+    response = templates.TemplateResponse(request, "shared/http_error.html", context, status_code=exc.status_code)
+    response.headers.update(headers)
+    return secure(response)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

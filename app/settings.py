@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     status_rate_limit_per_ip: float = Field(default=60, gt=0)  # per minute
     status_rate_limit_per_token: float = Field(default=120, gt=0)  # per minute
     status_poll_seconds: float = Field(default=15, ge=1, le=600)
+    # The player's status page (issue 30): the casino's name and logo, and where to reach support
+    brand_name: str = Field(default="", max_length=80)
+    brand_logo_url: str = Field(default="", max_length=500)  # https:// (or a path on this host)
+    support_url: str = Field(default="", max_length=500)  # https:// chat, https://t.me/bot, or mailto:
     login_rate_limit_per_ip: float = Field(default=10, gt=0)  # sign-in attempts per minute
     forwarded_allow_ips: str = "127.0.0.1"  # proxies trusted for X-Forwarded-Proto/For (TLS, client IP)
     # Helpdesks (each one is enabled by its secrets; base URLs are settings for self-hosted ones and tests)
@@ -386,6 +390,26 @@ class Settings(BaseSettings):
             except AmountError as exc:
                 raise ValueError(f"{symbol}: {exc}") from exc
         return minimums
+
+    @field_validator("brand_logo_url")
+    @classmethod
+    def _check_brand_logo_url(cls, value: str) -> str:
+        value = value.strip()
+        parts = urlsplit(value)
+        if value and not ((parts.scheme == "https" and parts.netloc) or (value.startswith("/") and not parts.netloc)):
+            raise ValueError(f"{value!r} is not an https:// URL or a path on this host")
+        return value
+
+    @field_validator("support_url")
+    @classmethod
+    def _check_support_url(cls, value: str) -> str:
+        value = value.strip()
+        parts = urlsplit(value)
+        web = parts.scheme in ("https", "http") and parts.netloc
+        mail = parts.scheme == "mailto" and "@" in parts.path
+        if value and not (web or mail or parts.scheme == "tg"):
+            raise ValueError(f"{value!r} is not an https://, tg:// or mailto: link")
+        return value
 
     @field_validator("public_base_url")
     @classmethod

@@ -95,3 +95,14 @@ def test_the_search_form_takes_window_amount_and_asset(agent, chain):
     assert 'name="window"' in page.text and 'name="amount"' in page.text and 'name="asset"' in page.text
     refused = agent.post("/lookup", data={"csrf": _csrf(page.text), "player_ref": "p-1842", "window": "9y"})
     assert refused.status_code == 422 and "window" in refused.text
+
+
+def test_an_unknown_address_is_an_html_page_for_a_browser_and_json_for_an_api_client(browser):
+    page = browser.get("/no/such/page", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "Page not found" in page.text and 'data-status="404"' in page.text
+    assert "frame-ancestors" in page.headers["content-security-policy"]
+    api = browser.get("/no/such/page", headers={"Accept": "application/json"})
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+    under_api = browser.get("/api/nothing-here", headers={"Accept": "text/html"})
+    assert under_api.status_code == 404 and under_api.json() == {"detail": "Not Found"}
