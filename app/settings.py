@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     telegram_bot_username: str = ""
     telegram_webhook_secret: str = Field(default="", repr=False)
     telegram_api_url: str = "https://api.telegram.org"
-    telegram_handover_helpdesk: str = ""  # zendesk|freshdesk|chatwoot|generic; default: the first configured
+    telegram_handover_helpdesk: str = ""  # zendesk|freshdesk|chatwoot|generic|intercom; default: the first configured
     telegram_handover_grace_minutes: float = Field(default=30, ge=0, le=7 * 24 * 60)
     telegram_rate_limit_per_chat: float = Field(default=20, gt=0)  # messages per minute
     telegram_rate_limit_global: float = Field(default=1200, gt=0)  # messages per minute, all chats
@@ -294,7 +294,7 @@ class Settings(BaseSettings):
         if self.telegram_webhook_secret and not _TELEGRAM_SECRET.fullmatch(self.telegram_webhook_secret):
             raise ValueError("TELEGRAM_WEBHOOK_SECRET must be 16-256 characters of A-Z, a-z, 0-9, _ and -")
         _http_url(self.telegram_api_url, "TELEGRAM_API_URL")
-        desks = {"zendesk", "freshdesk", "chatwoot", "generic"}
+        desks = {"zendesk", "freshdesk", "chatwoot", "generic", "intercom"}
         if self.telegram_handover_helpdesk and self.telegram_handover_helpdesk not in desks:
             raise ValueError(f"TELEGRAM_HANDOVER_HELPDESK must be one of {', '.join(sorted(desks))}")
 
