@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from app.runtime.pages import label
+from app.runtime.pages import label, needs_action, symbol
 from investigations import catalogs, messages
 from investigations.catalogs import N_
 from investigations.messages import reply_in
@@ -67,8 +67,9 @@ def verdict_note(
     lines = []
     if previous_code:
         lines.append(f"depositdesk update: {label(previous_code)} → {label(record.code)}")
+    flag = "NEEDS ACTION — " if needs_action(record.code) else ""  # the level of the code (issue 30)
     lines += [
-        f"depositdesk verdict: {label(record.code)} ({record.code}; {state})",
+        f"{flag}depositdesk verdict: {symbol(record.code)} {label(record.code)} ({record.code}; {state})",
         f"Transaction: {record.chain.upper()} {record.tx_hash}",
         text(verdict["summary"]),
         f"Action: {text(verdict['action'])}",

@@ -486,3 +486,14 @@ def test_a_person_replying_in_between_is_kept_as_their_first_reply(http_mock, sq
     with Session(sqlite_engine) as session:
         row = session.exec(select(TicketNote).where(TicketNote.marker == AGENT_REPLY_MARKER)).one()
         assert row.body == "Hi, I am Anna from support, looking at it now."
+
+
+def test_the_note_carries_the_codes_level() -> None:
+    from app.helpdesks.note_text import verdict_note
+
+    record = Investigation(id="inv9", chain="btc", tx_hash="ab" * 32, code="confirmed_not_credited", final=True,
+                           verdict={"summary": "s", "action": "credit it", "player_message": {"en": "hi"}},
+                           evidence={}, status_token_hash="h9", status_nonce="n")  # fmt: skip
+    assert verdict_note(record, "https://x/s/t", "en").startswith("NEEDS ACTION — depositdesk verdict: ! Confirmed")
+    record.code = "credited"
+    assert verdict_note(record, "https://x/s/t", "en").startswith("depositdesk verdict: ✓ Credited")
