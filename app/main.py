@@ -67,7 +67,7 @@ def create_app(
     if migrate_schema:
         migrate(app.state.engine)
     app.state.investigator = investigator or build_investigator(settings)
-    app.state.sessions = Sessions(settings.resolved_secret_key())
+    app.state.sessions = Sessions(settings.resolved_secret_key(), cross_site=bool(settings.embed_origins))
     app.state.helpdesks = build_helpdesks(settings)
     app.state.work = build_work(settings, app.state.investigator, helpdesks=app.state.helpdesks)
     app.state.intake = IntakeWriter(app.state.engine, limit=settings.intake_queue_limit)

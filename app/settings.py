@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     status_rate_limit_per_ip: float = Field(default=60, gt=0)  # per minute
     status_rate_limit_per_token: float = Field(default=120, gt=0)  # per minute
     status_poll_seconds: float = Field(default=15, ge=1, le=600)
+    # The card as a helpdesk side panel (issue 30): origins that may frame /panel, e.g. the Zendesk
+    # agent interface (https://acme.zendesk.com) or a Chatwoot instance (https://chat.acme.com)
+    embed_origins: Annotated[list[str], NoDecode] = Field(default=[])
     # The player's status page (issue 30): the casino's name and logo, and where to reach support
     brand_name: str = Field(default="", max_length=80)
     brand_logo_url: str = Field(default="", max_length=500)  # https:// (or a path on this host)
@@ -390,6 +393,23 @@ class Settings(BaseSettings):
             except AmountError as exc:
                 raise ValueError(f"{symbol}: {exc}") from exc
         return minimums
+
+    @field_validator("embed_origins", mode="before")
+    @classmethod
+    def _check_embed_origins(cls, value: object) -> object:
+        items = [v.strip() for v in value.split(",")] if isinstance(value, str) else value
+        if not isinstance(items, list):
+            return value
+        origins = []
+        for item in (str(i).strip().rstrip("/") for i in items):
+            if not item:
+                continue
+            parts = urlsplit(item)
+            local = parts.hostname in ("127.0.0.1", "localhost")
+            if not parts.netloc or parts.path or parts.query or not (parts.scheme == "https" or local):
+                raise ValueError(f"{item!r} is not an origin such as https://acme.zendesk.com")
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+        return origins
 
     @field_validator("brand_logo_url")
     @classmethod

@@ -36,7 +36,16 @@ PAGE_SIZE = 50
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/") -> Response:
-    return render(request, "agents/login.html", {"next": _safe_next(next), "agent": None})
+    response = render(request, "agents/login.html", {"next": _safe_next(next), "agent": None})
+    return _framed_for_panel(request, response, _safe_next(next))
+
+
+def _framed_for_panel(request: Request, response: Response, next_url: str) -> Response:
+    """Sign-in on the way to the side panel may be shown inside the helpdesk's frame (EMBED_ORIGINS)."""
+    origins = request.app.state.settings.embed_origins
+    if origins and (next_url == "/panel" or next_url.startswith("/panel?")):
+        return secure(response, frame_origins=origins)
+    return response
 
 
 @router.post("/login", dependencies=[CsrfDep])
@@ -66,7 +75,9 @@ def login(
         agent = candidate if ok and candidate and candidate.revoked_at is None else None
     if agent is None:
         context = {"next": _safe_next(next), "agent": None, "name": name, "error": "Wrong name, password or token."}
-        return render(request, "agents/login.html", context, status_code=401)
+        return _framed_for_panel(
+            request, render(request, "agents/login.html", context, status_code=401), _safe_next(next)
+        )
     response = RedirectResponse(_safe_next(next), status_code=303)
     sessions = request.app.state.sessions
     sessions.sign_in(request, response, start_session(session, agent.id, sessions.lifetime))
@@ -232,6 +243,40 @@ def investigation_page(investigation_id: str, request: Request, session: Session
     reply = request.query_params.get("reply", "")
     context = _card_context(request, record, agent, reply_lang=reply or None, session=session)
     return render(request, "agents/investigation.html", context)
+
+
+@router.get("/panel", response_class=HTMLResponse)
+def side_panel(
+    request: Request,
+    session: SessionDep,
+    agent: AgentDep,
+    ticket: Annotated[str, Query(max_length=128)] = "",
+    helpdesk: Annotated[str, Query(max_length=16)] = "",
+    tx_hash: Annotated[str, Query(alias="hash", max_length=100)] = "",
+    reply: Annotated[str, Query(max_length=8)] = "",
+) -> Response:
+    """The card sized for a helpdesk's side panel (360 px), framed by EMBED_ORIGINS only: the newest
+    investigation of the ticket (`helpdesk` + `ticket`, or `ticket` as `helpdesk:id`) or of the hash."""
+    ticket_ref = f"{helpdesk}:{ticket}" if helpdesk and ticket else ticket
+    query = select(Investigation).order_by(col(Investigation.created_at).desc())
+    if ticket_ref:
+        query = query.where(Investigation.ticket_ref == ticket_ref)
+    elif tx_hash.strip():
+        query = query.where(func.lower(col(Investigation.tx_hash)) == tx_hash.strip().lower())
+    rows = list(session.exec(query.limit(5))) if ticket_ref or tx_hash.strip() else []
+    context: dict[str, Any] = {
+        "agent": agent,
+        "ticket_ref": ticket_ref,
+        "tx_hash": tx_hash,
+        "others": rows[1:],
+        "panel_mode": True,
+    }
+    context["await_context"] = not (ticket_ref or tx_hash.strip())
+    context["embed_origins"] = request.app.state.settings.embed_origins
+    if rows:
+        context |= _card_context(request, rows[0], agent, reply_lang=reply or None, session=session)
+    response = render(request, "agents/panel.html", context)
+    return secure(response, frame_origins=request.app.state.settings.embed_origins or None)
 
 
 @router.post("/investigations/{investigation_id}/revoke-link", dependencies=[CsrfDep])

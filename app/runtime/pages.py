@@ -191,12 +191,19 @@ CSP = (
 )
 
 
-def secure(response: Response, *, public: bool = False) -> Response:
-    """Headers for every page we render; public (player) pages are also kept out of search engines."""
+def secure(response: Response, *, public: bool = False, frame_origins: list[str] | None = None) -> Response:
+    """Headers for every page we render; public (player) pages are also kept out of search engines.
+    `frame_origins`: the origins that may frame this page (the side panel, EMBED_ORIGINS); none may else."""
     response.headers["Content-Security-Policy"] = CSP
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
+    if frame_origins:
+        ancestors = " ".join(["'self'", *frame_origins])
+        response.headers["Content-Security-Policy"] = CSP.replace(
+            "frame-ancestors 'none'", f"frame-ancestors {ancestors}"
+        )
+        del response.headers["X-Frame-Options"]  # CSP frame-ancestors decides; XFO cannot name origins
     response.headers["Cache-Control"] = "no-store"
     if public:
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
