@@ -110,3 +110,12 @@ def test_the_dashboard_shows_the_public_reply_figures(agent, app):
     assert "by the bot" in section and "7.5 s" in section and "20 min" in section
     assert "33.3 % of deposit tickets" in section and "50.0 % of those" in section
     assert 'id="shadow-agreement"' in section and "100.0 %" in section
+
+
+def test_the_csv_has_the_public_reply_figures(figures):
+    from app.lead.sla import csv_rows
+
+    text = csv_rows.to_csv(figures)
+    assert "public_replies,total,first_public_reply_with_bot,p90_seconds,9.5" in text
+    assert "public_replies,total,shadow_agreement,credited,1.0" in text
+    assert "public_replies,total,reopened_within_24h,,1" in text
