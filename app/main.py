@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -18,6 +18,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.admin import api as admin_api
+from app.admin import routes as admin
 from app.agents import api as agents_api
 from app.agents import routes as agents
 from app.agents.sessions import Sessions
@@ -30,14 +32,18 @@ from app.lead import evidence as lead_evidence
 from app.lead import routes as lead
 from app.players import api as players_api
 from app.players import routes as players
+from app.players.discord import routes as discord
 from app.players.telegram import routes as telegram
 from app.runtime.access import bearer_valid, body_rules
+from app.runtime.authorize import Forbidden, authorize
 from app.runtime.db import make_engine, migrate
+from app.runtime.headers import SecurityHeaders
 from app.runtime.limits import BodyLimits, BodyRule
 from app.runtime.metrics import REGISTRY, register_queue
 from app.runtime.pages import STATIC_DIR, secure, templates
 from app.runtime.ratelimit import KeyedRateLimit
-from app.runtime.signed_in import CsrfRejected, LoginRequired
+from app.runtime.redaction import install as redact_configured
+from app.runtime.signed_in import CsrfRejected, LoginRequired, render
 from app.settings import Settings, load_settings
 from app.wiring import build_helpdesks, build_investigator, build_work
 from investigations.service import Investigator
@@ -52,6 +58,7 @@ def create_app(
     investigator: Investigator | None = None,
     migrate_schema: bool = True,
 ) -> FastAPI:
+    redact_configured(settings)  # the configured URLs' paths, queries and credentials never reach a log
     docs = settings.docs_served  # off in production unless DOCS_ENABLED=true
     app = FastAPI(
         title="depositdesk",
@@ -61,6 +68,7 @@ def create_app(
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
         lifespan=_lifespan,
+        dependencies=[Depends(authorize)],  # every route: the role or scope app.runtime.roles names for it
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url, pool_size=settings.pool_size())
@@ -88,9 +96,12 @@ def create_app(
         default=BodyRule("/", settings.request_max_body_bytes),
         authenticate=lambda token: bearer_valid(app.state.engine, token),
     )
+    # Outermost: its headers go on every answer, the limits' refusals included.
+    app.add_middleware(SecurityHeaders, https=settings.public_base_url.lower().startswith("https://"))
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(CsrfRejected, _csrf_rejected)
+    app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.include_router(agents_api.router)
     app.include_router(finance_api.router)
@@ -103,6 +114,9 @@ def create_app(
     app.include_router(players.router)
     app.include_router(helpdesks.router)
     app.include_router(telegram.router)
+    app.include_router(discord.router)
+    app.include_router(admin_api.router)
+    app.include_router(admin.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["runtime"])
@@ -172,6 +186,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     response = templates.TemplateResponse(request, "shared/http_error.html", context, status_code=exc.status_code)
     response.headers.update(headers)
     return secure(response)
+
+
+async def _forbidden(request: Request, exc: Exception) -> Response:
+    """403 naming the role or scope the route needs; nothing of the route's data."""
+    assert isinstance(exc, Forbidden)
+    if request.url.path.startswith("/api/") or exc.caller.via == "bearer":
+        return JSONResponse({"detail": exc.message}, status_code=403)
+    return render(request, "shared/_error_page.html", {"agent": exc.caller.agent, "error": exc.message}, 403)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -20,13 +20,14 @@ from app.runtime.webhook_keys import standard_key
 from chains.assets import DEFAULT_ASSETS, AmountError, Asset, AssetRegistry, to_base_units
 from chains.base import Chain, InvalidAddress
 from chains.ethereum.addresses import normalize_address as normalize_eth_address
-from chains.ethereum.networks import EvmNetwork, NetworkConfigError, networks_from_env
+from chains.ethereum.networks import EvmNetwork, NetworkConfigError, chain_of, network_assets, networks_from_env
 
 DATA_DIR = Path("data")
 _PROVIDER_KINDS = ("esplora", "bitcoincore")
 _TELEGRAM_TOKEN = re.compile(r"[0-9]{3,20}:[A-Za-z0-9_-]{20,100}")
 _TELEGRAM_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
 _TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")  # Telegram's own alphabet for secret_token
+_SNOWFLAKE = re.compile(r"[0-9]{15,20}")  # Discord's ids
 _PLACEHOLDER_SECRETS = {"changethis", "changeme", "secret", "please-change"}
 
 
@@ -106,6 +107,12 @@ class Settings(BaseSettings):
     telegram_handover_grace_minutes: float = Field(default=30, ge=0, le=7 * 24 * 60)
     telegram_rate_limit_per_chat: float = Field(default=20, gt=0)  # messages per minute
     telegram_rate_limit_global: float = Field(default=1200, gt=0)  # messages per minute, all chats
+    # The players' Discord bot (issue 27; enabled by its application id and public key)
+    discord_application_id: str = ""
+    discord_public_key: str = Field(default="", repr=False)
+    discord_bot_token: str = Field(default="", repr=False)
+    discord_api_url: str = "https://discord.com/api/v10"
+    discord_guild_ids: Annotated[list[str], NoDecode] = Field(default=[])
     worker_threads: int = Field(default=2, ge=0, le=64)
     job_lease_seconds: float = Field(default=10, ge=2, le=3600)
     job_retry_base_seconds: float = Field(default=5, ge=0, le=3600)
@@ -139,6 +146,10 @@ class Settings(BaseSettings):
     audit_chains: Annotated[list[Chain], NoDecode] = Field(default=[Chain.BTC, Chain.ETH])
     audit_callback_url: str = ""
     audit_callback_secret: str = ""
+    # Payouts (issue 25): how long an approved or sent payout may go unseen on chain before it is
+    # "not sent", and within how many blocks its fee must confirm before it is "stuck"
+    payout_grace_minutes: float = Field(default=30, ge=0, le=10_080)
+    payout_fee_horizon_blocks: int = Field(default=6, ge=1, le=1008)
     # SLA dashboard and evidence files
     sla_first_note_seconds: float = Field(default=60, gt=0, le=86_400)  # webhook to first note target
     sla_resolve_hours: float = Field(default=24, gt=0, le=24 * 90)  # open investigations older than this breach
@@ -283,9 +294,30 @@ class Settings(BaseSettings):
         if self.webhook_callback_url:
             _http_url(self.webhook_callback_url, "WEBHOOK_CALLBACK_URL")
         self._check_telegram()
+        self._check_discord()
         if self.audit_callback_url:
             _http_url(self.audit_callback_url, "AUDIT_CALLBACK_URL")
         return self
+
+    @field_validator("discord_guild_ids", mode="before")
+    @classmethod
+    def _split_guilds(cls, value: object) -> object:
+        return _comma_list(value)
+
+    def _check_discord(self) -> None:
+        """Issue 27: the bot answers when both the application id and its public key are set."""
+        if not (self.discord_application_id or self.discord_public_key or self.discord_bot_token):
+            return
+        if not _SNOWFLAKE.fullmatch(self.discord_application_id):
+            raise ValueError("DISCORD_APPLICATION_ID must be the application's id (digits, from the developer portal)")
+        if not re.fullmatch(r"[0-9a-fA-F]{64}", self.discord_public_key):
+            raise ValueError("DISCORD_PUBLIC_KEY must be the application's public key (64 hex digits)")
+        if self.discord_bot_token and not re.fullmatch(r"[A-Za-z0-9._-]{20,200}", self.discord_bot_token):
+            raise ValueError("DISCORD_BOT_TOKEN does not look like a bot token (letters, digits, '.', '_', '-')")
+        _http_url(self.discord_api_url, "DISCORD_API_URL")
+        bad = [guild for guild in self.discord_guild_ids if not _SNOWFLAKE.fullmatch(guild)]
+        if bad:
+            raise ValueError("DISCORD_GUILD_IDS must be server ids (digits), comma-separated")
 
     def _check_telegram(self) -> None:
         if not self.telegram_bot_token:
@@ -384,6 +416,13 @@ class Settings(BaseSettings):
                 continue
             symbol, sep, amount = item.partition("=")
             symbol = symbol.strip().upper()
+            if "@" in symbol:  # issue 23: USDT@bsc=10, in that network's own decimals
+                key, asset = _network_minimum_asset(symbol, assets, info.data.get("evm_networks") or {})
+                try:
+                    minimums[key] = to_base_units(amount.strip(), asset.decimals)
+                except AmountError as exc:
+                    raise ValueError(f"{key}: {exc}") from exc
+                continue
             asset = assets.get(symbol)
             if not sep or asset is None:
                 known = ", ".join(a.symbol for a in assets)
@@ -510,7 +549,8 @@ class Settings(BaseSettings):
 
     @property
     def assets(self) -> AssetRegistry:
-        return DEFAULT_ASSETS.with_tokens(self.eth_tokens)
+        """Bitcoin's and Ethereum's assets, and each configured EVM network's native coin and tokens."""
+        return DEFAULT_ASSETS.with_tokens(self.eth_tokens).with_tokens(network_assets(self.evm_network_configs()))
 
     def migrates_on_start(self) -> bool:
         """Whether serve and worker apply migrations themselves (several PostgreSQL replicas must not)."""
@@ -538,6 +578,29 @@ class Settings(BaseSettings):
     def resolved_evidence_key_path(self) -> Path:
         """Where the Ed25519 key that signs evidence files lives (created there once when first needed)."""
         return Path(self.evidence_key_file) if self.evidence_key_file else DATA_DIR / "evidence_ed25519.pem"
+
+
+def _network_minimum_asset(key: str, assets: AssetRegistry, evm_networks: Mapping[str, str]) -> tuple[str, Asset]:
+    """`USDT@BSC` as the key `USDT@bsc` and BSC's USDT (its decimals): MIN_DEPOSITS per network and asset."""
+    symbol, _, name = key.partition("@")
+    name = name.strip().lower()
+    chain = chain_of(name)
+    if chain is None or (chain is not Chain.ETH and name not in evm_networks):
+        named = ", ".join(["eth", *evm_networks]) or "eth"
+        raise ValueError(f"{key!r}: {name!r} is not a configured EVM network ({named}; see EVM_NETWORKS)")
+    if chain is Chain.ETH:
+        asset = assets.on(chain, symbol)
+    else:
+        env = {**dotenv_values(".env"), **os.environ}
+        env = {k.upper(): v for k, v in env.items() if v is not None}
+        env["EVM_NETWORKS"] = ",".join(f"{n}={u}" if u else n for n, u in evm_networks.items())
+        try:
+            asset = AssetRegistry(network_assets(networks_from_env(env))).on(chain, symbol)
+        except NetworkConfigError as exc:
+            raise ValueError(str(exc)) from None
+    if asset is None:
+        raise ValueError(f"{key!r}: {symbol} is not an asset of {name} here")
+    return f"{symbol}@{name}", asset
 
 
 def _comma_list(value: object) -> object:
@@ -568,12 +631,18 @@ def _http_url(url: str, what: str) -> str:
 
 
 def _redact(spec: str) -> str:
-    """A provider spec without any user:password part, for error messages."""
-    head, sep, rest = spec.rpartition("@")
-    if not sep:
-        return spec
-    scheme = head.split("//", 1)[0]
-    return f"{scheme}//***@{rest}"
+    """A provider spec as scheme://host only, for error messages: its user:password, path and query
+    may carry a credential."""
+    kind, sep, rest = spec.partition(":")
+    prefix = f"{kind}:" if sep and not rest.startswith("//") else ""
+    parts = urlsplit(rest if prefix else spec)
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    if not parts.scheme or not parts.hostname:
+        return prefix + "<not a URL>"
+    return f"{prefix}{parts.scheme}://{parts.hostname}{port}/…"
 
 
 def load_settings(**overrides: object) -> Settings:

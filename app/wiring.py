@@ -16,6 +16,9 @@ from app.helpdesks.clients.intercom import Intercom
 from app.helpdesks.clients.zendesk import Zendesk
 from app.helpdesks.public_reply import PublicReplies, ReplyPolicy
 from app.helpdesks.work import HelpdeskWork
+from app.players.discord.api import DiscordApi
+from app.players.discord.commands import DiscordConversation
+from app.players.discord.work import DiscordWork
 from app.players.telegram.bot_api import BotApi
 from app.players.telegram.conversation import Conversation, Search
 from app.players.telegram.work import TelegramWork
@@ -28,7 +31,8 @@ from chains.bitcoin.esplora import EsploraAdapter
 from chains.blocks import BlockSource, BlockSources
 from chains.ethereum.account_api import AccountApiAdapter
 from chains.ethereum.jsonrpc import EthereumRpcAdapter
-from chains.ethereum.networks import ChainIdChecked, http_call
+from chains.ethereum.networks import BLOCK_SECONDS as EVM_BLOCK_SECONDS
+from chains.ethereum.networks import EVM_CHAINS, ChainIdChecked, EvmNetwork, chain_of, http_call
 from chains.providers import ProviderPool, ProviderSettings
 from chains.resilience import Shared, redis_client
 from investigations.audit.reconcile import Reconciler
@@ -43,7 +47,15 @@ EXPLORER_TX_URL = {
 }
 BLOCK_SECONDS = {Chain.BTC: 600, Chain.ETH: 12}
 # Confirmations past which a reorg is not a practical risk: chain facts are then cached for good.
-SETTLED_DEPTH = {Chain.BTC: 6, Chain.ETH: 64}
+SETTLED_DEPTH = {
+    Chain.BTC: 6,
+    Chain.ETH: 64,
+    Chain.BSC: 64,
+    Chain.POLYGON: 256,
+    Chain.ARBITRUM: 64,
+    Chain.BASE: 64,
+    Chain.OPTIMISM: 64,
+}
 NATIVE_COIN = {"bsc": "BNB", "polygon": "POL", "avalanche": "AVAX", "fantom": "FTM", "gnosis": "XDAI"}
 
 
@@ -91,56 +103,83 @@ def build_pools(settings: Settings) -> dict[Chain, ProviderPool]:
         pools[Chain.ETH].add_history_providers(
             [AccountApiAdapter(url, timeout=timeout) for url in settings.eth_history_providers]
         )
+    for name, network in settings.evm_network_configs().items():  # issue 23: BSC, Polygon, Base… as chains
+        chain = chain_of(name)
+        if chain is not None and chain is not Chain.ETH:
+            pools[chain] = _network_pool(settings, network, chain)
     return pools
 
 
-def build_other_networks(settings: Settings) -> dict[str, ProviderPool]:
-    """A full pool (failover, hedging, shared limits, breakers) per EVM network beside Ethereum, each
-    provider checked for its chain id before its first answer is used, each network with its tokens."""
+def _network_pool(settings: Settings, network: EvmNetwork, chain: Chain | None) -> ProviderPool:
+    """A full pool (failover, hedging, shared limits, breakers) for an EVM network beside Ethereum,
+    each provider checked for its chain id before its first answer is used, with the network's tokens."""
     timeout = _timeout(settings)
-    pools = {}
+    name = network.name
+    tokens = {token.contract: token.symbol for token in network.tokens}
+    adapters = [
+        ChainIdChecked(
+            EthereumRpcAdapter(
+                url,
+                assets=settings.assets,
+                name=name if len(network.providers) == 1 else f"{name}:{http.host_of(url)}",
+                network=name,
+                native_symbol=network.native,
+                tokens=tokens,
+                timeout=timeout,
+                chain=chain or Chain.ETH,
+                final_tag="safe" if network.finality == "safe" else "finalized",
+            ),
+            network,
+            url,
+            http_call(settings.provider_timeout_seconds),
+        )
+        for url in network.providers
+    ]
+    return ProviderPool(adapters, provider_settings(settings, chain or Chain.ETH), shared=shared_state(settings))
+
+
+def build_other_networks(settings: Settings, pools: dict[Chain, ProviderPool] | None = None) -> dict[str, ProviderPool]:
+    """Every EVM network beside Ethereum by name: the chain's own pool for BSC, Polygon, Arbitrum, Base
+    and Optimism (``pools``, when given), a pool of its own for a shorthand-only network."""
+    others = {}
     for name, network in settings.evm_network_configs().items():
         if name == "eth":
             continue
-        tokens = {token.contract: token.symbol for token in network.tokens}
-        adapters = [
-            ChainIdChecked(
-                EthereumRpcAdapter(
-                    url,
-                    assets=settings.assets,
-                    name=name if len(network.providers) == 1 else f"{name}:{http.host_of(url)}",
-                    network=name,
-                    native_symbol=network.native,
-                    tokens=tokens,
-                    timeout=timeout,
-                ),
-                network,
-                url,
-                http_call(settings.provider_timeout_seconds),
-            )
-            for url in network.providers
-        ]
-        pools[name] = ProviderPool(adapters, provider_settings(settings, Chain.ETH), shared=shared_state(settings))
-    return pools
+        chain = chain_of(name)
+        known = (pools or {}).get(chain) if chain is not None else None
+        others[name] = known if known is not None else _network_pool(settings, network, chain)
+    return others
 
 
 def build_policy(settings: Settings) -> Policy:
+    networks = settings.evm_network_configs()
+    evm = {chain: networks[chain.value] for chain in EVM_CHAINS if chain.value in networks}
     return Policy(
-        required_confirmations={Chain.BTC: settings.btc_confirmations, Chain.ETH: settings.eth_confirmations},
+        required_confirmations={
+            Chain.BTC: settings.btc_confirmations,
+            Chain.ETH: settings.eth_confirmations,
+            **{chain: n.confirmations for chain, n in evm.items() if chain is not Chain.ETH},
+        },
         min_deposits=dict(settings.min_deposits),
-        block_seconds=BLOCK_SECONDS,
-        explorer_tx_url=EXPLORER_TX_URL,
+        block_seconds={**BLOCK_SECONDS, **EVM_BLOCK_SECONDS},
+        explorer_tx_url={
+            **EXPLORER_TX_URL,
+            **{chain: n.explorer + "/tx/{tx_hash}" for chain, n in evm.items() if chain is not Chain.ETH},
+        },
         assets=settings.assets,
-        finality={Chain.ETH: settings.eth_finality},
-        networks=settings.evm_network_configs(),
+        finality={Chain.ETH: settings.eth_finality, **{c: n.finality for c, n in evm.items() if c is not Chain.ETH}},
+        networks=networks,
+        payout_grace=timedelta(minutes=settings.payout_grace_minutes),
+        payout_fee_horizon_blocks=settings.payout_fee_horizon_blocks,
     )
 
 
 def build_investigator(settings: Settings) -> Investigator:
+    pools = build_pools(settings)
     return Investigator(
-        build_pools(settings),
+        pools,
         build_policy(settings),
-        other_networks=build_other_networks(settings),
+        other_networks=build_other_networks(settings, pools),
         settled_depth=SETTLED_DEPTH,
         link_secret=settings.resolved_secret_key(),
         body_retention=timedelta(days=settings.evidence_body_retention_days),
@@ -207,7 +246,34 @@ def build_work(
     works: list[BackgroundWork] = [helpdesk_work]
     if settings.telegram_bot_token:
         works.append(build_telegram(settings, investigator, helpdesks=list(desks)))
+    if settings.discord_application_id and settings.discord_public_key:  # issue 27
+        works.append(build_discord(settings, investigator, helpdesks=list(desks)))
     return Together(*works)
+
+
+def build_discord_api(settings: Settings) -> DiscordApi:
+    return DiscordApi(settings.discord_application_id, settings.discord_bot_token, settings.discord_api_url)
+
+
+def build_discord(settings: Settings, investigator: Investigator, *, helpdesks: list[str]) -> DiscordWork:
+    """The Discord bot: the same conversation as Telegram's (handover desk, grace, search and limits alike)."""
+    handover = settings.telegram_handover_helpdesk or (helpdesks[0] if helpdesks else None)
+    conversation = DiscordConversation(
+        investigator,
+        settings.public_base_url,
+        settings.resolved_secret_key(),
+        handover_helpdesk=handover if handover in helpdesks else None,
+        handover_grace=timedelta(minutes=settings.telegram_handover_grace_minutes),
+        search=_player_search(investigator, "discord"),
+    )
+    return DiscordWork(
+        build_discord_api(settings),
+        conversation,
+        per_user_per_minute=settings.telegram_rate_limit_per_chat,
+        global_per_minute=settings.telegram_rate_limit_global,
+        redis_url=settings.redis_url,
+        redis_prefix=settings.redis_prefix,
+    )
 
 
 def build_bot_api(settings: Settings) -> BotApi:
@@ -234,11 +300,11 @@ def build_telegram(settings: Settings, investigator: Investigator, *, helpdesks:
     )
 
 
-def _player_search(investigator: Investigator) -> Search:
+def _player_search(investigator: Investigator, via: str = "telegram") -> Search:
     """The bot's "my deposit did not arrive": the no-hash search over the player's own addresses."""
 
     def run(session: Session, player_ref: str) -> tuple[list[Investigation], bool]:
-        result = search(session, investigator, SearchQuery(player_ref=player_ref, ticket_ref="telegram"))
+        result = search(session, investigator, SearchQuery(player_ref=player_ref, ticket_ref=via))
         return result.candidates, result.complete
 
     return run
@@ -260,6 +326,25 @@ def build_block_sources(settings: Settings) -> dict[Chain, BlockSources]:
             EthereumBlocks(url, assets=settings.assets, timeout=timeout) for url in settings.eth_providers
         ]
         sources[Chain.ETH] = BlockSources(eth)
+    for name, network in settings.evm_network_configs().items():  # issue 23: a follower per EVM network
+        chain = chain_of(name)
+        if chain is None or chain is Chain.ETH:
+            continue
+        tokens = {token.contract: token.symbol for token in network.tokens}
+        readers: list[BlockSource] = [
+            EthereumBlocks(
+                url,
+                assets=settings.assets,
+                name=name if len(network.providers) == 1 else f"{name}:{http.host_of(url)}",
+                network=name,
+                native_symbol=network.native,
+                tokens=tokens,
+                timeout=timeout,
+                chain=chain,
+            )
+            for url in network.providers
+        ]
+        sources[chain] = BlockSources(readers)
     return sources
 
 
@@ -267,9 +352,10 @@ def build_auditor(settings: Settings, engine: Engine, investigator: Investigator
     from datetime import timedelta
 
     starts = {Chain.BTC: settings.audit_btc_start_height, Chain.ETH: settings.audit_eth_start_height}
-    sources = {
-        chain: source for chain, source in build_block_sources(settings).items() if chain in settings.audit_chains
-    }
+    audited = set(settings.audit_chains)
+    if "audit_chains" not in settings.model_fields_set:  # by default every configured EVM network too
+        audited |= {c for c in (chain_of(name) for name in settings.evm_network_configs()) if c is not None}
+    sources = {chain: source for chain, source in build_block_sources(settings).items() if chain in audited}
     return Auditor(
         engine,
         sources,

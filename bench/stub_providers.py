@@ -21,7 +21,8 @@ BTC_ADDRESS = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
 ETH_ADDRESS = "0x" + "d0" * 20
 BTC_HEIGHT, ETH_HEAD = 850_000, 20_000_000
 # What the stub does with each request; "ok" answers after the latency.
-BEHAVIOURS = ("ok", "hang", "slow", "server_error", "rate_limited", "rate_limited_retry_after", "garbage")
+# "held" answers normally once `release` is set (tests order answers with it; "hang" never answers).
+BEHAVIOURS = ("ok", "hang", "held", "slow", "server_error", "rate_limited", "rate_limited_retry_after", "garbage")
 
 
 def esplora_tx(txid: str) -> dict[str, Any]:
@@ -64,6 +65,7 @@ class StubProvider:
         self.chain_id = 1  # what eth_chainId answers (an EVM network's stub: 56, 137, ...)
         self.knows_nothing = False  # an EVM network that knows no tx at all
         self.lock = threading.Lock()
+        self.arrived = threading.Condition(self.lock)  # notified at each request
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
@@ -73,6 +75,11 @@ class StubProvider:
     def requests(self) -> int:
         return len(self.arrivals)
 
+    def wait_for_requests(self, count: int, timeout: float = 30.0) -> bool:
+        """Block until `count` requests have arrived (False if they did not within `timeout`)."""
+        with self.arrived:
+            return self.arrived.wait_for(lambda: len(self.arrivals) >= count, timeout)
+
     def stop(self) -> None:
         self.release.set()
         self.server.shutdown()
@@ -81,10 +88,13 @@ class StubProvider:
     def respond(self, handler: BaseHTTPRequestHandler, answer: Any) -> None:
         with self.lock:
             self.arrivals.append(time.time())
+            self.arrived.notify_all()
         behaviour = self.behaviour
         if behaviour == "hang":
             self.release.wait(120)
             return
+        if behaviour == "held":
+            self.release.wait(120)
         time.sleep(self.slow_seconds if behaviour == "slow" else self.latency)
         status, headers, body = 200, {"Content-Type": "application/json"}, answer
         if behaviour == "server_error":

@@ -35,9 +35,16 @@ class AssetRegistry:
     """The assets this deployment accepts: symbols, decimals, and ERC-20 contracts."""
 
     def __init__(self, assets: list[Asset]) -> None:
-        self._by_symbol = {asset.symbol: asset for asset in assets}
+        # One asset per (chain, symbol): USDT on BSC (18 decimals) is not USDT on Ethereum (6).
+        self._by_key = {(asset.chain, asset.symbol): asset for asset in assets}
+        # By symbol alone: the first chain's (Bitcoin and Ethereum come first), or for_chain's chain.
+        self._by_symbol: dict[str, Asset] = {}
+        for asset in self._by_key.values():
+            self._by_symbol.setdefault(asset.symbol, asset)
         self._by_contract = {
-            (asset.chain, asset.contract.lower()): asset for asset in assets if asset.contract is not None
+            (asset.chain, asset.contract.lower()): asset
+            for asset in self._by_key.values()
+            if asset.contract is not None
         }
 
     def get(self, symbol: str) -> Asset | None:
@@ -47,19 +54,26 @@ class AssetRegistry:
         return self._by_contract.get((chain, contract.lower()))
 
     def on_chain(self, chain: Chain) -> list[Asset]:
-        return [asset for asset in self._by_symbol.values() if asset.chain is chain]
+        return [asset for asset in self._by_key.values() if asset.chain is chain]
+
+    def on(self, chain: Chain, symbol: str) -> Asset | None:
+        return self._by_key.get((chain, symbol))
+
+    def for_chain(self, chain: Chain) -> AssetRegistry:
+        """The same assets, where a symbol means that chain's asset (USDT on BSC: 18 decimals)."""
+        return AssetRegistry([*self.on_chain(chain), *(a for a in self._by_key.values() if a.chain is not chain)])
 
     def require(self, symbol: str, chain: Chain) -> Asset:
         """The asset, or AssetError saying which assets that chain has here."""
-        asset = self._by_symbol.get(symbol)
-        if asset is None or asset.chain is not chain:
+        asset = self._by_key.get((chain, symbol))
+        if asset is None:
             known = ", ".join(a.symbol for a in self.on_chain(chain))
             raise AssetError(f"asset {symbol!r} is not accepted on {chain.value} (known: {known})")
         return asset
 
     def with_tokens(self, tokens: list[Asset]) -> AssetRegistry:
         """A registry where these tokens replace same-symbol ones and add the rest."""
-        merged = {**self._by_symbol, **{token.symbol: token for token in tokens}}
+        merged = {**self._by_key, **{(token.chain, token.symbol): token for token in tokens}}
         return AssetRegistry(list(merged.values()))
 
     def format(self, base_units: int, symbol: str) -> str:
@@ -68,7 +82,7 @@ class AssetRegistry:
         return format_amount(base_units, asset.decimals) if asset else str(base_units)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(self._by_symbol.values())
+        return iter(self._by_key.values())
 
 
 class AssetError(ValueError):
@@ -84,7 +98,15 @@ DEFAULT_ASSETS = AssetRegistry(
     ]
 )
 
-NATIVE_ASSET: dict[Chain, str] = {Chain.BTC: "BTC", Chain.ETH: "ETH"}
+NATIVE_ASSET: dict[Chain, str] = {
+    Chain.BTC: "BTC",
+    Chain.ETH: "ETH",
+    Chain.BSC: "BNB",
+    Chain.POLYGON: "POL",
+    Chain.ARBITRUM: "ETH",
+    Chain.BASE: "ETH",
+    Chain.OPTIMISM: "ETH",
+}
 
 
 def check_decimal_string(amount: object) -> str:

@@ -80,6 +80,12 @@ class ProviderBadResponse(ProviderError):
 class Chain(StrEnum):
     BTC = "btc"
     ETH = "eth"
+    # EVM networks beside Ethereum (issue 23): same addresses and hashes, their own ledger rows
+    BSC = "bsc"
+    POLYGON = "polygon"
+    ARBITRUM = "arbitrum"
+    BASE = "base"
+    OPTIMISM = "optimism"
 
 
 class TxStatus(StrEnum):
@@ -138,6 +144,9 @@ class ChainTx:
     contract_call: bool = False  # EVM: the tx called code, so value may have moved internally
     network: str | None = None  # EVM: which network answered, when not the chain's main one
     signer: str | None = None  # EVM: the account that signed the tx
+    vsize: int | None = None  # BTC: virtual size in vB (the fee rate is fee / vsize)
+    nonce: int | None = None  # EVM: the signer's nonce (a replacement reuses it)
+    max_fee_per_gas: int | None = None  # EVM: maxFeePerGas, or gasPrice of a legacy tx (wei)
 
     @property
     def sender_addresses(self) -> set[str]:
@@ -196,6 +205,9 @@ def tx_to_json(tx: ChainTx) -> dict[str, Any]:
         "contract_call": tx.contract_call,
         "network": tx.network,
         "signer": tx.signer,
+        "vsize": tx.vsize,
+        "nonce": tx.nonce,
+        "max_fee_per_gas": str(tx.max_fee_per_gas) if tx.max_fee_per_gas is not None else None,
         "inputs": [[i.txid, i.vout] for i in tx.inputs],
         "transfers": [
             [t.asset, list(t.from_addresses), t.to_address, str(t.amount_base_units), t.index, t.kind.value]
@@ -220,6 +232,9 @@ def tx_from_json(data: dict[str, Any]) -> ChainTx:
         contract_call=data["contract_call"],
         network=data["network"],
         signer=data["signer"],
+        vsize=data.get("vsize"),
+        nonce=data.get("nonce"),
+        max_fee_per_gas=int(data["max_fee_per_gas"]) if data.get("max_fee_per_gas") is not None else None,
         inputs=[Outpoint(txid, vout) for txid, vout in data["inputs"]],
         transfers=[
             Transfer(asset, tuple(senders), to, int(amount), index, TransferKind(kind))

@@ -24,7 +24,13 @@ KIND_WORDS = {
     "internal": "ETH forwarded by contracts",
     "token": "ERC-20 tokens",
 }
-KINDS: dict[Chain, tuple[str, ...]] = {Chain.BTC: ("output",), Chain.ETH: ("native", "internal", "token")}
+KINDS: dict[Chain, tuple[str, ...]] = {
+    Chain.BTC: ("output",),
+    **dict.fromkeys(
+        (Chain.ETH, Chain.BSC, Chain.POLYGON, Chain.ARBITRUM, Chain.BASE, Chain.OPTIMISM),
+        ("native", "internal", "token"),
+    ),
+}
 
 
 class HistoryUnsupported(ProviderLimitation):

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import requests
 
 from chains.base import OwnRateLimit, ProviderBadResponse, ProviderUnavailable
-from chains.recording import RecordingAdapter
+from chains.recording import RecordingAdapter, bases_of
 from chains.resilience import Bucket
 
 
@@ -76,8 +76,8 @@ class MeteredAdapter(RecordingAdapter):
     """Takes one rate-limit token per HTTP request sent (a JSON-RPC batch is one request), and records
     the exchange like every provider session does."""
 
-    def __init__(self, bucket: Bucket, provider: str) -> None:
-        super().__init__()
+    def __init__(self, bucket: Bucket, provider: str, bases: Any = ()) -> None:
+        super().__init__(bases=tuple(bases))
         self.bucket = bucket
         self.provider = provider
 
@@ -95,8 +95,10 @@ class MeteredAdapter(RecordingAdapter):
 
 
 def meter(session: requests.Session, bucket: Bucket, provider: str) -> None:
-    """Every request of `session` takes a token from `bucket` first."""
-    adapter = MeteredAdapter(bucket, provider)
+    """Every request of `session` takes a token from `bucket` first (the configured base URLs the
+    session redacts by are kept)."""
+    current = session.get_adapter("https://")
+    adapter = MeteredAdapter(bucket, provider, current.bases if isinstance(current, RecordingAdapter) else ())
     session.mount("http://", adapter)
     session.mount("https://", adapter)
 
@@ -104,12 +106,28 @@ def meter(session: requests.Session, bucket: Bucket, provider: str) -> None:
 USER_AGENT = "depositdesk/0.1 (+deposit investigations)"
 
 
-def new_session() -> requests.Session:
+def new_session(base_url: str | None = None) -> requests.Session:
+    """A provider session; `base_url`: the configured URL whose path, query and user:password are
+    never recorded (only each request's own suffix is)."""
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
-    recorder = RecordingAdapter()
+    recorder = RecordingAdapter(bases=bases_of([base_url]))
     session.mount("http://", recorder)
     session.mount("https://", recorder)
+    return session
+
+
+def protect(session: requests.Session, base_url: str) -> requests.Session:
+    """`session` redacting `base_url` in what it records (a session given by a caller included)."""
+    seen: set[int] = set()
+    for prefix in ("https://", "http://"):
+        current = session.get_adapter(prefix)
+        if isinstance(current, RecordingAdapter):
+            if id(current) not in seen:
+                current.add_base(base_url)
+                seen.add(id(current))
+        else:
+            session.mount(prefix, RecordingAdapter(bases=bases_of([base_url])))
     return session
 
 

@@ -9,6 +9,11 @@ abandoned, judged by their own deadline later. A failed provider is asked again 
 Retry-After, or a backoff with jitter) only when the others cannot answer. Every call has a
 deadline within the lookup's budget, and only a call that overran its deadline charges its
 provider's breaker: never a provider that was not asked, or answered in time.
+
+A decision two providers may answer differently (a tx in a recent block that a lagging provider
+does not know, a block one provider no longer has) never depends on which answer came first: the
+pool hears every provider it asked before answering (see `ProviderPool._hear`). How long it
+waits for them is `Patience`, injected so that tests decide when the wait ends.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import logging
 import math
 import random
 import time
+from collections.abc import Collection
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -34,11 +40,10 @@ from chains.base import (
     ProviderUnavailable,
     Spend,
     Transfer,
-    TxStatus,
 )
 from chains.guarded import Call, Guarded, GuardSettings
 from chains.history import RangeTooLarge
-from chains.questions import FirstAnswer, Question, TxQuorum
+from chains.questions import Agreement, FirstAnswer, Question, TxQuorum
 from chains.resilience import Shared
 
 log = logging.getLogger(__name__)
@@ -65,6 +70,9 @@ class Lookup:
     tx: ChainTx | None
     answers: list[ProviderAnswer] = field(default_factory=list)
     disputed: bool = False  # a provider did not know a recently confirmed tx that another one found
+    # A provider asked at once had not answered when the answer was due (its hedge delay after the
+    # answer used): its word is missing, so the verdict is not final and is checked again.
+    unheard: bool = False
     cached: bool = False  # settled facts from our own cache: no provider was asked
 
 
@@ -96,6 +104,29 @@ class ProviderSettings:
         )
 
 
+class Patience:
+    """How long a decided question waits for the providers it asked that are still answering: each
+    for its hedge delay (its recent p95 latency) after the decision, within its own deadline."""
+
+    def until(self, call: Call, now: float) -> float:
+        return min(call.deadline, now + call.provider.hedge_delay())
+
+    def wait(self, futures: Collection[Future[Any]], until: float) -> None:
+        """Return once every future is done, or at `until` (time.monotonic) at the latest."""
+        wait(futures, timeout=max(0.0, until - time.monotonic()))
+
+
+class UntilDeadline(Patience):
+    """Wait for every provider asked until its own call deadline (the test suite's patience: on a
+    busy machine a late answer still arrives, so no verdict depends on how fast the machine is)."""
+
+    def until(self, call: Call, now: float) -> float:
+        return call.deadline
+
+
+DEFAULT_PATIENCE = Patience()
+
+
 @dataclass
 class _Retry:
     provider: Guarded
@@ -106,7 +137,12 @@ class ProviderPool:
     """An ordered list of providers for one chain."""
 
     def __init__(
-        self, adapters: list[ChainAdapter], settings: ProviderSettings | None = None, *, shared: Shared | None = None
+        self,
+        adapters: list[ChainAdapter],
+        settings: ProviderSettings | None = None,
+        *,
+        shared: Shared | None = None,
+        patience: Patience | None = None,
     ) -> None:
         if not adapters:
             raise ValueError("a provider pool needs at least one provider")
@@ -114,6 +150,7 @@ class ProviderPool:
         self.providers = [Guarded(a, self.settings.guard(), shared) for a in adapters]
         self.chain = adapters[0].chain
         self.shared = shared
+        self.patience = patience  # None: DEFAULT_PATIENCE, read when needed
         self.history_providers: list[Guarded] = []  # list address histories only; never asked for a tx
         # "Not found" is only believed when two providers say so: one may lag, prune old txs, or lie.
         self.not_found_quorum = 2
@@ -123,36 +160,40 @@ class ProviderPool:
         return [p.adapter for p in self.providers]
 
     def lookup(self, tx_hash: str) -> Lookup:
-        question = TxQuorum(self.not_found_quorum)
-        self._ask("get_tx", (tx_hash,), question)
         order = {p.name: position for position, p in enumerate(self.providers)}
+        # A provider that does not know a tx another one sees in a recent block may be on another
+        # fork; one that does not know a deep tx is only behind (or pruned its index).
+        question = TxQuorum(self.not_found_quorum, settled_depth=self.settings.settled_depth, order=order)
+        self._ask("get_tx", (tx_hash,), question)
         # Evidence lists the providers in their configured order, whatever order they answered in.
         answers = [ProviderAnswer(*a) for a in sorted(question.answers, key=lambda a: order.get(a[0], 0))]
         if question.found is not None:
-            tx = question.found
-            return Lookup(Outcome.FOUND, tx, answers, disputed=self._disputed(tx, answers))
+            unheard = any(a.answer == "unheard" for a in answers)
+            return Lookup(Outcome.FOUND, question.found, answers, disputed=question.disputed, unheard=unheard)
         if question.not_found >= self.not_found_quorum:
             return Lookup(Outcome.NOT_FOUND, None, answers)
         return Lookup(Outcome.UNAVAILABLE, None, answers)
-
-    def _disputed(self, tx: ChainTx, answers: list[ProviderAnswer]) -> bool:
-        """A provider that does not know a tx another one sees in a recent block may be on another
-        fork; one that does not know a deep tx is only behind (or pruned its index)."""
-        recent = tx.status is not TxStatus.MEMPOOL and tx.confirmations < self.settings.settled_depth
-        return recent and any(a.answer == TxStatus.NOT_FOUND for a in answers)
 
     def spend_of(self, outpoint: Outpoint) -> Spend | None:
         """Who spent an outpoint, from the first provider that can say; None if none can."""
         return self._first("spend_of", outpoint)
 
     def block_in_main_chain(self, block_hash: str, height: int | None) -> bool | None:
-        """Whether a block is still in the main chain; None if no provider can say."""
-        return self._first("block_in_main_chain", block_hash, height)
+        """Whether a block is still in the main chain; None if no provider can say, or the providers
+        asked disagree (one may lag), whichever answered first."""
+        question = Agreement()
+        self._ask("block_in_main_chain", (block_hash, height), question)
+        return question.result
 
     def trace(self, tx_hash: str) -> list[Transfer] | None:
         """Internal transfers from the first provider that can trace; None if none can."""
         found = self._first("trace", tx_hash)
         return list(found) if found is not None else None
+
+    def first_answer(self, method: str, *args: Any) -> Any:
+        """The answer of the first provider offering `method` that can give one; None if none can
+        (the fee market, an account's nonce: questions one honest provider settles)."""
+        return self._first(method, *args)
 
     def add_history_providers(self, adapters: list[Any]) -> None:
         """Providers that only list address histories (an Etherscan-compatible account API)."""
@@ -254,14 +295,27 @@ class ProviderPool:
             if hedge is not None and not done and now >= hedge.started + hedge.provider.hedge_delay():
                 hedge.hedged = True
                 launch_next(queue)
+        if question.decided and question.hear_all and pending:
+            self._hear(pending)
         for future, call in pending.items():
             if future.done():  # answered while the decision was being made: its answer is evidence too
                 self._take(call, question, [], asked, deadline)
+            elif question.decided and question.hear_all:
+                # Not blamed: its own deadline judges it (see Guarded.start); the verdict is re-checked.
+                question.note(call.provider.name, "unheard", "no answer by the time the answer was due")
             elif question.decided:
                 question.note(call.provider.name, "abandoned", "slower than the answer used")
             else:
                 call.blame("no answer within the lookup budget")
                 question.note(call.provider.name, "error", "no answer within the lookup budget")
+
+    def _hear(self, pending: dict[Future[Any], Call]) -> None:
+        """The question is decided but its answer depends on every provider asked: wait for the
+        ones still answering, so that their word counts whether it came first or last."""
+        patience = self.patience or DEFAULT_PATIENCE
+        now = time.monotonic()
+        until = max(patience.until(call, now) for call in pending.values())
+        patience.wait(list(pending), until)
 
     def _take(
         self, call: Call, question: Question, retries: list[_Retry], asked: dict[str, int], deadline: float

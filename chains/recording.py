@@ -4,8 +4,12 @@ A caller that wants the raw answers (an investigation keeping its evidence) open
 ``with capture() as tape:``; every HTTP exchange made by a provider session in that context —
 in this thread or in the provider thread pools, which carry the context along — is appended to
 the tape with its time, redacted URL, status, latency and body. Without a capture nothing is
-kept. Credentials never reach the tape: user:password, key-like query values and key-like path
-segments (Infura, Alchemy…) are replaced by ``***``, and request headers are not recorded.
+kept. Credentials never reach the tape, and they are removed by configuration, not by their shape:
+each session knows the base URLs it was configured with (`RecordingAdapter.bases`), and a request
+under one of them keeps only its own suffix (``https://host/***/tx/<hash>``): the base's path,
+query and user:password never appear, whatever they look like (a 64-hex key looks like a tx hash).
+A URL under no configured base still loses user:password, key-like query values and key-like path
+segments. Request headers are not recorded.
 """
 
 from __future__ import annotations
@@ -76,8 +80,81 @@ def capture() -> Iterator[Tape]:
         _current.reset(token)
 
 
-def redact_url(url: str) -> str:
-    """A URL without credentials: no user:password, no key-like query values or path segments."""
+@dataclass(frozen=True)
+class Base:
+    """A configured base URL: everything in it but the scheme and host is treated as a secret."""
+
+    scheme: str
+    netloc: str  # host[:port], lower case, without user:password
+    path: str  # without its trailing slash
+    query: tuple[tuple[str, str], ...]
+    secrets: tuple[str, ...]  # the literal pieces to cut out of free text (path, query values, userinfo)
+
+    @classmethod
+    def of(cls, url: str) -> Base | None:
+        try:
+            parts = urlsplit(url.strip())
+            port = parts.port
+        except ValueError:
+            return None
+        if not parts.hostname:
+            return None
+        netloc = parts.hostname.lower() + (f":{port}" if port else "")
+        path = parts.path.rstrip("/")
+        query = tuple(parse_qsl(parts.query, keep_blank_values=True))
+        pieces = [path, parts.query, parts.username or "", parts.password or ""]
+        pieces += [value for _, value in query]
+        pieces += [segment for segment in path.split("/")]
+        # Short pieces ("v1", "api", "1") are not secrets and would cut words out of any text.
+        secrets = tuple(sorted({piece for piece in pieces if len(piece) >= 6}, key=len, reverse=True))
+        return cls(parts.scheme.lower(), netloc, path, query, secrets)
+
+    def suffix_of(self, url: str) -> tuple[str, list[tuple[str, str]]] | None:
+        """The request's own path and query when `url` is under this base, else None."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            return None
+        netloc = (parts.hostname or "").lower() + (f":{port}" if port else "")
+        if parts.scheme.lower() != self.scheme or netloc != self.netloc:
+            return None
+        path = parts.path
+        if self.path and not (path == self.path or path.startswith(self.path + "/")):
+            return None
+        rest = path[len(self.path) :]
+        base_query = set(self.query)
+        query = [pair for pair in parse_qsl(parts.query, keep_blank_values=True) if pair not in base_query]
+        return rest, query
+
+    def scrub(self, text: str) -> str:
+        for piece in self.secrets:
+            text = text.replace(piece, REDACTED)
+        return text
+
+
+def bases_of(urls: Any) -> tuple[Base, ...]:
+    found = (Base.of(url) for url in urls if url)
+    return tuple(base for base in found if base is not None)
+
+
+def scrub(text: str, bases: tuple[Base, ...]) -> str:
+    """`text` with every secret piece of the configured bases replaced by ``***``."""
+    for base in bases:
+        text = base.scrub(text)
+    return text
+
+
+def redact_url(url: str, bases: tuple[Base, ...] = ()) -> str:
+    """A URL without credentials. Under a configured base: scheme, host, ``/***`` for the base's path
+    and the request's own suffix and query only. Otherwise: no user:password, no key-like query
+    values or path segments."""
+    matches = [(base, found) for base in bases if (found := base.suffix_of(url)) is not None]
+    if matches:
+        base, (rest, query) = max(matches, key=lambda match: len(match[0].path))
+        path = (f"/{REDACTED}" if base.path else "") + rest
+        pairs = [(name, REDACTED if _SECRET_QUERY.search(name) else value) for name, value in query]
+        return urlunsplit((base.scheme, base.netloc, path, urlencode(pairs, safe="*"), ""))
     parts = urlsplit(url)
     netloc = parts.hostname or ""
     if parts.port:
@@ -93,7 +170,15 @@ def redact_url(url: str) -> str:
 
 
 class RecordingAdapter(HTTPAdapter):
-    """requests' transport, plus a copy of each exchange for the capture in force (if any)."""
+    """requests' transport, plus a copy of each exchange for the capture in force (if any), its URL
+    redacted by the base URLs this session was configured with."""
+
+    def __init__(self, *args: Any, bases: tuple[Base, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.bases: tuple[Base, ...] = bases
+
+    def add_base(self, url: str) -> None:
+        self.bases = (*self.bases, *bases_of([url]))
 
     def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         tape = _current.get()
@@ -104,14 +189,14 @@ class RecordingAdapter(HTTPAdapter):
         try:
             response = super().send(request, *args, **kwargs)
         except Exception as exc:
-            tape.add(_exchange(request, at, started, None, None, sent, type(exc).__name__))
+            tape.add(_exchange(request, at, started, None, None, sent, type(exc).__name__, bases=self.bases))
             raise
         body, digest = None, None
         if not kwargs.get("stream", args[0] if args else False):  # never consume what a caller streams
             content = response.content or b""
             digest = hashlib.sha256(content).hexdigest()
             body = content if len(content) <= MAX_BODY_BYTES else None
-        tape.add(_exchange(request, at, started, response.status_code, body, sent, None, digest))
+        tape.add(_exchange(request, at, started, response.status_code, body, sent, None, digest, bases=self.bases))
         return response
 
 
@@ -124,12 +209,14 @@ def _exchange(
     sent: Any,
     error: str | None,
     digest: str | None = None,
+    *,
+    bases: tuple[Base, ...] = (),
 ) -> Exchange:
     return Exchange(
         at=at,
         provider=urlsplit(request.url).hostname or "provider",
         method=request.method or "GET",
-        url=redact_url(request.url),
+        url=redact_url(request.url, bases),
         status=status,
         latency_ms=round((time.perf_counter() - started) * 1000, 3),
         body=body,

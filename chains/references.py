@@ -6,6 +6,9 @@ from chains.base import Chain, InvalidAddress, InvalidTxHash
 from chains.bitcoin import addresses as btc
 from chains.ethereum import addresses as eth
 
+# The EVM networks, Ethereum first (the same list as chains.ethereum.networks.EVM_CHAINS).
+EVM_CHAINS = (Chain.ETH, Chain.BSC, Chain.POLYGON, Chain.ARBITRUM, Chain.BASE, Chain.OPTIMISM)
+
 
 def normalize_address(chain: Chain, text: str) -> str:
     if chain is Chain.BTC:
@@ -33,18 +36,19 @@ def candidate_chains(tx_hash: str, address: str | None) -> list[Chain]:
     Bitcoin first; an address of a known chain narrows the list."""
     text = tx_hash.strip()
     if text[:2].lower() == "0x":
-        chains = [Chain.ETH]
+        chains = list(EVM_CHAINS)
         eth.normalize_tx_hash(text)
     else:
         btc.normalize_txid(text)
-        chains = [Chain.BTC, Chain.ETH]
+        chains = [Chain.BTC, *EVM_CHAINS]
     if address:
         address_chain = chain_of_address(address)
         if address_chain not in chains:
             raise InvalidAddress(
                 f"the address is a {address_chain.name} address but the hash cannot be a {address_chain.name} transaction"
             )
-        chains = [address_chain]
+        # An EVM address is the same on every EVM network: the hash may be on any of them.
+        chains = [c for c in chains if c in EVM_CHAINS] if address_chain in EVM_CHAINS else [address_chain]
     return chains
 
 

@@ -97,7 +97,7 @@ def _ledger_row(row: Any, policy: Policy) -> dict[str, Any]:
     return {
         "address": row.address,
         "asset": row.asset,
-        "amount": policy.assets.format(row.amount_base_units, row.asset),
+        "amount": policy.assets.for_chain(Chain(row.chain)).format(row.amount_base_units, row.asset),
         "status": row.status,
         "player_ref": row.player_ref,
         "index": row.output_index,
@@ -110,10 +110,15 @@ def _policy(policy: Policy, chain: Chain) -> dict[str, Any]:
         "chain": chain.value,
         "required_confirmations": {c.value: n for c, n in policy.required_confirmations.items()},
         "finality": {c.value: f for c, f in policy.finality.items()},
-        "min_deposits": {
-            symbol: policy.assets.format(amount, symbol) for symbol, amount in policy.min_deposits.items()
-        },
+        "min_deposits": {key: _minimum(policy, key, amount) for key, amount in policy.min_deposits.items()},
     }
+
+
+def _minimum(policy: Policy, key: str, amount: int) -> str:
+    """A MIN_DEPOSITS entry as a decimal: ``USDT@bsc`` in BSC's decimals, ``USDT`` in its first chain's."""
+    symbol, _, network = key.partition("@")
+    assets = policy.assets.for_chain(Chain(network)) if network in {c.value for c in Chain} else policy.assets
+    return assets.format(amount, symbol)
 
 
 def _explorer_links(record: Investigation, policy: Policy, chain: Chain) -> list[str]:
@@ -122,6 +127,13 @@ def _explorer_links(record: Investigation, policy: Policy, chain: Chain) -> list
         url = record.evidence.get(key)
         if isinstance(url, str) and url not in links:
             links.append(url)
+    on_network = record.evidence.get("explorer_links") or {}  # EVM: addresses and tokens on its explorer
+    for url in [on_network.get("tx"), *on_network.get("addresses", []), *on_network.get("tokens", [])]:
+        if isinstance(url, str) and url not in links:
+            links.append(url)
+    found = (record.evidence.get("found_on") or {}).get("explorer")  # wrong_network: where it was paid
+    if isinstance(found, str) and found not in links:
+        links.append(found)
     return links
 
 

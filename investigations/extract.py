@@ -45,6 +45,16 @@ _TEST_NETWORKS = {
     "rinkeby": "Rinkeby",
 }
 MAX_HASHES = 5
+# A question about a withdrawal (a payout by the casino), not a deposit, in ru/de/en: "вывод не пришёл",
+# "Auszahlung nicht angekommen", "withdrawal not received", "where is my payout"...
+_WITHDRAWAL = re.compile(
+    r"\b(withdr[ae]w(?:al|als|n|ing)?|cash[- ]?out|payouts?|pay[- ]out)\b"
+    r"|\b(вывод\w*|выплат\w*|вывел\w*|вывест\w*|снят\w*)"
+    r"|\b(auszahlung\w*|ausgezahlt|abhebung\w*|abgehoben)",
+    re.IGNORECASE,
+)
+# "w-77" / "payout id W-77" / "Auszahlung #w-77": a payout id as the back office shows it to players
+_PAYOUT_ID = re.compile(r"\b(w-\d{1,12})\b", re.IGNORECASE)
 
 
 @dataclass
@@ -52,6 +62,8 @@ class Extracted:
     tx_hashes: list[str] = field(default_factory=list)  # in order of appearance, de-duplicated
     addresses: list[tuple[Chain, str]] = field(default_factory=list)  # valid ones only, canonical form
     test_networks: list[str] = field(default_factory=list)  # "testnet (mempool.space)": links not investigated
+    withdrawal: bool = False  # the text asks about a withdrawal (a payout), not a deposit
+    payout_ids: list[str] = field(default_factory=list)  # "w-77"-style payout ids named in the text
 
     @property
     def tx_hash(self) -> str | None:
@@ -100,6 +112,10 @@ def extract(text: str, *, max_hashes: int = MAX_HASHES) -> Extracted:
             continue
         if (chain, address) not in found.addresses:
             found.addresses.append((chain, address))
+    found.withdrawal = _WITHDRAWAL.search(rest) is not None
+    for match in _PAYOUT_ID.finditer(rest):
+        if match.group(1).lower() not in found.payout_ids:
+            found.payout_ids.append(match.group(1).lower())
     return found
 
 

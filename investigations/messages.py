@@ -1,7 +1,7 @@
 """What the player is told for each verdict code, in every language of the catalogs.
 
 Texts are `str.format` templates over a small set of facts (`amount`, `asset`, `confirmations`,
-`required`, `eta_minutes`, `minimum`, `network`); the English text is the msgid, the other languages
+`required`, `eta_minutes`, `minimum`, `network`, `issued_network`); the English text is the msgid, the other languages
 are in `investigations/locale`. Plural nouns come from each catalog's `npgettext` (CLDR plural rules)
 before formatting. Nothing here may name another player or an internal id.
 """
@@ -18,7 +18,7 @@ from investigations.catalogs import N_
 # What a translation may use: the facts, and the plural nouns of the counted ones.
 FIELDS = frozenset(
     {"amount", "asset", "confirmations", "confirmations_word", "required", "required_word"}
-    | {"eta_minutes", "eta_word", "minimum", "network"}
+    | {"eta_minutes", "eta_word", "minimum", "network", "issued_network"}
 )
 
 TEMPLATES: dict[str, str] = {
@@ -78,13 +78,57 @@ TEMPLATES: dict[str, str] = {
         "You sent an asset we do not accept ({asset}) to your deposit address, so it cannot be credited automatically. We have passed the payment to our finance team to review, and an agent will let you know the outcome."
     ),
     "wrong_network": N_(
-        "Your deposit of {amount} {asset} was sent on the {network} network instead of Ethereum, so it was not credited automatically. The address is ours, and we have passed the payment to our finance team to recover it; an agent will let you know the outcome."
+        "Your deposit of {amount} {asset} was sent on the {network} network instead of {issued_network}, so it was not credited automatically. The address is ours, and we have passed the payment to our finance team to recover it; an agent will let you know the outcome."
     ),
     "dropped": N_(
         "This transaction was seen on the network but never made it into a block and is no longer known anywhere, so the funds were not sent. Please check your wallet and send the deposit again if needed."
     ),
     "reorged": N_(
         "The block holding your transaction was replaced on the network (a reorganisation). The transaction is usually included again within minutes; we will check again automatically."
+    ),
+    # Payouts (withdrawals): what the player may be told. The casino's own errors say only that finance
+    # is on it, never that the withdrawal arrived.
+    "payout_not_sent": N_(
+        "Your withdrawal of {amount} {asset} has not been sent yet. We have passed it to our finance team to send it, and we will let you know when it is on its way."
+    ),
+    "payout_waiting": N_(
+        "Your withdrawal of {amount} {asset} is being processed and has not been sent to the network yet. We will let you know as soon as it is on its way."
+    ),
+    "payout_rejected": N_(
+        "Your withdrawal request of {amount} {asset} was not approved, so nothing was sent. An agent will explain why and what you can do."
+    ),
+    "payout_pending": N_(
+        "Your withdrawal of {amount} {asset} has been sent on the {network} network and is waiting to be included in a block. It should arrive in about {eta_minutes} {eta_word}."
+    ),
+    "payout_pending_unseen": N_(
+        "Your withdrawal of {amount} {asset} is being sent on the {network} network. It will appear in your wallet shortly; we are keeping an eye on it."
+    ),
+    "payout_stuck": N_(
+        "Your withdrawal of {amount} {asset} has been sent but is taking longer than usual because network fees are high. We have asked our finance team to speed it up; the funds are not lost."
+    ),
+    "payout_confirming": N_(
+        "Your withdrawal of {amount} {asset} is in a block and confirming: {confirmations} of {required} {required_word}. It should be complete in about {eta_minutes} {eta_word}."
+    ),
+    "payout_delivered": N_(
+        "Your withdrawal of {amount} {asset} has arrived in your wallet on the {network} network. If you withdrew to an exchange, it credits the funds after its own confirmations."
+    ),
+    "payout_wrong_address": N_(
+        "We are checking your withdrawal of {amount} {asset} with our finance team. An agent will get back to you shortly."
+    ),
+    "payout_amount_differs": N_(
+        "We are checking the amount of your withdrawal with our finance team. An agent will get back to you shortly."
+    ),
+    "payout_failed": N_(
+        "Your withdrawal of {amount} {asset} could not be completed on the network, so it did not reach your wallet. Our finance team will send it again; there is nothing you need to do."
+    ),
+    "payout_replaced": N_(
+        "Your withdrawal of {amount} {asset} was re-sent with a higher network fee and is on its way. We will let you know when it arrives."
+    ),
+    "payout_cancelled": N_(
+        "Your withdrawal of {amount} {asset} was stopped before it reached your wallet. Our finance team will send it again; there is nothing you need to do."
+    ),
+    "payout_dropped": N_(
+        "Your withdrawal of {amount} {asset} did not go through on the network, so the funds never left. Our finance team will send it again; there is nothing you need to do."
     ),
     "provider_unavailable": N_(
         "We cannot reach the network data right now. We will check your deposit again automatically within a few minutes and let you know."

@@ -36,6 +36,7 @@ class Investigation(SQLModel, table=True):
     next_check_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     history: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     channel: str = Field(default="api", max_length=16, sa_column_kwargs={"server_default": "api"})
+    payout_id: str | None = Field(default=None, max_length=128, index=True)  # a payout investigation (issue 25)
 
 
 class SearchRecord(SQLModel, table=True):

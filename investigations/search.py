@@ -216,7 +216,7 @@ def _credited(session: Session, found: list[tuple[Chain, AddressTx]]) -> set[str
 
 def _listing_rank(tx: AddressTx, query: SearchQuery, investigator: Investigator, credited: set[str]) -> tuple:
     """Before investigating: not yet credited in the ledger first, then hint match, newest first."""
-    score = hint_score(listed_amounts(tx, investigator.policy.assets), query)
+    score = hint_score(listed_amounts(tx, investigator.policy.assets.for_chain(tx.chain)), query)
     recency = tx.block_height if tx.block_height is not None else 10**12  # the mempool is newest
     return (tx.tx_hash in credited, -score, -recency)
 

@@ -15,12 +15,14 @@ from typing import Any
 
 from chains.assets import AmountError, AssetRegistry, check_decimal_string
 from chains.base import Chain, InvalidReference
-from chains.references import chain_of_address, normalize_address
+from chains.references import EVM_CHAINS, chain_of_address, normalize_address
+from investigations import bounds
 
 DEFAULT_WINDOW = timedelta(days=7)
 MAX_WINDOW = timedelta(days=31)
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+MAX_PAGE = 10_000  # 1,000,000 candidates: far past any player's history, well inside the database's range
 DEFAULT_TOLERANCE = "0.02"  # exchanges and wallets take fees out of what arrives: 2 % either way
 
 
@@ -66,6 +68,13 @@ class SearchQuery:
 
 def checked_query(query: SearchQuery, assets: AssetRegistry, *, now: datetime) -> tuple[SearchQuery, bool]:
     """The query normalized (window filled in, address canonical), and whether the window was cut."""
+    for field in ("player_ref", "address", "chain", "asset", "amount", "tolerance", "ticket_ref"):
+        value = getattr(query, field)
+        if value is not None:
+            try:
+                bounds.text(str(value), field)
+            except bounds.BoundsError as exc:
+                raise InvalidSearch(field, exc.reason) from None
     player = (query.player_ref or "").strip() or None
     address_text = (query.address or "").strip() or None
     if bool(player) == bool(address_text):
@@ -75,7 +84,8 @@ def checked_query(query: SearchQuery, assets: AssetRegistry, *, now: datetime) -
         try:
             chain = Chain(query.chain.strip().lower())
         except ValueError:
-            raise InvalidSearch("chain", f"{query.chain!r} is not a supported chain (btc or eth)") from None
+            supported = ", ".join(c.value for c in Chain)
+            raise InvalidSearch("chain", f"{query.chain!r} is not a supported chain ({supported})") from None
     address = None
     if address_text:
         try:
@@ -83,16 +93,19 @@ def checked_query(query: SearchQuery, assets: AssetRegistry, *, now: datetime) -
             address = normalize_address(address_chain, address_text)
         except InvalidReference as exc:
             raise InvalidSearch("address", str(exc)) from exc
-        if chain is not None and chain is not address_chain:
+        same_family = chain is None or chain is address_chain or {chain, address_chain} <= set(EVM_CHAINS)
+        if not same_family:
             raise InvalidSearch("chain", f"the address is a {address_chain.value} address, not {chain.value}")
-        chain = address_chain
+        if address_chain not in EVM_CHAINS:
+            chain = address_chain  # an EVM address without a chain: its rows on every EVM network
     asset = (query.asset or "").strip().upper() or None
     if asset is not None:
-        known = assets.get(asset)
-        if known is None or (chain is not None and known.chain is not chain):
-            accepted = ", ".join(a.symbol for a in assets if chain is None or a.chain is chain)
+        known = [a for a in assets if a.symbol == asset and (chain is None or a.chain is chain)]
+        if not known:
+            accepted = ", ".join(sorted({a.symbol for a in assets if chain is None or a.chain is chain}))
             raise InvalidSearch("asset", f"{asset!r} is not an accepted asset here (accepted: {accepted})")
-        chain = chain or known.chain
+        if chain is None and len({a.chain for a in known}) == 1 and known[0].chain not in EVM_CHAINS:
+            chain = known[0].chain  # BTC: only Bitcoin has it
     if query.amount is not None:
         try:
             check_decimal_string(query.amount)
@@ -102,7 +115,7 @@ def checked_query(query: SearchQuery, assets: AssetRegistry, *, now: datetime) -
         tolerance = Decimal(query.tolerance)
     except (InvalidOperation, TypeError):
         raise InvalidSearch("tolerance", 'must be a fraction such as "0.02" (2 %)') from None
-    if not Decimal(0) <= tolerance <= Decimal("0.5"):
+    if not tolerance.is_finite() or not Decimal(0) <= tolerance <= Decimal("0.5"):
         raise InvalidSearch("tolerance", "must be between 0 and 0.5")
     until = _aware(query.until, "until") or now
     since = _aware(query.since, "since") or until - DEFAULT_WINDOW
@@ -115,8 +128,8 @@ def checked_query(query: SearchQuery, assets: AssetRegistry, *, now: datetime) -
         since = until - MAX_WINDOW
     if not 1 <= query.limit <= MAX_LIMIT:
         raise InvalidSearch("limit", f"must be between 1 and {MAX_LIMIT}")
-    if query.page < 1:
-        raise InvalidSearch("page", "starts at 1")
+    if not 1 <= query.page <= MAX_PAGE:
+        raise InvalidSearch("page", f"must be between 1 and {MAX_PAGE}")
     normalized = replace(
         query,
         player_ref=player,
@@ -136,4 +149,8 @@ def _aware(value: datetime | None, field: str) -> datetime | None:
         return None
     if not isinstance(value, datetime):
         raise InvalidSearch(field, "must be a date and time (ISO 8601)")
+    try:
+        bounds.moment(value, field)
+    except bounds.BoundsError as exc:
+        raise InvalidSearch(field, exc.reason) from None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -18,17 +18,18 @@ from typing import Any
 from sqlmodel import Session
 
 from chains import recording
-from chains.base import Chain, ChainTx, InvalidAddress, InvalidReference, Outpoint, TxStatus
+from chains.base import Chain, ChainTx, InvalidAddress, InvalidReference, Outpoint, TransferKind, TxStatus
 from chains.http import ContextPool
 from chains.providers import Lookup, Outcome, ProviderAnswer, ProviderPool
-from chains.references import candidate_chains, normalize_address, normalize_tx_hash
-from investigations import sightings, status_links, verdict_log
+from chains.references import EVM_CHAINS, candidate_chains, normalize_address, normalize_tx_hash
+from investigations import payout_facts, sightings, status_links, verdict_log
 from investigations.inputs import MAX_REF_CHARS, UnstorableText, storable_text
 from investigations.ledger import DepositAddress, addresses_among, deposits_for_tx
 from investigations.models import Investigation
+from investigations.payouts import PayoutRecord, as_payout, payout_by_id, payout_for_tx
 from investigations.sightings import TxSighting
 from investigations.types import utcnow
-from investigations.verdicts import Facts, Policy, Ticket, Verdict, decide, invalid_input
+from investigations.verdicts import Facts, Policy, Ticket, Verdict, decide, decide_payout, invalid_input
 
 # A tx seen in a mempool and now unknown to every provider is only called dropped after this long:
 # mempools differ, and a wallet may still be rebroadcasting it.
@@ -71,7 +72,11 @@ class Investigator:
         return status_links.token_for(record.id, record.status_nonce, self.link_secret)
 
     def investigate(self, session: Session, request: InvestigationRequest) -> Investigation:
-        """Decide and store one investigation; raises InvalidInput before touching anything."""
+        """Decide and store one investigation; raises InvalidInput before touching anything.
+        A hash that a payout record names is judged as that payout."""
+        payout = self._payout_named(session, request)
+        if payout is not None:
+            return self.investigate_payout(session, payout, channel=request.channel, ticket_ref=request.ticket_ref)
         with recording.capture() as tape:
             ticket, verdict = self._decide(session, request)
         record_id, nonce, now = uuid.uuid4().hex, status_links.new_nonce(), self.clock()
@@ -96,8 +101,95 @@ class Investigator:
         session.refresh(record)
         return record
 
+    # --- Payouts (issue 25) ---------------------------------------------------------------------
+    def payout(self, session: Session, payout_id: str) -> PayoutRecord:
+        """The payout record by id; InvalidInput naming `payout_id` when there is none."""
+        record = payout_by_id(session, payout_id.strip()) if payout_id and len(payout_id) <= MAX_REF_CHARS else None
+        if record is None:
+            raise self.refusal("payout_id", f"no payout record {payout_id[:40]!r}")
+        return record
+
+    def investigate_payout(
+        self, session: Session, payout: PayoutRecord, *, channel: str | None = None, ticket_ref: str | None = None
+    ) -> Investigation:
+        """Judge a payout record against the chain and store it as an investigation (its status link,
+        re-checks, notes and evidence work as for a deposit)."""
+        if Chain(payout.chain) not in self.pools:
+            raise self.refusal("chain", f"no providers are configured for {payout.chain}")
+        with recording.capture() as tape:
+            verdict = self._decide_payout(session, payout)
+        record_id, nonce, now = uuid.uuid4().hex, status_links.new_nonce(), self.clock()
+        record = Investigation(
+            id=record_id,
+            chain=payout.chain,
+            tx_hash=payout.tx_hash or "",
+            address=payout.to_address,
+            player_ref=payout.player_ref,
+            ticket_ref=(ticket_ref or "").strip() or None,
+            payout_id=payout.payout_id,
+            status_token_hash=status_links.token_hash(status_links.token_for(record_id, nonce, self.link_secret)),
+            status_nonce=nonce,
+            created_at=now,
+            final_at=now if verdict.final else None,
+            history=[],
+            channel=(channel or "api")[:16],
+            **_verdict_columns(verdict),
+        )
+        session.add(record)
+        self._log(session, record, verdict_log.FIRST, None, tape, now)
+        session.commit()
+        session.refresh(record)
+        return record
+
+    def _decide_payout(self, session: Session, payout: PayoutRecord) -> Verdict:
+        chain = Chain(payout.chain)
+        decided = as_payout(payout)
+        facts = payout_facts.gather(session, self.pools[chain], decided, now=self.clock(), settled=self._settled)
+        return decide_payout(decided, facts, self.policy)
+
+    def _payout_named(self, session: Session, request: InvestigationRequest) -> PayoutRecord | None:
+        if not request.tx_hash or not request.tx_hash.strip():
+            return None
+        try:
+            tickets = self.tickets_for(request)
+        except InvalidInput:
+            return None  # investigate() refuses it with the reason
+        for ticket in tickets:
+            found = payout_for_tx(session, ticket.chain, ticket.tx_hash)
+            if found is not None:
+                return found
+        return None
+
+    def _recheck_payout(self, session: Session, record: Investigation) -> Investigation:
+        payout = payout_by_id(session, record.payout_id or "")
+        if payout is None:  # the casino withdrew the record: keep the last verdict, stop re-checking
+            record.next_check_at = None
+            session.add(record)
+            session.commit()
+            return record
+        with recording.capture() as tape:
+            verdict = self._decide_payout(session, payout)
+        previous = {
+            "at": (record.verdict.get("checked_at") or record.created_at.isoformat()),
+            "code": record.code,
+            "final": record.final,
+        }
+        record.history = [*(record.history or []), previous]
+        record.tx_hash = payout.tx_hash or ""
+        for column, value in _verdict_columns(verdict).items():
+            setattr(record, column, value)
+        if verdict.final and record.final_at is None:
+            record.final_at = self.clock()
+        session.add(record)
+        self._log(session, record, verdict_log.RECHECK, previous["code"], tape, self.clock())
+        session.commit()
+        session.refresh(record)
+        return record
+
     def recheck(self, session: Session, record: Investigation) -> Investigation:
         """Look again at a non-final investigation; the earlier verdict goes to its history."""
+        if record.payout_id:
+            return self._recheck_payout(session, record)
         # A bare 64-hex hash never located may be on the other candidate chain: let detection try again.
         unlocated = record.code in ("not_found", "provider_unavailable") and not record.tx_hash.startswith("0x")
         chain = None if unlocated else record.chain
@@ -157,7 +249,12 @@ class Investigator:
                 try:
                     chains = [Chain(request.chain.strip().lower())]
                 except ValueError:
-                    raise refuse("chain", f"{request.chain!r} is not a supported chain (btc or eth)") from None
+                    supported = ", ".join(c.value for c in Chain)
+                    raise refuse("chain", f"{request.chain!r} is not a supported chain ({supported})") from None
+                if chains[0] in EVM_CHAINS:  # the same hash may be on another EVM network: asked at once
+                    chains += [
+                        c for c in candidate_chains(request.tx_hash, None) if c in EVM_CHAINS and c not in chains
+                    ]
             else:
                 chains = candidate_chains(request.tx_hash, request.address)
         except InvalidReference as exc:
@@ -196,19 +293,32 @@ class Investigator:
         return tickets
 
     def _locate(self, session: Session, tickets: list[Ticket]) -> tuple[Ticket, Lookup, TxSighting | None]:
-        """Ask each candidate chain in turn (settled facts from the cache); the first that knows the tx wins."""
+        """Ask each candidate chain in turn (settled facts from the cache); the first that knows the tx wins.
+        The EVM networks are asked together, at once: one round trip, and the network that knows it decides."""
         answers: list[ProviderAnswer] = []
         unavailable = False
         first: tuple[Ticket, TxSighting | None] | None = None
         several = len(tickets) > 1
+        loaded = {ticket.chain: sightings.load(session, ticket.chain, ticket.tx_hash) for ticket in tickets}
+        evm = [ticket for ticket in tickets if ticket.chain in EVM_CHAINS]
+        on_every_network: dict[str, Lookup] | None = None
         for ticket in tickets:
-            sighting = sightings.load(session, ticket.chain, ticket.tx_hash)
+            sighting = loaded[ticket.chain]
+            if ticket.chain in EVM_CHAINS:
+                settled = next((t for t in evm if loaded[t.chain] is not None and loaded[t.chain].settled), None)
+                if settled is not None:
+                    ticket, sighting = settled, loaded[settled.chain]
             if sighting is not None and sighting.settled:
                 detail = f"settled in block {sighting.block_height}; not asked again"
                 cached = Lookup(Outcome.FOUND, sighting.tx, [ProviderAnswer("cache", "confirmed", detail)], cached=True)
                 return ticket, cached, sighting
-            if ticket.chain is Chain.ETH and self.other_networks:
-                lookup = self._lookup_on_every_network(ticket.tx_hash)
+            if ticket.chain in EVM_CHAINS and (self.other_networks or len(evm) > 1):
+                if on_every_network is None:
+                    on_every_network = self._lookup_on_every_network(ticket.tx_hash, [t.chain for t in evm])
+                known = next((t for t in evm if on_every_network[t.chain.value].outcome is Outcome.FOUND), None)
+                if known is not None and known is not ticket:
+                    continue  # found on a later EVM network of the list: that one decides
+                lookup = on_every_network[ticket.chain.value]
             else:
                 lookup = self.pools[ticket.chain].lookup(ticket.tx_hash)
             mine = (
@@ -218,9 +328,11 @@ class Investigator:
                 return ticket, replace(lookup, answers=answers + mine), sighting
             if first is None or sighting is not None:  # a chain that saw the tx before is where it belongs
                 first = (ticket, sighting)
-                # Unreachable providers count only on the chain the verdict is about: a mistyped Bitcoin
-                # txid that Bitcoin's providers all say they do not know is not_found, even when
-                # Ethereum (the less likely reading of a bare hex hash) could not be asked.
+                # Unreachable providers count only on the chain the verdict is about (the likeliest
+                # reading, or the one that saw the tx before): a mistyped Bitcoin txid that Bitcoin's
+                # providers all say they do not know is not_found, even when Ethereum (the less likely
+                # reading of a bare hex hash) could not be asked; of the EVM networks, the ticket's own
+                # counts (a network with one provider can never confirm "unknown").
                 unavailable = lookup.outcome is Outcome.UNAVAILABLE
             answers += mine
         assert first is not None
@@ -235,9 +347,13 @@ class Investigator:
             self._compare_with_sighting(facts, tx, sighting)
         elif sighting is not None:
             self._explain_absence(session, facts, ticket, sighting, lookup)
-        if lookup.outcome is Outcome.NOT_FOUND and ticket.chain is Chain.ETH and not facts.reorged_from:
+        if lookup.outcome is Outcome.NOT_FOUND and ticket.chain in EVM_CHAINS and not facts.reorged_from:
             facts.elsewhere = self._on_other_network(session, ticket, lookup)
+            if facts.elsewhere is not None:
+                facts.issued_for = ticket.chain.value
         facts.deposit_addresses = self._casino_addresses(session, ticket, [tx, facts.elsewhere])
+        if tx is not None and ticket.chain in EVM_CHAINS and tx.status is not TxStatus.FAILED:
+            self._issued_for_another_network(session, facts, ticket, tx)
         trace = sighting.trace if sighting is not None and lookup.cached else "not_needed"
         traced_now = False
         if tx is not None and trace != "done" and self._needs_internal_transfers(tx, facts.deposit_addresses):
@@ -250,7 +366,7 @@ class Investigator:
                 trace = "done"
                 facts.deposit_addresses = self._casino_addresses(session, ticket, [tx])
         if tx is not None and (not lookup.cached or traced_now):
-            settled = self._settled(tx) and not lookup.disputed
+            settled = self._settled(tx) and not lookup.disputed and not lookup.unheard
             sighting = sightings.record_seen(session, sighting, tx, now=now, settled=settled, trace=trace)
         if sighting is not None:
             facts.history = list(sighting.history)
@@ -328,31 +444,52 @@ class Investigator:
             addresses.append(ticket.address)
         return addresses_among(session, ticket.chain, addresses)
 
+    def _issued_for_another_network(self, session: Session, facts: Facts, ticket: Ticket, tx: ChainTx) -> None:
+        """Found on this EVM network, paying none of its casino addresses, but an address issued for
+        another EVM network (the same key controls it here): wrong_network, naming both."""
+        paid = [t.to_address for t in tx.transfers if t.to_address and t.kind is not TransferKind.INTENDED]
+        if not paid or any(address in facts.deposit_addresses for address in paid):
+            return
+        for chain in EVM_CHAINS:
+            if chain is ticket.chain:
+                continue
+            theirs = addresses_among(session, chain, paid)
+            if theirs:
+                facts.elsewhere, facts.issued_for = tx, chain.value
+                facts.deposit_addresses = theirs
+                return
+
     @staticmethod
     def _needs_internal_transfers(tx: ChainTx, ours: dict[str, DepositAddress]) -> bool:
         """A mined contract call that pays none of our addresses directly may pay one internally."""
         return (
-            tx.chain is Chain.ETH
+            tx.chain in EVM_CHAINS
             and tx.contract_call
             and tx.status is TxStatus.CONFIRMED
             and not any(t.to_address in ours for t in tx.transfers)
         )
 
-    def _lookup_on_every_network(self, tx_hash: str) -> Lookup:
-        """Ethereum and every other configured EVM network asked at once (one round trip); the other
-        networks' answers are kept for _on_other_network of this same investigation (this thread)."""
-        pools = {"eth": self.pools[Chain.ETH], **self.other_networks}
+    def _lookup_on_every_network(self, tx_hash: str, chains: list[Chain]) -> dict[str, Lookup]:
+        """The candidate EVM chains and every other configured EVM network asked at once (one round
+        trip), by network name; the answers of networks that are no candidate are kept for
+        _on_other_network of this same investigation (this thread)."""
+        pools = {chain.value: self.pools[chain] for chain in chains}
+        pools |= {name: pool for name, pool in self.other_networks.items() if name not in pools}
         with ContextPool(max_workers=len(pools)) as executor:  # the capture of answers follows
             futures = {name: executor.submit(pool.lookup, tx_hash) for name, pool in pools.items()}
             results = {name: future.result() for name, future in futures.items()}
-        self._elsewhere.answers = (tx_hash, {n: r for n, r in results.items() if n != "eth"})
-        return results["eth"]
+        asked = {chain.value for chain in chains}
+        self._elsewhere.answers = (tx_hash, {n: r for n, r in results.items() if n not in asked})
+        return results
 
     def _on_other_network(self, session: Session, ticket: Ticket, lookup: Lookup) -> ChainTx | None:
-        """The tx on another EVM network when it pays one of our (same-key) Ethereum addresses there."""
+        """The tx on another EVM network (not a candidate of this ticket) when it pays one of our
+        (same-key) addresses of the ticket's network there."""
         asked_hash, asked = getattr(self._elsewhere, "answers", (None, {}))
         self._elsewhere.answers = (None, {})
         for network, pool in self.other_networks.items():
+            if asked_hash == ticket.tx_hash and network not in asked:
+                continue  # a candidate network: its answer is already in the lookup
             elsewhere = (
                 asked[network] if asked_hash == ticket.tx_hash and network in asked else pool.lookup(ticket.tx_hash)
             )

@@ -129,6 +129,17 @@ LEVELS: dict[str, Level] = {
     "not_our_address": Level.FINE,
     "failed": Level.FINE,
     "credited": Level.FINE,
+    # Payouts (issue 25): the casino's errors need action, a withdrawal under way is watched
+    "payout_not_sent": Level.NEEDS_ACTION,
+    "payout_stuck": Level.NEEDS_ACTION,
+    "payout_wrong_address": Level.NEEDS_ACTION,
+    "payout_amount_differs": Level.NEEDS_ACTION,
+    "payout_failed": Level.NEEDS_ACTION,
+    "payout_dropped": Level.NEEDS_ACTION,
+    "payout_pending": Level.WATCH,
+    "payout_confirming": Level.WATCH,
+    "payout_replaced": Level.WATCH,
+    "payout_delivered": Level.FINE,
 }
 
 
@@ -169,6 +180,25 @@ class Policy:
     assets: AssetRegistry
     finality: dict[Chain, str] = field(default_factory=dict)  # "confirmations" (default) or "finalized"
     networks: dict[str, EvmNetwork] = field(default_factory=dict)  # EVM networks by name (eth included)
+    payout_grace: timedelta = timedelta(minutes=30)  # PAYOUT_GRACE_MINUTES
+    payout_fee_horizon_blocks: int = 6  # PAYOUT_FEE_HORIZON_BLOCKS
+
+    def minimum(self, asset: str, chain: Chain) -> int | None:
+        """MIN_DEPOSITS for this asset on this chain, in its base units: ``USDT@bsc`` when set, else
+        ``USDT`` (set in the decimals of the asset's first chain) scaled to this chain's decimals."""
+        own = self.min_deposits.get(f"{asset}@{chain.value}")
+        if own is not None:
+            return own
+        minimum = self.min_deposits.get(asset)
+        first, here = self.assets.get(asset), self.assets.on(chain, asset)
+        if minimum is None or first is None or here is None or first.decimals == here.decimals:
+            return minimum
+        if here.decimals > first.decimals:
+            return minimum * 10 ** (here.decimals - first.decimals)
+        return -(-minimum // 10 ** (first.decimals - here.decimals))
+
+    def network_of(self, chain: Chain) -> EvmNetwork | None:
+        return self.networks.get(chain.value)
 
 
 @dataclass(frozen=True)
@@ -191,6 +221,7 @@ class Facts:
     replaced_by: str | None = None
     previously_seen: dict[str, Any] | None = None
     elsewhere: ChainTx | None = None  # the tx found on another EVM network, paying a casino address
+    issued_for: str | None = None  # with elsewhere: the network the paid casino address was issued for
     needs_trace: bool = False  # a contract call no provider could trace
     reorged_from: dict[str, Any] | None = None  # the block we saw it in, now out of the main chain
     moved_from: dict[str, Any] | None = None  # an earlier block; it is now confirmed in another one
@@ -200,7 +231,7 @@ class Facts:
 
 @dataclass
 class Verdict:
-    code: Code
+    code: Code | PayoutCode
     final: bool
     summary: str
     action: str
@@ -240,9 +271,10 @@ class _Decision:
         self.ticket = ticket
         self.facts = facts
         self.policy = policy
-        self.assets = policy.assets
+        self.assets = policy.assets.for_chain(ticket.chain)  # USDT on BSC: BSC's USDT (18 decimals)
         self.tx: ChainTx | None = facts.lookup.tx
         self.required = policy.required_confirmations[ticket.chain]
+        self.network = policy.network_of(ticket.chain)
         self.ambiguous_owners: list[str] = []
         self.evidence: dict[str, Any] = {
             "chain": ticket.chain.value,
@@ -266,6 +298,8 @@ class _Decision:
             self.evidence["history"] = self.facts.history
         if lookup.disputed:
             self.evidence["disputed"] = True
+        if lookup.unheard:
+            self.evidence["unheard"] = True
         if self.facts.replaced_by:
             return self._replaced()
         if self.facts.reorged_from is not None:
@@ -308,6 +342,9 @@ class _Decision:
             self.evidence["moved_from"] = self.facts.moved_from
         self.evidence["outputs"] = transfers_evidence(tx, self.facts.deposit_addresses, self.assets)
         self.evidence["ledger"] = [ledger_evidence(row, self.assets) for row in self.facts.ledger]
+        if self.network is not None:
+            self.evidence["finality"] = {"network": self.network.name, "rule": self._finality_rule()}
+            self.evidence["explorer_links"] = self._explorer_links(self.network, tx)
         if tx.status is TxStatus.FAILED:
             return self._verdict(
                 Code.FAILED,
@@ -397,11 +434,13 @@ class _Decision:
             )
         if not self._settled(tx):
             why = ", not yet finalized." if self._finality() == "finalized" else "."
+            if self._finality() in ("safe", "finalized") and self.network is not None:
+                why = f"; final by {self._finality_rule()}, not reached yet."
             if self.facts.lookup.disputed:
                 why = "; providers disagree about it (see evidence), so it is not treated as settled."
             return self._verdict(
                 Code.CONFIRMING,
-                f"In block {tx.block_height}: {tx.confirmations} of {self.required} confirmations{why}",
+                f"In block {tx.block_height}{self._on()}: {tx.confirmations} of {self.required} confirmations{why}",
                 "Tell the player it is confirming and will be credited automatically.",
                 paid=concerned,
             )
@@ -410,12 +449,44 @@ class _Decision:
     def _settled(self, tx: ChainTx) -> bool:
         if self.facts.lookup.disputed:
             return False
-        if self._finality() == "finalized":
+        if self._finality() in ("safe", "finalized"):  # the adapter asked for that block tag
             return tx.finalized is True
         return tx.confirmations >= self.required
 
     def _finality(self) -> str:
         return self.policy.finality.get(self.ticket.chain, "confirmations")
+
+    def _finality_rule(self) -> str:
+        """The rule that makes this tx final, as the verdict names it: "15 confirmations on BSC", or
+        "the 'finalized' block tag of Base (its batch is finalized on Ethereum)"."""
+        if self.network is None:
+            return f"{self.required} confirmations"
+        if self.ticket.chain is Chain.ETH and self._finality() == "confirmations":
+            return f"{self.required} confirmations on {self.network.label}"
+        return self.network.finality_rule()
+
+    def _explorer_links(self, network: EvmNetwork, tx: ChainTx) -> dict[str, Any]:
+        """Links on the network's own explorer (etherscan, bscscan, polygonscan, arbiscan, basescan,
+        optimistic.etherscan): the tx, the casino addresses it pays, each token at that address."""
+        ours = [t for t in tx.transfers if t.to_address in self.facts.deposit_addresses]
+        addresses = dict.fromkeys(
+            [*([self.ticket.address] if self.ticket.address else []), *(t.to_address for t in ours)]
+        )
+        tokens = []
+        for transfer in ours:
+            token = network.token_by_symbol(transfer.asset) if transfer.kind is TransferKind.TOKEN else None
+            contract = token.contract if token else transfer.asset.removeprefix("erc20:")
+            if transfer.kind is TransferKind.TOKEN and contract.startswith("0x"):
+                tokens.append(network.token_url(contract, transfer.to_address))
+        return {
+            "network": network.label,
+            "tx": network.tx_url(tx.tx_hash),
+            "addresses": [network.address_url(a) for a in addresses if a],
+            "tokens": list(dict.fromkeys(tokens)),
+        }
+
+    def _on(self) -> str:
+        return f" on {self.network.label}" if self.network is not None and self.ticket.chain is not Chain.ETH else ""
 
     def _reconcile(self, concerned: list[Paid]) -> Verdict:
         mismatched = [p for p in concerned if p.credited and p.credited_amount != p.amount]
@@ -504,18 +575,27 @@ class _Decision:
         )
 
     def _wrong_network(self, tx: ChainTx) -> Verdict:
-        self.evidence["network"] = tx.network
-        self.evidence["tx"] = tx_evidence(tx, self.required, self.assets)
-        self.evidence["outputs"] = transfers_evidence(tx, self.facts.deposit_addresses, self.assets)
+        found_name = tx.network or tx.chain.value
+        issued = self.facts.issued_for or self.ticket.chain.value
+        assets = self.policy.assets.for_chain(tx.chain)
+        self.evidence["network"] = found_name
+        self.evidence["tx"] = tx_evidence(tx, self.required, assets)
+        self.evidence["outputs"] = transfers_evidence(tx, self.facts.deposit_addresses, assets)
         ours = [t for t in tx.transfers if t.to_address in self.facts.deposit_addresses]
-        found = self.policy.networks.get(tx.network or "")
-        amounts = ", ".join(f"{self._amount_on(found, t)} {t.asset} to {t.to_address}" for t in ours)
+        found = self.policy.networks.get(found_name)
+        amounts = ", ".join(f"{self._amount_on(found, t, assets)} {t.asset} to {t.to_address}" for t in ours)
         first = ours[0]
-        facts = {"network": tx.network, "amount": self._amount_on(found, first), "asset": first.asset}
-        decision = wrong_network(Chain.ETH.value, tx.network or "?", self.policy.networks, amounts=amounts)
+        facts = {"network": found.label if found else found_name, "amount": self._amount_on(found, first, assets)}
+        facts |= {"asset": first.asset, "issued_network": self._label(issued)}
+        decision = wrong_network(issued, found_name, self.policy.networks, amounts=amounts)
         assert decision is not None  # found elsewhere means another network than the address's
+        self.evidence["issued_for"] = issued
         if found is not None:
-            self.evidence["found_on"] = {"network": found.name, "chain_id": found.chain_id, "explorer": found.tx_url(tx.tx_hash)}
+            self.evidence["found_on"] = {
+                "network": found.name,
+                "chain_id": found.chain_id,
+                "explorer": found.tx_url(tx.tx_hash),
+            }
         return self._verdict(
             Code.WRONG_NETWORK,
             decision.summary,
@@ -524,15 +604,19 @@ class _Decision:
             final_override=tx.status is TxStatus.CONFIRMED,
         )
 
-    def _amount_on(self, network: EvmNetwork | None, transfer: Transfer) -> str:
+    def _amount_on(self, network: EvmNetwork | None, transfer: Transfer, assets: AssetRegistry) -> str:
         """The amount in that network's own decimals (USDT on BSC has 18, not Ethereum's 6)."""
         token = network.token_by_symbol(transfer.asset) if network is not None else None
         if token is not None and transfer.kind is TransferKind.TOKEN:
             return format_amount(transfer.amount_base_units, token.decimals)
-        return amount(self.assets, transfer.amount_base_units, transfer.asset, transfer)
+        return amount(assets, transfer.amount_base_units, transfer.asset, transfer)
+
+    def _label(self, network: str) -> str:
+        known = self.policy.networks.get(network)
+        return known.label if known else network
 
     def _below_minimum(self, paid: Paid) -> bool:
-        minimum = self.policy.min_deposits.get(paid.asset)
+        minimum = self.policy.minimum(paid.asset, self.ticket.chain)
         return minimum is not None and paid.amount < minimum
 
     def _fmt(self, base_units: int, asset: str) -> str:
@@ -568,8 +652,8 @@ class _Decision:
             asset = paid[0].asset
             facts |= {
                 "amount": self._fmt(sum(p.amount for p in paid if p.asset == asset), asset),
-                "asset": asset,
-                "minimum": self._fmt(self.policy.min_deposits.get(asset, 0), asset),
+                "asset": f"{asset} ({self.network.label})" if self._on() and self.network else asset,
+                "minimum": self._fmt(self.policy.minimum(asset, self.ticket.chain) or 0, asset),
             }
         if tx is not None and tx.status is not TxStatus.NOT_FOUND:
             remaining = max(self.required - tx.confirmations, 0)
@@ -582,8 +666,8 @@ class _Decision:
             final = False
         if final_override is not None:
             final = final_override
-        if self.facts.lookup.disputed:
-            final = False
+        if self.facts.lookup.disputed or self.facts.lookup.unheard:
+            final = False  # unheard: a provider asked had not answered yet, so its word is checked again
         if self.ambiguous_owners and paid:
             final = False
             self.evidence["ambiguous_players"] = self.ambiguous_owners
@@ -606,3 +690,520 @@ class _Decision:
             evidence=self.evidence,
             next_check_at=next_check,
         )
+
+
+# --- Payouts (issue 25) ------------------------------------------------------------------------
+# A payout investigation judges the chain against the casino's payout record: was it sent, is it on
+# its way (and when will it arrive), is it stuck under the fee market, and did it pay the record's
+# address the record's amount. Precedence (the first rule that applies wins; each is tested):
+#
+#  1. no tx on the record: ``payout_not_sent`` (requested, approved, or rejected; past the grace
+#     an approved one is finance's to act on)
+#  2. the record's tx was replaced (BTC: an input spent by another tx; EVM: its nonce mined in another
+#     tx): followed to the replacement, which is judged as the payout: delivered -> ``payout_delivered``,
+#     the casino's error -> that code, under way (or paying the player nothing) -> ``payout_replaced``
+#  3. seen before, now unknown everywhere and not replaced: ``payout_dropped``
+#  4. unknown to every provider: within the grace ``payout_pending`` (not yet propagated), after it
+#     ``payout_not_sent``
+#  5. too few providers answered: ``provider_unavailable``
+#  6. reverted (EVM receipt status 0): ``payout_failed``
+#  7. nothing of the asset to the record's address: ``payout_wrong_address``
+#  8. paid neither the amount nor the amount less the stated network fee: ``payout_amount_differs``
+#  9. in the mempool: ``payout_stuck`` when its fee is below what confirms within the fee horizon
+#     (with what finance can do), else ``payout_pending`` with its ETA
+# 10. fewer confirmations than required: ``payout_confirming``; then ``payout_delivered``
+
+
+class PayoutCode(StrEnum):
+    NOT_SENT = "payout_not_sent"
+    PENDING = "payout_pending"
+    STUCK = "payout_stuck"
+    CONFIRMING = "payout_confirming"
+    DELIVERED = "payout_delivered"
+    WRONG_ADDRESS = "payout_wrong_address"
+    AMOUNT_DIFFERS = "payout_amount_differs"
+    FAILED = "payout_failed"
+    REPLACED = "payout_replaced"
+    DROPPED = "payout_dropped"
+
+
+# The casino's own errors: escalate, never tell the player it was delivered, never a public reply.
+PAYOUT_CASINO_ERRORS = frozenset(
+    {
+        PayoutCode.NOT_SENT,
+        PayoutCode.STUCK,
+        PayoutCode.WRONG_ADDRESS,
+        PayoutCode.AMOUNT_DIFFERS,
+        PayoutCode.FAILED,
+        PayoutCode.REPLACED,
+        PayoutCode.DROPPED,
+    }
+)
+PAYOUT_NEVER_FINAL = {PayoutCode.PENDING, PayoutCode.STUCK, PayoutCode.CONFIRMING, PayoutCode.NOT_SENT}
+_PAYOUT_RECHECK = {
+    PayoutCode.PENDING: timedelta(minutes=5),
+    PayoutCode.STUCK: timedelta(minutes=10),
+    PayoutCode.CONFIRMING: timedelta(minutes=5),
+    PayoutCode.NOT_SENT: timedelta(minutes=10),
+    PayoutCode.REPLACED: timedelta(minutes=5),
+}
+
+
+@dataclass(frozen=True)
+class Payout:
+    """The casino's payout record as a decision reads it (amounts in base units)."""
+
+    payout_id: str
+    chain: Chain
+    player_ref: str
+    to_address: str
+    asset: str
+    amount: int
+    status: str
+    requested_at: datetime
+    tx_hash: str | None = None
+    sent_at: datetime | None = None
+    network_fee: int | None = None
+
+
+@dataclass
+class PayoutFacts:
+    """What a payout decision rests on, gathered by the service."""
+
+    now: datetime
+    lookup: Lookup | None = None  # None: the record names no tx
+    fee_market: Any = None  # chains.fees.FeeMarket of the payout's chain, when a provider gave one
+    replaced_by: str | None = None  # the tx that replaced the record's ("unknown" if unnamed)
+    replacement: PayoutFacts | None = None  # the replacement's own facts, to judge it as the payout
+    dropped: bool = False
+    previously_seen: dict[str, Any] | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def decide_payout(payout: Payout, facts: PayoutFacts, policy: Policy) -> Verdict:
+    """The verdict for a payout record from the chain facts (see the precedence above)."""
+    return _PayoutDecision(payout, facts, policy).run()
+
+
+class _PayoutDecision:
+    def __init__(self, payout: Payout, facts: PayoutFacts, policy: Policy) -> None:
+        self.payout = payout
+        self.facts = facts
+        self.policy = policy
+        self.required = policy.required_confirmations[payout.chain]
+        self.tx: ChainTx | None = facts.lookup.tx if facts.lookup else None
+        self.evidence: dict[str, Any] = {
+            "chain": payout.chain.value,
+            "payout": {
+                "payout_id": payout.payout_id,
+                "status": payout.status,
+                "to_address": payout.to_address,
+                "asset": payout.asset,
+                "amount": self._fmt(payout.amount),
+                "network_fee": self._fmt(payout.network_fee) if payout.network_fee is not None else None,
+                "tx_hash": payout.tx_hash,
+                "requested_at": payout.requested_at.isoformat(),
+                "sent_at": payout.sent_at.isoformat() if payout.sent_at else None,
+            },
+            "checked_at": facts.now.isoformat(),
+        }
+        if payout.tx_hash:
+            self.evidence["tx_hash"] = payout.tx_hash
+            self.evidence["explorer_url"] = policy.explorer_tx_url[payout.chain].format(tx_hash=payout.tx_hash)
+        if facts.lookup is not None:
+            self.evidence["providers"] = [
+                {"provider": a.provider, "answer": a.answer, **({"detail": a.detail} if a.detail else {})}
+                for a in facts.lookup.answers
+            ]
+        if facts.history:
+            self.evidence["history"] = facts.history
+
+    def _fmt(self, base_units: int) -> str:
+        return self.policy.assets.format(base_units, self.payout.asset)
+
+    def _waited(self) -> timedelta:
+        return self.facts.now - (self.payout.sent_at or self.payout.requested_at)
+
+    def run(self) -> Verdict:
+        payout, facts = self.payout, self.facts
+        if not payout.tx_hash or facts.lookup is None:
+            return self._not_sent_without_tx()
+        if facts.replaced_by:
+            return self._replaced()
+        if facts.dropped:
+            self.evidence["previously_seen"] = facts.previously_seen
+            return self._verdict(
+                PayoutCode.DROPPED,
+                f"Dropped: the payout tx was seen in the mempool (last at {(facts.previously_seen or {}).get('seen_at')}), "
+                "is now unknown to every provider, and nothing replaced it: the funds never left.",
+                "Escalate to finance: send the payout again (a new tx) and update the payout record's tx_hash.",
+            )
+        lookup = facts.lookup
+        if lookup.outcome is Outcome.NOT_FOUND:
+            grace = self.policy.payout_grace
+            if self._waited() < grace:
+                return self._verdict(
+                    PayoutCode.PENDING,
+                    f"No provider knows the payout tx yet; it was sent {self._minutes(self._waited())} min ago "
+                    f"(within the grace of {self._minutes(grace)} min).",
+                    "Tell the player the withdrawal is being sent; depositdesk checks again shortly.",
+                    message="payout_pending_unseen",
+                )
+            return self._verdict(
+                PayoutCode.NOT_SENT,
+                f"No provider knows the payout tx {self._minutes(self._waited())} min after it was sent "
+                f"(grace {self._minutes(grace)} min): it was never broadcast, or was broadcast with errors.",
+                "Escalate to finance: check the hot wallet and broadcast (or re-send) the payout.",
+            )
+        if lookup.outcome is Outcome.UNAVAILABLE or self.tx is None:
+            return self._verdict(
+                Code.PROVIDER_UNAVAILABLE,
+                "Not enough blockchain providers answered to decide.",
+                "Nothing to do yet: depositdesk retries automatically; tell the player we are checking.",
+            )
+        return self._found(self.tx)
+
+    def _not_sent_without_tx(self) -> Verdict:
+        payout, grace = self.payout, self.policy.payout_grace
+        waited = self.facts.now - payout.requested_at
+        if payout.status == "rejected":
+            return self._verdict(
+                PayoutCode.NOT_SENT,
+                "The casino rejected this withdrawal: no tx was sent.",
+                "Tell the player why the withdrawal was rejected (see the back office); nothing was sent.",
+                final_override=True,
+                message="payout_rejected",
+            )
+        if payout.status == "requested":
+            return self._verdict(
+                PayoutCode.NOT_SENT,
+                f"Requested {self._minutes(waited)} min ago, not approved yet: no tx was sent.",
+                "Check the withdrawal in the back office: it is waiting for approval.",
+                message="payout_waiting",
+            )
+        if waited < grace:
+            return self._verdict(
+                PayoutCode.NOT_SENT,
+                f"Approved, no tx yet ({self._minutes(waited)} min after the request; grace {self._minutes(grace)} min).",
+                "Tell the player the withdrawal is approved and being sent; nothing for finance to do yet.",
+                message="payout_waiting",
+            )
+        return self._verdict(
+            PayoutCode.NOT_SENT,
+            f"{payout.status.capitalize()} {self._minutes(waited)} min ago and no tx is recorded "
+            f"(grace {self._minutes(grace)} min): the payout was not sent.",
+            "Escalate to finance: send the payout and record its tx_hash.",
+            message="payout_waiting",
+        )
+
+    def _replaced(self) -> Verdict:
+        replacement = self.facts.replaced_by
+        if self.facts.previously_seen:
+            self.evidence["previously_seen"] = self.facts.previously_seen
+        if replacement == "unknown" or self.facts.replacement is None:
+            self.evidence["replaced_by"] = None
+            return self._verdict(
+                PayoutCode.REPLACED,
+                "Replaced: another tx of the hot wallet took the payout tx's place, and no provider can name it.",
+                "Ask finance for the replacing tx and record it as the payout's tx_hash.",
+            )
+        self.evidence["replaced_by"] = replacement
+        self.evidence["replacement_explorer_url"] = self.policy.explorer_tx_url[self.payout.chain].format(
+            tx_hash=replacement
+        )
+        followed = decide_payout(replace_tx(self.payout, replacement), self.facts.replacement, self.policy)
+        self.evidence["replacement"] = {"code": followed.code.value, "summary": followed.summary}
+        if followed.code is PayoutCode.DROPPED or self._cancelled():
+            return self._verdict(
+                PayoutCode.REPLACED,
+                f"Replaced by {replacement}, which pays the player nothing: the payout was cancelled.",
+                "Escalate to finance: the payout was cancelled by a replacement; send it again.",
+                final_override=True,
+                message="payout_cancelled",
+            )
+        if followed.code in (
+            PayoutCode.DELIVERED,
+            PayoutCode.WRONG_ADDRESS,
+            PayoutCode.AMOUNT_DIFFERS,
+            PayoutCode.FAILED,
+        ):
+            followed.evidence["replaced_from"] = self.payout.tx_hash
+            followed.evidence["replaced_by"] = replacement
+            followed.summary = (
+                f"{followed.summary} (The payout tx {self.payout.tx_hash} was replaced by {replacement}.)"
+            )
+            return followed
+        self.tx = self.facts.replacement.lookup.tx if self.facts.replacement.lookup else None
+        eta = followed.evidence.get("eta_minutes")
+        return self._verdict(
+            PayoutCode.REPLACED,
+            f"Replaced by {replacement} (a fee bump or a resend); the replacement is {followed.code.value}: "
+            f"{followed.summary}",
+            "Tell the player the withdrawal was re-sent with a higher fee and is on its way; "
+            "record the replacement as the payout's tx_hash.",
+            eta_minutes=eta,
+        )
+
+    def _cancelled(self) -> bool:
+        """The replacement moves the payout's asset only back to the hot wallet (or nowhere)."""
+        replacement = self.facts.replacement
+        tx = replacement.lookup.tx if replacement and replacement.lookup else None
+        if tx is None or tx.status is TxStatus.FAILED or (tx.status is TxStatus.MEMPOOL and tx.contract_call):
+            return False
+        senders = tx.sender_addresses
+        return not any(
+            t.asset == self.payout.asset and t.to_address not in senders and t.kind is not TransferKind.INTENDED
+            for t in tx.transfers
+        )
+
+    def _received(self, tx: ChainTx) -> list[Transfer]:
+        return [
+            t
+            for t in tx.transfers
+            if t.to_address == self.payout.to_address
+            and t.asset == self.payout.asset
+            and t.kind is not TransferKind.INTENDED
+        ]
+
+    def _found(self, tx: ChainTx) -> Verdict:
+        self.evidence["tx"] = tx_evidence(tx, self.required, self.policy.assets)
+        if tx.status is TxStatus.FAILED:
+            return self._verdict(
+                PayoutCode.FAILED,
+                f"The payout tx was included in block {tx.block_height} but reverted (receipt status 0): "
+                "nothing reached the player.",
+                "Escalate to finance: the payout failed on chain (check the token balance and gas of the hot "
+                "wallet) and must be sent again.",
+            )
+        received = self._received(tx)
+        if not received and tx.status is TxStatus.MEMPOOL and tx.contract_call:
+            # A token payout's transfer shows in its receipt: until it is mined only its fee can be judged.
+            return self._in_mempool(tx)
+        if not received:
+            elsewhere = sorted({t.to_address or "?" for t in tx.transfers if t.asset == self.payout.asset})
+            self.evidence["paid_to"] = elsewhere
+            return self._verdict(
+                PayoutCode.WRONG_ADDRESS,
+                f"The payout tx pays nothing of {self.payout.asset} to the record's address {self.payout.to_address} "
+                f"(it pays {', '.join(elsewhere) or 'nobody'}).",
+                "Escalate to finance: the payout went to another address than the player's. Do not tell the "
+                "player it was delivered.",
+            )
+        paid = sum(t.amount_base_units for t in received)
+        expected = {self.payout.amount}
+        if self.payout.network_fee is not None:
+            expected.add(self.payout.amount - self.payout.network_fee)
+        self.evidence["paid"] = {
+            "amount": self._fmt(paid),
+            "asset": self.payout.asset,
+            "outputs": [t.index for t in received],
+        }
+        if paid not in expected:
+            return self._verdict(
+                PayoutCode.AMOUNT_DIFFERS,
+                f"The payout tx pays {self._fmt(paid)} {self.payout.asset} to the player's address; the record says "
+                f"{self._fmt(self.payout.amount)}"
+                + (f" less a network fee of {self._fmt(self.payout.network_fee)}" if self.payout.network_fee else "")
+                + ".",
+                "Escalate to finance to settle the difference. Do not tell the player the payout is complete.",
+                amount=paid,
+            )
+        if tx.status is TxStatus.MEMPOOL:
+            return self._in_mempool(tx)
+        if tx.confirmations < self.required:
+            return self._verdict(
+                PayoutCode.CONFIRMING,
+                f"In block {tx.block_height}: {tx.confirmations} of {self.required} confirmations.",
+                "Tell the player the withdrawal is confirming and will be in their wallet shortly.",
+                amount=paid,
+            )
+        return self._verdict(
+            PayoutCode.DELIVERED,
+            f"Delivered: confirmed ({tx.confirmations} confirmations) to the record's address, "
+            f"{self._fmt(paid)} {self.payout.asset}.",
+            "Tell the player it is in their wallet; an exchange credits it after its own confirmations.",
+            amount=paid,
+        )
+
+    def _in_mempool(self, tx: ChainTx) -> Verdict:
+        market = self.facts.fee_market
+        if market is not None:
+            self.evidence["fee_market"] = market.as_evidence()
+        if self.payout.chain is Chain.BTC:
+            return self._btc_mempool(tx, market)
+        return self._evm_mempool(tx, market)
+
+    def _btc_mempool(self, tx: ChainTx, market: Any) -> Verdict:
+        from chains.fees import CHILD_VSIZE, INCREMENTAL_RELAY_RATE, ceil_int, fee_rate
+
+        rate = fee_rate(tx)
+        horizon = self.policy.payout_fee_horizon_blocks
+        needed = market.rate_for(horizon) if market is not None else None
+        self.evidence["fee"] = {
+            "fee": str(tx.fee) if tx.fee is not None else None,
+            "vsize": tx.vsize,
+            "rate_sat_vb": str(rate) if rate is not None else None,
+            "needed_sat_vb": str(needed) if needed is not None else None,
+            "horizon_blocks": horizon,
+        }
+        if rate is None or needed is None:
+            return self._verdict(
+                PayoutCode.PENDING,
+                "In the mempool; its fee rate or the fee market is unknown, so no ETA can be given.",
+                "Tell the player the withdrawal is on its way; depositdesk checks again shortly.",
+                message="payout_pending_unseen",
+            )
+        if rate < needed:
+            assert tx.vsize is not None and tx.fee is not None
+            target_fee = ceil_int(needed * tx.vsize)
+            if tx.rbf_signalled:
+                bump = max(target_fee, tx.fee + ceil_int(INCREMENTAL_RELAY_RATE * tx.vsize))
+                advice = (
+                    f"It signals RBF: replace it with the same inputs and a fee of at least {bump} sat "
+                    f"({needed} sat/vB over {tx.vsize} vB)."
+                )
+                self.evidence["advice"] = {"kind": "rbf", "min_fee_sat": str(bump)}
+            else:
+                change = self._change_output(tx)
+                if change is not None:
+                    child_fee = ceil_int(needed * (tx.vsize + CHILD_VSIZE)) - tx.fee
+                    advice = (
+                        f"It does not signal RBF: CPFP from the change output {tx.tx_hash}:{change.index} "
+                        f"({self.policy.assets.format(change.amount_base_units, 'BTC')} BTC to {change.to_address}) "
+                        f"with a child paying at least {child_fee} sat, so the pair pays {needed} sat/vB."
+                    )
+                    self.evidence["advice"] = {
+                        "kind": "cpfp",
+                        "change_output": {"txid": tx.tx_hash, "vout": change.index, "address": change.to_address},
+                        "min_child_fee_sat": str(child_fee),
+                    }
+                else:
+                    advice = (
+                        "It does not signal RBF and has no change output to spend: wait, or re-send after it drops."
+                    )
+                    self.evidence["advice"] = {"kind": "none"}
+            return self._verdict(
+                PayoutCode.STUCK,
+                f"Stuck: the payout pays {rate} sat/vB, below the {needed} sat/vB that confirms within "
+                f"{horizon} blocks now.",
+                f"Escalate to finance. {advice}",
+            )
+        blocks = market.blocks_ahead(rate) or 1
+        eta = max(1, -(-blocks * self.policy.block_seconds[Chain.BTC] // 60))
+        self.evidence["eta_minutes"] = eta
+        return self._verdict(
+            PayoutCode.PENDING,
+            f"In the mempool at {rate} sat/vB (≥ {needed} needed within {horizon} blocks): expected in about "
+            f"{blocks} block(s), ~{eta} min.",
+            "Tell the player the withdrawal is on its way and when to expect it.",
+            eta_minutes=eta,
+        )
+
+    def _change_output(self, tx: ChainTx) -> Transfer | None:
+        """The output paying the hot wallet back: to a sender address, else the one not to the player."""
+        others = [t for t in tx.transfers if t.to_address and t.to_address != self.payout.to_address]
+        senders = tx.sender_addresses
+        back = [t for t in others if t.to_address in senders]
+        chosen = back or others
+        return max(chosen, key=lambda t: t.amount_base_units) if chosen else None
+
+    def _evm_mempool(self, tx: ChainTx, market: Any) -> Verdict:
+        base_fee = market.base_fee if market is not None else None
+        most = tx.max_fee_per_gas
+        self.evidence["fee"] = {
+            "max_fee_per_gas": str(most) if most is not None else None,
+            "base_fee": str(base_fee) if base_fee is not None else None,
+            "nonce": tx.nonce,
+        }
+        if base_fee is None or most is None:
+            return self._verdict(
+                PayoutCode.PENDING,
+                "In the mempool; its max fee or the base fee is unknown, so no ETA can be given.",
+                "Tell the player the withdrawal is on its way; depositdesk checks again shortly.",
+                message="payout_pending_unseen",
+            )
+        if most < base_fee:
+            suggested = max(2 * base_fee, most + most // 10 + 1)
+            self.evidence["advice"] = {"kind": "replace", "nonce": tx.nonce, "min_max_fee_per_gas": str(suggested)}
+            return self._verdict(
+                PayoutCode.STUCK,
+                f"Stuck: its max fee per gas ({_gwei(most)} gwei) is below the current base fee ({_gwei(base_fee)} gwei), "
+                "so no block can include it.",
+                f"Escalate to finance: send a replacement from {tx.signer} with the same nonce {tx.nonce} and a "
+                f"higher fee (maxFeePerGas at least {_gwei(suggested)} gwei, more than 10% above the current one).",
+            )
+        eta = max(1, -(-self.policy.block_seconds[self.payout.chain] // 60))
+        self.evidence["eta_minutes"] = eta
+        return self._verdict(
+            PayoutCode.PENDING,
+            f"In the mempool; its max fee ({_gwei(most)} gwei) covers the base fee ({_gwei(base_fee)} gwei): "
+            f"expected in the next block, ~{eta} min.",
+            "Tell the player the withdrawal is on its way and when to expect it.",
+            eta_minutes=eta,
+        )
+
+    @staticmethod
+    def _minutes(delta: timedelta) -> int:
+        return max(0, int(delta.total_seconds() // 60))
+
+    def _verdict(
+        self,
+        code: PayoutCode | Code,
+        summary: str,
+        action: str,
+        *,
+        amount: int | None = None,
+        eta_minutes: int | None = None,
+        final_override: bool | None = None,
+        message: str | None = None,
+    ) -> Verdict:
+        tx = self.tx
+        facts: dict[str, Any] = {
+            "required": self.required,
+            "amount": self._fmt(amount if amount is not None else self.payout.amount),
+            "asset": self.payout.asset,
+            "network": self.payout.chain.value.upper(),
+        }
+        if eta_minutes is None:
+            eta_minutes = self.evidence.get("eta_minutes")
+        if tx is not None and tx.status is not TxStatus.NOT_FOUND:
+            facts["confirmations"] = tx.confirmations
+            self.evidence["confirmations"] = f"{tx.confirmations}/{self.required}"
+            if code is PayoutCode.CONFIRMING:
+                remaining = max(self.required - tx.confirmations, 1)
+                eta_minutes = max(1, -(-remaining * self.policy.block_seconds[self.payout.chain] // 60))
+        if eta_minutes is not None:
+            facts["eta_minutes"] = eta_minutes
+            self.evidence["eta_minutes"] = eta_minutes
+        final = code not in PAYOUT_NEVER_FINAL and code is not Code.PROVIDER_UNAVAILABLE
+        if code in (PayoutCode.WRONG_ADDRESS, PayoutCode.AMOUNT_DIFFERS) and (
+            tx is None or tx.status is not TxStatus.CONFIRMED
+        ):
+            final = False  # a mempool tx may still be replaced
+        if code is PayoutCode.REPLACED:
+            final = False
+        if final_override is not None:
+            final = final_override
+        if self.facts.lookup is not None and self.facts.lookup.disputed:
+            final = False
+        recheck = _PAYOUT_RECHECK.get(code, _RECHECK.get(code, timedelta(minutes=10)))  # type: ignore[call-overload]
+        self.evidence["payout_code"] = code.value
+        return Verdict(
+            code=code,
+            final=final,
+            summary=summary,
+            action=action,
+            player_message=player_messages(message or code.value, facts),
+            evidence=self.evidence,
+            next_check_at=None if final else self.facts.now + recheck,
+        )
+
+
+def replace_tx(payout: Payout, tx_hash: str) -> Payout:
+    from dataclasses import replace as _replace
+
+    return _replace(payout, tx_hash=tx_hash)
+
+
+def _gwei(wei: int) -> str:
+    return format_amount(wei, 9)

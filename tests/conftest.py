@@ -17,7 +17,7 @@ from sqlmodel import Session, SQLModel
 from app.runtime.db import make_engine, migrate
 from app.settings import Settings
 from app.wiring import build_investigator
-from chains import http
+from chains import http, providers
 from tests.support.esplora import EsploraWorld
 from tests.support.evm import EvmWorld
 
@@ -110,6 +110,14 @@ def settings(tmp_path: Path) -> Settings:
         eth_history_providers=[],
         _env_file=None,
     )
+
+
+@pytest.fixture(autouse=True)
+def patient_pools(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A decided lookup waits for the providers still answering until their own deadline, not their
+    hedge delay: on a busy machine no verdict then depends on how fast the second answer came
+    (tests/chains/test_answer_order.py drives the bounded wait itself)."""
+    monkeypatch.setattr(providers, "DEFAULT_PATIENCE", providers.UntilDeadline())
 
 
 @pytest.fixture

@@ -23,8 +23,14 @@ router = APIRouter(prefix="/api", tags=["agents"])
 )
 def create_investigation(body: InvestigationIn, request: Request, session: SessionDep, _agent: AgentDep):
     investigator = request.app.state.investigator
+    fields = body.model_dump()
+    payout_id = fields.pop("payout_id")
     try:
-        record = investigator.investigate(session, InvestigationRequest(**body.model_dump()))
+        if payout_id:
+            payout = investigator.payout(session, payout_id)
+            record = investigator.investigate_payout(session, payout, channel="api", ticket_ref=body.ticket_ref)
+        else:
+            record = investigator.investigate(session, InvestigationRequest(**fields))
     except InvalidInput as exc:
         return JSONResponse(
             status_code=422,

@@ -24,9 +24,10 @@ from app.runtime.accounts import (
 from app.runtime.db import SessionDep
 from app.runtime.pages import languages, secure, templates
 from app.runtime.signed_in import AgentDep, CsrfDep, render
-from investigations.extract import extract
+from investigations.extract import Extracted, extract
 from investigations.messages import detect_language
 from investigations.models import Investigation
+from investigations.payouts import PayoutRecord, find_payout
 from investigations.service import InvalidInput, InvestigationRequest
 from investigations.verdicts import LEVELS, Code, level_rank
 
@@ -113,6 +114,7 @@ def lookup(
     window: Annotated[str, Form(max_length=4)] = "",
     amount: Annotated[str, Form(max_length=40)] = "",
     asset: Annotated[str, Form(max_length=16)] = "",
+    payout_id: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     form = {
         "text": text,
@@ -122,9 +124,19 @@ def lookup(
         "window": window,
         "amount": amount,
         "asset": asset,
+        "payout_id": payout_id,
     }
     fragment = request.headers.get("x-requested-with") == "fetch"
     found = extract(text)
+    payout = _payout_asked(session, found, payout_id, address, player_ref)
+    if payout_id.strip() and payout is None:
+        return _lookup_error(request, session, agent, form, f"payout_id: no payout record {payout_id[:40]!r}", fragment)
+    if payout is not None:
+        try:
+            record = request.app.state.investigator.investigate_payout(session, payout, channel="lookup")
+        except InvalidInput as exc:
+            return _lookup_error(request, session, agent, form, str(exc), fragment)
+        return _show(request, record, agent, fragment)
     if found.tx_hash is None and found.test_network_reason:
         refusal = request.app.state.investigator.refusal("tx_hash", found.test_network_reason)
         return _lookup_error(request, session, agent, form, f"{refusal.verdict.code}: {refusal}", fragment)
@@ -155,6 +167,39 @@ def lookup(
     except InvalidInput as exc:
         return _lookup_error(request, session, agent, form, str(exc), fragment)
     reply_lang = detect_language(text) if text.strip() else None
+    return _show(request, record, agent, fragment, session=session, reply_lang=reply_lang)
+
+
+def _payout_asked(
+    session: Session, found: Extracted, payout_id: str, address: str, player_ref: str
+) -> PayoutRecord | None:
+    """The payout a lookup is about: the payout id field, an id in the text, or a withdrawal question
+    naming the player's hash, receiving address or player reference."""
+    if payout_id.strip():
+        return find_payout(session, payout_id=payout_id.strip())
+    if found.payout_ids:
+        named = find_payout(session, payout_id=found.payout_ids[0])
+        if named is not None:
+            return named
+    if not found.withdrawal:
+        return None
+    return find_payout(
+        session,
+        tx_hash=found.tx_hash,
+        address=address.strip() or found.address,
+        player_ref=player_ref.strip() or None,
+    )
+
+
+def _show(
+    request: Request,
+    record: Investigation,
+    agent: Agent,
+    fragment: bool,
+    *,
+    session: Session | None = None,
+    reply_lang: str | None = None,
+) -> Response:
     url = f"/investigations/{record.id}" + (f"?reply={reply_lang}" if reply_lang and reply_lang != "en" else "")
     if fragment:
         context = _card_context(request, record, agent, reply_lang=reply_lang, session=session)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from investigations.inputs import UnstorableText, storable
 from investigations.models import Investigation
@@ -13,11 +14,27 @@ from investigations.models import Investigation
 class InvestigationIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    tx_hash: str = Field(min_length=1, max_length=200, description="BTC txid or 0x… Ethereum hash")
+    payout_id: str | None = Field(
+        default=None, min_length=1, max_length=128, description="a payout record's id: investigates that withdrawal"
+    )
+    tx_hash: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        validate_default=True,
+        description="BTC txid or 0x… Ethereum hash (required unless payout_id is given)",
+    )
     address: str | None = Field(default=None, max_length=128, description="wallet address on the ticket")
     chain: str | None = Field(default=None, max_length=8, description="btc or eth; detected when absent")
     player_ref: str | None = Field(default=None, max_length=128)
     ticket_ref: str | None = Field(default=None, max_length=128)
+
+    @field_validator("tx_hash")
+    @classmethod
+    def _hash_or_payout(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and not info.data.get("payout_id"):
+            raise PydanticCustomError("missing", "Field required")
+        return value
 
     @field_validator("*", mode="before")
     @classmethod
@@ -49,6 +66,7 @@ class InvestigationOut(BaseModel):
     evidence: dict[str, Any]
     status_url: str
     history: list[dict[str, Any]] = []  # earlier verdicts of this investigation, oldest first
+    payout_id: str | None = None  # set when the investigation judges a payout (withdrawal)
 
     @classmethod
     def of(cls, record: Investigation, public_base_url: str, status_token: str) -> InvestigationOut:
@@ -64,4 +82,5 @@ class InvestigationOut(BaseModel):
             evidence=record.evidence,
             status_url=f"{public_base_url}/s/{status_token}",
             history=record.history or [],
+            payout_id=record.payout_id,
         )

@@ -1,18 +1,21 @@
 """`depositdesk`: the command line. The service's own commands are in `service.py`; each group of
-commands has a module of its own (agents, ledger, search, audit, bot, evidence, networks)."""
+commands has a module of its own (agents, ledger, search, audit, bot, discord, evidence, networks)."""
 
 from __future__ import annotations
 
 from app.cli.agents import agents
 from app.cli.audit import audit
 from app.cli.bot import bot
+from app.cli.discord import discord
 from app.cli.evidence import evidence
 from app.cli.ledger import ledger
 from app.cli.networks import networks_command
 from app.cli.search import search_command
 from app.cli.service import main
+from app.cli.tokens import tokens
 
-for command in (agents, ledger, search_command, audit, bot, evidence, networks_command):
+for command in (agents, ledger, search_command, audit, bot, discord, evidence, networks_command):
     main.add_command(command)
+main.add_command(tokens)  # issue 28: machine tokens
 
 __all__ = ["main"]

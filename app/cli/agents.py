@@ -13,12 +13,18 @@ def agents() -> None:
     """Manage agent access."""
 
 
+ROLE_CHOICE = click.Choice(["agent", "lead", "finance", "admin"])
+
+
 @agents.command("add")
 @click.argument("name")
 @click.option("--password", is_flag=True, help="Also set a password for signing in to the web pages (asked twice).")
-def agents_add(name: str, password: bool) -> None:
-    """Create an agent and print its API token (shown only this once)."""
+@click.option("--role", type=ROLE_CHOICE, default=None, help="agent (the default), lead, finance or admin.")
+def agents_add(name: str, password: bool, role: str | None) -> None:
+    """Create an agent and print its API token (shown only this once). The first account of a
+    deployment is admin whatever is asked."""
     from app.runtime.accounts import add_agent, hash_password
+    from app.runtime.activity import Who, append
 
     secret = None
     if password:
@@ -28,10 +34,17 @@ def agents_add(name: str, password: bool) -> None:
     settings = cli_settings()
     with Session(open_engine(settings)) as session:
         try:
-            agent, token = add_agent(session, name, password_hash=hash_password(secret) if secret else None)
+            agent, token = add_agent(
+                session, name, password_hash=hash_password(secret) if secret else None, role=role, commit=False
+            )
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
-    click.echo(f"agent {agent.name!r} created; its API token (shown once, store it now):", err=True)
+        created, given = agent.name, agent.role
+        append(session, Who.cli(), "account.added", created, after={"role": given})
+        session.commit()
+    if role is not None and given != role:
+        click.echo(f"the first account of a deployment is admin: {created!r} is admin, not {role}", err=True)
+    click.echo(f"agent {created!r} ({given}) created; its API token (shown once, store it now):", err=True)
     click.echo(token)
 
 
@@ -47,7 +60,7 @@ def agents_list() -> None:
     for agent in rows:
         state = f"revoked {agent.revoked_at:%Y-%m-%d %H:%M}" if agent.revoked_at else "active"
         password = "password" if agent.password_hash else "token only"
-        click.echo(f"{agent.name:<24} created {agent.created_at:%Y-%m-%d}  {password:<10}  {state}")
+        click.echo(f"{agent.name:<24} {agent.role:<8} created {agent.created_at:%Y-%m-%d}  {password:<10}  {state}")
 
 
 @agents.command("revoke")
@@ -55,13 +68,15 @@ def agents_list() -> None:
 def agents_revoke(name: str) -> None:
     """Stop an agent now: its token, its signed-in sessions and its sign-in."""
     from app.runtime.accounts import revoke_agent
+    from app.runtime.activity import Who, append_now
 
     with Session(open_engine(cli_settings())) as session:
         try:
-            agent = revoke_agent(session, name)
+            revoke_agent(session, name)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
-    click.echo(f"agent {agent.name!r} revoked: its token and sessions no longer work")
+        append_now(session, Who.cli(), "account.revoked", name.strip(), after={"state": "revoked"})
+    click.echo(f"agent {name.strip()!r} revoked: its token and sessions no longer work")
 
 
 @agents.command("rotate")
@@ -94,3 +109,21 @@ def agents_password(name: str) -> None:
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"password of {name.strip()!r} changed; its sessions ended")
+
+
+@agents.command("role")
+@click.argument("name")
+@click.argument("role", type=ROLE_CHOICE)
+def agents_role(name: str, role: str) -> None:
+    """Give an agent another role; its signed-in sessions end (its API token takes the new role)."""
+    from app.runtime.accounts import set_role
+    from app.runtime.activity import Who, append
+
+    with Session(open_engine(cli_settings())) as session:
+        try:
+            agent, before = set_role(session, name, role)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        append(session, Who.cli(), "account.role", name.strip(), before={"role": before}, after={"role": role})
+        session.commit()
+    click.echo(f"{name.strip()!r} is {role} now (was {before}); its sessions ended")

@@ -10,6 +10,7 @@ import click
 from sqlalchemy.engine import Engine
 
 from app.runtime.db import SchemaOutdated, make_engine, prepare_schema
+from app.runtime.redaction import install as redact_configured
 from app.settings import Settings, SettingsError, load_settings
 
 EXIT_USAGE = 2
@@ -18,9 +19,11 @@ EXIT_USAGE = 2
 def cli_settings() -> Settings:
     """The settings, or a clean error naming each bad variable."""
     try:
-        return load_settings()
+        settings = load_settings()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from exc
+    redact_configured(settings)  # the configured URLs' paths, queries and credentials never reach a log
+    return settings
 
 
 def open_engine(settings: Settings):  # type: ignore[no-untyped-def]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -36,7 +35,7 @@ def evidence_key() -> None:
 )
 def evidence_verify(file: Path, public_key: str | None) -> None:
     """Check an evidence file offline: exit 0 when its signature is good, 1 when it is not."""
-    from app.lead.evidence_signing import EvidenceSignatureError, load_or_create, verify
+    from app.lead.evidence_signing import EvidenceSignatureError, load_or_create, verify_file
 
     if public_key is None:
         path = cli_settings().resolved_evidence_key_path()
@@ -44,12 +43,7 @@ def evidence_verify(file: Path, public_key: str | None) -> None:
             raise click.ClickException(f"no evidence key at {path}: pass --public-key")
         public_key = load_or_create(path).public_key
     try:
-        signed = json.loads(file.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        click.echo(f"INVALID: {file} is not JSON ({exc})", err=True)
-        sys.exit(1)
-    try:
-        document = verify(signed, public_key)
+        document = verify_file(file.read_bytes(), public_key)
     except EvidenceSignatureError as exc:
         click.echo(f"INVALID: {exc}", err=True)
         sys.exit(1)

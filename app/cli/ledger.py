@@ -1,4 +1,4 @@
-"""`depositdesk ledger import FILE`: deposit addresses and deposits from CSV or JSON, all rows or none."""
+"""`depositdesk ledger import FILE`: deposit addresses, deposits and payouts from CSV or JSON, all rows or none."""
 
 from __future__ import annotations
 
@@ -20,11 +20,12 @@ def ledger() -> None:
 @ledger.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def ledger_import(file: Path) -> None:
-    """Import deposit addresses and deposits from CSV or JSON: every row, or none."""
+    """Import deposit addresses, deposits and payouts from CSV or JSON: every row, or none."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from app.finance.ledger_files import describe
     from investigations.ledger import LedgerRecordsError, upsert_deposit_addresses, upsert_deposits
+    from investigations.payouts import upsert_payouts
 
     settings = cli_settings()
     try:
@@ -43,6 +44,9 @@ def ledger_import(file: Path) -> None:
             rows = parsed.deposit_rows
             deposits = upsert_deposits(session, parsed.deposits, settings.assets)
             bar.update(len(parsed.deposits))
+            rows = parsed.payout_rows
+            payouts = upsert_payouts(session, parsed.payouts, settings.assets)
+            bar.update(len(parsed.payouts))
             session.commit()
         except LedgerRecordsError as exc:
             session.rollback()
@@ -50,4 +54,6 @@ def ledger_import(file: Path) -> None:
         except SQLAlchemyError as exc:  # every row was checked first; this is the database itself
             session.rollback()
             raise click.ClickException(f"nothing was imported: the database refused it ({type(exc).__name__})") from exc
-    click.echo(f"imported {len(parsed)} records: deposit addresses {vars(addresses)}, deposits {vars(deposits)}")
+    click.echo(
+        f"imported {len(parsed)} records: deposit addresses {vars(addresses)}, deposits {vars(deposits)}, payouts {vars(payouts)}"
+    )

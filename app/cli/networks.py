@@ -11,16 +11,15 @@ from chains.ethereum.networks import NetworkCheckError, check_chain_id, check_to
 
 
 def check_networks_at_start(settings: Settings, *, tokens: bool = False) -> list[str]:
-    """Raises ClickException when a provider of a network named in EVM_NETWORKS serves another
-    chain (or, with ``tokens``, a token's decimals() differ from the configuration). Providers that
-    do not answer are only reported (returned): a public node being down must not stop the service."""
+    """Raises ClickException when a provider of Ethereum or of a network named in EVM_NETWORKS serves
+    another chain (or, with ``tokens``, a token's decimals() differ from the configuration). Providers
+    that do not answer are only reported (returned): a public node being down must not stop the service.
+    Nothing is asked when EVM_NETWORKS is empty (Ethereum alone: nothing to confuse it with)."""
     if not settings.evm_networks:
         return []
     call = http_call(settings.provider_timeout_seconds)
     unreachable = []
     for name, network in settings.evm_network_configs().items():
-        if name == "eth":
-            continue
         reachable = []
         for url in network.providers:
             try:
@@ -30,7 +29,7 @@ def check_networks_at_start(settings: Settings, *, tokens: bool = False) -> list
                 if "serves chain id" in str(exc) or "gave no chain id" in str(exc):
                     raise click.ClickException(str(exc)) from None
                 unreachable.append(f"{name}: {safe_url(url)} did not answer eth_chainId")
-        if tokens and reachable:
+        if tokens and reachable and name != "eth":  # Ethereum's own tokens: ETH_TOKENS, as always
             try:
                 check_tokens(network, reachable[0], call)
             except NetworkCheckError as exc:

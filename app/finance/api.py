@@ -1,5 +1,6 @@
 """Finance's JSON API: the deposit auditor's findings (`GET /api/findings`, `POST /api/findings/{id}/resolve`)
-and the ledger's copy (`PUT /api/deposit-addresses`, `PUT /api/deposits`: bulk upserts, all rows or none)."""
+and the ledger's copy (`PUT /api/deposit-addresses`, `PUT /api/deposits`, `PUT /api/payouts`: bulk upserts,
+all rows or none)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
@@ -19,6 +20,7 @@ from app.finance import views as audit_views
 from app.finance.schemas import ResolveIn, UpsertOut, json_list_body
 from app.runtime.bearer import AgentDep
 from app.runtime.db import SessionDep
+from investigations import bounds
 from investigations.audit.findings import FindingError, listing, resolve
 from investigations.audit.models import Finding
 from investigations.ledger import (
@@ -28,6 +30,7 @@ from investigations.ledger import (
     upsert_deposit_addresses,
     upsert_deposits,
 )
+from investigations.payouts import PayoutRecordIn, upsert_payouts
 
 router = APIRouter(prefix="/api", tags=["finance"])
 
@@ -41,9 +44,9 @@ def list_findings(
     chain: str | None = None,
     code: str | None = None,
     player: str | None = None,
-    min_age_minutes: int | None = None,
+    min_age_minutes: int | None = Query(default=None, ge=0, le=bounds.MAX_MINUTES),
     limit: int = Query(default=200, ge=1, le=1000),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=bounds.MAX_OFFSET),
 ) -> Any:
     """Findings, oldest first, with totals per asset and which transfer kinds the providers could not cover."""
     try:
@@ -62,7 +65,13 @@ def list_findings(
 
 
 @router.post("/findings/{finding_id}/resolve", responses={404: {}, 409: {"description": "not open"}})
-def resolve_finding(finding_id: int, body: ResolveIn, request: Request, session: SessionDep, agent: AgentDep) -> Any:
+def resolve_finding(
+    finding_id: Annotated[int, Path(ge=1, le=bounds.MAX_DB_INT)],
+    body: ResolveIn,
+    request: Request,
+    session: SessionDep,
+    agent: AgentDep,
+) -> Any:
     investigator = request.app.state.investigator
     if session.get(Finding, finding_id) is None:
         raise HTTPException(404, f"no finding {finding_id}")
@@ -90,7 +99,7 @@ async def _raw_body(request: Request) -> bytes:
 
 RawBody = Annotated[bytes, Depends(_raw_body)]
 _LISTS: dict[type, TypeAdapter[Any]] = {
-    model: TypeAdapter(list[model]) for model in (DepositAddressRecord, LedgerDepositRecord)
+    model: TypeAdapter(list[model]) for model in (DepositAddressRecord, LedgerDepositRecord, PayoutRecordIn)
 }
 
 
@@ -119,6 +128,12 @@ def put_deposit_addresses(body: RawBody, request: Request, session: SessionDep, 
 @router.put("/deposits", response_model=UpsertOut, openapi_extra=json_list_body(LedgerDepositRecord))
 def put_deposits(body: RawBody, request: Request, session: SessionDep, _agent: AgentDep):
     return _upsert(upsert_deposits, _records(LedgerDepositRecord, body), request, session)
+
+
+@router.put("/payouts", response_model=UpsertOut, openapi_extra=json_list_body(PayoutRecordIn))
+def put_payouts(body: RawBody, request: Request, session: SessionDep, _agent: AgentDep):
+    """The casino's payout (withdrawal) records by payout_id: bulk, idempotent, all rows or none."""
+    return _upsert(upsert_payouts, _records(PayoutRecordIn, body), request, session)
 
 
 def _upsert(upsert: Callable[..., Any], records: list[Any], request: Request, session: Session) -> Any:

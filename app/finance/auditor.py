@@ -55,7 +55,7 @@ class Auditor:
             chain,
             self.sources[chain],
             self.owner,
-            batch=BATCH[chain],
+            batch=BATCH.get(chain, 10),  # other EVM networks read ranges like Ethereum
             start_height=self.start_heights.get(chain),
             clock=self.clock,
             lease=self.lease,
@@ -109,7 +109,7 @@ class Auditor:
         try:
             height = start
             while height <= end:
-                for block in self.sources[chain].blocks(height, min(BATCH[chain], end - height + 1)):
+                for block in self.sources[chain].blocks(height, min(BATCH.get(chain, 10), end - height + 1)):
                     store_payments(session, block, now=self.clock())
                     session.commit()
                     metrics.AUDIT_BLOCKS.labels(chain.value).inc()
@@ -147,7 +147,7 @@ def finding_json(finding: Finding, assets: AssetRegistry) -> dict[str, Any]:
         "address": finding.address,
         "player_ref": finding.player_ref,
         "asset": finding.asset,
-        "amount": assets.format(finding.amount_base_units, finding.asset),
+        "amount": assets.for_chain(Chain(finding.chain)).format(finding.amount_base_units, finding.asset),
         "code": finding.code,
         "status": finding.status,
         "found_at": finding.found_at.isoformat(),

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from app.runtime.limits import MAX_JSON_DEPTH, too_deep
 from investigations.ledger import DepositAddressRecord, LedgerDepositRecord, LedgerRecordsError
+from investigations.payouts import PayoutRecordIn
 
 _LIST_COLUMNS = {"assets"}
 
@@ -26,11 +27,13 @@ class ImportError_(Exception):
 class ParsedFile:
     addresses: list[DepositAddressRecord] = field(default_factory=list)
     deposits: list[LedgerDepositRecord] = field(default_factory=list)
+    payouts: list[PayoutRecordIn] = field(default_factory=list)
     address_rows: list[str] = field(default_factory=list)  # where each record came from
     deposit_rows: list[str] = field(default_factory=list)
+    payout_rows: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.addresses) + len(self.deposits)
+        return len(self.addresses) + len(self.deposits) + len(self.payouts)
 
 
 def read_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
@@ -52,14 +55,16 @@ def _json_rows(text: str) -> list[tuple[str, dict[str, Any]]]:
     except json.JSONDecodeError as exc:
         raise ImportError_(f"not valid JSON: {exc}") from exc
     if isinstance(document, dict):
-        unknown = set(document) - {"deposit_addresses", "deposits"}
+        unknown = set(document) - {"deposit_addresses", "deposits", "payouts"}
         if unknown:
-            raise ImportError_(f"unknown top-level keys {sorted(unknown)}: use deposit_addresses and deposits")
-        items = [*document.get("deposit_addresses", []), *document.get("deposits", [])]
+            raise ImportError_(f"unknown top-level keys {sorted(unknown)}: use deposit_addresses, deposits and payouts")
+        items = [*document.get("deposit_addresses", []), *document.get("deposits", []), *document.get("payouts", [])]
     elif isinstance(document, list):
         items = document
     else:
-        raise ImportError_("the JSON must be a list of records or {deposit_addresses: [...], deposits: [...]}")
+        raise ImportError_(
+            "the JSON must be a list of records or {deposit_addresses: [...], deposits: [...], payouts: [...]}"
+        )
     rows = []
     for number, item in enumerate(items, start=1):
         if not isinstance(item, dict):
@@ -88,11 +93,13 @@ def _csv_rows(text: str) -> list[tuple[str, dict[str, Any]]]:
 
 
 def parse(rows: list[tuple[str, dict[str, Any]]], *, max_errors: int = 20) -> ParsedFile:
-    """Validate every row; a deposit has a tx_hash, anything else is a deposit address."""
+    """Validate every row; a payout has a payout_id, a deposit a tx_hash, anything else is a deposit address."""
     parsed = ParsedFile()
     errors: list[str] = []
     for where, row in rows:
-        model = LedgerDepositRecord if "tx_hash" in row else DepositAddressRecord
+        model: type[Any] = (
+            PayoutRecordIn if "payout_id" in row else LedgerDepositRecord if "tx_hash" in row else DepositAddressRecord
+        )
         try:
             record = model.model_validate(row)
         except ValidationError as exc:
@@ -103,7 +110,10 @@ def parse(rows: list[tuple[str, dict[str, Any]]], *, max_errors: int = 20) -> Pa
                     reason = "unknown column"
                 errors.append(f"{where}: {column}: {reason}" if column != "record" else f"{where}: {reason}")
             continue
-        if isinstance(record, LedgerDepositRecord):
+        if isinstance(record, PayoutRecordIn):
+            parsed.payouts.append(record)
+            parsed.payout_rows.append(where)
+        elif isinstance(record, LedgerDepositRecord):
             parsed.deposits.append(record)
             parsed.deposit_rows.append(where)
         else:

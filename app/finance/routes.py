@@ -8,13 +8,15 @@ import io
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.finance import views as audit_views
+from app.runtime import csv_cells
 from app.runtime.db import SessionDep
 from app.runtime.pages import secure
 from app.runtime.signed_in import AgentDep, CsrfDep, render
+from investigations import bounds
 from investigations.audit.findings import FindingError, listing, resolve
 
 router = APIRouter(include_in_schema=False, tags=["finance"])
@@ -22,10 +24,8 @@ router = APIRouter(include_in_schema=False, tags=["finance"])
 
 def _listing(request: Request, session: SessionDep, params: dict[str, str], limit: int):  # type: ignore[no-untyped-def]
     age = params.get("min_age_minutes", "").strip()
-    if age and not age.isdigit():
-        raise audit_views.FilterError("min_age_minutes", "must be a whole number of minutes")
     chosen = audit_views.filters(
-        params.get("status"), params.get("chain"), params.get("code"), params.get("player"), int(age) if age else None
+        params.get("status"), params.get("chain"), params.get("code"), params.get("player"), age or None
     )
     investigator = request.app.state.investigator
     now = investigator.clock()
@@ -62,14 +62,14 @@ def audit_csv(request: Request, session: SessionDep, agent: AgentDep) -> Respons
     writer = csv.DictWriter(out, fieldnames=audit_views.CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for row in rows:  # cells a spreadsheet would run as formulas are quoted as text
-        writer.writerow({k: _cell(v) for k, v in row.items()})
+        writer.writerow({k: csv_cells.cell(v) for k, v in row.items()})
     headers = {"Content-Disposition": 'attachment; filename="findings.csv"'}
     return secure(Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers))
 
 
 @router.post("/audit/{finding_id}/resolve", dependencies=[CsrfDep])
 def audit_resolve(
-    finding_id: int,
+    finding_id: Annotated[int, Path(ge=1, le=bounds.MAX_DB_INT)],
     request: Request,
     session: SessionDep,
     agent: AgentDep,
@@ -113,8 +113,3 @@ def audit_resolve_many(
 
 
 _FILTERS = ("status", "chain", "code", "player", "min_age_minutes")
-
-
-def _cell(value: object) -> object:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else value

@@ -6,11 +6,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from investigations import bounds
+
 
 class ResolveIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    reason: str = Field(min_length=1, max_length=1000, description="why the finding is closed, e.g. credited by hand")
+    reason: bounds.Text = Field(
+        min_length=1, max_length=1000, description="why the finding is closed, e.g. credited by hand"
+    )
 
 
 class UpsertOut(BaseModel):

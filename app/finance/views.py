@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from app.finance.auditor import finding_json
 from chains.base import Chain
+from investigations import bounds
 from investigations.audit.findings import FINDING_CODES, Filters
 from investigations.audit.models import AuditCursor, Finding
 from investigations.models import Investigation
@@ -34,7 +35,7 @@ class FilterError(ValueError):
 
 
 def filters(
-    status: str | None, chain: str | None, code: str | None, player: str | None, min_age_minutes: int | None
+    status: str | None, chain: str | None, code: str | None, player: str | None, min_age_minutes: int | str | None
 ) -> Filters:
     """Query parameters checked against what exists (a typo is a 422, not an empty list)."""
     status = (status or "open").strip().lower()
@@ -42,12 +43,17 @@ def filters(
         raise FilterError("status", f"must be one of {', '.join(STATUSES)} or all")
     chain = (chain or "").strip().lower() or None
     if chain is not None and chain not in {c.value for c in Chain}:
-        raise FilterError("chain", "must be btc or eth")
+        raise FilterError("chain", f"must be one of {', '.join(c.value for c in Chain)}")
     code = (code or "").strip().lower() or None
     if code is not None and code not in CODES:
         raise FilterError("code", f"must be one of {', '.join(CODES)}")
-    if min_age_minutes is not None and min_age_minutes < 0:
-        raise FilterError("min_age_minutes", "must not be negative")
+    if min_age_minutes is not None:
+        try:
+            min_age_minutes = bounds.minutes(min_age_minutes, "min_age_minutes")
+        except bounds.BoundsError as exc:
+            raise FilterError("min_age_minutes", exc.reason) from None
+    if player is not None and ("\x00" in player or len(player) > 200):
+        raise FilterError("player", "must be at most 200 characters, without a NUL character")
     return Filters(
         status=None if status == "all" else status,
         chain=chain,
@@ -114,14 +120,23 @@ def _plain(value: Decimal) -> str:
 
 
 def totals(findings: Sequence[Finding], investigator: Investigator) -> dict[str, str]:
-    """Decimal totals per asset over the listed findings."""
-    sums: dict[str, int] = {}
+    """Decimal totals per asset over the listed findings; an asset of another EVM network than
+    Ethereum is its own total (``USDT@bsc``: 18 decimals there, never added to Ethereum's 6)."""
+    sums: dict[tuple[str, str], int] = {}
     for finding in findings:
-        sums[finding.asset] = sums.get(finding.asset, 0) + finding.amount_base_units
-    return {asset: investigator.policy.assets.format(amount, asset) for asset, amount in sorted(sums.items())}
+        key = (finding.chain, finding.asset)
+        sums[key] = sums.get(key, 0) + finding.amount_base_units
+    assets = investigator.policy.assets
+    return {
+        (asset if chain in ("btc", "eth") else f"{asset}@{chain}"): assets.for_chain(Chain(chain)).format(amount, asset)
+        for (chain, asset), amount in sorted(
+            sums.items(), key=lambda item: (item[0][1], item[0][0] != "eth", item[0][0])
+        )
+    }
 
 
 def coverage(session: Session) -> dict[str, str]:
     """Per chain, the kinds of transfer its providers could not read (empty: everything covered)."""
     rows = {row.chain: row for row in session.exec(select(AuditCursor))}
-    return {chain.value: rows[chain.value].uncovered if chain.value in rows else "" for chain in Chain}
+    followed = [c for c in Chain if c in (Chain.BTC, Chain.ETH) or c.value in rows]  # other networks once followed
+    return {chain.value: rows[chain.value].uncovered if chain.value in rows else "" for chain in followed}

@@ -142,7 +142,7 @@ class NoteJob:
             markup=note_text.markup_for(helpdesk),
         )
         body = f"{preface}\n{body}" if preface else body
-        tags = [f"deposit-{record.code.replace('_', '-')}"]
+        tags = [note_text.verdict_tag(record.code), *note_text.network_tags(record)]
         marker = note_text.marker(record, sequence=sequence)
         self.queue_note(session, helpdesk, ticket, marker, record.id, record.code, body, tags, received_at)
         if self.public is not None:

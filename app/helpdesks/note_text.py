@@ -51,6 +51,12 @@ def marker(record: Investigation, kind: str = "", *, sequence: int | None = None
     return f"[depositdesk {record.id} {kind or record.code}{suffix}]"
 
 
+def verdict_tag(code: str) -> str:
+    """`deposit-<code>`; a payout's verdict is already `payout_…`: `payout-<code>` (payout-stuck)."""
+    tag = code.replace("_", "-")
+    return tag if code.startswith("payout_") else f"deposit-{tag}"
+
+
 def verdict_note(
     record: Investigation,
     status_url: str,
@@ -68,23 +74,33 @@ def verdict_note(
     if previous_code:
         lines.append(f"depositdesk update: {label(previous_code)} → {label(record.code)}")
     flag = "NEEDS ACTION — " if needs_action(record.code) else ""  # the level of the code (issue 30)
+    lines.append(f"{flag}depositdesk verdict: {symbol(record.code)} {label(record.code)} ({record.code}; {state})")
+    payout = evidence.get("payout")
+    if payout:
+        lines.append(
+            f"Payout: {text(str(payout['payout_id']))} ({text(str(payout['status']))}), {text(str(payout['amount']))} "
+            f"{text(str(payout['asset']))} to {text(str(payout['to_address']))}"
+        )
+    if record.tx_hash:
+        lines.append(f"Transaction: {record.chain.upper()} {record.tx_hash}")
     lines += [
-        f"{flag}depositdesk verdict: {symbol(record.code)} {label(record.code)} ({record.code}; {state})",
-        f"Transaction: {record.chain.upper()} {record.tx_hash}",
         text(verdict["summary"]),
         f"Action: {text(verdict['action'])}",
     ]
-    for paid in evidence.get("paid") or []:
+    for paid in [] if payout else evidence.get("paid") or []:
         asset = text(str(paid["asset"]))
         ledger = f"ledger {text(paid['ledger_credited'])} {asset}" if paid.get("ledger_credited") else "not credited"
         lines.append(
             f"Paid: {text(paid['amount'])} {asset} to {text(paid['address'])} "
             f"(player {text(str(paid['player_ref']))}), {ledger}"
         )
+    if payout and evidence.get("eta_minutes"):
+        lines.append(f"ETA: about {evidence['eta_minutes']} min")
     if evidence.get("confirmations"):
         lines.append(f"Confirmations: {evidence['confirmations']}")
     if evidence.get("explorer_url"):
         lines.append(f"Explorer: {evidence['explorer_url']}")
+    lines += _network_lines(evidence)
     lines += [
         "",
         f"Reply for the player ({language}):",
@@ -94,6 +110,34 @@ def verdict_note(
         marker(record, sequence=sequence),
     ]
     return "\n".join(lines)
+
+
+def _network_lines(evidence: dict) -> list[str]:
+    """EVM networks (issue 23): the finality rule, where a wrong_network payment was made, and the
+    address and token links on the network's own explorer."""
+    lines = []
+    found = evidence.get("found_on") or {}
+    if found.get("network"):
+        issued = evidence.get("issued_for") or "?"
+        lines.append(f"Paid on: {found['network']} (chain id {found.get('chain_id')}), address issued for {issued}")
+        if found.get("explorer"):
+            lines.append(f"Explorer ({found['network']}): {found['explorer']}")
+    if (evidence.get("finality") or {}).get("rule"):
+        lines.append(f"Final after: {evidence['finality']['rule']}")
+    links = evidence.get("explorer_links") or {}
+    for url in [*links.get("addresses", []), *links.get("tokens", [])]:
+        lines.append(f"Explorer ({links.get('network', '')}): {url}")
+    return lines
+
+
+def network_tags(record: Investigation) -> list[str]:
+    """`deposit-network-bsc` on a ticket about another EVM network than Ethereum, and for a
+    wrong_network verdict the network it was paid on (`deposit-paid-on-bsc`)."""
+    tags = [f"deposit-network-{record.chain}"] if record.chain not in ("btc", "eth") else []
+    found = ((record.evidence or {}).get("found_on") or {}).get("network")
+    if record.code == "wrong_network" and found:
+        tags.append(f"deposit-paid-on-{found}")
+    return tags
 
 
 def escalation_note(record: Investigation) -> str:

@@ -14,8 +14,9 @@ from app.helpdesks.note_job import NoteJob
 from app.runtime.jobs import Job
 from app.runtime.pages import label
 from investigations.audit import findings
-from investigations.extract import extract
+from investigations.extract import Extracted, extract
 from investigations.models import Investigation
+from investigations.payouts import PayoutRecord, find_payout
 from investigations.service import InvalidInput, InvestigationRequest, Investigator
 from investigations.types import utcnow
 
@@ -41,6 +42,10 @@ class TicketJob:
             self.notes.public.on_ticket_update(session, self.notes, helpdesk, ticket, payload.get("public_reply_by"))
         found = extract(text, max_hashes=MAX_HASHES_PER_TICKET)
         received_at = payload.get("received_at")
+        payout = payout_asked(session, found, player_field)
+        if payout is not None:  # issue 25: "my withdrawal has not arrived"
+            self._payout_note(session, helpdesk, ticket, payout, language, received_at)
+            return
         investigated = 0
         for tx_hash in found.tx_hashes:
             try:
@@ -107,6 +112,55 @@ class TicketJob:
                 received_at,
             )
             session.commit()
+
+    def _payout_note(
+        self,
+        session: Session,
+        helpdesk: str,
+        ticket: str,
+        payout: PayoutRecord,
+        language: str,
+        received_at: str | None,
+    ) -> None:
+        """The withdrawal investigated once per ticket and payout; its note tagged payout-<code>."""
+        key = f"payout:{payout.payout_id}"[:80]
+        known = session.exec(
+            select(TicketLink).where(
+                TicketLink.helpdesk == helpdesk, TicketLink.ticket_ref == ticket, TicketLink.tx_hash == key
+            )
+        ).first()
+        if known is not None:
+            return  # changes come as follow-ups
+        try:
+            record = self.investigator.investigate_payout(
+                session, payout, channel=helpdesk, ticket_ref=f"{helpdesk}:{ticket}"
+            )
+        except InvalidInput:
+            return
+        session.add(
+            TicketLink(
+                helpdesk=helpdesk,
+                ticket_ref=ticket,
+                tx_hash=key,
+                investigation_id=record.id,
+                language=language,
+                last_noted_code=record.code,
+            )
+        )
+        self.notes.queue_verdict_note(session, helpdesk, ticket, record, language, sequence=1, received_at=received_at)
+        session.commit()
+
+
+def payout_asked(session: Session, found: Extracted, player_ref: str | None) -> PayoutRecord | None:
+    """The payout a ticket asks about: a payout id it names, or a withdrawal question whose hash,
+    receiving address or player (the helpdesk's player field) a payout record has."""
+    for payout_id in found.payout_ids:
+        named = find_payout(session, payout_id=payout_id)
+        if named is not None:
+            return named
+    if not found.withdrawal:
+        return None
+    return find_payout(session, tx_hash=found.tx_hash, address=found.address, player_ref=player_ref)
 
 
 def audit_preface(session: Session, record: Investigation, ticket_ref: str, received_at: str | None) -> str | None:

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from app.lead.evidence_signing import EvidenceKey, load_or_create
-from app.runtime.accounts import Agent, agent_for_token
+from app.runtime.accounts import Agent
+from app.runtime.bearer import bearer_agent
 from app.runtime.db import SessionDep
 from app.runtime.pages import secure
 from app.runtime.signed_in import current_agent, render
@@ -36,7 +37,7 @@ def agent_or_token(request: Request, session: SessionDep) -> Agent:
     """A signed-in agent, or a script with an API token (the lead's tooling)."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        agent = agent_for_token(session, header[7:].strip())
+        agent = bearer_agent(session, header[7:].strip())
         if agent is None:
             raise HTTPException(401, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"})
         return agent

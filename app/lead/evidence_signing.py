@@ -1,8 +1,16 @@
 """The service's Ed25519 key for evidence files: created once (like the secret key) and kept in a
 file only its owner can read; files are signed over canonical JSON and checked offline.
 
-A signed file is ``{"evidence": {...}, "signature": {...}}``; the signature covers the evidence as
-canonical JSON (keys sorted, no spaces, UTF-8), so any change to any byte of it fails.
+A signed file is ``{"evidence": {...}, "signature": {...}}`` and nothing else; the signature covers
+the bytes of the ``evidence`` value as canonical JSON (keys sorted, separators ``,`` and ``:``, no
+other whitespace, UTF-8, non-ASCII characters as themselves), so any change to any value fails.
+
+A file is read strictly before it is checked (`verify_file`), so it has exactly one meaning and that
+meaning is the one signed: a key twice in one object (a reader keeping the first would see other
+amounts than the one keeping the last), data after the document, NaN or Infinity, a number not
+written as canonical JSON writes it (``1.0`` for ``1``, ``1e3``, ``-0``, ``0.10``), a string that is
+not valid UTF-8 or holds a lone surrogate, and any top-level or signature field but the known ones
+are all refused.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ class EvidenceSignatureError(Exception):
 
 
 def canonical(document: Any) -> bytes:
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 
 
 def key_id(public_key: str) -> str:
@@ -70,20 +78,82 @@ def load_or_create(path: Path) -> EvidenceKey:
     return EvidenceKey(private)
 
 
+SIGNATURE_FIELDS = frozenset({"algorithm", "public_key", "key_id", "signed", "value"})
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in document:
+            raise EvidenceSignatureError(f"the key {name[:40]!r} appears twice in one object: a forged file")
+        document[name] = value
+    return document
+
+
+def _canonical_int(text: str) -> int:
+    number = int(text)
+    if str(number) != text:
+        raise EvidenceSignatureError(f"the number {text[:40]!r} is not written in canonical form")
+    return number
+
+
+def _canonical_float(text: str) -> float:
+    number = float(text)
+    if repr(number) != text:  # json.dumps writes a float as its repr; inf and nan are not JSON
+        raise EvidenceSignatureError(f"the number {text[:40]!r} is not written in canonical form")
+    return number
+
+
+def _no_constant(text: str) -> Any:
+    raise EvidenceSignatureError(f"{text} is not a JSON number")
+
+
+def parse_strict(raw: bytes | str) -> Any:
+    """The one reading of an evidence file, or EvidenceSignatureError saying why there is not one."""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        return json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_int=_canonical_int,
+            parse_float=_canonical_float,
+            parse_constant=_no_constant,
+        )
+    except UnicodeDecodeError as exc:
+        raise EvidenceSignatureError("the file is not UTF-8") from exc
+    except RecursionError as exc:
+        raise EvidenceSignatureError("the file is nested too deep") from exc
+    except ValueError as exc:  # json.JSONDecodeError included: not JSON, or data after the document
+        if isinstance(exc, EvidenceSignatureError):
+            raise
+        raise EvidenceSignatureError(f"the file is not one JSON document ({exc})") from exc
+
+
+def verify_file(raw: bytes | str, trusted_public_key: str) -> dict[str, Any]:
+    """Read `raw` strictly (`parse_strict`), then `verify` it."""
+    return verify(parse_strict(raw), trusted_public_key)
+
+
 def verify(signed: Any, trusted_public_key: str) -> dict[str, Any]:
-    """The evidence of a signed file when its signature is the trusted key's; EvidenceSignatureError otherwise."""
+    """The evidence of a signed file when its signature is the trusted key's; EvidenceSignatureError otherwise.
+    Read a file with `verify_file`: a parsed document no longer shows a duplicated key."""
     if not isinstance(signed, dict) or not isinstance(signed.get("evidence"), dict):
         raise EvidenceSignatureError("not an evidence file: no 'evidence' object")
+    if set(signed) != {"evidence", "signature"}:
+        extra = sorted(set(signed) - {"evidence", "signature"})
+        raise EvidenceSignatureError(f"not an evidence file: unsigned fields {extra[:5]} beside the evidence")
     signature = signed.get("signature")
     if not isinstance(signature, dict) or signature.get("algorithm") != ALGORITHM:
         raise EvidenceSignatureError("no Ed25519 signature in the file")
+    if not set(signature) <= SIGNATURE_FIELDS or not isinstance(signature.get("value"), str):
+        raise EvidenceSignatureError("the signature has fields of another kind of file")
     if signature.get("public_key") != trusted_public_key:
         raise EvidenceSignatureError(
             f"signed by key {signature.get('key_id')!r}, not by the trusted key {key_id(trusted_public_key)!r}"
         )
     try:
         public = Ed25519PublicKey.from_public_bytes(base64.b64decode(trusted_public_key, validate=True))
-        public.verify(base64.b64decode(str(signature.get("value")), validate=True), canonical(signed["evidence"]))
-    except (InvalidSignature, ValueError) as exc:
+        public.verify(base64.b64decode(signature["value"], validate=True), canonical(signed["evidence"]))
+    except (InvalidSignature, ValueError) as exc:  # UnicodeEncodeError (a lone surrogate) included
         raise EvidenceSignatureError("the signature does not match the contents: the file was changed") from exc
     return signed["evidence"]

@@ -1,11 +1,12 @@
-"""`POST /api/telegram-links`: a one-time deep link that links a player's Telegram chat."""
+"""`POST /api/telegram-links`: a one-time deep link that links a player's Telegram chat;
+`POST /api/chat-links`: the same for either network (Telegram's deep link, Discord's `/link` code)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
 
 from app.players import chat_links
-from app.players.schemas import TelegramLinkIn, TelegramLinkOut
+from app.players.schemas import ChatLinkIn, ChatLinkOut, TelegramLinkIn, TelegramLinkOut
 from app.runtime.bearer import AgentDep
 from app.runtime.db import SessionDep
 
@@ -28,3 +29,25 @@ def create_telegram_link(body: TelegramLinkIn, request: Request, session: Sessio
         url=f"https://t.me/{settings.telegram_bot_username}?start={code}",
         expires_at=expires.isoformat().replace("+00:00", "Z"),
     )
+
+
+@router.post(
+    "/chat-links",
+    response_model=ChatLinkOut,
+    responses={409: {"description": "the bot of that network is not configured"}},
+)
+def create_chat_link(body: ChatLinkIn, request: Request, session: SessionDep, _agent: AgentDep):
+    """A one-time code (15 minutes, single use) that links the player's chat on `network` to `player_ref`:
+    a t.me deep link for Telegram, a `/link code:<code>` for Discord. A code links only on its network."""
+    settings = request.app.state.settings
+    if body.network == "telegram" and not (settings.telegram_bot_token and settings.telegram_bot_username):
+        raise HTTPException(409, "set TELEGRAM_BOT_TOKEN and TELEGRAM_BOT_USERNAME to link Telegram chats")
+    if body.network == "discord" and not (settings.discord_application_id and settings.discord_public_key):
+        raise HTTPException(409, "set DISCORD_APPLICATION_ID and DISCORD_PUBLIC_KEY to link Discord accounts")
+    code, expires = chat_links.mint(session, body.player_ref, settings.resolved_secret_key(), network=body.network)
+    session.commit()
+    expires_at = expires.isoformat().replace("+00:00", "Z")
+    if body.network == "telegram":
+        url = f"https://t.me/{settings.telegram_bot_username}?start={code}"
+        return ChatLinkOut(network="telegram", url=url, expires_at=expires_at)
+    return ChatLinkOut(network="discord", code=code, command=f"/link code:{code}", expires_at=expires_at)

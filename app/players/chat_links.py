@@ -1,5 +1,6 @@
 """Chats linked to players: one-time link codes minted for a `player_ref` (by the casino's back office
-through the API) and redeemed by the player's chat (the Telegram bot's `/start <code>`).
+through the API) and redeemed by the player's chat on the code's network (the Telegram bot's
+`/start <code>`, Discord's `/link code:<code>`); a code minted for one network links nothing on another.
 
 A code is 256 random bits, shown once and stored only as an HMAC with the server secret: nothing in it
 can be read by anyone, a leaked table cannot be replayed, and it works once, for a short while.
@@ -11,6 +12,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, update
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -26,6 +28,7 @@ class ChatLinkCode(SQLModel, table=True):
 
     code_hash: str = Field(primary_key=True, max_length=64)
     player_ref: str = Field(max_length=128)
+    network: str = Field(default="telegram", max_length=16)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
@@ -48,20 +51,37 @@ def code_hash(code: str, secret: str) -> str:
 
 
 def mint(
-    session: Session, player_ref: str, secret: str, *, now: datetime | None = None, ttl: timedelta = CODE_TTL
+    session: Session,
+    player_ref: str,
+    secret: str,
+    *,
+    now: datetime | None = None,
+    ttl: timedelta = CODE_TTL,
+    network: str = "telegram",
 ) -> tuple[str, datetime]:
-    """A new single-use code for `player_ref` and when it expires (the caller commits)."""
+    """A new single-use code for `player_ref` on `network` and when it expires (the caller commits)."""
     now = now or utcnow()
     code = secrets.token_urlsafe(_CODE_BYTES)
     expires = now + ttl
-    session.add(
-        ChatLinkCode(code_hash=code_hash(code, secret), player_ref=player_ref, created_at=now, expires_at=expires)
+    row = ChatLinkCode(
+        code_hash=code_hash(code, secret), player_ref=player_ref, network=network, created_at=now, expires_at=expires
     )
+    session.add(row)
     return code, expires
 
 
-def redeem(session: Session, code: str, chat_id: int, secret: str, *, now: datetime | None = None) -> str | None:
-    """Link `chat_id` to the code's player and spend the code; None when unknown, used or expired.
+def redeem(
+    session: Session,
+    code: str,
+    chat_id: int,
+    secret: str,
+    *,
+    now: datetime | None = None,
+    network: str = "telegram",
+    chat_model: type[SQLModel] = Chat,
+) -> str | None:
+    """Link `chat_id` (a row of `chat_model`) to the code's player and spend the code; None when
+    unknown, used, expired or minted for another network.
 
     Spending is one conditional UPDATE, so two chats racing for one code cannot both win.
     """
@@ -74,6 +94,7 @@ def redeem(session: Session, code: str, chat_id: int, secret: str, *, now: datet
         .where(
             col(ChatLinkCode.code_hash) == digest,
             col(ChatLinkCode.used_at).is_(None),
+            col(ChatLinkCode.network) == network,
             col(ChatLinkCode.expires_at) > now,
         )
         .values(used_at=now)
@@ -82,15 +103,15 @@ def redeem(session: Session, code: str, chat_id: int, secret: str, *, now: datet
         session.rollback()
         return None
     player_ref = session.exec(select(ChatLinkCode.player_ref).where(ChatLinkCode.code_hash == digest)).one()
-    chat = session.get(Chat, chat_id) or Chat(chat_id=chat_id)
-    chat.player_ref, chat.linked_at = player_ref, now
+    chat = session.get(chat_model, chat_id) or chat_model(chat_id=chat_id)
+    chat.player_ref, chat.linked_at = player_ref, now  # type: ignore[attr-defined]
     session.add(chat)
     session.commit()
     return player_ref
 
 
-def unlink(session: Session, chat_id: int) -> bool:
-    chat = session.get(Chat, chat_id)
+def unlink(session: Session, chat_id: int, *, chat_model: type[SQLModel] = Chat) -> bool:
+    chat: Any = session.get(chat_model, chat_id)
     if chat is None or chat.player_ref is None:
         return False
     chat.player_ref, chat.linked_at = None, None

@@ -24,6 +24,7 @@ from app.players.words import (
     PERSON_CODES,
     SUPPORT_MESSAGE,
     confirmations_label,
+    eta_label,
     pick_language,
     state_label,
 )
@@ -33,7 +34,7 @@ from chains.base import Chain, ChainError
 from investigations import catalogs, rechecks, status_links
 from investigations.messages import reply_in
 from investigations.models import Investigation
-from investigations.verdicts import Code
+from investigations.verdicts import Code, PayoutCode
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False, tags=["players"])
@@ -125,9 +126,54 @@ def _which_payment(record: Investigation, lang: str) -> dict[str, Any]:
     return body
 
 
+_PAYOUT_STATE_OF = {
+    PayoutCode.NOT_SENT: "withdrawal_processing",
+    PayoutCode.PENDING: "withdrawal_sent",
+    PayoutCode.STUCK: "withdrawal_sent",
+    PayoutCode.REPLACED: "withdrawal_sent",
+    PayoutCode.CONFIRMING: "withdrawal_confirming",
+    PayoutCode.DELIVERED: "withdrawal_delivered",
+    Code.PROVIDER_UNAVAILABLE: "checking",
+}
+
+
+def payout_view(record: Investigation, lang: str) -> dict[str, Any]:
+    """A withdrawal as its player may see it: state, ETA, amount, network — never the casino's internal
+    reason (a wrong address, a fee too low) nor the player's address."""
+    evidence = record.evidence or {}
+    payout = evidence.get("payout") or {}
+    code = record.code
+    state = _PAYOUT_STATE_OF.get(code, "needs_support")  # type: ignore[call-overload]
+    tx = evidence.get("tx") or {}
+    confirming = code == PayoutCode.CONFIRMING
+    eta = (
+        evidence.get("eta_minutes")
+        if code in (PayoutCode.PENDING, PayoutCode.CONFIRMING, PayoutCode.REPLACED)
+        else None
+    )
+    body = {
+        "state": state,
+        "final": record.final,
+        "asset": payout.get("asset"),
+        "amount": payout.get("amount"),
+        "network": NETWORKS.get(record.chain, record.chain),
+        "confirmations": int(tx.get("confirmations") or 0) if confirming else None,
+        "required": tx.get("required_confirmations") if confirming else None,
+        "eta_minutes": eta,
+        "tx_short": f"{record.tx_hash[:10]}…{record.tx_hash[-6:]}" if record.tx_hash else None,
+        "explorer_url": evidence.get("explorer_url") if record.tx_hash else None,
+        "message": reply_in(record.verdict["player_message"], lang),
+        "checked_at": (evidence.get("checked_at") or record.created_at.isoformat())[:16].replace("T", " ") + " UTC",
+    }
+    body["etag"] = hashlib.sha256(json.dumps([body, lang], sort_keys=True).encode()).hexdigest()[:32]
+    return body
+
+
 def view(record: Investigation, lang: str) -> dict[str, Any]:
     """What the player may see: no player reference, no full address, no internal reasons, and
     never a state or an amount that is not the player's own."""
+    if record.payout_id:
+        return payout_view(record, lang)
     evidence = record.evidence or {}
     if evidence.get("ambiguous_players"):
         return _which_payment(record, lang)
@@ -201,6 +247,7 @@ def status_page(token: str, request: Request, session: SessionDep) -> Response:
         "tone": tone(shown),
         "symbol": symbol(shown),
         "confirmations_text": confirmations_label(lang, data["confirmations"] or 0, data["required"] or 0),
+        "eta_text": eta_label(lang, data["eta_minutes"]) if data.get("eta_minutes") else None,
     }
     poll_ms = int(request.app.state.settings.status_poll_seconds * 1000)
     brand = _brand(request)

@@ -18,9 +18,23 @@ STATES = {
     "checking": N_("We are checking"),
     "which_payment": N_("We are checking which payment is yours"),
     "needs_support": N_("Needs our support team"),
+    # Withdrawals (payout investigations)
+    "withdrawal_processing": N_("Your withdrawal is being processed"),
+    "withdrawal_sent": N_("Withdrawal sent — waiting for a block"),
+    "withdrawal_confirming": N_("Withdrawal confirming"),
+    "withdrawal_delivered": N_("Withdrawal delivered to your wallet"),
 }
 
-NETWORKS = {"btc": "Bitcoin", "eth": "Ethereum"}
+NETWORKS = {
+    "btc": "Bitcoin",
+    "eth": "Ethereum",
+    # EVM networks beside Ethereum (issue 23): names, the same in every language
+    "bsc": "BNB Smart Chain (BSC)",
+    "polygon": "Polygon",
+    "arbitrum": "Arbitrum",
+    "base": "Base",
+    "optimism": "Optimism",
+}
 
 # Issue 30: the page's state and its message say one thing. For a payment a person must look at, the
 # page does not repeat a reply that says who already has it ("passed to our finance team"): it says
@@ -51,6 +65,11 @@ def confirmations_label(language: str, confirmations: int, required: int) -> str
         "{confirmations} of {required} confirmations", "{confirmations} of {required} confirmations", confirmations
     )
     return text.format(confirmations=confirmations, required=required)
+
+
+def eta_label(language: str, minutes: int) -> str:
+    # Translators: when a withdrawal on its way should arrive, on the status page ("{eta_minutes}" is a number).
+    return catalogs.translations(language).gettext("Expected in about {eta_minutes} min").format(eta_minutes=minutes)
 
 
 def pick_language(request: Request) -> str:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.runtime.accounts import agent_for_token
+from app.runtime.authorize import caller_for_secret
 from app.runtime.limits import BodyRule
 
 # Bodies of the JSON API need a bearer token, except these public routes.
 PUBLIC_API_PREFIXES = ("/api/status/",)
-LEDGER_UPLOADS = ("/api/deposits", "/api/deposit-addresses")
+LEDGER_UPLOADS = ("/api/deposits", "/api/deposit-addresses", "/api/payouts")
 
 
 def body_rules(*, upload_bytes: int, webhook_bytes: int, other_bytes: int) -> list[BodyRule]:
@@ -21,12 +21,15 @@ def body_rules(*, upload_bytes: int, webhook_bytes: int, other_bytes: int) -> li
     rules.append(BodyRule("/api/", other_bytes, bearer=True))
     rules += [BodyRule(prefix, other_bytes) for prefix in PUBLIC_API_PREFIXES]
     rules.append(BodyRule("/webhooks/", webhook_bytes, scan_json=False))
+    # Discord's interactions: unsigned bodies are not read; the route checks the signature over the raw bytes.
+    signature = (b"x-signature-ed25519", b"x-signature-timestamp")
+    rules.append(BodyRule("/discord/", webhook_bytes, scan_json=False, required_headers=signature))
     return rules
 
 
 def bearer_valid(engine: Engine, token: str) -> bool:
-    """Whether the token belongs to an agent that is not revoked (runs in a worker thread)."""
+    """Whether the token is an agent's (not revoked) or a live machine token (runs in a worker thread)."""
     if len(token) > 200:
         return False
     with Session(engine) as session:
-        return agent_for_token(session, token) is not None
+        return caller_for_secret(session, token) is not None

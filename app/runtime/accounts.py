@@ -17,6 +17,7 @@ from sqlmodel import Field, Session, SQLModel, col, delete, select
 from investigations.types import UTCDateTime, utcnow
 
 TOKEN_PREFIX = "dd_"
+ROLES = ("agent", "lead", "finance", "admin")  # app.runtime.roles says what each may use
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
@@ -27,6 +28,8 @@ class Agent(SQLModel, table=True):
     name: str = Field(max_length=128, unique=True)
     token_hash: str = Field(max_length=64, unique=True)
     password_hash: str | None = Field(default=None, max_length=256)
+    role: str = Field(default="agent", max_length=16)  # app.runtime.roles.Role
+    oidc_subject: str | None = Field(default=None, max_length=255, unique=True)  # signed in through OIDC
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
@@ -47,16 +50,38 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def add_agent(session: Session, name: str, *, password_hash: str | None = None) -> tuple[Agent, str]:
-    """Create an agent and return it with its token (the only time the token exists in clear)."""
+def add_agent(
+    session: Session,
+    name: str,
+    *,
+    password_hash: str | None = None,
+    role: str | None = None,
+    oidc_subject: str | None = None,
+    commit: bool = True,
+) -> tuple[Agent, str]:
+    """Create an agent and return it with its token (the only time the token exists in clear).
+    The first account of a deployment is admin whatever is asked (someone must be able to give the
+    others their roles); later ones are agents unless a role is named."""
     name = name.strip()
     if not name or len(name) > 128:
         raise ValueError("the agent name must be 1 to 128 characters")
+    if role is not None and role not in ROLES:
+        raise ValueError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
     if session.exec(select(Agent).where(Agent.name == name)).first() is not None:
         raise ValueError(f"an agent named {name!r} exists already")
+    first = session.exec(select(Agent.id).limit(1)).first() is None
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    agent = Agent(name=name, token_hash=hash_token(token), password_hash=password_hash)
+    agent = Agent(
+        name=name,
+        token_hash=hash_token(token),
+        password_hash=password_hash,
+        role="admin" if first else (role or "agent"),
+        oidc_subject=oidc_subject,
+    )
     session.add(agent)
+    if not commit:
+        session.flush()
+        return agent, token
     session.commit()
     session.refresh(agent)
     return agent, token
@@ -164,3 +189,23 @@ def set_password(session: Session, name: str, password_hash: str) -> Agent:
     session.commit()
     session.refresh(agent)
     return agent
+
+
+def set_role(session: Session, name: str, role: str) -> tuple[Agent, str]:
+    """A new role for the agent; every session signed in with the old one ends. Returns the agent and
+    the role it had. The last admin cannot stop being one (nobody could give roles back)."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
+    agent = _named(session, name)
+    before = agent.role
+    if before == "admin" and role != "admin" and _admins(session) <= 1:
+        raise ValueError(f"{agent.name!r} is the only admin: make another account admin first")
+    agent.role = role
+    session.add(agent)
+    end_sessions(session, agent.id or 0)
+    return agent, before
+
+
+def _admins(session: Session) -> int:
+    rows = session.exec(select(Agent.id).where(Agent.role == "admin", col(Agent.revoked_at).is_(None)))
+    return len(list(rows))

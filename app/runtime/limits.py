@@ -3,7 +3,7 @@
 1. a NUL in the path or query string (no record holds one) is a 422;
 2. each route family has its own body limit (a webhook or a lookup is kilobytes, only the
    authenticated ledger uploads are large): a declared Content-Length over it is refused unread;
-3. routes that need a bearer token get a 401 before a single body byte is read;
+3. routes that need a bearer token, or signature headers, get a 401 before a single body byte is read;
 4. the body is read up to the limit (a chunked upload is cut off as soon as it passes it);
 5. a urlencoded form carrying a NUL is a 422; a JSON body nested too deep is a 422 — that scan
    runs in a worker thread, never on the event loop. Webhook bodies are not scanned here: their
@@ -44,12 +44,14 @@ def too_deep(body: bytes, limit: int) -> bool:
 
 @dataclass(frozen=True)
 class BodyRule:
-    """The routes under `prefix`: their body limit, whether a bearer token is needed, whether JSON is scanned."""
+    """The routes under `prefix`: their body limit, whether a bearer token is needed, whether JSON is
+    scanned, and headers without which the body is not read (a signed route's signature headers)."""
 
     prefix: str
     max_bytes: int
     bearer: bool = False
     scan_json: bool = True
+    required_headers: tuple[bytes, ...] = ()
 
 
 class BodyLimits:
@@ -87,6 +89,10 @@ class BodyLimits:
             return
         if rule.bearer and not await self._authenticated(headers.get(b"authorization", b"")):
             return await _unauthorized(send)
+        missing = [name.decode() for name in rule.required_headers if not headers.get(name)]
+        if missing:
+            await _refuse(send, 401, f"missing header(s): {', '.join(missing)}", _CLOSE)
+            return
         body = await _read(receive, rule.max_bytes)
         if body is None:
             await _refuse(send, 422, _too_large(rule.max_bytes, f"more than {rule.max_bytes}"), _CLOSE)

@@ -15,7 +15,7 @@ from jinja2.runtime import Context
 from starlette.responses import Response
 
 from investigations import catalogs
-from investigations.verdicts import Code, Level, level, level_rank
+from investigations.verdicts import Code, Level, PayoutCode, level, level_rank
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = TEMPLATES_DIR / "static"
@@ -40,6 +40,19 @@ LABELS = {
     Code.BELOW_MINIMUM: "Below minimum",
     Code.ALREADY_CLAIMED: "Already claimed",
     Code.PROVIDER_UNAVAILABLE: "Providers unavailable",
+}
+# Payouts (issue 25): the withdrawal a payout record describes, judged against the chain.
+PAYOUT_LABELS = {
+    PayoutCode.NOT_SENT: "Payout not sent",
+    PayoutCode.PENDING: "Payout pending (in mempool)",
+    PayoutCode.STUCK: "Payout stuck (fee too low)",
+    PayoutCode.CONFIRMING: "Payout confirming",
+    PayoutCode.DELIVERED: "Payout delivered",
+    PayoutCode.WRONG_ADDRESS: "Payout to a wrong address",
+    PayoutCode.AMOUNT_DIFFERS: "Payout amount differs",
+    PayoutCode.FAILED: "Payout failed (reverted)",
+    PayoutCode.REPLACED: "Payout replaced",
+    PayoutCode.DROPPED: "Payout dropped",
 }
 # Colour is never alone: every level also has a symbol and a label. The level of each code is
 # defined beside the codes (investigations.verdicts.LEVELS); pages take colour, symbol and order from it.
@@ -74,6 +87,8 @@ def by_level(rows: list[Any], code_of: Callable[[Any], str] = lambda row: row.co
 
 
 def label(code: str) -> str:
+    if code in PayoutCode._value2member_map_:
+        return PAYOUT_LABELS[PayoutCode(code)]
     return LABELS.get(Code(code), code) if code in Code._value2member_map_ else code
 
 
@@ -143,6 +158,23 @@ def providers_line(groups: list[dict[str, Any]]) -> str:
     return " · ".join(f"{group['chain'].upper()}: {group['summary']}" for group in groups)
 
 
+def amount_text(record: Any) -> str:
+    """What a list shows as the amount: the payout's, or what was paid to the record's player (every
+    paid row when it names none); "" when nothing was paid."""
+    evidence = getattr(record, "evidence", None) or {}
+    payout = evidence.get("payout")
+    if isinstance(payout, dict) and payout.get("amount"):
+        return f"{payout['amount']} {payout.get('asset', '')}".strip()
+    paid = evidence.get("paid")
+    if not isinstance(paid, list):
+        return ""
+    player = getattr(record, "player_ref", None)
+    rows = [p for p in paid if isinstance(p, dict) and (not player or p.get("player_ref") == player)] or [
+        p for p in paid if isinstance(p, dict)
+    ]
+    return ", ".join(f"{p.get('amount')} {p.get('asset')}" for p in rows)
+
+
 def languages() -> tuple[str, ...]:
     return catalogs.LANGUAGES
 
@@ -178,6 +210,7 @@ templates.env.globals.update(
     languages=languages,
     language_name=language_name,
     iso_utc=iso_utc,
+    amount_text=amount_text,
     utc_text=utc_text,
     age_text=age_text,
     explorer_address=explorer_address,

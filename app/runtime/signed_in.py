@@ -24,6 +24,9 @@ class CsrfRejected(Exception):
 
 
 def current_agent(request: Request, session: SessionDep) -> Agent:
+    caller = getattr(request.state, "caller", None)  # found by app.runtime.authorize for this request
+    if caller is not None and caller.via == "session" and caller.agent is not None:
+        return caller.agent
     key = request.app.state.sessions.key(request)
     agent = agent_for_session(session, key) if key is not None else None
     if agent is None:  # signed out, expired, password changed, token rotated or agent revoked

@@ -54,7 +54,7 @@ class BitcoinCoreAdapter:
         self.url = urlunsplit((parts.scheme, f"{parts.hostname}:{parts.port or 8332}", parts.path or "/", "", ""))
         self.auth = (parts.username or "", parts.password or "") if parts.username else None
         self.name = name or f"bitcoincore@{parts.hostname}"
-        self.session = session or http.new_session()
+        self.session = http.protect(session or http.new_session(), self.url)
         self.timeout = timeout
 
     def get_tx(self, tx_hash: str) -> ChainTx:

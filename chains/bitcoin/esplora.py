@@ -3,7 +3,8 @@
 Endpoints used: ``GET /tx/:txid``, ``GET /blocks/tip/height``,
 ``GET /tx/:txid/outspend/:vout`` (to tell a replaced deposit from an unknown one), and
 ``GET /address/:address/txs`` (mempool first, then the newest confirmed) with
-``/address/:address/txs/chain/:last_seen_txid`` to page back through an address's history.
+``/address/:address/txs/chain/:last_seen_txid`` to page back through an address's history;
+``GET /fee-estimates`` and ``GET /mempool`` for the fee market a payout is judged against.
 Addresses are re-derived from each scriptPubKey rather than taken on the provider's word.
 """
 
@@ -27,6 +28,7 @@ from chains.base import (
     TxStatus,
 )
 from chains.bitcoin.addresses import address_from_script
+from chains.fees import FeeMarket, parse_esplora
 from chains.history import AddressTx, HistoryPage, Payment
 
 _NOT_FOUND_BODIES = ("transaction not found", "no such mempool or blockchain transaction")
@@ -46,7 +48,7 @@ class EsploraAdapter:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.name = name or http.host_of(self.base_url)
-        self.session = session or http.new_session()
+        self.session = http.protect(session or http.new_session(), self.base_url)
         self.timeout = timeout
         self.page_size = 25  # confirmed txs per address page (electrs and mempool.space both send 25)
 
@@ -119,6 +121,26 @@ class EsploraAdapter:
             spending_txid=body.get("txid"),
             confirmed=bool(status.get("confirmed")),
         )
+
+    def fee_market(self) -> FeeMarket:
+        """`/fee-estimates` and `/mempool`, asked side by side: the fee rates that confirm now."""
+        mempool = http.side_by_side(lambda: self._get("/mempool"))
+        try:
+            estimates = self._get("/fee-estimates")
+            try:
+                histogram = mempool.result(timeout=_tip_wait(self.timeout))
+            except FutureTimeout:
+                raise ProviderUnavailable(f"{self.name}: no mempool answer in time", provider=self.name) from None
+        finally:
+            mempool.cancel()
+        bodies = []
+        for response in (estimates, histogram):
+            if response.status_code != 200:
+                raise ProviderBadResponse(
+                    f"{self.name}: unexpected HTTP {response.status_code} for the fee market", provider=self.name
+                )
+            bodies.append(http.parse_json(response, provider=self.name))
+        return parse_esplora(self.name, bodies[0], bodies[1])
 
     def address_txs(self, address: str, cursor: str | None = None) -> HistoryPage:
         """One page of the address's transactions, newest first; the cursor pages back (confirmed only)."""
@@ -196,10 +218,18 @@ def _parse_tx(tx_hash: str, body: dict[str, Any], provider: str) -> ChainTx:
             else None
         ),
         fee=_int(body["fee"]) if body.get("fee") is not None else None,
+        vsize=_vsize(body),
         rbf_signalled=rbf,
         transfers=transfers,
         inputs=inputs,
     )
+
+
+def _vsize(body: dict[str, Any]) -> int | None:
+    """Virtual size: weight / 4 rounded up (Esplora sends `weight`; `size` when there is no witness)."""
+    if body.get("weight") is not None:
+        return -(-_int(body["weight"]) // 4)
+    return _int(body["size"]) if body.get("size") is not None else None
 
 
 def _checked_address(output: dict[str, Any], provider: str) -> str | None:

@@ -31,7 +31,7 @@ class AccountApiAdapter:
                  timeout: Any = http.DEFAULT_TIMEOUT) -> None:  # fmt: skip
         self.url = url
         self.name = name or f"{http.host_of(url)} account API"
-        self.session = session or http.new_session()
+        self.session = http.protect(session or http.new_session(), url)
         self.timeout = timeout
 
     def native_txs(self, address: str, from_block: int, cursor: int) -> HistoryPage:

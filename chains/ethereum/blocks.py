@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-from chains.base import Chain, ProviderBadResponse, Transfer, TransferKind
+from chains.base import ProviderBadResponse, Transfer, TransferKind
 from chains.blocks import Block, BlockTransfer, check_consecutive
 from chains.ethereum.jsonrpc import TRANSFER_TOPIC, EthereumRpcAdapter, _geth_internal, _parity_internal, _quantity
 
@@ -63,7 +63,7 @@ class EthereumBlocks(EthereumRpcAdapter):
                 )
                 transfers.append(BlockTransfer(tx["hash"].lower(), transfer))
         return Block(
-            chain=Chain.ETH,
+            chain=self.chain,
             height=_quantity(raw["number"], "number"),
             block_hash=raw["hash"].lower(),
             parent_hash=raw["parentHash"].lower(),

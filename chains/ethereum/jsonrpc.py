@@ -31,6 +31,7 @@ from chains.base import (
     TxStatus,
 )
 from chains.ethereum.rpc_history import RpcHistory
+from chains.fees import FeeMarket
 
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 TRANSFER_SELECTOR = "0xa9059cbb"
@@ -54,14 +55,18 @@ class EthereumRpcAdapter(RpcHistory):
         tokens: dict[str, str] | None = None,
         session: requests.Session | None = None,
         timeout: Any = http.DEFAULT_TIMEOUT,
+        chain: Chain = Chain.ETH,
+        final_tag: str = "finalized",
     ) -> None:
+        self.chain = chain  # an EVM network a casino issues addresses for: Chain.BSC, Chain.BASE…
+        self.final_tag = final_tag  # "safe" where the network's finality rule is the safe block tag
         self.url = url
         self.name = name or http.host_of(url)
         self.network = network  # None: Ethereum mainnet, whose token list applies
         self.native_symbol = native_symbol
         self.tokens = {c.lower(): symbol for c, symbol in (tokens or {}).items()}  # another network's list
         self.assets = assets
-        self.session = session or http.new_session()  # the pool meters its requests
+        self.session = http.protect(session or http.new_session(), url)  # the pool meters its requests
         self.provider = HTTPProvider(
             url,
             request_kwargs={"timeout": timeout},
@@ -75,7 +80,7 @@ class EthereumRpcAdapter(RpcHistory):
                 ("eth_getTransactionByHash", [tx_hash]),
                 ("eth_getTransactionReceipt", [tx_hash]),
                 ("eth_blockNumber", []),
-                ("eth_getBlockByNumber", ["finalized", False]),
+                ("eth_getBlockByNumber", [self.final_tag, False]),
             ]
         )
         tx, receipt = self._result(tx_answer), self._result(receipt_answer)
@@ -103,6 +108,30 @@ class EthereumRpcAdapter(RpcHistory):
         raise TraceUnsupported(
             f"{self.name}: cannot trace calls ({_error_text(geth)}; {_error_text(parity)})", provider=self.name
         )
+
+    def fee_market(self) -> FeeMarket:
+        """The base fee of the next block (the pending block's, else the latest's)."""
+        pending, latest = self._batch(
+            [("eth_getBlockByNumber", ["pending", False]), ("eth_getBlockByNumber", ["latest", False])]
+        )
+        for answer in (pending, latest):
+            block = answer.get("result") if "error" not in answer else None
+            if isinstance(block, dict) and block.get("baseFeePerGas") is not None:
+                return FeeMarket(Chain.ETH, self.name, base_fee=_quantity(block["baseFeePerGas"], "baseFeePerGas"))
+        raise ProviderBadResponse(f"{self.name}: no base fee in the pending or latest block", provider=self.name)
+
+    def mined_nonce(self, sender: str) -> int:
+        """How many txs of `sender` are mined (the next nonce a block can include)."""
+        (answer,) = self._batch([("eth_getTransactionCount", [sender, "latest"])])
+        return _quantity(self._result(answer), "nonce")
+
+    def tx_by_sender_and_nonce(self, sender: str, nonce: int) -> str | None:
+        """The mined tx of `sender` with `nonce` (Otterscan's index: Erigon, Reth, anvil)."""
+        (answer,) = self._batch([("ots_getTransactionBySenderAndNonce", [sender, hex(nonce)])])
+        if "error" in answer:
+            raise TraceUnsupported(f"{self.name}: no Otterscan index ({_error_text(answer)})", provider=self.name)
+        found = answer.get("result")
+        return str(found).lower() if found else None
 
     def block_in_main_chain(self, block_hash: str, height: int | None = None) -> bool:
         """Whether the canonical block at `height` is still `block_hash` (by-hash lookups also find side blocks)."""
@@ -167,7 +196,7 @@ class EthereumRpcAdapter(RpcHistory):
         head: int,
         finalized_height: int | None,
     ) -> ChainTx:
-        base = {"chain": Chain.ETH, "tx_hash": tx_hash, "providers": [self.name], "network": self.network}
+        base = {"chain": self.chain, "tx_hash": tx_hash, "providers": [self.name], "network": self.network}
         if tx is None and receipt is None:
             return ChainTx(status=TxStatus.NOT_FOUND, **base)
         if tx is None:
@@ -176,7 +205,7 @@ class EthereumRpcAdapter(RpcHistory):
             raise ProviderBadResponse(f"{self.name}: answered for another hash", provider=self.name)
         signer = tx["from"].lower()
         calldata = tx.get("input") or tx.get("data") or "0x"
-        common = {**base, "signer": signer, "contract_call": calldata not in ("0x", "")}
+        common = {**base, "signer": signer, "contract_call": calldata not in ("0x", ""), **_fee_fields(tx)}
         if tx.get("blockNumber") is None:
             # Without a receipt, gas allowed above a plain transfer's is the hint that code may run.
             common["contract_call"] = common["contract_call"] or _quantity(tx.get("gas", "0x0"), "gas") > PLAIN_GAS
@@ -259,7 +288,7 @@ class EthereumRpcAdapter(RpcHistory):
     def _token_symbol(self, contract: str) -> str:
         if self.network is not None and contract.lower() in self.tokens:
             return self.tokens[contract.lower()]
-        token = self.assets.by_contract(Chain.ETH, contract) if self.network is None else None
+        token = self.assets.by_contract(self.chain, contract) if self.network is None else None
         return token.symbol if token else f"erc20:{contract.lower()}"
 
 
@@ -293,6 +322,15 @@ def _parity_internal(traces: list[dict[str, Any]], native: str) -> Iterator[Tran
         amount = _quantity(value or "0x0", "value")
         if amount and source and target:
             yield Transfer(native, (source.lower(),), target.lower(), amount, position, TransferKind.INTERNAL)
+
+
+def _fee_fields(tx: dict[str, Any]) -> dict[str, Any]:
+    """The nonce and the most the tx pays per gas (maxFeePerGas; gasPrice for a legacy tx)."""
+    most = tx.get("maxFeePerGas") or tx.get("gasPrice")
+    return {
+        "nonce": _quantity(tx["nonce"], "nonce") if tx.get("nonce") is not None else None,
+        "max_fee_per_gas": _quantity(most, "maxFeePerGas") if most is not None else None,
+    }
 
 
 def _quantity(value: Any, what: str) -> int:

@@ -28,7 +28,9 @@ from urllib.parse import urlsplit
 
 import requests
 
-from chains.base import ProviderBadResponse, ProviderUnavailable
+from chains import references
+from chains.assets import Asset
+from chains.base import Chain, ProviderBadResponse, ProviderUnavailable
 
 Finality = Literal["confirmations", "safe", "finalized"]
 FINALITY_RULES: tuple[str, ...] = ("confirmations", "safe", "finalized")
@@ -192,6 +194,41 @@ BUILTIN: dict[str, _Builtin] = {
 }
 _OTHER_NATIVE = {"avalanche": "AVAX", "fantom": "FTM", "gnosis": "XDAI"}  # shorthand-only networks
 _ALIASES = {"ethereum": "eth", "bnb": "bsc", "matic": "polygon", "arb": "arbitrum", "op": "optimism"}
+
+
+# The EVM networks a casino can issue deposit addresses for: each is a Chain of its own (ledger rows,
+# addresses, investigations say "chain": "bsc"). Other networks of the shorthand (avalanche…) are only
+# asked for wrong_network.
+EVM_CHAINS: tuple[Chain, ...] = references.EVM_CHAINS
+BLOCK_SECONDS: dict[Chain, int] = {
+    Chain.ETH: 12,
+    Chain.BSC: 3,
+    Chain.POLYGON: 2,
+    Chain.ARBITRUM: 1,
+    Chain.BASE: 2,
+    Chain.OPTIMISM: 2,
+}
+
+
+def is_evm(chain: Chain) -> bool:
+    return chain in EVM_CHAINS
+
+
+def chain_of(network: str) -> Chain | None:
+    """The Chain a network name stands for, or None (a shorthand-only network such as avalanche)."""
+    return next((c for c in EVM_CHAINS if c.value == network), None)
+
+
+def network_assets(networks: Mapping[str, EvmNetwork]) -> list[Asset]:
+    """Native coin and tokens of every configured network beside Ethereum, as assets of its Chain."""
+    assets = []
+    for network in networks.values():
+        chain = chain_of(network.name)
+        if chain is None or chain is Chain.ETH:
+            continue
+        assets.append(Asset(network.native, chain, network.native_decimals))
+        assets += [Asset(t.symbol, chain, t.decimals, t.contract) for t in network.tokens]
+    return assets
 
 
 def safe_url(url: str) -> str:

@@ -81,7 +81,7 @@ class RpcHistory:
             stamp = log.get("blockTimestamp")
             found.append(
                 AddressTx(
-                    Chain.ETH,
+                    self.chain,  # type: ignore[attr-defined]
                     log["transactionHash"].lower(),
                     to,
                     int(log["blockNumber"], 16),
@@ -111,14 +111,16 @@ class RpcHistory:
             lowest = min(lowest, height)
             if height < from_block or height > cursor:
                 continue
-            item = _touching(tx, address, receipts.get(tx["hash"].lower()))
+            item = _touching(tx, address, receipts.get(tx["hash"].lower()), self.chain, self.native_symbol)  # type: ignore[attr-defined]
             if item is not None:
                 found.append(item)
         done = bool(body.get("lastPage")) or not body["txs"] or lowest <= from_block
         return HistoryPage(found, None if done else str(lowest - 1), covers=("native", "internal"))
 
 
-def _touching(tx: dict[str, Any], address: str, receipt: dict[str, Any] | None) -> AddressTx | None:
+def _touching(
+    tx: dict[str, Any], address: str, receipt: dict[str, Any] | None, chain: Chain = Chain.ETH, native: str = "ETH"
+) -> AddressTx | None:
     """A listed tx as a possible payment to `address`: its ETH value when sent to it, or a
     contract call that may have forwarded ETH to it (the amount comes with the investigation)."""
     sender, to = str(tx.get("from", "")).lower(), str(tx.get("to") or "").lower()
@@ -129,6 +131,6 @@ def _touching(tx: dict[str, Any], address: str, receipt: dict[str, Any] | None) 
     when = datetime.fromtimestamp(int(stamp, 16), tz=UTC) if isinstance(stamp, str) else None
     height = int(tx["blockNumber"], 16)
     if to == address:
-        paid = [Payment("ETH", value, "native")] if value else []
-        return AddressTx(Chain.ETH, tx["hash"].lower(), address, height, when, paid, {"native"})
-    return AddressTx(Chain.ETH, tx["hash"].lower(), address, height, when, [], {"internal"})
+        paid = [Payment(native, value, "native")] if value else []
+        return AddressTx(chain, tx["hash"].lower(), address, height, when, paid, {"native"})
+    return AddressTx(chain, tx["hash"].lower(), address, height, when, [], {"internal"})

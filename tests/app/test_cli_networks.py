@@ -71,3 +71,14 @@ def test_the_check_passes_chain_ids_then_asks_each_token_for_its_decimals(env, n
     assert result.exit_code != 0
     assert "BSC_TOKENS: USDT:" in result.output and "has no decimals()" in result.output
     assert "serves chain id" not in result.output
+
+
+@pytest.mark.anvil
+def test_an_ethereum_provider_serving_bsc_stops_the_start_too(env, nodes):
+    env.setenv("EVM_NETWORKS", "base")
+    env.setenv("BASE_PROVIDERS", nodes[8453].url)
+    env.setenv("ETH_PROVIDERS", nodes[56].url)
+    result = invoke("serve", "--port", "1")
+    assert result.exit_code != 0
+    assert "ETH_PROVIDERS: http://127.0.0.1" in result.output
+    assert "serves chain id 56 (BSC), not Ethereum's 1" in result.output

@@ -2,7 +2,7 @@ import pytest
 
 from chains.base import Chain, InvalidAddress, InvalidTxHash
 from chains.bitcoin.addresses import address_from_script, normalize_address, normalize_txid
-from chains.references import candidate_chains
+from chains.references import EVM_CHAINS, candidate_chains
 from chains.references import normalize_address as normalize_any
 
 
@@ -79,8 +79,10 @@ def test_ethereum_addresses_checksum_is_checked_when_mixed_case():
 
 
 def test_chain_detection_from_hash_and_address():
-    assert candidate_chains("ab" * 32, None) == [Chain.BTC, Chain.ETH]
-    assert candidate_chains("0x" + "ab" * 32, None) == [Chain.ETH]
+    assert candidate_chains("ab" * 32, None) == [Chain.BTC, *EVM_CHAINS]
+    assert candidate_chains("0x" + "ab" * 32, None) == list(EVM_CHAINS)
+    assert EVM_CHAINS[:2] == (Chain.ETH, Chain.BSC)  # Ethereum first: it decides when nobody knows the tx
+    assert candidate_chains("0x" + "ab" * 32, "0x" + "12" * 20) == list(EVM_CHAINS)  # one address, every network
     assert candidate_chains("ab" * 32, "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4") == [Chain.BTC]
     with pytest.raises(InvalidAddress, match="BTC address"):
         candidate_chains("0x" + "ab" * 32, "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4")

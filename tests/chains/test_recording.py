@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
+import hypothesis
 import pytest
 import requests
 import responses
@@ -57,3 +58,60 @@ def test_a_body_too_large_to_keep_leaves_its_hash(http_mock, monkeypatch):
         http.new_session().get("https://p.example/api/big")
     [exchange] = tape.exchanges
     assert exchange.body is None and exchange.body_sha256 == hashlib.sha256(b"0123456789abcdef").hexdigest()
+
+
+KEY = "0f1e" * 15 + "e1f0"  # 64 hex digits: the shape of a tx hash, and the API key of several RPC vendors
+TXID = "ab" * 32
+
+
+def test_a_key_in_the_configured_provider_path_never_reaches_the_tape_even_when_it_looks_like_a_hash(http_mock):
+    from chains.bitcoin.esplora import EsploraAdapter
+
+    base = f"https://rpc.example/k/{KEY}/api"
+    http_mock.add(responses.GET, f"{base}/tx/{TXID}", body="Transaction not found", status=404)
+    http_mock.add(responses.GET, f"{base}/blocks/tip/height", body="850000", status=200)
+    with capture() as tape:
+        EsploraAdapter(base).get_tx(TXID)
+    assert tape.exchanges
+    for exchange in tape.exchanges:
+        assert KEY not in exchange.url and "/k/" not in exchange.url
+        assert exchange.url.startswith("https://rpc.example/***/")
+    assert any(e.url == f"https://rpc.example/***/tx/{TXID}" for e in tape.exchanges)
+
+
+def test_the_configured_query_and_userinfo_are_cut_and_only_the_request_suffix_kept():
+    from chains.recording import bases_of
+
+    bases = bases_of([f"https://u:pw@api.example/v2/{KEY}?apikey=abcdef123&chainid=1"])
+    url = f"https://api.example/v2/{KEY}?apikey=abcdef123&chainid=1&module=account&page=2"
+    assert redact_url(url, bases) == "https://api.example/***?module=account&page=2"
+    assert redact_url(f"https://api.example/v2/{KEY}/tx/{TXID}", bases) == f"https://api.example/***/tx/{TXID}"
+    # another host is not under the base: the shape rules still apply there
+    assert redact_url(f"https://other.example/tx/{TXID}", bases) == f"https://other.example/tx/{TXID}"
+
+
+def test_metering_a_session_keeps_the_bases_it_redacts_by(http_mock):
+    from chains.resilience import LocalBucket
+
+    base = f"https://rpc.example/{KEY}"
+    session = http.protect(requests.Session(), base)
+    http.meter(session, LocalBucket(1000, burst=10), "rpc.example")
+    http_mock.add(responses.POST, base, body='{"jsonrpc":"2.0","id":1,"result":"0x1"}', status=200)
+    with capture() as tape:
+        session.post(base, json={})
+    [exchange] = tape.exchanges
+    assert exchange.url == "https://rpc.example/***" and KEY not in exchange.url
+
+
+@hypothesis.settings(max_examples=200, deadline=None, derandomize=True)
+@hypothesis.given(
+    secret=hypothesis.strategies.text("0123456789abcdefABCDEF-_", min_size=6, max_size=80),
+    suffix=hypothesis.strategies.sampled_from(["", "/tx/" + TXID, "/blocks/tip/height", "/address/x/txs"]),
+)
+def test_no_configured_secret_survives_redaction(secret, suffix):
+    from chains.recording import bases_of, scrub
+
+    bases = bases_of([f"https://host.example/p/{secret}?token={secret}"])
+    redacted = redact_url(f"https://host.example/p/{secret}{suffix}?token={secret}&n=1", bases)
+    assert secret not in redacted.replace(suffix, "") and redacted.endswith("?n=1")
+    assert secret not in scrub(f"failed: https://host.example/p/{secret}{suffix}", bases)

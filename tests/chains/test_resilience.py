@@ -4,6 +4,7 @@ Redis (each Redis test under a key prefix of its own)."""
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from collections.abc import Iterator
 
@@ -33,20 +34,37 @@ class ScriptedAdapter:
 
     chain = Chain.BTC
 
-    def __init__(self, name: str, *script, delay: float = 0.0) -> None:
+    def __init__(self, name: str, *script, delay: float = 0.0, hold: threading.Event | None = None) -> None:
         self.name = name
         self.script = list(script)
         self.calls = 0
+        self.called_at: list[float] = []  # time.monotonic of each call
         self.delay = delay
+        self.hold = hold  # answers only once set
 
     def get_tx(self, tx_hash: str) -> ChainTx:
         self.calls += 1
+        self.called_at.append(time.monotonic())
+        if self.hold is not None:
+            self.hold.wait(GUARD)
         time.sleep(self.delay)
         step = self.script.pop(0) if len(self.script) > 1 else self.script[0]
         if isinstance(step, Exception):
             raise step
         confirmations = 3 if step is TxStatus.CONFIRMED else 0
         return ChainTx(Chain.BTC, tx_hash, step, [self.name], confirmations=confirmations, block_height=1)
+
+
+GUARD = 60.0  # only against a hung test
+
+
+def in_thread(action):
+    """Run `action` in a thread; (finished, its result) once it ended or GUARD passed."""
+    results: list = []
+    thread = threading.Thread(target=lambda: results.append(action()), daemon=True)
+    thread.start()
+    thread.join(GUARD)
+    return not thread.is_alive(), results[0] if results else None
 
 
 def unavailable(name: str, retry_after: float | None = None) -> ProviderUnavailable:
@@ -78,17 +96,16 @@ def test_a_transient_failure_fails_over_at_once_and_is_not_retried_when_another_
 
 def test_a_lone_provider_is_asked_again_after_its_retry_after():
     limited = ScriptedAdapter("a", unavailable("a", retry_after=0.2), TxStatus.MEMPOOL)
-    started = time.monotonic()
     lookup = pool(limited).lookup("ab" * 32)
     assert lookup.outcome is Outcome.FOUND and limited.calls == 2
-    assert 0.2 <= time.monotonic() - started < 0.5
+    assert limited.called_at[1] - limited.called_at[0] >= 0.2  # never before its Retry-After
 
 
 def test_a_retry_after_beyond_the_budget_is_not_waited_for():
-    limited = ScriptedAdapter("a", unavailable("a", retry_after=120.0))
-    started = time.monotonic()
-    lookup = pool(limited, budget_seconds=2).lookup("ab" * 32)
-    assert lookup.outcome is Outcome.UNAVAILABLE and limited.calls == 1 and time.monotonic() - started < 0.5
+    # A budget far longer than the test would wait: waiting for the retry would spend it all.
+    limited = ScriptedAdapter("a", unavailable("a", retry_after=1200.0))
+    finished, lookup = in_thread(lambda: pool(limited, budget_seconds=600).lookup("ab" * 32))
+    assert finished and lookup.outcome is Outcome.UNAVAILABLE and limited.calls == 1
 
 
 def test_bad_answers_are_not_retried_but_fail_over():
@@ -114,10 +131,16 @@ def test_the_circuit_opens_after_repeated_failures_and_the_healthy_one_stays_clo
 
 
 def test_a_lookup_with_every_provider_hanging_ends_within_its_budget():
-    hanging = [ScriptedAdapter(name, TxStatus.CONFIRMED, delay=3) for name in ("a", "b")]
-    started = time.monotonic()
-    lookup = pool(*hanging, budget_seconds=0.6).lookup("ab" * 32)
-    assert time.monotonic() - started < 1.0 and lookup.outcome is Outcome.UNAVAILABLE
+    release = threading.Event()  # the providers answer only after the lookup ended
+    hanging = [ScriptedAdapter(name, TxStatus.CONFIRMED, hold=release) for name in ("a", "b")]
+    providers = pool(*hanging, budget_seconds=0.6)
+    try:
+        finished, lookup = in_thread(lambda: providers.lookup("ab" * 32))
+    finally:
+        release.set()
+    assert finished and lookup.outcome is Outcome.UNAVAILABLE
+    assert [a.answer for a in lookup.answers] == ["error", "error"]  # each charged by its deadline
+    assert [p.breaker.failures for p in providers.providers] == [1, 1]
 
 
 def test_a_gcra_bucket_lets_a_burst_through_then_spaces_requests():
@@ -144,12 +167,13 @@ def test_a_bucket_never_sends_more_than_rate_plus_burst_in_any_second():
 
 
 def test_a_redis_bucket_is_one_bucket_for_every_process(shared):
-    first, second = (RedisBucket(shared, "btc:a", rate=5, burst=2) for _ in range(2))  # two processes
-    sends = [time.monotonic() + bucket.reserve(10) for _ in range(3) for bucket in (first, second)]
-    gaps = [later - earlier for earlier, later in zip(sends, sends[1:], strict=False)]
-    assert gaps[0] == pytest.approx(0, abs=0.05)  # the burst of two
-    assert gaps[1:] == [pytest.approx(0.2, abs=0.05)] * 4  # then one slot per 1/rate, whichever process asks
-    assert first.reserve(0.1) is None
+    # One slot per 100 s: the few milliseconds between reservations do not show in the waits.
+    first, second = (RedisBucket(shared, "btc:a", rate=0.01, burst=2) for _ in range(2))  # two processes
+    waits = [bucket.reserve(1_000) for _ in range(3) for bucket in (first, second)]
+    assert waits[:2] == [0, 0]  # the burst of two
+    # then one slot per 1/rate, whichever process asks
+    assert waits[2:] == [pytest.approx(100 * n, abs=5) for n in (1, 2, 3, 4)]
+    assert first.reserve(1) is None
 
 
 def test_a_redis_breaker_is_shared_and_lets_one_trial_through(shared):
@@ -165,10 +189,10 @@ def test_a_redis_breaker_is_shared_and_lets_one_trial_through(shared):
 
 
 def test_without_redis_the_limits_fall_back_to_this_process():
-    unreachable = Shared(redis_client("redis://127.0.0.1:1/0"), "dd-test-down")
-    bucket, breaker = RedisBucket(unreachable, "x", rate=5, burst=1), RedisBreaker(unreachable, "x", threshold=1)
-    assert bucket.reserve(1) == 0 and bucket.reserve(1) == pytest.approx(0.2, abs=0.05)
-    assert unreachable.down_until > time.monotonic()  # not tried again for a few seconds
+    unreachable = Shared(redis_client("redis://127.0.0.1:1/0"), "dd-test-down", pause_after_failure=600)
+    bucket, breaker = RedisBucket(unreachable, "x", rate=0.01, burst=1), RedisBreaker(unreachable, "x", threshold=1)
+    assert bucket.reserve(1_000) == 0 and bucket.reserve(1_000) == pytest.approx(100, abs=5)
+    assert unreachable.down_until > time.monotonic()  # not tried again for a while
     breaker.failed()
     assert not breaker.allow() and breaker.is_open
 
@@ -192,9 +216,10 @@ def stub() -> Iterator[StubProvider]:
 
 
 def test_an_esplora_lookup_takes_one_token_per_http_request(stub):
-    # Rate 1/s with a burst of 2: the tx and the tip go at once; the next lookup has no slot in its budget.
+    # One slot per 100 s with a burst of 2: the tx and the tip go at once; the next lookup has no slot
+    # in its budget.
     providers = ProviderPool(
-        [EsploraAdapter(stub.url + "/api")], ProviderSettings(rate_limit=1, rate_burst=2, budget_seconds=0.5)
+        [EsploraAdapter(stub.url + "/api")], ProviderSettings(rate_limit=0.01, rate_burst=2, budget_seconds=10)
     )
     assert providers.lookup("ab" * 32).outcome is Outcome.FOUND and stub.requests == 2
     refused = providers.lookup("ab" * 32)
@@ -204,7 +229,7 @@ def test_an_esplora_lookup_takes_one_token_per_http_request(stub):
 
 def test_a_json_rpc_batch_takes_one_token(stub):
     adapter = EthereumRpcAdapter(stub.url, assets=DEFAULT_ASSETS)
-    providers = ProviderPool([adapter], ProviderSettings(rate_limit=1, rate_burst=1, budget_seconds=0.5))
+    providers = ProviderPool([adapter], ProviderSettings(rate_limit=0.01, rate_burst=1, budget_seconds=10))
     assert providers.lookup("0x" + "ab" * 32).outcome is Outcome.FOUND and stub.requests == 1
     assert providers.lookup("0x" + "ab" * 32).answers[0].answer == "skipped" and stub.requests == 1
 
@@ -224,19 +249,26 @@ def test_a_provider_tripped_in_one_process_is_skipped_by_another(shared):
 class SpendAdapter:
     chain = Chain.BTC
 
-    def __init__(self, name: str, delay: float) -> None:
-        self.name, self.delay, self.calls = name, delay, 0
+    def __init__(self, name: str, hold: threading.Event | None = None) -> None:
+        self.name, self.hold, self.calls = name, hold, 0
+        self.called_at: list[float] = []
 
     def spend_of(self, outpoint):
         self.calls += 1
-        time.sleep(self.delay)
+        self.called_at.append(time.monotonic())
+        if self.hold is not None:
+            self.hold.wait(GUARD)
         return f"{self.name} says"
 
 
 def test_a_question_for_one_provider_asks_the_next_after_the_hedge_delay():
-    hanging, healthy = SpendAdapter("a", 5), SpendAdapter("b", 0.02)
-    providers = pool(hanging, healthy, hedge_min=0.05, hedge_max=0.2, budget_seconds=3)
-    started = time.monotonic()
-    assert providers.spend_of(None) == "b says"
-    assert 0.2 <= time.monotonic() - started < 0.2 + 0.25  # the hedge delay (no history: its maximum) + a round trip
+    release = threading.Event()  # the first provider answers only after the question was answered
+    hanging, healthy = SpendAdapter("a", release), SpendAdapter("b")
+    providers = pool(hanging, healthy, hedge_min=0.05, hedge_max=0.2, budget_seconds=30)
+    try:
+        assert providers.spend_of(None) == "b says"
+    finally:
+        release.set()
+    # asked once the hedge delay (no history: its maximum) had passed, not before
+    assert healthy.called_at[0] - hanging.called_at[0] >= 0.2
     assert healthy.calls == 1 and not providers.providers[0].breaker.is_open  # abandoned, not blamed (yet)

@@ -4,12 +4,25 @@ with its own USDT (18 decimals on the chain-56 one, as on BSC)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
+from sqlmodel import Session, select
 from web3 import Web3
 
-from app.wiring import build_investigator
+from app.finance.auditor import Auditor, finding_json
+from app.finance.views import totals
+from app.helpdesks.note_text import network_tags, verdict_note
+from app.players.routes import view
+from app.wiring import build_block_sources, build_investigator
+from chains.base import Chain
+from investigations.audit.models import Finding
+from investigations.audit.reconcile import Reconciler
+from investigations.dossier import build as build_dossier
+from investigations.ledger import LedgerDepositRecord, upsert_deposits
+from investigations.search import SearchQuery, search
 from investigations.service import InvestigationRequest
+from investigations.types import utcnow
 from tests.conftest import require
 from tests.support.anvil import ANVIL, SOLC, Anvil, compile_contracts
 from tests.support.ledger import add_addresses_on
@@ -82,6 +95,15 @@ def test_usdt_on_bsc_to_an_address_issued_for_ethereum_is_wrong_network_naming_b
     assert "treasury" in record.verdict["action"] and "same key" in record.verdict["action"]
     assert record.evidence["found_on"]["chain_id"] == 56
     assert record.evidence["found_on"]["explorer"] == f"https://bscscan.com/tx/{tx_hash}"
+    # the player is told both networks, in every language
+    replies = record.verdict["player_message"]
+    assert "BSC network instead of Ethereum" in replies["en"]
+    assert "Netzwerk BSC statt über Ethereum" in replies["de"] and "сеть BSC, а не через Ethereum" in replies["ru"]
+    # the ticket note and tags name where it was paid
+    note = verdict_note(record, "https://desk.test/s/x", "en")
+    assert "Paid on: bsc (chain id 56), address issued for eth" in note
+    assert f"Explorer (bsc): https://bscscan.com/tx/{tx_hash}" in note
+    assert network_tags(record) == ["deposit-network-bsc", "deposit-paid-on-bsc"]
 
 
 def test_a_bsc_provider_serving_another_chain_never_gives_a_verdict(nodes, usdt, networks_env, settings, session):
@@ -104,3 +126,145 @@ def test_usdt_on_base_is_found_as_base(nodes, usdt, networks_env, settings, sess
     record = investigator.investigate(session, InvestigationRequest(tx_hash=tx_hash, player_ref="p-1"))
     assert record.code == "wrong_network"
     assert "Sent on Base" in record.verdict["summary"] and "7.5 USDT" in record.verdict["summary"]
+
+
+# ---- addresses issued for BSC and Base: deposits on those networks (issue 23) --------------------
+
+THEIRS = "0x" + "d1" * 20
+
+
+def _book(session, assets, chain: str, tx_hash: str, to: str, amount: str, player: str) -> None:
+    record = LedgerDepositRecord(
+        chain=chain, tx_hash=tx_hash, address=to, asset="USDT", amount=amount, status="credited", player_ref=player
+    )
+    upsert_deposits(session, [record], assets)
+    session.commit()
+
+
+def test_usdt_on_bsc_to_an_address_issued_for_bsc_is_credited_with_bsc_decimals(
+    nodes, usdt, networks_env, settings, session
+):
+    configured = _settings(settings, nodes, nodes[56].url)
+    add_addresses_on(session, "bsc", (THEIRS, "p-2"))
+    tx_hash = _pay_on(usdt, 56, THEIRS, 25 * 10**18)
+    nodes[56].rpc("anvil_mine", hex(20))  # BSC's 15 confirmations
+    investigator = build_investigator(configured)
+    record = investigator.investigate(session, InvestigationRequest(tx_hash=tx_hash, player_ref="p-2"))
+    assert (record.code, record.chain) == ("confirmed_not_credited", "bsc")
+    assert record.evidence["paid"][0]["amount"] == "25"  # 25 * 10^18 base units read as BSC's 18 decimals
+    assert record.evidence["finality"] == {"network": "bsc", "rule": "15 confirmations on BSC"}
+    assert record.evidence["explorer_url"] == f"https://bscscan.com/tx/{tx_hash}"
+    links = record.evidence["explorer_links"]
+    assert links["addresses"] == [f"https://bscscan.com/address/{THEIRS}"]
+    assert links["tokens"] == [f"https://bscscan.com/token/{usdt[56].address.lower()}?a={THEIRS}"]
+    # the player's status page and replies name the network, in every language
+    for lang in ("en", "de", "ru"):
+        page = view(record, lang)
+        assert page["network"] == "BNB Smart Chain (BSC)" and page["amount"] == "25"
+        assert "25 USDT (BSC)" in page["message"]
+    note = verdict_note(record, "https://desk.test/s/x", "en")
+    assert f"Transaction: BSC {tx_hash}" in note and "Final after: 15 confirmations on BSC" in note
+    assert network_tags(record) == ["deposit-network-bsc"]
+    dossier = build_dossier(session, record, investigator.policy, now=utcnow(), service="test")
+    assert f"https://bscscan.com/address/{THEIRS}" in dossier["explorer_links"]
+    # the casino's back office books it on BSC, in BSC's own decimals: then it is credited
+    _book(session, configured.assets, "bsc", tx_hash, THEIRS, "25", "p-2")
+    record = investigator.investigate(session, InvestigationRequest(tx_hash=tx_hash, player_ref="p-2"))
+    assert record.code == "credited" and record.final
+
+
+def test_a_ledger_row_in_ethereum_decimals_on_bsc_is_an_amount_mismatch(nodes, usdt, networks_env, settings, session):
+    configured = _settings(settings, nodes, nodes[56].url)
+    add_addresses_on(session, "bsc", (THEIRS, "p-2"))
+    tx_hash = _pay_on(usdt, 56, THEIRS, 25 * 10**6)  # 25 USDT "in 6 decimals" sent on BSC: 0.000000000025 USDT
+    nodes[56].rpc("anvil_mine", hex(20))
+    _book(session, configured.assets, "bsc", tx_hash, THEIRS, "25", "p-2")
+    record = build_investigator(configured).investigate(session, InvestigationRequest(tx_hash=tx_hash))
+    assert record.code == "amount_mismatch"
+    assert "chain 0.000000000025 USDT, ledger 25 USDT" in record.verdict["summary"]
+
+
+def test_an_address_issued_for_base_waits_for_the_finalized_tag_and_says_so(
+    nodes, usdt, networks_env, settings, session
+):
+    configured = _settings(settings, nodes, nodes[56].url)
+    add_addresses_on(session, "base", (THEIRS, "p-3"))
+    tx_hash = _pay_on(usdt, 8453, THEIRS, 75_500_000)
+    investigator = build_investigator(configured)
+    record = investigator.investigate(session, InvestigationRequest(tx_hash=tx_hash, player_ref="p-3"))
+    assert (record.code, record.chain) == ("confirming", "base")
+    assert "on Base" in record.verdict["summary"] and "'finalized' block tag of Base" in record.verdict["summary"]
+    nodes[8453].rpc("anvil_mine", hex(70))  # anvil finalizes 64 blocks behind its head
+    record = investigator.recheck(session, record)
+    assert record.code == "confirmed_not_credited"
+    assert record.evidence["paid"][0]["amount"] == "75.5"
+    assert record.evidence["finality"]["rule"].startswith("the 'finalized' block tag of Base")
+
+
+def test_the_same_address_issued_for_ethereum_and_bsc_is_an_ordinary_deposit_on_bsc(
+    nodes, usdt, networks_env, settings, session
+):
+    add_addresses_on(session, "eth", (THEIRS, "p-4"))
+    add_addresses_on(session, "bsc", (THEIRS, "p-4"))
+    tx_hash = _pay_on(usdt, 56, THEIRS, 30 * 10**18)
+    investigator = build_investigator(_settings(settings, nodes, nodes[56].url))
+    record = investigator.investigate(session, InvestigationRequest(tx_hash=tx_hash, chain="eth"))
+    assert record.chain == "bsc" and record.code in ("confirming", "confirmed_not_credited")
+    assert record.code != "wrong_network"
+
+
+def test_the_no_hash_search_finds_a_players_payment_on_bsc(nodes, usdt, networks_env, settings, session):
+    player = "p-search"
+    on_bsc, on_eth = "0x" + "d2" * 20, "0x" + "d3" * 20
+    add_addresses_on(session, "bsc", (on_bsc, player))
+    add_addresses_on(session, "eth", (on_eth, player))
+    tx_hash = _pay_on(usdt, 56, on_bsc, 40 * 10**18)
+    investigator = build_investigator(_settings(settings, nodes, nodes[56].url))
+    result = search(session, investigator, SearchQuery(player_ref=player, asset="USDT", amount="40"))
+    assert {"bsc", "eth"} <= set(result.searched) and "token" in result.searched["bsc"]
+    found = [c for c in result.candidates if c.tx_hash == tx_hash]
+    assert len(found) == 1 and found[0].chain == "bsc"
+    assert found[0].code in ("confirming", "confirmed_not_credited")
+    assert found[0].evidence["paid"][0]["amount"] == "40"
+    # an address given instead of a player: its rows on every EVM network are searched
+    by_address = search(session, investigator, SearchQuery(address=on_bsc))
+    assert [c.tx_hash for c in by_address.candidates] == [tx_hash]
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self):
+        return utcnow() + self.offset
+
+
+def test_the_auditor_follows_bsc_and_finds_an_uncredited_usdt_payment_there(
+    nodes, usdt, networks_env, settings, engine
+):
+    configured = _settings(settings, nodes, nodes[56].url)
+    player, address = "p-audit", "0x" + "d4" * 20
+    with Session(engine) as session:
+        add_addresses_on(session, "bsc", (address, player))
+    sources = build_block_sources(configured)
+    assert {Chain.ETH, Chain.BSC, Chain.BASE} <= set(sources)
+    clock = _Clock()
+    start = int(nodes[56].rpc("eth_blockNumber"), 16) + 1
+    auditor = Auditor(
+        engine,
+        {Chain.BSC: sources[Chain.BSC]},  # the BSC follower alone (the others have their own tests)
+        Reconciler(build_investigator(configured), grace=timedelta(minutes=30), clock=clock),
+        start_heights={Chain.BSC: start},
+        clock=clock,
+    )
+    tx_hash = _pay_on(usdt, 56, address, 12 * 10**18)
+    nodes[56].rpc("anvil_mine", hex(16))
+    auditor.round()
+    clock.offset = timedelta(minutes=31)
+    auditor.round()
+    with Session(engine) as session:
+        (finding,) = session.exec(select(Finding).where(Finding.player_ref == player)).all()
+        assert (finding.chain, finding.tx_hash, finding.asset) == ("bsc", tx_hash, "USDT")
+        assert finding.code == "confirmed_not_credited"
+        assert finding_json(finding, configured.assets)["amount"] == "12"
+        assert totals([finding], auditor.reconciler.investigator) == {"USDT@bsc": "12"}

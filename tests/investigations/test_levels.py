@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from investigations.verdicts import LEVEL_ORDER, LEVELS, Code, Level, level, level_rank
+from investigations.verdicts import LEVEL_ORDER, LEVELS, Code, Level, PayoutCode, level, level_rank
 
 
-@pytest.mark.parametrize("code", list(Code))
+@pytest.mark.parametrize("code", [*Code, *PayoutCode])
 def test_every_code_has_a_level(code):
     assert code.value in LEVELS, f"give {code.value!r} a level in investigations.verdicts.LEVELS"
     assert isinstance(LEVELS[code.value], Level)
@@ -33,3 +33,8 @@ def test_an_unknown_code_cannot_be_told_and_sorts_after_what_needs_action():
     ranked = sorted(["credited", "confirming", "some_future_code", "confirmed_not_credited"], key=level_rank)
     assert ranked == ["confirmed_not_credited", "confirming", "some_future_code", "credited"]
     assert LEVEL_ORDER[0] is Level.NEEDS_ACTION and LEVEL_ORDER[-1] is Level.FINE
+
+
+def test_the_casinos_payout_errors_need_action_and_a_delivered_payout_is_fine():
+    assert level("payout_not_sent") is level("payout_wrong_address") is Level.NEEDS_ACTION
+    assert level("payout_confirming") is Level.WATCH and level("payout_delivered") is Level.FINE

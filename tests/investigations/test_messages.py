@@ -12,6 +12,7 @@ FACTS = {
     "eta_minutes": 10,
     "minimum": "0.0001",
     "network": "bsc",
+    "issued_network": "Ethereum",
 }
 
 

@@ -45,6 +45,28 @@ class EsploraWorld:
     requests: list[str] = field(default_factory=list)
     block_times: dict[int, int] = field(default_factory=dict)  # height -> block_time, when a test needs times
     page_size: int = 25  # confirmed txs per address page, as electrs sends
+    # GET /fee-estimates (target blocks -> sat/vB) and GET /mempool, as Esplora answers them
+    fee_estimates: dict[str, float] = field(
+        default_factory=lambda: {
+            "1": 20.5,
+            "2": 18.2,
+            "3": 15.0,
+            "6": 10.0,
+            "12": 6.1,
+            "25": 3.3,
+            "144": 1.5,
+            "504": 1.01,
+            "1008": 1.0,
+        }
+    )
+    mempool: dict[str, Any] = field(
+        default_factory=lambda: {
+            "count": 4000,
+            "vsize": 2_600_000,
+            "total_fee": 9_000_000,
+            "fee_histogram": [[25.0, 400_000], [15.1, 700_000], [9.5, 1_000_000], [4.0, 500_000]],
+        }
+    )
 
     def build_tx(
         self,
@@ -54,6 +76,7 @@ class EsploraWorld:
         height: int | None = None,
         rbf: bool = False,
         inputs: list[tuple[str, int]] | None = None,
+        fee: int = 1_000,
     ) -> dict[str, Any]:
         """Build, serialize and publish a tx paying `outputs`; `height` None keeps it in the mempool."""
         senders = senders or ["bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"]
@@ -66,7 +89,6 @@ class EsploraWorld:
             [CMutableTxOut(amount, CScript(script_for(address))) for address, amount in outputs],
         )
         txid = b2lx(tx.GetTxid())
-        fee = 1_000
         body = {
             "txid": txid,
             "version": 1,
@@ -90,6 +112,7 @@ class EsploraWorld:
                 for address, amount in outputs
             ],
             "size": len(tx.serialize()),
+            "weight": 4 * len(tx.serialize()),
             "fee": fee,
             "status": self._status(height),
         }
@@ -141,6 +164,8 @@ class EsploraWorld:
                 responses.GET, re.compile(prefix + r"/tx/([^/]+)/outspend/(\d+)$"), callback=self._outspend
             )
             mock.add_callback(responses.GET, re.compile(prefix + r"/tx/([^/]+)$"), callback=self._tx)
+            mock.add_callback(responses.GET, re.compile(prefix + r"/fee-estimates$"), callback=self._fee_estimates)
+            mock.add_callback(responses.GET, re.compile(prefix + r"/mempool$"), callback=self._mempool)
             mock.add_callback(
                 responses.GET,
                 re.compile(prefix + r"/address/([^/]+)/txs(/chain/[0-9a-f]{64})?$"),
@@ -182,6 +207,12 @@ class EsploraWorld:
         if body is None:
             return 404, {"Content-Type": "text/plain"}, "Transaction not found"
         return 200, {"Content-Type": "application/json"}, json.dumps(body)
+
+    def _fee_estimates(self, request: Any) -> tuple[int, dict[str, str], str]:
+        return self._failure(request) or (200, {"Content-Type": "application/json"}, json.dumps(self.fee_estimates))
+
+    def _mempool(self, request: Any) -> tuple[int, dict[str, str], str]:
+        return self._failure(request) or (200, {"Content-Type": "application/json"}, json.dumps(self.mempool))
 
     def _outspend(self, request: Any) -> tuple[int, dict[str, str], str]:
         failure = self._failure(request)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from typing import Any
+
+from app.runtime import csv_cells
 
 HEADER = ("section", "day", "figure", "key", "value")
 
@@ -55,8 +55,5 @@ def _flat(section: str, figures: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
 
 
 def to_csv(figures: dict[str, Any]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
-    writer.writerows(("" if value is None else value for value in row) for row in rows(figures))
-    return out.getvalue()
+    """The figures as CSV, every cell neutralised (`app.runtime.csv_cells`)."""
+    return csv_cells.write(HEADER, rows(figures))

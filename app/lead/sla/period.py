@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from investigations import bounds
+
 MAX_DAYS = 366
 PRESETS = {"today": 1, "7d": 7, "30d": 30}
 
@@ -54,6 +56,10 @@ def parse(date_from: str | None, date_to: str | None, today: date, *, default: s
 
 def _day(name: str, text: str) -> date:
     try:
-        return date.fromisoformat(text.strip()[:10])
+        day = date.fromisoformat(text.strip()[:10])
     except ValueError:
         raise PeriodError(f"{name}: {text[:40]!r} is not a date (YYYY-MM-DD)") from None
+    try:
+        return bounds.day(day, name)  # the calendar's ends cannot be counted from or past
+    except bounds.BoundsError as exc:
+        raise PeriodError(str(exc)) from None

@@ -1,5 +1,5 @@
 """What the bot keeps: updates seen (each handled once), the deposits a chat asked about, and the
-tickets opened for a player's question (one per player and deposit)."""
+tickets opened for a player's question (`Handover`, shared with Discord: `app.players.models`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, Index
 from sqlmodel import Field, SQLModel
 
+from app.players.models import Handover
 from investigations.types import UTCDateTime, utcnow
+
+__all__ = ["ChatWatch", "Handover", "TelegramUpdate"]
 
 
 class TelegramUpdate(SQLModel, table=True):
@@ -27,17 +30,4 @@ class ChatWatch(SQLModel, table=True):
     chat_id: int = Field(sa_column=Column(BigInteger(), primary_key=True, autoincrement=False))
     investigation_id: str = Field(primary_key=True, max_length=32)
     last_state: str = Field(max_length=32)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
-
-
-class Handover(SQLModel, table=True):
-    """A question handed to a person: `key` is the player (or chat) and the deposit it is about."""
-
-    __tablename__ = "handovers"
-
-    key: str = Field(primary_key=True, max_length=200)
-    chat_id: int = Field(sa_column=Column(BigInteger(), nullable=False))
-    investigation_id: str | None = Field(default=None, max_length=32)
-    helpdesk: str = Field(max_length=32)
-    ticket_ref: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

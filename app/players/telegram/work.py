@@ -9,18 +9,17 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete
 
 from app.players import chat_links
 from app.players.chat_links import Chat
-from app.players.routes import view
+from app.players.conversation import Limits
 from app.players.telegram.bot_api import BotApi, parse_update
 from app.players.telegram.conversation import Conversation, Incoming
-from app.players.telegram.models import ChatWatch, Handover, TelegramUpdate
+from app.players.telegram.models import TelegramUpdate
 from app.players.telegram.words import bot_text
 from app.runtime.jobs import Job, enqueue
 from app.runtime.ratelimit import KeyedRateLimit
-from chains.base import ChainError
 from investigations.models import Investigation
 from investigations.types import utcnow
 
@@ -41,10 +40,21 @@ class TelegramWork:
     ) -> None:
         self.api = api
         self.conversation = conversation
-        shared = {"redis_url": redis_url, "prefix": redis_prefix}  # one count for every worker process
-        self.chat_limit = KeyedRateLimit(per_chat_per_minute, name="telegram-chat", **shared)
-        self.warned = KeyedRateLimit(1, name="telegram-warned", **shared)  # one "slow down" a minute, then silence
-        self.global_limit = KeyedRateLimit(global_per_minute, name="telegram-all", **shared)
+        self.limits = Limits(
+            "telegram",
+            per_chat=per_chat_per_minute,
+            global_=global_per_minute,
+            redis_url=redis_url,
+            redis_prefix=redis_prefix,
+        )
+
+    @property
+    def chat_limit(self) -> KeyedRateLimit:
+        return self.limits.chat_limit
+
+    @chat_limit.setter
+    def chat_limit(self, value: KeyedRateLimit) -> None:
+        self.limits.chat_limit = value
 
     def handlers(self) -> dict[str, Any]:
         return {
@@ -60,8 +70,9 @@ class TelegramWork:
         if message is None or message.chat.type != "private" or not message.text:
             return  # groups, channels, stickers, edits: not a deposit question we answer
         chat_id = message.chat.id
-        if not self.global_limit.allow("all") or not self.chat_limit.allow(str(chat_id)):
-            if self.warned.allow(str(chat_id)):
+        verdict = self.limits.check(chat_id)
+        if verdict != "ok":
+            if verdict == "warn":
                 lang = (session.get(Chat, chat_id) or Chat(chat_id=chat_id, language="en")).language or "en"
                 self._queue(session, chat_id, bot_text(lang, "too_many"))
                 session.commit()
@@ -76,54 +87,20 @@ class TelegramWork:
         self.api.send(int(job.payload["chat_id"]), job.payload["text"])
 
     def handle_grace(self, session: Session, job: Job) -> None:
-        """The casino's processor had its grace to credit a confirmed deposit: look again at the ledger."""
-        record = session.get(Investigation, job.payload["investigation_id"])
-        chat = session.get(Chat, int(job.payload["chat_id"]))
-        if record is None or chat is None or chat.player_ref != record.player_ref:
-            return
-        try:
-            record = self.conversation.investigator.recheck(session, record)
-        except ChainError:
-            session.rollback()
-            raise
-        if record.code != "confirmed_not_credited":
-            self.after_recheck(session, record)  # credited (or otherwise changed) meanwhile: say so
-            return
-        text = self.conversation.hand_over(session, chat, record, reason="confirmed, not credited after the grace")
-        self._queue(session, chat.chat_id, text)
+        for chat_id, text in self.conversation.grace_over(session, job.payload):
+            self._queue(session, chat_id, text)
         session.commit()
 
     def handle_handover_opened(self, session: Session, job: Job) -> None:
-        handover = session.get(Handover, job.payload["key"])
-        if handover is None:
-            return
-        handover.ticket_ref = str(job.payload["ticket_ref"])
-        session.add(handover)
-        chat = session.get(Chat, handover.chat_id)
-        lang = chat.language if chat and chat.language else "en"
-        self._queue(session, handover.chat_id, bot_text(lang, "handover_opened", ticket=handover.ticket_ref))
+        told = self.conversation.handover_opened(session, job.payload["key"], job.payload["ticket_ref"])
+        if told is not None:
+            self._queue(session, *told)
         session.commit()
 
     def after_recheck(self, session: Session, record: Investigation, *, gave_up: bool = False) -> None:
         """Each chat watching `record` hears once of a new state; a verdict that needs a person is handed over."""
-        watches = session.exec(select(ChatWatch).where(ChatWatch.investigation_id == record.id)).all()
-        for watch in watches:
-            chat = session.get(Chat, watch.chat_id)
-            if chat is None or chat.player_ref is None or chat.player_ref != record.player_ref:
-                continue  # unlinked since, or linked to someone else: they may not hear of it
-            lang = chat.language or "en"
-            state = view(record, lang)["state"]
-            texts = []
-            if state != watch.last_state:
-                watch.last_state = state
-                session.add(watch)
-                short = f"{record.tx_hash[:10]}…{record.tx_hash[-6:]}"
-                texts.append(bot_text(lang, "changed", tx=short) + "\n" + self.conversation.describe(record, lang))
-            follow = self.conversation.after_verdict(session, chat, record, gave_up=gave_up)
-            if follow and (texts or gave_up):
-                texts.append(follow)
-            for text in texts:
-                self._queue(session, chat.chat_id, text)
+        for chat_id, text in self.conversation.followups(session, record, gave_up=gave_up):
+            self._queue(session, chat_id, text)
         session.commit()
 
     def housekeeping(self, session: Session) -> None:

@@ -7,9 +7,13 @@ from sqlmodel import SQLModel
 
 import app.helpdesks.models  # noqa: F401
 import app.players.chat_links  # noqa: F401
+import app.players.discord.models  # noqa: F401
+import app.players.models  # noqa: F401
 import app.players.telegram.models  # noqa: F401
 import app.runtime.accounts  # noqa: F401  (registers the agent tables)
+import app.runtime.activity  # noqa: F401
 import app.runtime.jobs  # noqa: F401
+import app.runtime.tokens  # noqa: F401
 import investigations.audit.models  # noqa: F401
 import investigations.ledger  # noqa: F401
 import investigations.models  # noqa: F401

@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
 from sqlmodel import Session
 
 from investigations.audit.models import Finding
@@ -61,6 +62,15 @@ def test_the_csv_export_has_the_same_findings_and_neutralises_formulas(agent, ap
     assert row["amount"] == "0.015" and row["asset"] == "BTC" and row["code"] == "confirmed_not_credited"
     assert row["player_ref"] == "'=HYPERLINK(1)" and row["status_url"].startswith("https://desk.example/s/")
     assert agent.get("/audit.csv?chain=doge").status_code == 422
+
+
+@pytest.mark.parametrize("player_ref", ["\t=1+1", "\r=1+1", "+SUM(1)", "-1+cmd", "@SUM(1)"])
+def test_the_csv_export_neutralises_tab_and_carriage_return_too(agent, app, sqlite_engine, chain, player_ref):
+    _finding(app, sqlite_engine, chain, player_ref=player_ref)
+    response = agent.get("/audit.csv")
+    [row] = list(csv.DictReader(io.StringIO(response.text)))
+    assert row["player_ref"] == "'" + player_ref
+    assert response.headers["x-content-type-options"] == "nosniff" and response.headers["cache-control"] == "no-store"
 
 
 def test_an_agent_resolves_a_finding_on_the_page(agent, app, sqlite_engine, chain):

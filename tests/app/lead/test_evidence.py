@@ -8,13 +8,14 @@ import json
 import re
 from datetime import timedelta
 
+import hypothesis
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.cli import main
-from app.lead.evidence_signing import EvidenceSignatureError, load_or_create, verify
+from app.lead.evidence_signing import EvidenceSignatureError, load_or_create, verify, verify_file
 from app.runtime.accounts import add_agent
 from investigations import provider_log
 from investigations.types import utcnow
@@ -111,7 +112,7 @@ def test_printable_page_and_token_access(agent, investigation, app):
     assert "depositdesk evidence verify FILE" in page.text
     assert "@media print" in agent.get("/static/evidence.css").text
     with Session(app.state.engine) as session:
-        _bob, token = add_agent(session, "bob")
+        _bob, token = add_agent(session, "bob", role="lead")
     with TestClient(app) as stranger:
         url = f"/investigations/{investigation}/evidence.json"
         assert stranger.get(url, follow_redirects=False).status_code == 303  # to the sign-in page
@@ -130,3 +131,102 @@ def test_bodies_past_retention_leave_their_hash_and_the_parsed_facts(agent, inve
     tx_answer = next(a for a in answers if "/tx/" in a["url"] and a["status"] == 200)
     assert tx_answer["body"] is None and tx_answer["body_kept"] is False
     assert len(tx_answer["body_sha256"]) == 64 and tx_answer["parsed"]["status"] == "confirmed"
+
+
+def _file(agent, investigation) -> str:
+    return agent.get(f"/investigations/{investigation}/evidence.json").text
+
+
+def test_a_file_with_a_forged_evidence_key_before_the_genuine_one_does_not_verify(agent, investigation, key_path):
+    public = load_or_create(key_path).public_key
+    genuine = _file(agent, investigation)
+    signed = json.loads(genuine)
+    forged = json.loads(genuine)["evidence"]
+    forged["verdicts"][0]["evidence"]["ledger"][0]["amount"] = "15"
+    # {"evidence": <forged>, "evidence": <genuine>, "signature": <genuine>}: a reader keeping the first
+    # key sees the forged amounts, json.loads keeps the last and the signature matches that one.
+    doubled = (
+        '{"evidence":'
+        + json.dumps(forged)
+        + ',"evidence":'
+        + json.dumps(signed["evidence"])
+        + ',"signature":'
+        + json.dumps(signed["signature"])
+        + "}"
+    )
+    assert verify(json.loads(doubled), public)  # what a lenient reader would have accepted
+    with pytest.raises(EvidenceSignatureError, match="appears twice"):
+        verify_file(doubled, public)
+    inner = genuine.replace('"request":', '"request":{"channel":"forged"},"request":', 1)
+    with pytest.raises(EvidenceSignatureError, match="appears twice"):
+        verify_file(inner, public)
+    assert verify_file(genuine, public)["investigation"] == investigation
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda text: text + ' {"evidence": {}}',  # trailing data
+        lambda text: text + "garbage",
+        lambda text: text.replace('"status": 200', '"status": 200.0', 1),  # non-canonical numbers
+        lambda text: text.replace('"status": 200', '"status": 2e2', 1),
+        lambda text: text.replace('"status": 200', '"status": 0200', 1),
+        lambda text: text.replace('"status": 200', '"status": NaN', 1),
+        lambda text: text.replace('"status": 200', '"status": 201', 1),  # a changed number
+        lambda text: text.rstrip()[:-1] + ',"note":"unsigned"}',  # a field beside the signed ones
+    ],
+)
+def test_strict_reading_refuses_what_has_more_than_one_meaning_or_was_changed(agent, investigation, key_path, change):
+    public = load_or_create(key_path).public_key
+    genuine = _file(agent, investigation)
+    assert '"status": 200' in genuine
+    changed = change(genuine)
+    assert changed != genuine
+    with pytest.raises(EvidenceSignatureError):
+        verify_file(changed, public)
+
+
+def test_reordered_fields_verify_only_with_their_values_unchanged(agent, investigation, key_path):
+    public = load_or_create(key_path).public_key
+    signed = json.loads(_file(agent, investigation))
+    reordered = {"signature": signed["signature"], "evidence": dict(reversed(list(signed["evidence"].items())))}
+    assert verify_file(json.dumps(reordered), public)  # the canonical form is what is signed
+    altered = json.loads(json.dumps(reordered))
+    altered["evidence"]["ledger_rows_used"][0]["amount"] = "0.016"
+    with pytest.raises(EvidenceSignatureError, match="was changed"):
+        verify_file(json.dumps(altered), public)
+
+
+def test_cli_refuses_a_file_with_a_duplicated_key(agent, investigation, key_path, tmp_path, monkeypatch):
+    genuine = _file(agent, investigation)
+    doubled = tmp_path / "doubled.json"
+    doubled.write_text(genuine.replace('"request":', '"request":{"channel":"forged"},"request":', 1))
+    monkeypatch.setenv("EVIDENCE_KEY_FILE", str(key_path))
+    monkeypatch.chdir(tmp_path)
+    refused = CliRunner().invoke(main, ["evidence", "verify", str(doubled)])
+    assert refused.exit_code == 1 and "INVALID" in refused.output and "twice" in refused.output
+
+
+@hypothesis.settings(max_examples=300, deadline=None, derandomize=True)
+@hypothesis.given(
+    hypothesis.strategies.recursive(
+        hypothesis.strategies.none()
+        | hypothesis.strategies.booleans()
+        | hypothesis.strategies.integers()
+        | hypothesis.strategies.floats(allow_nan=False, allow_infinity=False)
+        | hypothesis.strategies.text(),
+        lambda children: (
+            hypothesis.strategies.lists(children, max_size=4)
+            | hypothesis.strategies.dictionaries(hypothesis.strategies.text(max_size=8), children, max_size=4)
+        ),
+        max_leaves=20,
+    )
+)
+def test_strict_reading_reads_back_exactly_what_canonical_json_writes(document):
+    from app.lead.evidence_signing import canonical, parse_strict
+
+    try:
+        written = canonical(document)
+    except UnicodeEncodeError:  # a lone surrogate is not UTF-8: never signed
+        return
+    assert canonical(parse_strict(written)) == written

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -37,6 +36,11 @@ def test_a_running_job_cannot_be_retried_by_hand(engine):
         jobs.retry(session, job_id)
 
 
+def _lease_until(engine, job_id: int):
+    with Session(engine) as session:
+        return session.get(Job, job_id).lease_until
+
+
 def test_a_long_job_keeps_its_lease_so_no_second_worker_takes_it(engine):
     started, release = threading.Event(), threading.Event()
     runs = []
@@ -44,21 +48,42 @@ def test_a_long_job_keeps_its_lease_so_no_second_worker_takes_it(engine):
     def slow(session, job):
         runs.append(job.id)
         started.set()
-        release.wait(5)
+        release.wait(60)
 
     first = Worker(engine, {"probe": slow}, lease=timedelta(seconds=1))
-    second = Worker(engine, {"probe": slow}, lease=timedelta(seconds=1))
     job_id = _job(engine)
     thread = threading.Thread(target=first.run_once)
     thread.start()
-    started.wait(5)
-    time.sleep(2.5)  # more than two leases: renewed by the heartbeat all along
-    assert second.run_once() is False
-    release.set()
-    thread.join(10)
+    try:
+        assert started.wait(60)
+        claimed_until = _lease_until(engine, job_id)
+        # The heartbeat renews the lease (every third of it) for as long as the job runs: wait until it
+        # reaches more than two leases past the first one ...
+        renewed = _wait_until(lambda: _lease_until(engine, job_id) > claimed_until + timedelta(seconds=2))
+        # ... then a second worker looking when the first lease would have run out finds nothing to take.
+        with Session(engine) as session:
+            taken = jobs.claim(session, "second", lease=timedelta(seconds=1), now=claimed_until + timedelta(seconds=1))
+    finally:
+        release.set()
+        thread.join(60)
+    assert renewed and taken is None
     with Session(engine) as session:
         assert session.get(Job, job_id).status == DONE
     assert runs == [job_id]
+
+
+def _wait_until(condition, timeout: float = 60.0) -> bool:
+    """Poll the database for a condition (its rows change in another thread); False after `timeout`."""
+    stop = threading.Event()
+    give_up = threading.Timer(timeout, stop.set)
+    give_up.start()
+    try:
+        while not condition():
+            if stop.wait(0.05):
+                return False
+        return True
+    finally:
+        give_up.cancel()
 
 
 def test_failures_back_off_then_dead_letter(engine):
@@ -71,9 +96,8 @@ def test_failures_back_off_then_dead_letter(engine):
     with Session(engine) as session:
         job = session.get(Job, job_id)
         assert job.status == QUEUED and job.attempts == 1 and "boom" in job.last_error
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and not worker.run_once():
-        time.sleep(0.05)
+    # The retry is due at once (base delay 0, so no jitter either); the second attempt dead-letters it.
+    assert worker.run_once() is True
     with Session(engine) as session:
         assert session.get(Job, job_id).status == DEAD
 

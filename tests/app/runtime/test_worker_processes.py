@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from app.helpdesks.models import TicketNote
 from app.runtime.jobs import DEFAULT_LEASE, DONE, Job, enqueue
 from bench.stub_providers import StubProvider
+from investigations.types import utcnow
 from tests.support.helpdesks import FakeZendesk, LocalZendesk
 
 pytestmark = pytest.mark.postgres
@@ -111,8 +112,10 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_after_the_lease(pg, zendes
     try:
         _wait_for(zendesk.write_arrived.is_set, 30, "the first worker's write")
         first.send_signal(signal.SIGKILL)
-        killed_at = time.monotonic()
         first.wait(10)
+        [job] = _jobs(pg)
+        # The job comes back within one default lease of the kill: the heartbeat renews a short lease.
+        assert job.lease_until is not None and job.lease_until <= utcnow() + DEFAULT_LEASE
     finally:
         if first.poll() is None:
             first.kill()
@@ -120,9 +123,7 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_after_the_lease(pg, zendes
     _wait_for(lambda: len(zendesk.private_notes("1001")) == 1, 10, "the late write")
     second = _start_worker(pg, zendesk, tmp_path, threads=1)
     try:
-        _wait_for(lambda: all(j.status == DONE for j in _jobs(pg)), 30, "the job to complete after the lease")
-        # back within seconds of the kill: one default lease (plus the second worker's start-up)
-        assert time.monotonic() - killed_at < DEFAULT_LEASE.total_seconds() + 8
+        _wait_for(lambda: all(j.status == DONE for j in _jobs(pg)), 60, "the job to complete after the lease")
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(15)
@@ -152,30 +153,30 @@ def test_three_worker_processes_drain_300_jobs_each_exactly_once(pg, zendesk, tm
     assert all(len(zendesk.private_notes(str(1000 + n))) == 1 for n in range(1, 301))
 
 
-def _most_in_one_second(arrivals: list[float]) -> int:
-    times = sorted(arrivals)
-    return max((sum(1 for t in times[i:] if t < start + 1.0) for i, start in enumerate(times)), default=0)
-
-
 def test_three_worker_processes_share_each_providers_rate_limit_through_redis(pg, zendesk, tmp_path):
     stubs = [StubProvider(latency=0.01) for _ in range(2)]
     prefix = f"dd-test-{secrets.token_hex(4)}"
+    redis = Redis.from_url("redis://127.0.0.1:6379/0")
     with Session(pg) as session:
-        for number in range(60):  # far more lookups than the limit lets through in the few seconds we watch
+        for number in range(60):  # far more lookups than the limit lets through while we watch
             text = f"my deposit {number + 1:064x} is missing"
             enqueue(session, "ticket", {"helpdesk": "zendesk", "ticket_ref": str(5000 + number), "text": text})
         session.commit()
+    rate, burst = 5, 2
     limits = {
         "BTC_PROVIDERS": ",".join(f"esplora:{s.url}/api" for s in stubs),
-        "BTC_RATE_LIMIT": "5",
-        "PROVIDER_RATE_BURST": "2",
+        "BTC_RATE_LIMIT": str(rate),
+        "PROVIDER_RATE_BURST": str(burst),
         "REDIS_URL": "redis://127.0.0.1:6379/0",
         "REDIS_PREFIX": prefix,
     }
+    began = time.time()  # the buckets' clock is Redis's TIME, this machine's wall clock too
     workers = [_start_worker(pg, zendesk, tmp_path, threads=3, **limits) for _ in range(3)]
     try:
-        _wait_for(lambda: stubs[0].requests > 0, 30, "the first provider request")
-        time.sleep(4)
+        _wait_for(lambda: sum(s.requests for s in stubs) >= 20, 120, "20 provider requests")
+        sent = sum(s.requests for s in stubs)  # each request was reserved in a bucket before it was sent
+        buckets = [redis.get(key) for key in redis.scan_iter(f"{prefix}:bucket:*")]
+        ended = time.time()
     finally:
         for worker in workers:
             worker.send_signal(signal.SIGTERM)
@@ -186,9 +187,13 @@ def test_three_worker_processes_share_each_providers_rate_limit_through_redis(pg
                 worker.kill()
         for stub in stubs:
             stub.stop()
-        redis = Redis.from_url("redis://127.0.0.1:6379/0")
         for key in redis.scan_iter(f"{prefix}:*"):
             redis.delete(key)
-    for stub in stubs:
-        assert stub.requests >= 15  # the workers kept it busy ...
-        assert _most_in_one_second(stub.arrivals) <= 5 + 2  # ... and never past rate + burst in any second
+    # Every request the three processes sent took a slot of a bucket held in Redis: a bucket's next
+    # free slot is at least one interval past the start for each slot taken (per-process buckets
+    # would have left Redis empty) ...
+    assert buckets and all(b is not None for b in buckets)
+    slots_taken = sum((int(b) / 1_000_000 - began) * rate for b in buckets)
+    assert slots_taken >= sent
+    # ... and no provider host was sent more than its rate allows over the whole run (plus its burst).
+    assert sent <= len(buckets) * (rate * (ended - began) + burst)
