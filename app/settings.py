@@ -82,6 +82,13 @@ class Settings(BaseSettings):
     status_rate_limit_per_ip: float = Field(default=60, gt=0)  # per minute
     status_rate_limit_per_token: float = Field(default=120, gt=0)  # per minute
     status_poll_seconds: float = Field(default=15, ge=1, le=600)
+    # The card as a helpdesk side panel (issue 30): origins that may frame /panel, e.g. the Zendesk
+    # agent interface (https://acme.zendesk.com) or a Chatwoot instance (https://chat.acme.com)
+    embed_origins: Annotated[list[str], NoDecode] = Field(default=[])
+    # The player's status page (issue 30): the casino's name and logo, and where to reach support
+    brand_name: str = Field(default="", max_length=80)
+    brand_logo_url: str = Field(default="", max_length=500)  # https:// (or a path on this host)
+    support_url: str = Field(default="", max_length=500)  # https:// chat, https://t.me/bot, or mailto:
     login_rate_limit_per_ip: float = Field(default=10, gt=0)  # sign-in attempts per minute
     forwarded_allow_ips: str = "127.0.0.1"  # proxies trusted for X-Forwarded-Proto/For (TLS, client IP)
     # Helpdesks (each one is enabled by its secrets; base URLs are settings for self-hosted ones and tests)
@@ -113,7 +120,7 @@ class Settings(BaseSettings):
     telegram_bot_username: str = ""
     telegram_webhook_secret: str = Field(default="", repr=False)
     telegram_api_url: str = "https://api.telegram.org"
-    telegram_handover_helpdesk: str = ""  # zendesk|freshdesk|chatwoot|generic; default: the first configured
+    telegram_handover_helpdesk: str = ""  # zendesk|freshdesk|chatwoot|generic|intercom; default: the first configured
     telegram_handover_grace_minutes: float = Field(default=30, ge=0, le=7 * 24 * 60)
     telegram_rate_limit_per_chat: float = Field(default=20, gt=0)  # messages per minute
     telegram_rate_limit_global: float = Field(default=1200, gt=0)  # messages per minute, all chats
@@ -381,7 +388,7 @@ class Settings(BaseSettings):
         if self.telegram_webhook_secret and not _TELEGRAM_SECRET.fullmatch(self.telegram_webhook_secret):
             raise ValueError("TELEGRAM_WEBHOOK_SECRET must be 16-256 characters of A-Z, a-z, 0-9, _ and -")
         _http_url(self.telegram_api_url, "TELEGRAM_API_URL")
-        desks = {"zendesk", "freshdesk", "chatwoot", "generic"}
+        desks = {"zendesk", "freshdesk", "chatwoot", "generic", "intercom"}
         if self.telegram_handover_helpdesk and self.telegram_handover_helpdesk not in desks:
             raise ValueError(f"TELEGRAM_HANDOVER_HELPDESK must be one of {', '.join(sorted(desks))}")
 
@@ -531,6 +538,43 @@ class Settings(BaseSettings):
             except AmountError as exc:
                 raise ValueError(f"{key}: {exc}") from exc
         return minimums
+
+    @field_validator("embed_origins", mode="before")
+    @classmethod
+    def _check_embed_origins(cls, value: object) -> object:
+        items = [v.strip() for v in value.split(",")] if isinstance(value, str) else value
+        if not isinstance(items, list):
+            return value
+        origins = []
+        for item in (str(i).strip().rstrip("/") for i in items):
+            if not item:
+                continue
+            parts = urlsplit(item)
+            local = parts.hostname in ("127.0.0.1", "localhost")
+            if not parts.netloc or parts.path or parts.query or not (parts.scheme == "https" or local):
+                raise ValueError(f"{item!r} is not an origin such as https://acme.zendesk.com")
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+        return origins
+
+    @field_validator("brand_logo_url")
+    @classmethod
+    def _check_brand_logo_url(cls, value: str) -> str:
+        value = value.strip()
+        parts = urlsplit(value)
+        if value and not ((parts.scheme == "https" and parts.netloc) or (value.startswith("/") and not parts.netloc)):
+            raise ValueError(f"{value!r} is not an https:// URL or a path on this host")
+        return value
+
+    @field_validator("support_url")
+    @classmethod
+    def _check_support_url(cls, value: str) -> str:
+        value = value.strip()
+        parts = urlsplit(value)
+        web = parts.scheme in ("https", "http") and parts.netloc
+        mail = parts.scheme == "mailto" and "@" in parts.path
+        if value and not (web or mail or parts.scheme == "tg"):
+            raise ValueError(f"{value!r} is not an https://, tg:// or mailto: link")
+        return value
 
     @field_validator("public_base_url")
     @classmethod

@@ -66,6 +66,7 @@ class ProviderAnswer:
     # "confirmed", "mempool", "failed", "not_found", "error", "cannot_tell", "skipped", "abandoned", "cache"
     answer: str
     detail: str = ""
+    chain: str = ""  # the chain (or EVM network) asked, when a lookup asked several; "" for the ticket's
 
 
 @dataclass

@@ -9,6 +9,7 @@ before formatting. Nothing here may name another player or an internal id.
 from __future__ import annotations
 
 import gettext
+import re
 from typing import Any
 
 from investigations import catalogs
@@ -175,3 +176,16 @@ def player_messages(code: str, facts: dict[str, Any]) -> dict[str, str]:
 def reply_in(messages: dict[str, str], language: str) -> str:
     """The stored reply in `language`; English for a verdict reached before that language's catalog was added."""
     return messages.get(language) or messages[catalogs.SOURCE_LANGUAGE]
+
+
+_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+_GERMAN = re.compile(r"[äöüß]|\b(ich|nicht|einzahlung|habe|bitte|guthaben|überwiesen)\b", re.IGNORECASE)
+
+
+def detect_language(text: str) -> str:
+    """The language of a player's text, among those with a catalog: Cyrillic is Russian, a few words mark German."""
+    if _CYRILLIC.search(text) and "ru" in catalogs.LANGUAGES:
+        return "ru"
+    if _GERMAN.search(text) and "de" in catalogs.LANGUAGES:
+        return "de"
+    return catalogs.SOURCE_LANGUAGE

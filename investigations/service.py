@@ -301,6 +301,7 @@ class Investigator:
         answers: list[ProviderAnswer] = []
         unavailable = False
         first: tuple[Ticket, TxSighting | None] | None = None
+        several = len(tickets) > 1
         loaded = {ticket.chain: sightings.load(session, ticket.chain, ticket.tx_hash) for ticket in tickets}
         evm = [ticket for ticket in tickets if ticket.chain in EVM_CHAINS]
         on_every_network: dict[str, Lookup] | None = None
@@ -326,16 +327,20 @@ class Investigator:
                 lookup = prefetched[ticket.chain]
             else:
                 lookup = self.pools[ticket.chain].lookup(ticket.tx_hash)
+            mine = (
+                [replace(a, chain=a.chain or ticket.chain.value) for a in lookup.answers] if several else lookup.answers
+            )
             if lookup.outcome is Outcome.FOUND:
-                return ticket, replace(lookup, answers=answers + lookup.answers), sighting
-            first = first or (ticket, sighting)
-            if sighting is not None:  # a chain that saw the tx before is where it belongs
+                return ticket, replace(lookup, answers=answers + mine), sighting
+            if first is None or sighting is not None:  # a chain that saw the tx before is where it belongs
                 first = (ticket, sighting)
-            # Of the EVM networks, the first candidate's (the ticket's own) availability counts: a network
-            # with one provider can never confirm "unknown", and must not hold every other lookup back.
-            primary = ticket.chain not in EVM_CHAINS or ticket is evm[0]
-            unavailable = unavailable or (lookup.outcome is Outcome.UNAVAILABLE and primary)
-            answers += lookup.answers
+                # Unreachable providers count only on the chain the verdict is about (the likeliest
+                # reading, or the one that saw the tx before): a mistyped Bitcoin txid that Bitcoin's
+                # providers all say they do not know is not_found, even when Ethereum (the less likely
+                # reading of a bare hex hash) could not be asked; of the EVM networks, the ticket's own
+                # counts (a network with one provider can never confirm "unknown").
+                unavailable = lookup.outcome is Outcome.UNAVAILABLE
+            answers += mine
         assert first is not None
         outcome = Outcome.UNAVAILABLE if unavailable else Outcome.NOT_FOUND
         return first[0], Lookup(outcome, None, answers), first[1]

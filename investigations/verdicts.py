@@ -96,6 +96,64 @@ def refused_public_codes(codes: list[str]) -> list[str]:
     return [code for code in codes if not public_reply_allowed(code)]
 
 
+# --- Severity (issue 30) --------------------------------------------------------------------
+# Every code has a level, and every page (card, lists, search, audit, dashboard, status page, notes)
+# takes its colour, symbol and sort order from it. A new code must be given a level here (a test
+# checks that every Code has one); codes are named as strings so codes added elsewhere (payout_*)
+# can be listed before or after they join the enum.
+class Level(StrEnum):
+    NEEDS_ACTION = "needs_action"  # a person must act: credit, refund, correct, decide
+    WATCH = "watch"  # moving or not yet decidable: re-checked by itself, look again later
+    CANNOT_TELL = "cannot_tell"  # we could not find out (bad input, providers): ask or retry
+    FINE = "fine"  # nothing to do: done, or nothing of ours happened
+
+
+LEVEL_ORDER: tuple[Level, ...] = (Level.NEEDS_ACTION, Level.WATCH, Level.CANNOT_TELL, Level.FINE)
+
+LEVELS: dict[str, Level] = {
+    "confirmed_not_credited": Level.NEEDS_ACTION,
+    "amount_mismatch": Level.NEEDS_ACTION,
+    "wrong_network": Level.NEEDS_ACTION,
+    "already_claimed": Level.NEEDS_ACTION,
+    "other_player_address": Level.NEEDS_ACTION,
+    "unsupported_asset": Level.NEEDS_ACTION,
+    "below_minimum": Level.NEEDS_ACTION,
+    "address_mismatch": Level.NEEDS_ACTION,
+    "pending": Level.WATCH,
+    "confirming": Level.WATCH,
+    "reorged": Level.WATCH,
+    "replaced": Level.WATCH,
+    "not_found": Level.WATCH,
+    "dropped": Level.WATCH,
+    "invalid_input": Level.CANNOT_TELL,
+    "provider_unavailable": Level.CANNOT_TELL,
+    "not_our_address": Level.FINE,
+    "failed": Level.FINE,
+    "credited": Level.FINE,
+    # Payouts (issue 25): the casino's errors need action, a withdrawal under way is watched
+    "payout_not_sent": Level.NEEDS_ACTION,
+    "payout_stuck": Level.NEEDS_ACTION,
+    "payout_wrong_address": Level.NEEDS_ACTION,
+    "payout_amount_differs": Level.NEEDS_ACTION,
+    "payout_failed": Level.NEEDS_ACTION,
+    "payout_dropped": Level.NEEDS_ACTION,
+    "payout_pending": Level.WATCH,
+    "payout_confirming": Level.WATCH,
+    "payout_replaced": Level.WATCH,
+    "payout_delivered": Level.FINE,
+}
+
+
+def level(code: str) -> Level:
+    """The severity of `code`; an unknown code (an old row, a code of a newer version) cannot be told."""
+    return LEVELS.get(code, Level.CANNOT_TELL)
+
+
+def level_rank(code: str) -> int:
+    """Sort key: needs action first, fine last."""
+    return LEVEL_ORDER.index(level(code))
+
+
 NEVER_FINAL = {Code.NOT_FOUND, Code.PENDING, Code.CONFIRMING, Code.REORGED, Code.PROVIDER_UNAVAILABLE}
 _RECHECK = {
     Code.REORGED: timedelta(minutes=2),
@@ -227,7 +285,12 @@ class _Decision:
             "tx_hash": ticket.tx_hash,
             "explorer_url": policy.explorer_tx_url[ticket.chain].format(tx_hash=ticket.tx_hash),
             "providers": [
-                {"provider": a.provider, "answer": a.answer, **({"detail": a.detail} if a.detail else {})}
+                {
+                    "provider": a.provider,
+                    "chain": a.chain or ticket.chain.value,
+                    "answer": a.answer,
+                    **({"detail": a.detail} if a.detail else {}),
+                }
                 for a in facts.lookup.answers
             ],
             "checked_at": facts.now.isoformat(),

@@ -35,6 +35,15 @@ def rows(figures: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
             yield ("providers", "total", figure, provider["provider"], provider[figure])
     if "payouts" in figures:
         yield from _flat("payouts", figures["payouts"])
+    replies = figures.get("public_replies")
+    if replies:  # issue 26
+        yield from _flat("public_replies", replies)
+        for kind in ("first_public_reply_with_bot", "first_public_reply_without_bot"):
+            for figure, value in replies[kind].items():
+                yield ("public_replies", "total", kind, figure, value)
+        for row in replies["shadow_agreement"]:
+            for figure in ("shadow", "compared", "agreed", "agreement"):
+                yield ("public_replies", "total", f"shadow_{figure}", row["code"], row[figure])
     for name, section in figures.get("sections", {}).items():
         yield from _flat(name, section)
 

@@ -201,7 +201,16 @@ def open_by_age(session: Session, resolve_hours: float, now: datetime, *, oldest
     rows = dict(session.execute(select(bucket, func.count()).where(inv.c.final == false()).group_by(bucket)).all())
     names = [name for name, _since in buckets] + [f"over {resolve_hours:g} h"]
     listed = session.execute(
-        select(inv.c.id, inv.c.code, inv.c.chain, inv.c.channel, inv.c.created_at)
+        select(
+            inv.c.id,
+            inv.c.code,
+            inv.c.chain,
+            inv.c.channel,
+            inv.c.created_at,
+            inv.c.tx_hash,
+            inv.c.player_ref,
+            inv.c.ticket_ref,
+        )
         .where(inv.c.final == false())
         .order_by(inv.c.created_at)
         .limit(oldest)
@@ -210,6 +219,9 @@ def open_by_age(session: Session, resolve_hours: float, now: datetime, *, oldest
         "resolve_target_hours": resolve_hours,
         "total": sum(rows.values()),
         "by_age": [{"age": name, "count": rows.get(name, 0)} for name in names],
+        # The lead's first look (issue 30): past the resolve target, and in its last half.
+        "breached": rows.get(names[-1], 0),
+        "about_to_breach": rows.get(names[-2], 0),
         "oldest": [
             {
                 "id": r.id,
@@ -217,6 +229,10 @@ def open_by_age(session: Session, resolve_hours: float, now: datetime, *, oldest
                 "chain": r.chain,
                 "channel": r.channel,
                 "age_hours": _hours(now - r.created_at),
+                "age_seconds": int((now - r.created_at).total_seconds()),
+                "tx_hash": r.tx_hash,
+                "player_ref": r.player_ref,
+                "ticket_ref": r.ticket_ref,
             }
             for r in listed
         ],
