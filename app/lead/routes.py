@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.lead.sla import csv_rows, panels, period, stats
-from app.runtime import trail
 from app.lead.sla import figures as sla_figures
+from app.runtime import trail
 from app.runtime.db import SessionDep
 from app.runtime.pages import secure
 from app.runtime.signed_in import AgentDep, render

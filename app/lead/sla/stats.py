@@ -17,8 +17,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from app.lead.sla import figures, payout_figures
-from app.lead.sla import figures, replies
+from app.lead.sla import figures, payout_figures, replies
 from app.lead.sla.period import Period
 from app.lead.sla.sql import is_postgres
 
