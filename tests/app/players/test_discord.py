@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from app.cli import main
 from app.main import create_app
 from app.players.discord.models import DiscordInteraction, DiscordUser
+from app.players.discord.work import DiscordWork
 from app.players.models import Handover
 from app.runtime.accounts import add_agent
 from app.runtime.jobs import Job
@@ -322,7 +323,7 @@ def test_the_settings_refuse_a_bad_key_and_never_show_the_token():
 
 
 def test_an_account_over_its_limit_is_told_so_in_its_answer(client, app, discord):
-    discord_work = app.state.work.works[-1]
+    (discord_work,) = [w for w in app.state.work.works if isinstance(w, DiscordWork)]
     discord_work.limits.chat_limit = KeyedRateLimit(2, name="test-discord-user")
     tokens = [ask(client, app, "status", user_id=STRANGER) for _ in range(3)]
     answers = [discord.said(token)[-1] for token in tokens]
