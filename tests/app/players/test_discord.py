@@ -457,3 +457,11 @@ def test_an_answer_whose_token_died_in_the_queue_goes_by_dm(client, app, discord
     assert post(client, payload).status_code == 200
     drain(app)
     assert discord.edits == {} and "not linked" in discord.dms[str(STRANGER)][-1]["content"]
+
+
+@pytest.mark.parametrize("body", [b"[" * 5_000_000, b'{"type": 1}'], ids=["5 MB", "small"])
+def test_an_unsigned_interaction_is_a_401_before_its_body_or_size_is_looked_at(app, body):
+    from tests.support.asgi import raw_post  # noqa: PLC0415
+
+    headers = {"content-type": "application/json", "content-length": str(len(body))}
+    assert raw_post(app, "/discord/interactions", headers, body) == (401, 0)
