@@ -43,6 +43,7 @@ def configured_urls(settings: Settings) -> list[str]:
         settings.webhook_callback_url,
         settings.audit_callback_url,
         settings.telegram_api_url,
+        settings.discord_api_url,
     ]
     if settings.telegram_bot_token:
         urls.append(f"{settings.telegram_api_url.rstrip('/')}/bot{settings.telegram_bot_token}")
@@ -56,6 +57,7 @@ def configured_secrets(settings: Settings) -> list[str]:
         settings.freshdesk_api_key,
         settings.chatwoot_api_token,
         settings.telegram_bot_token,
+        settings.discord_bot_token,
         settings.intercom_access_token,
         *settings.zendesk_webhook_secrets,
         *settings.freshdesk_webhook_secrets,

@@ -526,3 +526,11 @@ def test_a_withdrawals_tx_given_to_deposit_is_judged_as_that_withdrawal_for_its_
     token = ask(client, app, "deposit", {"tx": theirs["txid"]})
     reply = discord.said(token)[-1]
     assert "did not go to one of your deposit addresses" in reply and "0.015" not in reply and "/s/" not in reply
+
+
+@pytest.mark.parametrize("body", [b"[" * 5_000_000, b'{"type": 1}'], ids=["5 MB", "small"])
+def test_an_unsigned_interaction_is_a_401_before_its_body_or_size_is_looked_at(app, body):
+    from tests.support.asgi import raw_post  # noqa: PLC0415
+
+    headers = {"content-type": "application/json", "content-length": str(len(body))}
+    assert raw_post(app, "/discord/interactions", headers, body) == (401, 0)
