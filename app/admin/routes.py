@@ -171,6 +171,44 @@ def _token_change(token: tokens.ApiToken) -> dict[str, Any]:
     }
 
 
+# Text settings whose value is never a secret; every other text setting shows only "set" or "not set".
+_PLAIN_TEXT = {
+    "environment",
+    "public_base_url",
+    "auto_reply_mode",
+    "oidc_issuer",
+    "oidc_role_claim",
+    "oidc_scopes",
+    "oidc_name_claim",
+}
+_SECRET_WORDS = ("secret", "token", "password", "key", "url", "provider", "api")
+
+
+def settings_rows(settings: Any) -> list[dict[str, str]]:
+    """Every setting by its variable name; numbers, switches and a few plain texts with their value,
+    anything else (which may hold a secret or carry credentials in a URL) only as set or not."""
+    rows = []
+    for name in sorted(type(settings).model_fields):
+        value = getattr(settings, name)
+        plain = name in _PLAIN_TEXT or (
+            isinstance(value, (bool, int, float)) and not any(word in name for word in _SECRET_WORDS)
+        )
+        if value in (None, "", [], {}, ()):
+            shown = "not set"
+        elif plain:
+            shown = str(value)
+        else:
+            shown = "set (not shown)"
+        rows.append({"name": name.upper(), "value": shown})
+    return rows
+
+
+@router.get("/admin/settings", response_class=HTMLResponse)
+def settings_page(request: Request, agent: AgentDep) -> Response:
+    context = {"agent": agent, "settings": settings_rows(request.app.state.settings)}
+    return render(request, "admin/settings.html", context)
+
+
 class FilterError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")

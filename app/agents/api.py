@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 
 from app.agents.api_searches import router as searches_router
 from app.agents.schemas import InvestigationIn, InvestigationOut
+from app.runtime import trail
 from app.runtime.bearer import AgentDep
 from app.runtime.db import SessionDep
 from investigations.models import Investigation
@@ -40,6 +41,7 @@ def create_investigation(body: InvestigationIn, request: Request, session: Sessi
                 "verdict": exc.verdict.as_dict(),
             },
         )
+    trail.record_now(request, session, "link.created", record.id, after={"channel": "api", "code": record.code})
     return _out(request, record)
 
 

@@ -3,6 +3,7 @@ commands has a module of its own (agents, ledger, search, audit, bot, discord, e
 
 from __future__ import annotations
 
+from app.cli.activity import activity
 from app.cli.agents import agents
 from app.cli.audit import audit
 from app.cli.bot import bot
@@ -17,5 +18,6 @@ from app.cli.tokens import tokens
 for command in (agents, ledger, search_command, audit, bot, discord, evidence, networks_command):
     main.add_command(command)
 main.add_command(tokens)  # issue 28: machine tokens
+main.add_command(activity)  # issue 28: the trail
 
 __all__ = ["main"]

@@ -84,12 +84,14 @@ def agents_revoke(name: str) -> None:
 def agents_rotate(name: str) -> None:
     """A new API token for an agent (shown once); the old one and every session stop now."""
     from app.runtime.accounts import rotate_token
+    from app.runtime.activity import Who, append_now
 
     with Session(open_engine(cli_settings())) as session:
         try:
             token = rotate_token(session, name)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
+        append_now(session, Who.cli(), "account.token_rotated", name.strip())
     click.echo(f"new API token for {name.strip()!r} (shown once; the old one no longer works):", err=True)
     click.echo(token)
 
@@ -99,6 +101,7 @@ def agents_rotate(name: str) -> None:
 def agents_password(name: str) -> None:
     """Set an agent's password (asked twice); the agent's signed-in sessions end."""
     from app.runtime.accounts import hash_password, set_password
+    from app.runtime.activity import Who, append_now
 
     secret = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
     if len(secret) < 10:
@@ -108,6 +111,7 @@ def agents_password(name: str) -> None:
             set_password(session, name, hash_password(secret))
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
+        append_now(session, Who.cli(), "account.password", name.strip())
     click.echo(f"password of {name.strip()!r} changed; its sessions ended")
 
 

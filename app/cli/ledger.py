@@ -24,6 +24,7 @@ def ledger_import(file: Path) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from app.finance.ledger_files import describe
+    from app.runtime.activity import Who, append
     from investigations.ledger import LedgerRecordsError, upsert_deposit_addresses, upsert_deposits
     from investigations.payouts import upsert_payouts
 
@@ -47,6 +48,8 @@ def ledger_import(file: Path) -> None:
             rows = parsed.payout_rows
             payouts = upsert_payouts(session, parsed.payouts, settings.assets)
             bar.update(len(parsed.payouts))
+            trail = {"addresses": vars(addresses), "deposits": vars(deposits), "payouts": vars(payouts)}
+            append(session, Who.cli(), "ledger.import", file.name, after=trail)
             session.commit()
         except LedgerRecordsError as exc:
             session.rollback()

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from app.agents.schemas import InvestigationOut
 from app.cli.common import EXIT_USAGE, audit_options, cli_settings, open_engine, run_background, worker_options
 from app.runtime.db import make_engine, migrate
+from chains.base import Chain
 from investigations.catalogs import LANGUAGES
 from investigations.messages import reply_in
 
@@ -154,7 +155,7 @@ def jobs_retry(job_id: int) -> None:
 @click.option("--payout", "payout_id", help="A payout record's id (a withdrawal, e.g. w-77) instead of a hash.")
 @click.option("--address", "-a", help="Wallet address from the ticket (casino deposit or player's own).")
 @click.option("--player", "-p", "player_ref", help="Player reference of the ticket.")
-@click.option("--chain", "-c", type=click.Choice(["btc", "eth"], case_sensitive=False))
+@click.option("--chain", "-c", type=click.Choice([c.value for c in Chain], case_sensitive=False))
 @click.option("--ticket", "ticket_ref", help="Helpdesk ticket reference.")
 @click.option("--json", "as_json", is_flag=True, help="Print the same JSON as the API.")
 @click.option("--lang", default="en", type=click.Choice(LANGUAGES), show_default=True)

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from app.finance import views as audit_views
 from app.finance.schemas import ResolveIn, UpsertOut, json_list_body
+from app.runtime import trail
 from app.runtime.bearer import AgentDep
 from app.runtime.db import SessionDep
 from investigations import bounds
@@ -80,6 +81,14 @@ def resolve_finding(
     except FindingError as exc:
         session.rollback()
         raise HTTPException(409, str(exc)) from exc
+    trail.record(
+        request,
+        session,
+        "finding.resolved",
+        str(finding_id),
+        before={"status": "open"},
+        after={"status": finding.status, "reason": body.reason},
+    )
     session.commit()
     session.refresh(finding)
     base = request.app.state.settings.public_base_url
@@ -159,6 +168,12 @@ def _upsert(upsert: Callable[..., Any], records: list[Any], request: Request, se
     try:
         with _one_transaction(session):
             result = upsert(session, records, request.app.state.settings.assets)
+            trail.record(
+                request,
+                session,
+                f"ledger.{upsert.__name__.removeprefix('upsert_')}",
+                after={"received": len(records), **vars(result)},
+            )
     except LedgerRecordsError as exc:
         return _row_errors(exc)
     return UpsertOut(received=len(records), **vars(result))

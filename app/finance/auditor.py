@@ -36,7 +36,7 @@ BACKFILL, CALLBACK = "audit_backfill", "audit_callback"
 BACKFILL_JOB_BLOCKS = 100
 # Blocks read per provider round: a Bitcoin block is read whole (~2.5 MB once parsed), so a few at a
 # time keep the follower small; an Ethereum range shares one batch and one eth_getLogs.
-BATCH = {Chain.BTC: 5, Chain.ETH: 10}
+BATCH = {Chain.BTC: 5, Chain.ETH: 10, Chain.TRON: 10}  # TRON: two requests per block, side by side
 
 
 @dataclass
@@ -72,6 +72,7 @@ class Auditor:
                     continue
                 try:
                     step = self.follower(chain).step(session, max_blocks=self.blocks_per_round)
+                    self._share_tip(chain, step.tip)
                     outcome = self.reconciler.run(session, chain, step.tip or 0)
                 except cursors.LeaseLost:
                     log.warning("%s: lease lost to another process", chain.value)
@@ -86,6 +87,12 @@ class Auditor:
                 session.commit()
                 done[chain] = (step, outcome)
         return done
+
+    def _share_tip(self, chain: Chain, tip: int | None) -> None:
+        """The follower's tip serves the lookups too: they need not ask a provider for it."""
+        pool = getattr(getattr(self.reconciler, "investigator", None), "pools", {}).get(chain)
+        if tip is not None and pool is not None:
+            pool.offer_tip(tip)
 
     def run(self, stop: threading.Event, *, every: float = 10.0) -> None:
         while not stop.is_set():

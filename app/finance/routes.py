@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.finance import views as audit_views
-from app.runtime import csv_cells
+from app.runtime import csv_cells, trail
 from app.runtime.db import SessionDep
 from app.runtime.pages import secure
 from app.runtime.signed_in import AgentDep, CsrfDep, render
@@ -63,6 +63,7 @@ def audit_csv(request: Request, session: SessionDep, agent: AgentDep) -> Respons
     writer.writeheader()
     for row in rows:  # cells a spreadsheet would run as formulas are quoted as text
         writer.writerow({k: csv_cells.cell(v) for k, v in row.items()})
+    trail.record_now(request, session, "export.csv", "audit.csv", after={"rows": len(rows), **params})
     headers = {"Content-Disposition": 'attachment; filename="findings.csv"'}
     return secure(Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers))
 
@@ -83,6 +84,39 @@ def audit_resolve(
         session.rollback()
         context = {"agent": agent, "error": f"{exc}. Go back and try again."}
         return render(request, "shared/_error_page.html", context, 422)
+    trail.record(
+        request,
+        session,
+        "finding.resolved",
+        str(finding_id),
+        before={"status": "open"},
+        after={"status": "resolved", "reason": reason},
+    )
+    session.commit()
+    return RedirectResponse("/audit", status_code=303)
+
+
+@router.post("/audit/resolve", dependencies=[CsrfDep])
+def audit_resolve_many(
+    request: Request,
+    session: SessionDep,
+    agent: AgentDep,
+    ids: Annotated[list[int], Form(max_length=500)],
+    reason: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """Several findings resolved with one reason, all or none: a finding that cannot be resolved
+    (already resolved, unknown, no reason) leaves every other one as it was and is named."""
+    now = request.app.state.investigator.clock()
+    for finding_id in dict.fromkeys(ids):
+        try:
+            resolve(session, finding_id, by=f"agent:{agent.name}", reason=reason, now=now)
+        except FindingError as exc:
+            session.rollback()
+            context = {
+                "agent": agent,
+                "error": f"Finding {finding_id}: {exc}. Nothing was resolved; go back and try again.",
+            }
+            return render(request, "shared/_error_page.html", context, 422)
     session.commit()
     return RedirectResponse("/audit", status_code=303)
 

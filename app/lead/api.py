@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from app.lead.sla import csv_rows, period, stats
+from app.runtime import trail
 from app.runtime.bearer import AgentDep
 from app.runtime.db import SessionDep
 from investigations.types import utcnow
@@ -42,6 +43,9 @@ def get_stats(
     targets = stats.Targets(settings.sla_first_note_seconds, settings.sla_resolve_hours)
     figures = stats.compute(session, chosen, targets, now)
     if format == "csv":
+        trail.record_now(
+            request, session, "export.csv", "api/stats", after={"from": figures["from"], "to": figures["to"]}
+        )
         filename = f"depositdesk-sla-{figures['from']}-{figures['to']}.csv"
         return Response(
             csv_rows.to_csv(figures),

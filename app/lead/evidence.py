@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from app.lead.evidence_signing import EvidenceKey, load_or_create
+from app.runtime import trail
 from app.runtime.accounts import Agent
 from app.runtime.bearer import bearer_agent
 from app.runtime.db import SessionDep
@@ -62,6 +63,7 @@ def evidence_json(investigation_id: str, request: Request, session: SessionDep, 
     signed = _signed(request, session, investigation_id)
     if signed is None:
         return secure(JSONResponse({"detail": "no such investigation"}, status_code=404))
+    trail.record_now(request, session, "evidence.downloaded", investigation_id[:32])
     filename = f"depositdesk-evidence-{investigation_id[:32]}.json"
     response = Response(
         dossier.pretty(signed) + "\n",

@@ -7,6 +7,7 @@ from fastapi import APIRouter, HTTPException, Request
 
 from app.players import chat_links
 from app.players.schemas import ChatLinkIn, ChatLinkOut, TelegramLinkIn, TelegramLinkOut
+from app.runtime import trail
 from app.runtime.bearer import AgentDep
 from app.runtime.db import SessionDep
 
@@ -24,6 +25,7 @@ def create_telegram_link(body: TelegramLinkIn, request: Request, session: Sessio
     if not settings.telegram_bot_token or not settings.telegram_bot_username:
         raise HTTPException(409, "set TELEGRAM_BOT_TOKEN and TELEGRAM_BOT_USERNAME to link chats")
     code, expires = chat_links.mint(session, body.player_ref, settings.resolved_secret_key())
+    trail.record(request, session, "link.telegram", body.player_ref, after={"expires_at": expires.isoformat()})
     session.commit()
     return TelegramLinkOut(
         url=f"https://t.me/{settings.telegram_bot_username}?start={code}",
@@ -45,6 +47,7 @@ def create_chat_link(body: ChatLinkIn, request: Request, session: SessionDep, _a
     if body.network == "discord" and not (settings.discord_application_id and settings.discord_public_key):
         raise HTTPException(409, "set DISCORD_APPLICATION_ID and DISCORD_PUBLIC_KEY to link Discord accounts")
     code, expires = chat_links.mint(session, body.player_ref, settings.resolved_secret_key(), network=body.network)
+    trail.record(request, session, f"link.{body.network}", body.player_ref, after={"expires_at": expires.isoformat()})
     session.commit()
     expires_at = expires.isoformat().replace("+00:00", "Z")
     if body.network == "telegram":

@@ -66,6 +66,10 @@ BOT = {
     "language_set": N_("I will write in English."),
     "language_choose": N_("Choose a language: /language en, /language de, /language ru"),
     "invalid_address": N_("That does not look like a Bitcoin or Ethereum address. Please check it."),
+    "withdrawal_none": N_("I have no withdrawals of yours to show."),
+    "withdrawal_unknown": N_(
+        "I found no withdrawal of yours with that reference. Please check it on the casino's site."
+    ),
 }
 
 # Where Discord's words differ from Telegram's (slash commands with options, an account not a chat).

@@ -102,8 +102,13 @@ def _lock_head(session: Session) -> ActivityHead:
     """Take the head's write lock (the UPDATE) before reading it, so no other writer reads it too."""
     bumped = session.execute(text("UPDATE activity_head SET seq = seq + 0 WHERE id = 1"))
     if bumped.rowcount == 0:  # type: ignore[attr-defined]  # a database emptied by hand: start again
-        session.add(ActivityHead(id=1, seq=0, hash=GENESIS, pruned_through=0))
-        session.flush()
+        session.execute(
+            text(
+                "INSERT INTO activity_head (id, seq, hash, pruned_through) VALUES (1, 0, :g, 0) ON CONFLICT DO NOTHING"
+            ),
+            {"g": GENESIS},
+        )
+        session.execute(text("UPDATE activity_head SET seq = seq + 0 WHERE id = 1"))
     head = session.exec(select(ActivityHead).where(ActivityHead.id == 1).execution_options(populate_existing=True))
     return head.one()
 
@@ -171,6 +176,7 @@ def verify(session: Session, *, batch: int = 1000) -> list[Problem]:
             while expected_seq < row.seq:
                 problems.append(Problem(expected_seq, "missing (deleted from the trail)"))
                 expected_seq += 1
+                previous = None  # the gap is the problem; this row's link cannot be checked
             if _digest(row) != row.hash:
                 problems.append(Problem(row.seq, "changed (its fields no longer match its hash)"))
             elif previous is not None and row.prev_hash != previous:
@@ -248,3 +254,28 @@ def to_csv(found: list[Activity]) -> str:
         values = [row.seq, row.at.isoformat(), row.actor, row.role, row.source, row.action, row.target]
         writer.writerow([safe_cell(v) for v in (*values, row.before, row.after, row.hash)])
     return out.getvalue()
+
+
+class Retention:
+    """ACTIVITY_RETENTION_DAYS applied by the workers' housekeeping (after every re-check round, at
+    most once an hour per process); a background work with no jobs of its own."""
+
+    def __init__(self, days: int, *, every: timedelta = timedelta(hours=1)) -> None:
+        self.days, self.every = days, every
+        self.last: datetime | None = None
+
+    def handlers(self) -> dict[str, Any]:
+        return {}
+
+    def after_recheck(self, session: Session, record: Any, *, gave_up: bool = False) -> None:
+        return None
+
+    def housekeeping(self, session: Session) -> None:
+        now = utcnow()
+        if not self.days or (self.last is not None and now - self.last < self.every):
+            return
+        self.last = now
+        cutoff = now - timedelta(days=self.days)
+        if session.exec(select(Activity.seq).where(col(Activity.at) < cutoff).limit(1)).first() is None:
+            return  # nothing old enough: no lock taken
+        prune(session, timedelta(days=self.days), Who("retention", "system", "worker"))

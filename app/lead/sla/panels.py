@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from app.lead.sla import charts
@@ -15,6 +15,7 @@ class Panel:
     caption: str
     headers: list[str]
     rows: list[list[Any]]
+    empty: bool = False  # every figure zero or missing: the page hides the chart and names it in one line
 
 
 WEEKLY_AFTER_DAYS = 62  # longer periods are charted by week (the tables stay per day)
@@ -43,13 +44,20 @@ def _num(value: float | None, unit: str = "") -> str:
 def build(figures: dict[str, Any]) -> list[Panel]:
     days = figures["days"]
     span = f"{figures['from']} to {figures['to']}"
-    panels = [_questions(figures["questions"], days, span), _first_note(figures["first_note"], days, span)] + [
+    built = [_questions(figures["questions"], days, span), _first_note(figures["first_note"], days, span)] + [
         _automation(figures["automation"], days, span),
         _open(figures["open"]),
         _rechecks(figures["rechecks"], days, span),
         _providers(figures["providers"], span),
     ]
-    return panels + ([_payouts(figures["payouts"], span)] if _any_payouts(figures) else [])
+    built += [_payouts(figures["payouts"], span)] if _any_payouts(figures) else []
+    return [replace(panel, empty=_is_empty(panel)) for panel in built]
+
+
+def _is_empty(panel: Panel) -> bool:
+    """No figure of the panel is other than 0 or missing (the row labels and the "Share" row aside)."""
+    cells = [cell for row in panel.rows if row and row[0] != "Share" for cell in row[1:]]
+    return all(cell in (0, "–", "", None, "0", "0.0 %") for cell in cells)
 
 
 def _any_payouts(figures: dict[str, Any]) -> bool:

@@ -81,4 +81,6 @@ class Conversation(Shared):
             return [self.status(session, chat)]
         if name == "/human":
             return [self.human(session, chat)]
+        if name == "/withdrawal":
+            return [self.withdrawals(session, chat, argument or None)]
         return [self.say(lang, "not_understood")]

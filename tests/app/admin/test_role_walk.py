@@ -129,3 +129,22 @@ def test_rules_name_only_known_roles_and_scopes():
     for (method, path), rule in RULES.items():
         assert method in {"GET", "POST", "PUT", "PATCH", "DELETE"} and path.startswith("/")
         assert rule.public or rule.roles, f"{method} {path} is open to nobody"
+
+
+def test_every_form_of_every_page_needs_its_csrf_token(role_app):
+    """Every POST that is not the JSON API or a signed machine endpoint is a form: without the token it
+    is refused, even for an admin, before it does anything."""
+    admin, _token = person(role_app, "csrf-walker", "admin")
+    forms = [
+        (method, path)
+        for method, path in _routes(role_app)
+        if method == "POST" and not path.startswith(("/api/", "/webhooks/", "/telegram/", "/discord/"))
+    ]
+    assert len(forms) >= 10
+    with admin:
+        del admin.headers["x-csrf-token"]
+        for method, path in forms:
+            answer = admin.request(
+                method, PARAM.sub("999999", path), data={"csrf": "not-the-token"}, follow_redirects=False
+            )
+            assert answer.status_code == 403 and "did not come from this site" in answer.text, path

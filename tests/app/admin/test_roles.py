@@ -119,3 +119,37 @@ def test_every_admin_form_needs_its_csrf_token(role_app):
             assert answer.status_code == 403 and "did not come from this site" in answer.text, path
     with Session(role_app.state.engine) as session:
         assert session.exec(select(Agent).where(Agent.name == "mallory")).first() is None
+
+
+def test_revoking_an_account_on_the_page_ends_its_session_and_its_token(role_app):
+    admin, _ = person(role_app, "boss", "admin")
+    victim, token = person(role_app, "eve", "agent")
+    with admin, victim:
+        assert victim.get("/", follow_redirects=False).status_code == 200
+        with Session(role_app.state.engine) as session:
+            eve_id = session.exec(select(Agent.id).where(Agent.name == "eve")).one()
+        assert (
+            admin.post(f"/admin/accounts/{eve_id}/revoke", data={"csrf": CSRF}, follow_redirects=False).status_code
+            == 303
+        )
+        assert victim.get("/", follow_redirects=False).status_code == 303  # back to the sign-in page
+        api = victim.get("/api/investigations/x", headers={"Authorization": f"Bearer {token}"})
+        assert api.status_code == 401
+        with Session(role_app.state.engine) as session:
+            boss_id = session.exec(select(Agent.id).where(Agent.name == "boss")).one()
+        me = admin.post(f"/admin/accounts/{boss_id}/revoke", data={"csrf": CSRF})
+        assert me.status_code == 422 and "cannot revoke your own account" in me.text
+
+
+def test_the_settings_view_shows_numbers_and_never_a_secret(role_app):
+    settings = role_app.state.settings.model_copy(
+        update={"zendesk_api_token": "zd-token-0123456789", "eth_providers": ["https://eth.example/v2/KEY-abcdef"]}
+    )
+    role_app.state.settings = settings
+    admin, _ = person(role_app, "boss", "admin")
+    with admin:
+        page = admin.get("/admin/settings").text
+    assert "<code>BTC_CONFIRMATIONS</code></td><td>2</td>" in page
+    assert "<code>ZENDESK_API_TOKEN</code></td><td>set (not shown)</td>" in page
+    for secret in ("zd-token-0123456789", "KEY-abcdef", settings.secret_key):
+        assert secret not in page
