@@ -14,7 +14,7 @@ from chains.base import Chain
 from investigations import provider_log, verdict_log
 from investigations.ledger import deposits_for_tx
 from investigations.models import Investigation
-from investigations.payouts import payout_by_id
+from investigations.payouts import payout_by_id, payout_json
 from investigations.verdicts import Policy
 
 FORMAT = "depositdesk-evidence/1"
@@ -54,21 +54,7 @@ def build(session: Session, record: Investigation, policy: Policy, *, now: datet
 def _payout_row(session: Session, payout_id: str, policy: Policy) -> dict[str, Any] | None:
     """The casino's payout record as it is now (the verdicts hold it as it was when judged)."""
     row = payout_by_id(session, payout_id)
-    if row is None:
-        return None
-    fee = row.network_fee_base_units
-    return {
-        "payout_id": row.payout_id,
-        "status": row.status,
-        "player_ref": row.player_ref,
-        "to_address": row.to_address,
-        "asset": row.asset,
-        "amount": policy.assets.format(row.amount_base_units, row.asset),
-        "network_fee": policy.assets.format(fee, row.asset) if fee is not None else None,
-        "tx_hash": row.tx_hash,
-        "requested_at": row.requested_at.isoformat(),
-        "sent_at": row.sent_at.isoformat() if row.sent_at else None,
-    }
+    return payout_json(row, policy.assets) if row is not None else None
 
 
 def _verdicts(record: Investigation, checks: list[verdict_log.VerdictEvent]) -> list[dict[str, Any]]:

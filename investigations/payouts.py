@@ -230,6 +230,37 @@ def find_payout(
     return None
 
 
+def payout_listing(
+    session: Session, *, status: str | None = None, player_ref: str | None = None, limit: int = 100, offset: int = 0
+) -> list[PayoutRecord]:
+    """Payout records, newest request first, by status and player."""
+    query = select(PayoutRecord)
+    if status:
+        query = query.where(PayoutRecord.status == status)
+    if player_ref:
+        query = query.where(PayoutRecord.player_ref == player_ref)
+    order = (col(PayoutRecord.requested_at).desc(), col(PayoutRecord.id).desc())
+    return list(session.exec(query.order_by(*order).offset(offset).limit(limit)))
+
+
+def payout_json(row: PayoutRecord, assets: AssetRegistry) -> dict[str, Any]:
+    """A payout record as JSON: amounts as decimal strings in the asset's main unit."""
+    fee = row.network_fee_base_units
+    return {
+        "payout_id": row.payout_id,
+        "chain": row.chain,
+        "player_ref": row.player_ref,
+        "to_address": row.to_address,
+        "asset": row.asset,
+        "amount": assets.format(row.amount_base_units, row.asset),
+        "network_fee": assets.format(fee, row.asset) if fee is not None else None,
+        "status": row.status,
+        "tx_hash": row.tx_hash,
+        "requested_at": row.requested_at.isoformat(),
+        "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+    }
+
+
 def payouts_to_watch(
     session: Session, chain: Chain, *, since: datetime | None = None, limit: int = 500
 ) -> list[PayoutRecord]:

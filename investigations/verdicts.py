@@ -603,7 +603,11 @@ class _Decision:
         assert decision is not None  # found elsewhere means another network than the address's
         self.evidence["issued_for"] = issued
         if found is not None:
-            self.evidence["found_on"] = {"network": found.name, "chain_id": found.chain_id, "explorer": found.tx_url(tx.tx_hash)}
+            self.evidence["found_on"] = {
+                "network": found.name,
+                "chain_id": found.chain_id,
+                "explorer": found.tx_url(tx.tx_hash),
+            }
         return self._verdict(
             Code.WRONG_NETWORK,
             decision.summary,

@@ -31,7 +31,7 @@ from investigations.ledger import (
     upsert_deposit_addresses,
     upsert_deposits,
 )
-from investigations.payouts import PayoutRecordIn, upsert_payouts
+from investigations.payouts import PayoutRecordIn, payout_json, payout_listing, upsert_payouts
 
 router = APIRouter(prefix="/api", tags=["finance"])
 
@@ -143,6 +143,24 @@ def put_deposits(body: RawBody, request: Request, session: SessionDep, _agent: A
 def put_payouts(body: RawBody, request: Request, session: SessionDep, _agent: AgentDep):
     """The casino's payout (withdrawal) records by payout_id: bulk, idempotent, all rows or none."""
     return _upsert(upsert_payouts, _records(PayoutRecordIn, body), request, session)
+
+
+@router.get("/payouts")
+def list_payouts(
+    request: Request,
+    session: SessionDep,
+    _agent: AgentDep,
+    status: str | None = Query(default=None, max_length=16, description="requested, approved, sent or rejected"),
+    player: str | None = Query(default=None, max_length=128),
+    limit: int = Query(default=100, ge=1, le=1000),
+    offset: int = Query(default=0, ge=0, le=1_000_000),
+) -> Any:
+    """The payout records as stored, newest request first (amounts as decimal strings)."""
+    if status is not None and status not in ("requested", "approved", "sent", "rejected"):
+        return _unprocessable("status", "must be requested, approved, sent or rejected")
+    assets = request.app.state.settings.assets
+    rows = payout_listing(session, status=status, player_ref=player, limit=limit, offset=offset)
+    return {"payouts": [payout_json(row, assets) for row in rows]}
 
 
 def _upsert(upsert: Callable[..., Any], records: list[Any], request: Request, session: Session) -> Any:

@@ -95,3 +95,12 @@ def test_the_evidence_file_of_a_payout_holds_its_record_and_verdicts(agent, chai
     assert doc["verdicts"][0]["code"] == "payout_stuck"
     assert doc["verdicts"][0]["evidence"]["advice"]["kind"] == "cpfp"
     assert doc["explorer_links"][0].endswith(tx["txid"])
+
+
+def test_a_payout_without_a_tx_shows_on_the_card_and_in_the_list(agent, chain, sqlite_engine):
+    _record(sqlite_engine, None, status="approved", sent_at=None)
+    card = _lookup(agent, payout_id="w-77")
+    assert card.status_code == 200 and 'data-code="payout_not_sent"' in card.text
+    assert "Payout not sent" in card.text and "Transaction</dt>" not in card.text
+    listing = agent.get("/investigations")
+    assert listing.status_code == 200 and "payout <code>w-77</code>" in listing.text

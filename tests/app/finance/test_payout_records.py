@@ -98,3 +98,20 @@ def test_ledger_import_loads_payouts_from_json_and_csv(tmp_path, monkeypatch):
     bad.write_text(json.dumps([payout(payout_id="w-10"), payout(payout_id="w-11", asset="DOGE")]))
     result = CliRunner().invoke(main, ["ledger", "import", str(bad)])
     assert result.exit_code == 1 and "row 2: asset" in result.output, result.output
+
+
+def test_payouts_are_listed_newest_first_by_status_and_player(api, engine):
+    rows = [
+        payout(payout_id="w-1", requested_at="2026-12-01T09:00:00Z"),
+        payout(payout_id="w-2", status="approved", tx_hash=None, sent_at=None, requested_at="2026-12-01T11:00:00Z"),
+        payout(payout_id="w-3", player_ref="p-9", requested_at="2026-12-01T12:00:00Z", network_fee="0.0001"),
+    ]
+    assert api.put("/api/payouts", json=rows).status_code == 200
+    listed = api.get("/api/payouts").json()["payouts"]
+    assert [p["payout_id"] for p in listed] == ["w-3", "w-2", "w-1"]
+    assert listed[0]["amount"] == "0.015" and listed[0]["network_fee"] == "0.0001"
+    assert [
+        p["payout_id"] for p in api.get("/api/payouts", params={"status": "sent", "player": "p-1842"}).json()["payouts"]
+    ] == ["w-1"]
+    bad = api.get("/api/payouts", params={"status": "paid"})
+    assert bad.status_code == 422 and "status" in bad.text
