@@ -299,7 +299,7 @@ def test_the_workers_apply_the_retention_setting(engine, settings):
         kept_for_good.housekeeping(session)
         assert [r.action for r in _rows(engine)] == ["test.old", "test.new"]
         work = build_work(settings.model_copy(update={"activity_retention_days": 30}), build_investigator(settings))
-        assert any(isinstance(w, Retention) and w.days == 30 for w in work.works)
+        assert any(isinstance(w, Retention) and w.days == 30 for w in work.housekeepers)
         work.housekeeping(session)
         assert [r.action for r in _rows(engine)] == ["test.new", "activity.pruned"]
         assert verify(session) == []
