@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.admin import api as admin_api
 from app.admin import routes as admin
@@ -40,7 +41,7 @@ from app.runtime.db import make_engine, migrate
 from app.runtime.headers import SecurityHeaders
 from app.runtime.limits import BodyLimits, BodyRule
 from app.runtime.metrics import REGISTRY, register_queue
-from app.runtime.pages import STATIC_DIR, secure
+from app.runtime.pages import STATIC_DIR, secure, templates
 from app.runtime.ratelimit import KeyedRateLimit
 from app.runtime.redaction import install as redact_configured
 from app.runtime.signed_in import CsrfRejected, LoginRequired, render
@@ -75,7 +76,7 @@ def create_app(
     if migrate_schema:
         migrate(app.state.engine)
     app.state.investigator = investigator or build_investigator(settings)
-    app.state.sessions = Sessions(settings.resolved_secret_key())
+    app.state.sessions = Sessions(settings.resolved_secret_key(), cross_site=bool(settings.embed_origins))
     app.state.oidc = oidc.provider_from(settings)  # None without OIDC_ISSUER
     app.state.helpdesks = build_helpdesks(settings)
     app.state.work = build_work(settings, app.state.investigator, helpdesks=app.state.helpdesks)
@@ -93,6 +94,10 @@ def create_app(
             upload_bytes=settings.max_body_bytes,
             webhook_bytes=settings.webhook_max_body_bytes,
             other_bytes=settings.request_max_body_bytes,
+            # Authenticated on their headers before a body byte is read (read per request: tests
+            # and a reload may swap the helpdesks or the settings).
+            webhook_headers=helpdesks.door(lambda: app.state.helpdesks),
+            telegram_headers=telegram.door(lambda: app.state.settings),
         ),
         default=BodyRule("/", settings.request_max_body_bytes),
         authenticate=lambda token: bearer_valid(app.state.engine, token),
@@ -103,6 +108,7 @@ def create_app(
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(CsrfRejected, _csrf_rejected)
     app.add_exception_handler(Forbidden, _forbidden)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.include_router(agents_api.router)
     app.include_router(finance_api.router)
     app.include_router(agents.router)
@@ -167,6 +173,26 @@ async def _csrf_rejected(_request: Request, _exc: Exception) -> Response:
             "<p>The form expired or did not come from this site. Go back, reload and try again.</p>", status_code=403
         )
     )
+
+
+_ERROR_WORDS = {
+    404: ("Page not found", "There is no page at this address. Check the link, or start from the lookup."),
+    405: ("Not allowed", "This address does not take that kind of request."),
+}
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """HTML error pages for browsers, JSON (FastAPI's usual {"detail": …}) for API clients and /api/."""
+    assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    wants_html = "text/html" in request.headers.get("accept", "") and not request.url.path.startswith("/api/")
+    if not wants_html:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+    title, text_ = _ERROR_WORDS.get(exc.status_code, (f"Error {exc.status_code}", str(exc.detail)))
+    context = {"status_code": exc.status_code, "title": title, "text": text_, "agent": None}
+    response = templates.TemplateResponse(request, "shared/http_error.html", context, status_code=exc.status_code)
+    response.headers.update(headers)
+    return secure(response)
 
 
 async def _forbidden(request: Request, exc: Exception) -> Response:

@@ -21,9 +21,11 @@ from chains.assets import DEFAULT_ASSETS, AmountError, Asset, AssetRegistry, to_
 from chains.base import Chain, InvalidAddress
 from chains.ethereum.addresses import normalize_address as normalize_eth_address
 from chains.ethereum.networks import EvmNetwork, NetworkConfigError, chain_of, network_assets, networks_from_env
+from chains.tron.addresses import normalize_address as normalize_tron_address
 
 DATA_DIR = Path("data")
 _PROVIDER_KINDS = ("esplora", "bitcoincore")
+_TRON_KINDS = ("trongrid", "fullnode")
 _TELEGRAM_TOKEN = re.compile(r"[0-9]{3,20}:[A-Za-z0-9_-]{20,100}")
 _TELEGRAM_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
 _TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")  # Telegram's own alphabet for secret_token
@@ -50,9 +52,24 @@ class Settings(BaseSettings):
     eth_tokens: Annotated[list[Asset], NoDecode] = Field(default=[])
     btc_confirmations: int = Field(default=2, ge=1, le=1000)
     eth_confirmations: int = Field(default=12, ge=1, le=10000)
+    # TRON (issue 24): off until TRON_PROVIDERS names one; kind trongrid: (also the /v1 listing API)
+    # or fullnode: (only /wallet and /walletsolidity); the API key goes in the TRON-PRO-API-KEY header.
+    tron_providers: Annotated[list[str], NoDecode] = Field(default=[])
+    tron_api_key: str = Field(default="", repr=False)
+    tron_tokens: Annotated[list[Asset], NoDecode] = Field(default=[])
+    tron_confirmations: int = Field(default=19, ge=1, le=1000)  # blocks to solidify, for the ETA
+    tron_rate_limit: float = Field(default=10.0, ge=0, le=10_000)
+    audit_tron_start_height: int | None = Field(default=None, ge=1)
     min_deposits: Annotated[dict[str, int], NoDecode] = Field(
-        default={"BTC": 10_000, "ETH": 2 * 10**15, "USDT": 10_000_000, "USDC": 10_000_000}
-    )
+        default={
+            "BTC": 10_000,
+            "ETH": 2 * 10**15,
+            "USDT": 10_000_000,
+            "USDC": 10_000_000,
+            "USDT@tron": 10_000_000,
+            "TRX": 10_000_000,
+        }
+    )  # SYMBOL=AMOUNT, or SYMBOL@chain=AMOUNT for a symbol of another chain (USDT@tron=10)
     secret_key: str = ""
     public_base_url: str = "http://127.0.0.1:8000"
     provider_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
@@ -65,6 +82,13 @@ class Settings(BaseSettings):
     status_rate_limit_per_ip: float = Field(default=60, gt=0)  # per minute
     status_rate_limit_per_token: float = Field(default=120, gt=0)  # per minute
     status_poll_seconds: float = Field(default=15, ge=1, le=600)
+    # The card as a helpdesk side panel (issue 30): origins that may frame /panel, e.g. the Zendesk
+    # agent interface (https://acme.zendesk.com) or a Chatwoot instance (https://chat.acme.com)
+    embed_origins: Annotated[list[str], NoDecode] = Field(default=[])
+    # The player's status page (issue 30): the casino's name and logo, and where to reach support
+    brand_name: str = Field(default="", max_length=80)
+    brand_logo_url: str = Field(default="", max_length=500)  # https:// (or a path on this host)
+    support_url: str = Field(default="", max_length=500)  # https:// chat, https://t.me/bot, or mailto:
     login_rate_limit_per_ip: float = Field(default=10, gt=0)  # sign-in attempts per minute
     forwarded_allow_ips: str = "127.0.0.1"  # proxies trusted for X-Forwarded-Proto/For (TLS, client IP)
     # Helpdesks (each one is enabled by its secrets; base URLs are settings for self-hosted ones and tests)
@@ -96,7 +120,7 @@ class Settings(BaseSettings):
     telegram_bot_username: str = ""
     telegram_webhook_secret: str = Field(default="", repr=False)
     telegram_api_url: str = "https://api.telegram.org"
-    telegram_handover_helpdesk: str = ""  # zendesk|freshdesk|chatwoot|generic; default: the first configured
+    telegram_handover_helpdesk: str = ""  # zendesk|freshdesk|chatwoot|generic|intercom; default: the first configured
     telegram_handover_grace_minutes: float = Field(default=30, ge=0, le=7 * 24 * 60)
     telegram_rate_limit_per_chat: float = Field(default=20, gt=0)  # messages per minute
     telegram_rate_limit_global: float = Field(default=1200, gt=0)  # messages per minute, all chats
@@ -118,6 +142,8 @@ class Settings(BaseSettings):
     provider_rate_burst: int = Field(default=2, ge=1, le=1000)  # HTTP requests that may go at once
     provider_hedge_min_seconds: float = Field(default=0.1, ge=0, le=60)
     provider_hedge_max_seconds: float = Field(default=1.5, gt=0, le=60)
+    # Bitcoin: one tip height shared by every lookup for this long (a known tx then costs one request)
+    btc_tip_max_age_seconds: float = Field(default=5.0, ge=0, le=600)
     redis_url: str = ""  # redis://host:6379/0: rate-limit buckets and breakers shared by every process
     redis_prefix: str = Field(default="depositdesk", min_length=1, max_length=100)
     # Limits and access (issue 10): per-route body limits (MAX_BODY_BYTES is the authenticated ledger
@@ -362,7 +388,7 @@ class Settings(BaseSettings):
         if self.telegram_webhook_secret and not _TELEGRAM_SECRET.fullmatch(self.telegram_webhook_secret):
             raise ValueError("TELEGRAM_WEBHOOK_SECRET must be 16-256 characters of A-Z, a-z, 0-9, _ and -")
         _http_url(self.telegram_api_url, "TELEGRAM_API_URL")
-        desks = {"zendesk", "freshdesk", "chatwoot", "generic"}
+        desks = {"zendesk", "freshdesk", "chatwoot", "generic", "intercom"}
         if self.telegram_handover_helpdesk and self.telegram_handover_helpdesk not in desks:
             raise ValueError(f"TELEGRAM_HANDOVER_HELPDESK must be one of {', '.join(sorted(desks))}")
 
@@ -437,34 +463,118 @@ class Settings(BaseSettings):
             tokens.append(Asset(symbol, Chain.ETH, int(decimals), contract))
         return tokens
 
+    @field_validator("tron_providers", mode="before")
+    @classmethod
+    def _split_tron_providers(cls, value: object) -> object:
+        return _comma_list(value)
+
+    @field_validator("tron_providers")
+    @classmethod
+    def _check_tron_providers(cls, value: list[str]) -> list[str]:
+        specs = []
+        for item in value:
+            kind, sep, url = item.partition(":")
+            if kind in ("http", "https"):
+                kind, url = "fullnode", item
+            elif not sep or kind not in _TRON_KINDS:
+                raise ValueError(f"{_redact(item)!r}: provider kind must be one of {', '.join(_TRON_KINDS)} (kind:URL)")
+            specs.append(f"{kind}:{_http_url(url, kind)}")
+        return specs
+
+    @field_validator("tron_tokens", mode="before")
+    @classmethod
+    def _parse_tron_tokens(cls, value: object) -> object:
+        """`SYMBOL=T…CONTRACT:DECIMALS,…`: replaces same-symbol TRON defaults, adds the rest."""
+        if not isinstance(value, str):
+            return value
+        tokens = []
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            symbol, _, rest = item.partition("=")
+            contract, _, decimals = rest.strip().rpartition(":")
+            symbol = symbol.strip().upper()
+            if not symbol.isalnum() or not decimals.strip().isdigit() or int(decimals) > 36:
+                raise ValueError(f"{item!r} is not SYMBOL=TCONTRACT:DECIMALS")
+            if symbol == "TRX":
+                raise ValueError("TRX is TRON's native coin, not a token")
+            try:
+                contract = normalize_tron_address(contract)
+            except InvalidAddress as exc:
+                raise ValueError(f"{symbol}: {exc}") from exc
+            tokens.append(Asset(symbol, Chain.TRON, int(decimals), contract))
+        return tokens
+
     @field_validator("min_deposits", mode="before")
     @classmethod
     def _parse_min_deposits(cls, value: object, info: ValidationInfo) -> object:
         if not isinstance(value, str):
             return value
         assets = DEFAULT_ASSETS.with_tokens(info.data.get("eth_tokens") or [])
+        assets = assets.with_tokens(info.data.get("tron_tokens") or [])
         minimums: dict[str, int] = {}
         for item in value.split(","):
             if not item.strip():
                 continue
-            symbol, sep, amount = item.partition("=")
+            key, sep, amount = item.partition("=")
+            symbol, at, chain = key.strip().partition("@")
             symbol = symbol.strip().upper()
-            if "@" in symbol:  # issue 23: USDT@bsc=10, in that network's own decimals
-                key, asset = _network_minimum_asset(symbol, assets, info.data.get("evm_networks") or {})
+            if at and chain.strip().lower() != "tron":  # issue 23: USDT@bsc=10, in that network's own decimals
+                key, asset = _network_minimum_asset(
+                    f"{symbol}@{chain.strip().upper()}", assets, info.data.get("evm_networks") or {}
+                )
                 try:
                     minimums[key] = to_base_units(amount.strip(), asset.decimals)
                 except AmountError as exc:
                     raise ValueError(f"{key}: {exc}") from exc
                 continue
-            asset = assets.get(symbol)
+            key = f"{symbol}@tron" if at else symbol  # issue 24: USDT@tron=10
+            asset = assets.get(symbol, Chain.TRON) if at else assets.get(symbol)
             if not sep or asset is None:
-                known = ", ".join(a.symbol for a in assets)
-                raise ValueError(f"{item.strip()!r} is not ASSET=AMOUNT with a known asset ({known})")
+                known = ", ".join(f"{a.symbol}@{a.chain.value}" for a in assets)
+                raise ValueError(
+                    f"{item.strip()!r} is not ASSET=AMOUNT or ASSET@CHAIN=AMOUNT with a known asset ({known})"
+                )
             try:
-                minimums[symbol] = to_base_units(amount.strip(), asset.decimals)
+                minimums[key] = to_base_units(amount.strip(), asset.decimals)
             except AmountError as exc:
-                raise ValueError(f"{symbol}: {exc}") from exc
+                raise ValueError(f"{key}: {exc}") from exc
         return minimums
+
+    @field_validator("embed_origins", mode="before")
+    @classmethod
+    def _check_embed_origins(cls, value: object) -> object:
+        items = [v.strip() for v in value.split(",")] if isinstance(value, str) else value
+        if not isinstance(items, list):
+            return value
+        origins = []
+        for item in (str(i).strip().rstrip("/") for i in items):
+            if not item:
+                continue
+            parts = urlsplit(item)
+            local = parts.hostname in ("127.0.0.1", "localhost")
+            if not parts.netloc or parts.path or parts.query or not (parts.scheme == "https" or local):
+                raise ValueError(f"{item!r} is not an origin such as https://acme.zendesk.com")
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+        return origins
+
+    @field_validator("brand_logo_url")
+    @classmethod
+    def _check_brand_logo_url(cls, value: str) -> str:
+        value = value.strip()
+        parts = urlsplit(value)
+        if value and not ((parts.scheme == "https" and parts.netloc) or (value.startswith("/") and not parts.netloc)):
+            raise ValueError(f"{value!r} is not an https:// URL or a path on this host")
+        return value
+
+    @field_validator("support_url")
+    @classmethod
+    def _check_support_url(cls, value: str) -> str:
+        value = value.strip()
+        parts = urlsplit(value)
+        web = parts.scheme in ("https", "http") and parts.netloc
+        mail = parts.scheme == "mailto" and "@" in parts.path
+        if value and not (web or mail or parts.scheme == "tg"):
+            raise ValueError(f"{value!r} is not an https://, tg:// or mailto: link")
+        return value
 
     @field_validator("public_base_url")
     @classmethod
@@ -545,8 +655,12 @@ class Settings(BaseSettings):
 
     @property
     def assets(self) -> AssetRegistry:
-        """Bitcoin's and Ethereum's assets, and each configured EVM network's native coin and tokens."""
-        return DEFAULT_ASSETS.with_tokens(self.eth_tokens).with_tokens(network_assets(self.evm_network_configs()))
+        """Bitcoin's and Ethereum's assets, each configured EVM network's native coin and tokens, and TRON's."""
+        return (
+            DEFAULT_ASSETS.with_tokens(self.eth_tokens)
+            .with_tokens(network_assets(self.evm_network_configs()))
+            .with_tokens(self.tron_tokens)
+        )
 
     def migrates_on_start(self) -> bool:
         """Whether serve and worker apply migrations themselves (several PostgreSQL replicas must not)."""

@@ -36,6 +36,7 @@ from chains.ethereum.networks import BLOCK_SECONDS as EVM_BLOCK_SECONDS
 from chains.ethereum.networks import EVM_CHAINS, ChainIdChecked, EvmNetwork, chain_of, http_call
 from chains.providers import ProviderPool, ProviderSettings
 from chains.resilience import Shared, redis_client
+from chains.tron.wallet import TronHttpAdapter
 from investigations.audit.reconcile import Reconciler
 from investigations.models import Investigation
 from investigations.search import SearchQuery, search
@@ -45,9 +46,11 @@ from investigations.verdicts import Policy
 EXPLORER_TX_URL = {
     Chain.BTC: "https://mempool.space/tx/{tx_hash}",
     Chain.ETH: "https://etherscan.io/tx/{tx_hash}",
+    Chain.TRON: "https://tronscan.org/#/transaction/{tx_hash}",
 }
-BLOCK_SECONDS = {Chain.BTC: 600, Chain.ETH: 12}
+BLOCK_SECONDS = {Chain.BTC: 600, Chain.ETH: 12, Chain.TRON: 3}
 # Confirmations past which a reorg is not a practical risk: chain facts are then cached for good.
+# TRON's are cached once solidified (its finality rule), whatever this says.
 SETTLED_DEPTH = {
     Chain.BTC: 6,
     Chain.ETH: 64,
@@ -56,6 +59,7 @@ SETTLED_DEPTH = {
     Chain.ARBITRUM: 64,
     Chain.BASE: 64,
     Chain.OPTIMISM: 64,
+    Chain.TRON: 19,
 }
 NATIVE_COIN = {"bsc": "BNB", "polygon": "POL", "avalanche": "AVAX", "fantom": "FTM", "gnosis": "XDAI"}
 
@@ -66,7 +70,9 @@ def _timeout(settings: Settings) -> tuple[float, float]:
 
 def provider_settings(settings: Settings, chain: Chain) -> ProviderSettings:
     return ProviderSettings(
-        rate_limit=settings.btc_rate_limit if chain is Chain.BTC else settings.eth_rate_limit,
+        rate_limit={Chain.BTC: settings.btc_rate_limit, Chain.TRON: settings.tron_rate_limit}.get(
+            chain, settings.eth_rate_limit
+        ),
         retries=settings.provider_retries,
         backoff_initial=settings.provider_backoff_seconds,
         backoff_max=max(settings.provider_backoff_seconds, 4.0),
@@ -78,6 +84,7 @@ def provider_settings(settings: Settings, chain: Chain) -> ProviderSettings:
         call_deadline=min(settings.provider_timeout_seconds, settings.lookup_budget_seconds / 2),
         hedge_min=settings.provider_hedge_min_seconds,
         hedge_max=settings.provider_hedge_max_seconds,
+        tip_max_age=settings.btc_tip_max_age_seconds if chain is Chain.BTC else 0.0,
     )
 
 
@@ -108,7 +115,18 @@ def build_pools(settings: Settings) -> dict[Chain, ProviderPool]:
         chain = chain_of(name)
         if chain is not None and chain is not Chain.ETH:
             pools[chain] = _network_pool(settings, network, chain)
+    if settings.tron_providers:  # issue 24
+        tron = [tron_adapter(spec, settings, timeout) for spec in settings.tron_providers]
+        pools[Chain.TRON] = ProviderPool(tron, provider_settings(settings, Chain.TRON), shared=shared)
     return pools
+
+
+def tron_adapter(spec: str, settings: Settings, timeout: tuple[float, float]) -> TronHttpAdapter:
+    """One TRON provider of TRON_PROVIDERS (trongrid:URL or fullnode:URL); TRON_API_KEY as its header."""
+    kind, _, url = spec.partition(":")
+    return TronHttpAdapter(
+        url, assets=settings.assets, kind=kind, api_key=settings.tron_api_key or None, timeout=timeout
+    )
 
 
 def _network_pool(settings: Settings, network: EvmNetwork, chain: Chain | None) -> ProviderPool:
@@ -160,7 +178,8 @@ def build_policy(settings: Settings) -> Policy:
             Chain.BTC: settings.btc_confirmations,
             Chain.ETH: settings.eth_confirmations,
             **{chain: n.confirmations for chain, n in evm.items() if chain is not Chain.ETH},
-        },
+        }
+        | ({Chain.TRON: settings.tron_confirmations} if settings.tron_providers else {}),
         min_deposits=dict(settings.min_deposits),
         block_seconds={**BLOCK_SECONDS, **EVM_BLOCK_SECONDS},
         explorer_tx_url={
@@ -168,7 +187,8 @@ def build_policy(settings: Settings) -> Policy:
             **{chain: n.explorer + "/tx/{tx_hash}" for chain, n in evm.items() if chain is not Chain.ETH},
         },
         assets=settings.assets,
-        finality={Chain.ETH: settings.eth_finality, **{c: n.finality for c, n in evm.items() if c is not Chain.ETH}},
+        finality={Chain.ETH: settings.eth_finality, **{c: n.finality for c, n in evm.items() if c is not Chain.ETH}}
+        | ({Chain.TRON: "finalized"} if settings.tron_providers else {}),  # TRON: solidified
         networks=networks,
         payout_grace=timedelta(minutes=settings.payout_grace_minutes),
         payout_fee_horizon_blocks=settings.payout_fee_horizon_blocks,
@@ -327,21 +347,35 @@ def build_block_sources(settings: Settings) -> dict[Chain, BlockSources]:
             EthereumBlocks(url, assets=settings.assets, timeout=timeout) for url in settings.eth_providers
         ]
         sources[Chain.ETH] = BlockSources(eth)
+    if settings.tron_providers:  # issue 24: followed on the solidified head
+        from chains.tron.blocks import TronBlocks
+
+        tron: list[BlockSource] = []
+        for spec in settings.tron_providers:
+            kind, _, url = spec.partition(":")
+            key = settings.tron_api_key or None
+            tron.append(TronBlocks(url, assets=settings.assets, kind=kind, api_key=key, timeout=timeout))
+        sources[Chain.TRON] = BlockSources(tron)
     for name, network in settings.evm_network_configs().items():  # issue 23: a follower per EVM network
         chain = chain_of(name)
         if chain is None or chain is Chain.ETH:
             continue
         tokens = {token.contract: token.symbol for token in network.tokens}
         readers: list[BlockSource] = [
-            EthereumBlocks(
+            ChainIdChecked(  # a reader of another chain never feeds this network's follower
+                EthereumBlocks(
+                    url,
+                    assets=settings.assets,
+                    name=name if len(network.providers) == 1 else f"{name}:{http.host_of(url)}",
+                    network=name,
+                    native_symbol=network.native,
+                    tokens=tokens,
+                    timeout=timeout,
+                    chain=chain,
+                ),
+                network,
                 url,
-                assets=settings.assets,
-                name=name if len(network.providers) == 1 else f"{name}:{http.host_of(url)}",
-                network=name,
-                native_symbol=network.native,
-                tokens=tokens,
-                timeout=timeout,
-                chain=chain,
+                http_call(settings.provider_timeout_seconds),
             )
             for url in network.providers
         ]
@@ -352,7 +386,11 @@ def build_block_sources(settings: Settings) -> dict[Chain, BlockSources]:
 def build_auditor(settings: Settings, engine: Engine, investigator: Investigator) -> Auditor:
     from datetime import timedelta
 
-    starts = {Chain.BTC: settings.audit_btc_start_height, Chain.ETH: settings.audit_eth_start_height}
+    starts = {
+        Chain.BTC: settings.audit_btc_start_height,
+        Chain.ETH: settings.audit_eth_start_height,
+        Chain.TRON: settings.audit_tron_start_height,
+    }
     audited = set(settings.audit_chains)
     if "audit_chains" not in settings.model_fields_set:  # by default every configured EVM network too
         audited |= {c for c in (chain_of(name) for name in settings.evm_network_configs()) if c is not None}

@@ -58,9 +58,7 @@ def _investigator(folder: str, name: str, **providers: Any) -> tuple[Any, Any]:
     settings = Settings(
         _env_file=None,
         database_url=f"sqlite:///{Path(folder) / name}.db",
-        btc_rate_limit=0,
-        eth_rate_limit=0,
-        **providers,
+        **{"btc_rate_limit": 0, "eth_rate_limit": 0, **providers},
     )
     engine = make_engine(settings.database_url)
     migrate(engine)
@@ -81,7 +79,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--lookups", type=int, default=40)
+    parser.add_argument("--burst", type=int, default=0, help="only: this many BTC lookups at once, default limits")
     args = parser.parse_args()
+    if args.burst:
+        _burst(args.burst, args.latency_ms / 1000)
+        return
     latency, count = args.latency_ms / 1000, args.lookups
     stubs = [StubProvider(latency=latency) for _ in range(3)]
     btc_hash: Callable[[int], str] = lambda i: f"{i:064x}"  # noqa: E731
@@ -105,6 +107,25 @@ def main() -> None:
             "goal ≤ 1.30 L",
         )
 
+        # The default limits (5 and 10 requests/s per provider, bursts of 2), lookups back to back.
+        investigator, engine = _investigator(
+            folder,
+            "limited",
+            btc_providers=btc[:2],
+            eth_providers=[s.url for s in stubs[:2]],
+            btc_rate_limit=Settings.model_fields["btc_rate_limit"].default,
+            eth_rate_limit=Settings.model_fields["eth_rate_limit"].default,
+        )
+        for chain, make in (("btc", btc_hash), ("eth", lambda i: "0x" + f"{i:064x}")):
+            fresh = [make(7000 + i) for i in range(count)]
+            label = "fresh tx, default limits"
+            _row(
+                chain, label, *_measure(investigator, engine, chain, fresh, stubs), latency, "goal p50 ≤ 1.1, p95 ≤ 1.5"
+            )
+        unknown = ["ee" + f"{7000 + i:062x}" for i in range(count)]
+        label = "unknown tx, default limits"
+        _row("btc", label, *_measure(investigator, engine, "btc", unknown, stubs), latency)
+
         investigator, engine = _investigator(
             folder, "refusing", btc_providers=[f"esplora:{refusing_url()}/api", btc[1]]
         )
@@ -126,6 +147,33 @@ def main() -> None:
         fresh = [btc_hash(3000 + i) for i in range(count)]
         _row("btc", "first provider hanging", *_measure(investigator, engine, "btc", fresh, stubs), latency, goal)
         engine.dispose()
+    for stub in stubs:
+        stub.stop()
+
+
+def _burst(count: int, latency: float) -> None:
+    """A burst of fresh BTC lookups at once (16 at a time, as the job workers run them) against two
+    providers at the default limits: lookups per second against the sum of the providers' limits."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    stubs = [StubProvider(latency=latency) for _ in range(2)]
+    rate = Settings.model_fields["btc_rate_limit"].default
+    with tempfile.TemporaryDirectory() as folder:
+        investigator, engine = _investigator(
+            folder, "burst", btc_providers=[f"esplora:{s.url}/api" for s in stubs], btc_rate_limit=rate
+        )
+        pool = investigator.pools[Chain.BTC]
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=16) as workers:
+            outcomes = list(workers.map(lambda i: pool.lookup(f"{90_000 + i:064x}").outcome.value, range(count)))
+        took = time.perf_counter() - started
+        engine.dispose()
+    requests = sum(s.requests for s in stubs)
+    found = outcomes.count("found")
+    limit = rate * len(stubs)
+    print(f"burst of {count} BTC lookups, 2 providers at {rate:g} requests/s each, L = {latency * 1000:g} ms")
+    print(f"found {found}, {requests / count:.2f} requests per lookup, {took:.1f} s")
+    print(f"drained at {found / took:.2f} lookups/s = {found / took / limit:.0%} of the providers' {limit:g}/s")
     for stub in stubs:
         stub.stop()
 

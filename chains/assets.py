@@ -32,7 +32,10 @@ class Asset:
 
 
 class AssetRegistry:
-    """The assets this deployment accepts: symbols, decimals, and ERC-20 contracts."""
+    """The assets this deployment accepts: symbols, decimals, and token contracts.
+
+    Assets are keyed by (chain, symbol): USDT on Ethereum and USDT on TRON are two assets. A
+    lookup by symbol alone finds the first one registered (Bitcoin and Ethereum's come first)."""
 
     def __init__(self, assets: list[Asset]) -> None:
         # One asset per (chain, symbol): USDT on BSC (18 decimals) is not USDT on Ethereum (6).
@@ -47,8 +50,13 @@ class AssetRegistry:
             if asset.contract is not None
         }
 
-    def get(self, symbol: str) -> Asset | None:
-        return self._by_symbol.get(symbol)
+    def get(self, symbol: str, chain: Chain | str | None = None) -> Asset | None:
+        if chain is None:
+            return self._by_symbol.get(symbol)
+        try:
+            return self._by_key.get((Chain(chain), symbol))
+        except ValueError:  # an EVM network beside Ethereum: its tokens are the network's own
+            return None
 
     def by_contract(self, chain: Chain, contract: str) -> Asset | None:
         return self._by_contract.get((chain, contract.lower()))
@@ -76,9 +84,9 @@ class AssetRegistry:
         merged = {**self._by_key, **{(token.chain, token.symbol): token for token in tokens}}
         return AssetRegistry(list(merged.values()))
 
-    def format(self, base_units: int, symbol: str) -> str:
+    def format(self, base_units: int, symbol: str, chain: Chain | str | None = None) -> str:
         """Decimal string in the asset's main unit; unknown assets (foreign tokens) in raw units."""
-        asset = self._by_symbol.get(symbol)
+        asset = (self.get(symbol, chain) if chain is not None else None) or self._by_symbol.get(symbol)
         return format_amount(base_units, asset.decimals) if asset else str(base_units)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
@@ -95,6 +103,9 @@ DEFAULT_ASSETS = AssetRegistry(
         Asset("ETH", Chain.ETH, 18),
         Asset("USDT", Chain.ETH, 6, "0xdac17f958d2ee523a2206206994597c13d831ec7"),
         Asset("USDC", Chain.ETH, 6, "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48"),
+        # TRON (issue 24): TRX in sun (6 decimals) and Tether's TRC-20 contract.
+        Asset("TRX", Chain.TRON, 6),
+        Asset("USDT", Chain.TRON, 6, "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"),
     ]
 )
 
@@ -106,6 +117,7 @@ NATIVE_ASSET: dict[Chain, str] = {
     Chain.ARBITRUM: "ETH",
     Chain.BASE: "ETH",
     Chain.OPTIMISM: "ETH",
+    Chain.TRON: "TRX",
 }
 
 

@@ -86,6 +86,7 @@ class Chain(StrEnum):
     ARBITRUM = "arbitrum"
     BASE = "base"
     OPTIMISM = "optimism"
+    TRON = "tron"  # issue 24
 
 
 class TxStatus(StrEnum):
@@ -147,6 +148,8 @@ class ChainTx:
     vsize: int | None = None  # BTC: virtual size in vB (the fee rate is fee / vsize)
     nonce: int | None = None  # EVM: the signer's nonce (a replacement reuses it)
     max_fee_per_gas: int | None = None  # EVM: maxFeePerGas, or gasPrice of a legacy tx (wei)
+    failure: str | None = None  # TRON: why it failed, in plain words
+    resources: dict[str, int] | None = None  # TRON: energy and bandwidth used, fee burnt (sun)
 
     @property
     def sender_addresses(self) -> set[str]:
@@ -208,6 +211,8 @@ def tx_to_json(tx: ChainTx) -> dict[str, Any]:
         "vsize": tx.vsize,
         "nonce": tx.nonce,
         "max_fee_per_gas": str(tx.max_fee_per_gas) if tx.max_fee_per_gas is not None else None,
+        "failure": tx.failure,
+        "resources": tx.resources,
         "inputs": [[i.txid, i.vout] for i in tx.inputs],
         "transfers": [
             [t.asset, list(t.from_addresses), t.to_address, str(t.amount_base_units), t.index, t.kind.value]
@@ -235,6 +240,8 @@ def tx_from_json(data: dict[str, Any]) -> ChainTx:
         vsize=data.get("vsize"),
         nonce=data.get("nonce"),
         max_fee_per_gas=int(data["max_fee_per_gas"]) if data.get("max_fee_per_gas") is not None else None,
+        failure=data.get("failure"),
+        resources=data.get("resources"),
         inputs=[Outpoint(txid, vout) for txid, vout in data["inputs"]],
         transfers=[
             Transfer(asset, tuple(senders), to, int(amount), index, TransferKind(kind))

@@ -45,6 +45,16 @@ class Call:
     future: Future[Any] = field(default_factory=Future)
     settled: bool = False
     hedged: bool = False  # already made the pool ask another provider
+    sent: float | None = None  # when its first request left (after our own rate-limit wait), if it has
+
+    def sends(self, at: float) -> None:
+        if self.sent is None:
+            self.sent = at
+
+    def hedge_at(self, now: float) -> float:
+        """When to ask another provider beside this one: its hedge delay after its first request was
+        sent; not while it waits for our own rate-limit slot (another provider would only wait too)."""
+        return (self.sent if self.sent is not None else now) + self.provider.hedge_delay()
 
     def blame(self, reason: str) -> None:
         """Charge the provider for a call that did not answer by its deadline (once)."""
@@ -61,6 +71,7 @@ class Guarded:
         self.breaker = make_breaker(key, settings.breaker_threshold, settings.breaker_cooldown, shared)
         self.bucket = make_bucket(key, settings.rate_limit, settings.rate_burst, shared)
         session = getattr(adapter, "session", None)
+        self.metered = session is not None  # its requests say when they leave (see Call.sent)
         if session is not None:
             http.meter(session, self.bucket, self.name)
         self.latencies: deque[float] = deque(maxlen=50)
@@ -76,6 +87,10 @@ class Guarded:
         p95 = recent[min(len(recent) - 1, round(0.95 * (len(recent) - 1)))]
         return min(self.settings.hedge_max, max(self.settings.hedge_min, p95))
 
+    def room(self) -> int:
+        """Requests its rate budget lets go now without waiting (a large number without a limit)."""
+        return self.bucket.room()
+
     def start(self, method: str, args: tuple[Any, ...], *, deadline: float) -> Call | None:
         """Begin a call, or None when the breaker is open or too many calls are in flight."""
         now = time.monotonic()
@@ -88,6 +103,8 @@ class Guarded:
         if busy or not self.breaker.allow():
             return None
         call = Call(self, now, min(deadline, now + self.settings.call_deadline))
+        if not self.metered:
+            call.sent = now  # nothing here waits for a rate-limit slot
         with self.lock:
             self.in_flight.add(call)
         http.PARALLEL.submit(self._run, call, method, args)
@@ -112,6 +129,7 @@ class Guarded:
 
     def _run(self, call: Call, method: str, args: tuple[Any, ...]) -> None:
         token = http.CALL_DEADLINE.set(call.deadline)
+        sends = http.CALL_SENDS.set(call.sends)
         try:
             with http.RUNNING:
                 result = getattr(self.adapter, method)(*args)
@@ -132,7 +150,9 @@ class Guarded:
         else:
             finished = time.monotonic()
             on_time = finished <= call.deadline
-            self.settle(call, ok=on_time, latency=finished - call.started if on_time else None)
+            begun = call.sent if call.sent is not None else call.started
+            self.settle(call, ok=on_time, latency=max(0.0, finished - begun) if on_time else None)
             call.future.set_result(result)
         finally:
             http.CALL_DEADLINE.reset(token)
+            http.CALL_SENDS.reset(sends)

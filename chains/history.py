@@ -16,13 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chains.base import Chain, ProviderLimitation
+from chains.base import Chain, ChainTx, ProviderLimitation
 
 KIND_WORDS = {
     "output": "BTC payments",
     "native": "ETH sent directly",
     "internal": "ETH forwarded by contracts",
     "token": "ERC-20 tokens",
+    "trx": "TRX sent directly",  # TRON (issue 24)
+    "trc20": "TRC-20 tokens",
 }
 KINDS: dict[Chain, tuple[str, ...]] = {
     Chain.BTC: ("output",),
@@ -30,6 +32,7 @@ KINDS: dict[Chain, tuple[str, ...]] = {
         (Chain.ETH, Chain.BSC, Chain.POLYGON, Chain.ARBITRUM, Chain.BASE, Chain.OPTIMISM),
         ("native", "internal", "token"),
     ),
+    Chain.TRON: ("trx", "trc20"),
 }
 
 
@@ -61,9 +64,14 @@ class AddressTx:
     timestamp: datetime | None = None
     payments: list[Payment] = field(default_factory=list)
     kinds: set[str] = field(default_factory=set)
+    # The whole tx, when the listing describes it completely (Esplora lists every tx in full): its
+    # confirmations are not counted yet (0); the search counts them from the chain's tip.
+    tx: ChainTx | None = None
+    provider: str | None = None  # who listed it
 
     def merge(self, other: AddressTx) -> None:
         """The same tx found by another listing (e.g. its ETH value and its token log)."""
+        self.tx, self.provider = (self.tx, self.provider) if self.tx is not None else (other.tx, other.provider)
         known = set(self.payments)
         self.payments += [p for p in other.payments if p not in known]
         self.kinds |= other.kinds

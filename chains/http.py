@@ -39,6 +39,9 @@ SIDE_BY_SIDE = ContextPool(max_workers=64, thread_name_prefix="provider-side")
 # The monotonic deadline of the provider call running in this context: how long a request may
 # wait for a rate-limit slot. Unset outside the pool (an adapter used directly waits up to 30 s).
 CALL_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("call_deadline", default=None)
+# Told when the provider call running in this context sends its first request (after waiting for
+# our own rate-limit slot): the pool hedges on the provider's latency, not on our own queue.
+CALL_SENDS: contextvars.ContextVar[Callable[[float], None] | None] = contextvars.ContextVar("call_sends", default=None)
 
 
 class _Running:
@@ -89,6 +92,9 @@ class MeteredAdapter(RecordingAdapter):
             raise OwnRateLimit(
                 f"{self.provider}: our rate limit has no slot before the deadline", provider=self.provider
             )
+        sends = CALL_SENDS.get()
+        if sends is not None:
+            sends(time.monotonic() + wait)
         if wait:
             time.sleep(wait)
         return super().send(request, *args, **kwargs)

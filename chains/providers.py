@@ -2,10 +2,14 @@
 unknown on the word of a single provider: "not found" needs two providers that agree.
 
 A lookup asks the first two providers at once (an unknown tx then costs one round trip, not
-two); other questions ask one. A provider that has not answered within its hedge delay (its
-recent p95 latency, bounded) gets the next provider asked beside it; a refused connection, a
-5xx, a 429 or a bad answer fails over at once. The first good answer wins and slower calls are
-abandoned, judged by their own deadline later. A failed provider is asked again (after its
+two) while the second one's rate budget has room to spare; otherwise that one is asked after a
+"not found", a failure or the hedge delay, so a known tx costs one provider. The first asked is
+the first in order whose budget lets a request go now. Other questions ask one.
+
+A provider that has not answered within its hedge delay (its recent p95 latency, bounded) gets
+the next provider asked beside it; a refused connection, a 5xx, a 429 or a bad answer fails over
+at once. The first good answer wins (for a tx in a recent block, once the others asked were
+heard) and slower calls are abandoned, judged by their own deadline later. A failed provider is asked again (after its
 Retry-After, or a backoff with jitter) only when the others cannot answer. Every call has a
 deadline within the lookup's budget, and only a call that overran its deadline charges its
 provider's breaker: never a provider that was not asked, or answered in time.
@@ -45,6 +49,7 @@ from chains.guarded import Call, Guarded, GuardSettings
 from chains.history import RangeTooLarge
 from chains.questions import Agreement, FirstAnswer, Question, TxQuorum
 from chains.resilience import Shared
+from chains.tips import Tips
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +66,7 @@ class ProviderAnswer:
     # "confirmed", "mempool", "failed", "not_found", "error", "cannot_tell", "skipped", "abandoned", "cache"
     answer: str
     detail: str = ""
+    chain: str = ""  # the chain (or EVM network) asked, when a lookup asked several; "" for the ticket's
 
 
 @dataclass
@@ -90,6 +96,7 @@ class ProviderSettings:
     hedge_max: float = 1.5
     settled_depth: int = 6  # confirmations past which a provider not knowing the tx is just behind
     log_span: int = 2_000  # eth_getLogs blocks per request at first (halved when a provider refuses)
+    tip_max_age: float = 0.0  # seconds a tip height is shared by every provider's lookups; 0: each asks its own
 
     def guard(self) -> GuardSettings:
         return GuardSettings(
@@ -150,6 +157,11 @@ class ProviderPool:
         self.chain = adapters[0].chain
         self.shared = shared
         self.patience = patience  # None: DEFAULT_PATIENCE, read when needed
+        # One tip height for every provider's lookups (chains/tips.py), for adapters that count from it.
+        self.tips = Tips(self.settings.tip_max_age) if self.settings.tip_max_age > 0 else None
+        for adapter in adapters:
+            if self.tips is not None and hasattr(adapter, "tips"):
+                adapter.tips = self.tips
         self.history_providers: list[Guarded] = []  # list address histories only; never asked for a tx
         # "Not found" is only believed when two providers say so: one may lag, prune old txs, or lie.
         self.not_found_quorum = 2
@@ -173,9 +185,17 @@ class ProviderPool:
             return Lookup(Outcome.NOT_FOUND, None, answers)
         return Lookup(Outcome.UNAVAILABLE, None, answers)
 
+    def offer_tip(self, height: int) -> None:
+        """A tip height learned elsewhere (the deposit auditor's follower): lookups count from it."""
+        if self.tips is not None:
+            self.tips.offer(height)
+
     def spend_of(self, outpoint: Outpoint) -> Spend | None:
-        """Who spent an outpoint, from the first provider that can say; None if none can."""
-        return self._first("spend_of", outpoint)
+        """Who spent an outpoint; None if no provider can say, or the providers asked disagree (one may
+        not have seen the spend yet), whichever answered first."""
+        question = Agreement()
+        self._ask("spend_of", (outpoint,), question)
+        return question.result
 
     def block_in_main_chain(self, block_hash: str, height: int | None) -> bool | None:
         """Whether a block is still in the main chain; None if no provider can say, or the providers
@@ -254,8 +274,14 @@ class ProviderPool:
                     return
                 question.note(provider.name, "skipped", "circuit open (failing repeatedly) or too many calls in flight")
 
+        if self.settings.rate_limit > 0 and len(queue) > 1:
+            # The providers whose budget lets a request go now first (in their configured order),
+            # so a busy provider's lookups go to the next one instead of waiting for its slots.
+            queue.sort(key=lambda p: p.room() < 1)
         while not question.decided:
             while len(pending) < question.needed() and queue:
+                if pending and not self._spare(queue):
+                    break  # asked after the hedge delay, a failure or a "not found" instead
                 launch_next(queue)
             now = time.monotonic()
             retry = min(retries, key=lambda r: r.not_before) if retries and not queue else None
@@ -267,12 +293,13 @@ class ProviderPool:
                 break
             hedge = min(
                 (c for c in pending.values() if not c.hedged and queue),
-                key=lambda c: c.started + c.provider.hedge_delay(),
+                key=lambda c: c.hedge_at(now),
                 default=None,
             )
+            hedge_at = hedge.hedge_at(now) if hedge else math.inf
             wake = min(
                 deadline,
-                hedge.started + hedge.provider.hedge_delay() if hedge else math.inf,
+                hedge_at,
                 retry.not_before if retry and not pending else math.inf,
                 *(c.deadline for c in pending.values()),
             )
@@ -291,7 +318,7 @@ class ProviderPool:
                     question.note(call.provider.name, "error", "no answer by its deadline")
                 if question.decided:
                     break
-            if hedge is not None and not done and now >= hedge.started + hedge.provider.hedge_delay():
+            if hedge is not None and not done and now >= hedge.hedge_at(now):
                 hedge.hedged = True
                 launch_next(queue)
         if question.decided and question.hear_all and pending:
@@ -307,6 +334,17 @@ class ProviderPool:
             else:
                 call.blame("no answer within the lookup budget")
                 question.note(call.provider.name, "error", "no answer within the lookup budget")
+
+    def _spare(self, queue: list[Guarded]) -> bool:
+        """Whether another provider may be asked speculatively, beside one already asked: only while
+        its rate budget has room beyond the next request (the one queued work would need next)."""
+        if self.settings.rate_limit <= 0:
+            return True
+        for position, provider in enumerate(queue):
+            if provider.room() >= 2:
+                queue.insert(0, queue.pop(position))
+                return True
+        return False
 
     def _hear(self, pending: dict[Future[Any], Call]) -> None:
         """The question is decided but its answer depends on every provider asked: wait for the

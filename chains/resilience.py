@@ -16,6 +16,7 @@ sub-second slots, reservations a caller may wait for, and a burst smaller than t
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -54,9 +55,16 @@ class Shared:
             return fallback()
 
 
+UNLIMITED = 1_000_000  # the room of a bucket without a limit
+
+
 class Bucket(Protocol):
     def reserve(self, max_wait: float) -> float | None:
         """Reserve a slot: seconds to wait before sending, or None (nothing taken) if over max_wait."""
+        ...
+
+    def room(self) -> int:
+        """How many requests could be sent now without waiting (at most the burst); takes nothing."""
         ...
 
 
@@ -82,6 +90,14 @@ class LocalBucket:
             self.next_free = tat + self.interval
             return wait
 
+    def room(self) -> int:
+        if not self.interval:
+            return UNLIMITED
+        with self.lock:
+            now = self.clock()
+            tat = max(self.next_free, now)
+            return max(0, math.floor((now + self.tolerance - tat) / self.interval + 1e-9) + 1)
+
 
 # KEYS[1] bucket; ARGV: interval µs, tolerance µs, max wait µs. Returns the wait in µs, or -1.
 _RESERVE = """
@@ -99,6 +115,19 @@ return wait
 """
 
 
+# KEYS[1] bucket; ARGV: interval µs, tolerance µs. Returns the requests that could go now.
+_ROOM = """
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) * 1000000 + tonumber(now_parts[2])
+local interval, tolerance = tonumber(ARGV[1]), tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local room = math.floor((now + tolerance - tat) / interval) + 1
+if room < 0 then room = 0 end
+return room
+"""
+
+
 class RedisBucket:
     """The same GCRA bucket held in Redis for every process; falls back to a local one if Redis fails."""
 
@@ -108,12 +137,21 @@ class RedisBucket:
         self.interval_us = round(1_000_000 / rate) if rate > 0 else 0
         self.tolerance_us = max(0, burst - 1) * self.interval_us
         self.script = shared.redis.register_script(_RESERVE)
+        self.room_script = shared.redis.register_script(_ROOM)
         self.fallback = LocalBucket(rate, burst)
 
     def reserve(self, max_wait: float) -> float | None:
         if not self.interval_us:
             return 0.0
         return self.shared.call(lambda: self._reserve(max_wait), lambda: self.fallback.reserve(max_wait), self.key)
+
+    def room(self) -> int:
+        if not self.interval_us:
+            return UNLIMITED
+        return self.shared.call(lambda: int(self.script_room()), self.fallback.room, self.key)
+
+    def script_room(self) -> Any:
+        return self.room_script(keys=[self.key], args=[self.interval_us, self.tolerance_us])
 
     def _reserve(self, max_wait: float) -> float | None:
         wait_us = int(self.script(keys=[self.key], args=[self.interval_us, self.tolerance_us, int(max_wait * 1e6)]))

@@ -14,6 +14,7 @@ from chains.base import Chain
 from investigations import provider_log, verdict_log
 from investigations.ledger import deposits_for_tx
 from investigations.models import Investigation
+from investigations.payouts import payout_by_id
 from investigations.verdicts import Policy
 
 FORMAT = "depositdesk-evidence/1"
@@ -46,6 +47,27 @@ def build(session: Session, record: Investigation, policy: Policy, *, now: datet
         "ledger_rows_now": [_ledger_row(row, policy) for row in deposits_for_tx(session, chain, record.tx_hash)],
         "policy": _policy(policy, chain),
         "explorer_links": _explorer_links(record, policy, chain),
+        **({"payout_record_now": _payout_row(session, record.payout_id, policy)} if record.payout_id else {}),
+    }
+
+
+def _payout_row(session: Session, payout_id: str, policy: Policy) -> dict[str, Any] | None:
+    """The casino's payout record as it is now (the verdicts hold it as it was when judged)."""
+    row = payout_by_id(session, payout_id)
+    if row is None:
+        return None
+    fee = row.network_fee_base_units
+    return {
+        "payout_id": row.payout_id,
+        "status": row.status,
+        "player_ref": row.player_ref,
+        "to_address": row.to_address,
+        "asset": row.asset,
+        "amount": policy.assets.format(row.amount_base_units, row.asset),
+        "network_fee": policy.assets.format(fee, row.asset) if fee is not None else None,
+        "tx_hash": row.tx_hash,
+        "requested_at": row.requested_at.isoformat(),
+        "sent_at": row.sent_at.isoformat() if row.sent_at else None,
     }
 
 
@@ -122,7 +144,7 @@ def _minimum(policy: Policy, key: str, amount: int) -> str:
 
 
 def _explorer_links(record: Investigation, policy: Policy, chain: Chain) -> list[str]:
-    links = [policy.explorer_tx_url[chain].format(tx_hash=record.tx_hash)]
+    links = [policy.explorer_tx_url[chain].format(tx_hash=record.tx_hash)] if record.tx_hash else []
     for key in ("explorer_url", "replacement_explorer_url"):
         url = record.evidence.get(key)
         if isinstance(url, str) and url not in links:

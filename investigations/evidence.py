@@ -13,6 +13,8 @@ EVM_NATIVE_DECIMALS = 18
 
 def amount(assets: AssetRegistry, base_units: int, symbol: str, transfer: Transfer | None = None) -> str:
     """A decimal string; native coins of other EVM networks have 18 decimals, foreign tokens raw units."""
+    if ":" in symbol:  # a token this deployment does not know (erc20:, trc20:, trc10:): raw units
+        return str(base_units)
     if assets.get(symbol) is None and transfer is not None and transfer.kind is not TransferKind.TOKEN:
         return format_amount(base_units, EVM_NATIVE_DECIMALS)
     return assets.format(base_units, symbol)
@@ -20,7 +22,16 @@ def amount(assets: AssetRegistry, base_units: int, symbol: str, transfer: Transf
 
 def tx_evidence(tx: ChainTx, required: int, assets: AssetRegistry) -> dict[str, Any]:
     native = NATIVE_ASSET[tx.chain]
-    return {
+    tron = {}
+    if tx.resources is not None:  # TRON: what the tx cost in energy and bandwidth, and the TRX burnt
+        tron = {
+            "energy_used": tx.resources.get("energy_used", 0),
+            "bandwidth_used": tx.resources.get("bandwidth_used", 0),
+            "fee_burnt": format_amount(tx.resources.get("fee_burnt_sun", 0), 6) + " TRX",
+        }
+    if tx.failure:
+        tron["failure"] = tx.failure
+    return tron | {
         "status": tx.status.value,
         "network": tx.network,
         "block_height": tx.block_height,
@@ -29,7 +40,7 @@ def tx_evidence(tx: ChainTx, required: int, assets: AssetRegistry) -> dict[str, 
         "required_confirmations": required,
         "finalized": tx.finalized,
         "block_time": tx.timestamp.isoformat() if tx.timestamp else None,
-        "fee": assets.format(tx.fee, native) if tx.fee is not None else None,
+        "fee": assets.format(tx.fee, native, tx.chain) if tx.fee is not None else None,
         "rbf_signalled": tx.rbf_signalled,
         "senders": sorted(tx.sender_addresses),
         "inputs": [f"{i.txid}:{i.vout}" for i in tx.inputs],

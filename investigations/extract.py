@@ -26,11 +26,15 @@ _ETH_ADDRESS = re.compile(r"(?<![0-9a-zA-Z])0x[0-9a-fA-F]{40}(?![0-9a-zA-Z])")
 _BTC_ADDRESS = re.compile(
     r"(?<![0-9a-zA-Z])(?:[bB][cC]1[02-9ac-hj-np-zAC-HJ-NP-Z]{6,87}|[13][1-9A-HJ-NP-Za-km-z]{25,34})(?![0-9a-zA-Z])"
 )
+# TRON (issue 24): T and 33 Base58 characters; the checksum is checked by the validator.
+_TRON_ADDRESS = re.compile(r"(?<![0-9a-zA-Z])T[1-9A-HJ-NP-Za-km-z]{33}(?![0-9a-zA-Z])")
 _HASH = re.compile(r"(?:0x)?[0-9a-fA-F]{64}")
 _TX_WORDS = frozenset({"tx", "txs", "transaction", "transactions", "txid"})
-_OTHER_WORDS = frozenset({"block", "blocks", "block-hash", "blockhash", "height", "token", "tokens", "contract"})
+_OTHER_WORDS = frozenset(
+    {"block", "blocks", "block-hash", "blockhash", "height", "token", "tokens", "contract", "token20", "token10"}
+)
 _ADDRESS_WORDS = frozenset({"address", "addresses", "addr", "account", "wallet"})
-_TOKEN_WORDS = frozenset({"token", "tokens", "contract"})
+_TOKEN_WORDS = frozenset({"token", "tokens", "contract", "token20", "token10"})
 _TEST_NETWORKS = {
     "testnet": "testnet",
     "testnet3": "testnet",
@@ -43,6 +47,7 @@ _TEST_NETWORKS = {
     "hoodi": "Hoodi",
     "ropsten": "Ropsten",
     "rinkeby": "Rinkeby",
+    "amoy": "Amoy",  # Polygon's test network (amoy.polygonscan.com); BSC's is testnet.bscscan.com
 }
 MAX_HASHES = 5
 # A question about a withdrawal (a payout by the casino), not a deposit, in ru/de/en: "вывод не пришёл",
@@ -95,7 +100,7 @@ def extract(text: str, *, max_hashes: int = MAX_HASHES) -> Extracted:
     rest = "".join(masked)
     for pattern in (_ETH_HASH, _BARE_HASH):
         hashes += [(match.start(), match.group(0)) for match in pattern.finditer(rest)]
-    for pattern in (_ETH_ADDRESS, _BTC_ADDRESS):
+    for pattern in (_ETH_ADDRESS, _BTC_ADDRESS, _TRON_ADDRESS):
         addresses += [(match.start(), match.group(0)) for match in pattern.finditer(rest)]
     for _position, value in sorted(hashes):
         value = value.lower()
@@ -125,6 +130,8 @@ def _read_link(
     parts = urlsplit(link if "://" in link else "https://" + link)
     host = (parts.hostname or "").lower()
     segments = [segment for segment in parts.path.split("/") if segment]
+    if parts.fragment.startswith("/"):  # tronscan routes in the fragment: /#/transaction/<txid>
+        segments += [segment for segment in parts.fragment.split("?")[0].split("/") if segment]
     network = next(
         (
             _TEST_NETWORKS[word]
@@ -146,9 +153,11 @@ def _read_link(
         if _HASH.fullmatch(segment):
             if context in _TX_WORDS:
                 hashes.append((where, segment))
-        elif context not in _TOKEN_WORDS and (_ETH_ADDRESS.fullmatch(segment) or _BTC_ADDRESS.fullmatch(segment)):
+        elif context not in _TOKEN_WORDS and any(
+            p.fullmatch(segment) for p in (_ETH_ADDRESS, _BTC_ADDRESS, _TRON_ADDRESS)
+        ):
             addresses.append((where, segment))
-    query = parse_qs(parts.query)
+    query = parse_qs(parts.query or parts.fragment.partition("?")[2])
     for holder in query.get("a", []):  # etherscan's token tracker: /token/<contract>?a=<holder>
         addresses.append((position + len(segments) + 1, holder))
     for value in query.get("tx", []) + query.get("txid", []):

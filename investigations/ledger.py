@@ -136,6 +136,8 @@ class LedgerDepositRecord(_Record):
 
 
 def _address(chain: Chain, text: str) -> str:
+    if chain is Chain.TRON and text.strip()[:2].lower() == "0x":  # a lookup may take the 0x form; the ledger not
+        raise ValueError("address: a TRON address is T… (or 41… hex), not 0x…: is this row's chain eth?")
     try:
         return normalize_address(chain, text)
     except InvalidReference as exc:

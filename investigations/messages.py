@@ -9,6 +9,7 @@ before formatting. Nothing here may name another player or an internal id.
 from __future__ import annotations
 
 import gettext
+import re
 from typing import Any
 
 from investigations import catalogs
@@ -17,7 +18,7 @@ from investigations.catalogs import N_
 # What a translation may use: the facts, and the plural nouns of the counted ones.
 FIELDS = frozenset(
     {"amount", "asset", "confirmations", "confirmations_word", "required", "required_word"}
-    | {"eta_minutes", "eta_word", "minimum", "network", "issued_network"}
+    | {"eta_minutes", "eta_word", "minimum", "network", "issued_network", "issued"}
 )
 
 TEMPLATES: dict[str, str] = {
@@ -78,6 +79,13 @@ TEMPLATES: dict[str, str] = {
     ),
     "wrong_network": N_(
         "Your deposit of {amount} {asset} was sent on the {network} network instead of {issued_network}, so it was not credited automatically. The address is ours, and we have passed the payment to our finance team to recover it; an agent will let you know the outcome."
+    ),
+    "failed_out_of_energy": N_(
+        "Your transaction was included in a block but failed because the sending wallet did not have enough energy for it, so no funds were transferred: they are still in your wallet, apart from the TRX fee that was burnt. Please make sure the wallet has enough TRX for the fee and send the deposit again."
+    ),
+    # Translators: {network} is where the payment was made (TRON, Ethereum, BSC…), {issued} the network the deposit address was given for.
+    "wrong_network_family": N_(
+        "Your deposit of {amount} {asset} was sent on the {network} network, but your deposit address was given for {issued}, so it was not credited automatically. We have passed the payment to our finance team to check whether it can be recovered; an agent will let you know the outcome."
     ),
     "dropped": N_(
         "This transaction was seen on the network but never made it into a block and is no longer known anywhere, so the funds were not sent. Please check your wallet and send the deposit again if needed."
@@ -168,3 +176,16 @@ def player_messages(code: str, facts: dict[str, Any]) -> dict[str, str]:
 def reply_in(messages: dict[str, str], language: str) -> str:
     """The stored reply in `language`; English for a verdict reached before that language's catalog was added."""
     return messages.get(language) or messages[catalogs.SOURCE_LANGUAGE]
+
+
+_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+_GERMAN = re.compile(r"[äöüß]|\b(ich|nicht|einzahlung|habe|bitte|guthaben|überwiesen)\b", re.IGNORECASE)
+
+
+def detect_language(text: str) -> str:
+    """The language of a player's text, among those with a catalog: Cyrillic is Russian, a few words mark German."""
+    if _CYRILLIC.search(text) and "ru" in catalogs.LANGUAGES:
+        return "ru"
+    if _GERMAN.search(text) and "de" in catalogs.LANGUAGES:
+        return "de"
+    return catalogs.SOURCE_LANGUAGE

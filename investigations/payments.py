@@ -125,7 +125,7 @@ class Payments:
         return claims
 
     def _accepts(self, row: DepositAddress, asset: str) -> bool:
-        known = self.assets.get(asset)
+        known = self.assets.get(asset, row.chain) or self.assets.get(asset)
         if known is None or known.chain.value != row.chain:
             return False
         return not row.asset_list or asset in row.asset_list

@@ -110,7 +110,13 @@ def _replacement(pool: ProviderPool, chain: Chain, sighting: TxSighting) -> tupl
     if mined is None:
         return None, False
     if mined <= seen.nonce:
-        return None, True  # its nonce is still free: nothing replaced it (yet)
+        try:
+            pending = pool.first_answer("mined_nonce", seen.signer, "pending")
+        except ChainError:
+            pending = None
+        if pending is not None and pending > seen.nonce:
+            return "unknown", True  # another tx with its nonce waits in the mempool: a replacement on its way
+        return None, pending is not None  # its nonce is still free: nothing replaced it (yet)
     try:
         named = pool.first_answer("tx_by_sender_and_nonce", seen.signer, seen.nonce)
     except ChainError:

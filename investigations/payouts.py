@@ -230,12 +230,14 @@ def find_payout(
     return None
 
 
-def payouts_to_watch(session: Session, *, limit: int = 500) -> list[PayoutRecord]:
-    """Approved or sent payouts (the auditor's work list), oldest request first."""
-    rows = session.exec(
-        select(PayoutRecord)
-        .where(col(PayoutRecord.status).in_(("approved", "sent")))
-        .order_by(col(PayoutRecord.requested_at))
-        .limit(limit)
+def payouts_to_watch(
+    session: Session, chain: Chain, *, since: datetime | None = None, limit: int = 500
+) -> list[PayoutRecord]:
+    """Approved or sent payouts requested since `since` (the auditor's work list), newest first: a casino's
+    records keep delivered payouts as "sent" for good, so the window, not the status, ends the watch."""
+    query = select(PayoutRecord).where(
+        PayoutRecord.chain == chain.value, col(PayoutRecord.status).in_(("approved", "sent"))
     )
-    return list(rows)
+    if since is not None:
+        query = query.where(col(PayoutRecord.requested_at) >= since)
+    return list(session.exec(query.order_by(col(PayoutRecord.requested_at).desc()).limit(limit)))

@@ -33,9 +33,11 @@ from chains.bitcoin.history import list_btc
 from chains.ethereum.history import BlockClock, list_eth
 from chains.history import KIND_WORDS, KINDS, AddressTx, Listing
 from chains.providers import ProviderPool
+from chains.references import EVM_CHAINS
+from chains.tron.history import list_tron
 from investigations.ledger import DepositAddress, LedgerDeposit
 from investigations.models import Investigation, SearchRecord
-from investigations.search_prefetch import prefetched
+from investigations.search_prefetch import from_listing, prefetched
 from investigations.search_query import InvalidSearch, SearchQuery, checked_query
 from investigations.search_ranking import hint_score, listed_amounts, paid_amounts, verdict_rank
 from investigations.service import InvalidInput, InvestigationRequest, Investigator
@@ -87,8 +89,15 @@ def search(
     addresses = _deposit_addresses(session, query)
     result = SearchResult(uuid.uuid4().hex, query, [], {}, window_cut=cut)
     found: list[tuple[Chain, AddressTx]] = []
-    for chain in sorted({Chain(row.chain) for row in addresses}):
-        wanted = sorted(row.address for row in addresses if row.chain == chain.value)
+    chains = {Chain(row.chain) for row in addresses}
+    evm = sorted({row.address for row in addresses if Chain(row.chain) in EVM_CHAINS})
+    if evm and not query.chain:  # an EVM address is the player's on every EVM network (the same key)
+        chains |= {chain for chain in EVM_CHAINS if chain in investigator.pools}
+    for chain in sorted(chains):
+        if chain in EVM_CHAINS and not query.chain:
+            wanted = evm
+        else:
+            wanted = sorted(row.address for row in addresses if row.chain == chain.value)
         listing = _list(investigator, chain, wanted, query)
         result.searched[chain.value] = listing.searched
         if listing.not_searched:
@@ -108,7 +117,12 @@ def search(
     result.next_page = query.page + 1 if start + query.limit < len(found) else None
     if on_progress:
         on_progress(0, len(page))
-    ahead = prefetched(session, investigator, [(chain, tx.tx_hash) for chain, tx in page])
+    listed = {
+        chain: from_listing(investigator.pools[chain], [tx for c, tx in page if c is chain])
+        for chain in {c for c, _tx in page}
+        if chain in investigator.pools
+    }
+    ahead = prefetched(session, investigator, [(chain, tx.tx_hash) for chain, tx in page], listed)
     for done, (chain, tx) in enumerate(page):
         if on_progress and done:
             on_progress(done, len(page))
@@ -186,6 +200,14 @@ def _list(investigator: Investigator, chain: Chain, addresses: list[str], query:
         return listing
     if chain is Chain.BTC:
         return list_btc(pool, addresses, query.since, query.until, max_txs=MAX_LISTED)
+    if chain is Chain.TRON:  # issue 24: TronGrid's /v1 listing
+        accepted = investigator.policy.assets.on_chain(chain)
+        tokens = {a.contract: a.symbol for a in accepted if a.contract}
+        wanted = [a for a in accepted if not query.asset or a.symbol == query.asset]
+        kinds = (("trx",) if any(not a.contract for a in wanted) else ()) + (
+            ("trc20",) if any(a.contract for a in wanted) else ()
+        )
+        return list_tron(pool, addresses, query.since, query.until, tokens=tokens, kinds=kinds, max_txs=MAX_LISTED)
     clock = _CLOCKS.get(pool)
     if clock is None:
         clock = _CLOCKS[pool] = BlockClock(pool, block_seconds=investigator.policy.block_seconds.get(chain, 12))

@@ -9,6 +9,7 @@ answers from `PrefetchedPool` instead of asking again.
 
 from __future__ import annotations
 
+import copy
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -16,8 +17,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from chains.base import Chain
-from chains.providers import Lookup, ProviderPool
+from chains.base import Chain, ChainError, TxStatus
+from chains.history import AddressTx
+from chains.providers import Lookup, Outcome, ProviderAnswer, ProviderPool
 from investigations import sightings
 from investigations.service import Investigator
 
@@ -41,15 +43,53 @@ class PrefetchedPool:
         return getattr(self._pool, name)
 
 
-def prefetched(session: Session, investigator: Investigator, wanted: list[tuple[Chain, str]]) -> Investigator:
-    """An investigator for these candidates whose pools already hold their lookups."""
+def from_listing(pool: ProviderPool, listed: list[AddressTx]) -> dict[str, Lookup]:
+    """Lookups of the candidates the listing describes completely, from its data and the chain's tip
+    (shared, or asked once for them all): nothing else is asked for them. Candidates left out (not
+    described, or in a block above every tip known) are looked up as usual."""
+    complete = [a for a in listed if a.tx is not None and a.tx.status is not TxStatus.NOT_FOUND]
+    if not complete:
+        return {}
+    highest = max((a.tx.block_height or 0 for a in complete if a.tx is not None), default=0)
+    tip = pool.tips.fresh(at_least=highest) if pool.tips is not None else None
+    if tip is None and any(a.tx is not None and a.tx.block_height is not None for a in complete):
+        try:
+            tip, _provider = pool.ask("tip_height")
+        except ChainError as exc:
+            log.info("search: no tip height for the listed candidates (%s): they are looked up", exc)
+            return {}
+        pool.offer_tip(tip)
+    answers = {}
+    for found in complete:
+        tx = copy.deepcopy(found.tx)
+        assert tx is not None
+        if tx.block_height is not None:
+            if tip is None or tip < tx.block_height:
+                continue
+            tx.confirmations = tip - tx.block_height + 1
+        answer = ProviderAnswer(found.provider or "listing", str(tx.status), "from the address listing")
+        answers[tx.tx_hash] = Lookup(Outcome.FOUND, tx, [answer])
+    return answers
+
+
+def prefetched(
+    session: Session,
+    investigator: Investigator,
+    wanted: list[tuple[Chain, str]],
+    listed: dict[Chain, dict[str, Lookup]] | None = None,
+) -> Investigator:
+    """An investigator for these candidates whose pools already hold their lookups (`listed`: those
+    the listing settled already, not looked up again)."""
+    listed = listed or {}
     todo = []
     for chain, tx_hash in dict.fromkeys(wanted):
         seen = sightings.load(session, chain, tx_hash)
+        if tx_hash in listed.get(chain, {}):
+            continue
         if chain in investigator.pools and not (seen is not None and seen.settled):
             todo.append((chain, tx_hash))
     futures = {key: _LOOKUPS.submit(investigator.pools[key[0]].lookup, key[1]) for key in todo}
-    answers: dict[Chain, dict[str, Lookup]] = {chain: {} for chain in investigator.pools}
+    answers: dict[Chain, dict[str, Lookup]] = {chain: dict(listed.get(chain, {})) for chain in investigator.pools}
     for (chain, tx_hash), future in futures.items():
         try:
             answers[chain][tx_hash] = future.result()

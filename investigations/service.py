@@ -22,6 +22,7 @@ from chains.base import Chain, ChainTx, InvalidAddress, InvalidReference, Outpoi
 from chains.http import ContextPool
 from chains.providers import Lookup, Outcome, ProviderAnswer, ProviderPool
 from chains.references import EVM_CHAINS, candidate_chains, normalize_address, normalize_tx_hash
+from chains.tron import addresses as tron_addresses
 from investigations import payout_facts, sightings, status_links, verdict_log
 from investigations.inputs import MAX_REF_CHARS, UnstorableText, storable_text
 from investigations.ledger import DepositAddress, addresses_among, deposits_for_tx
@@ -251,6 +252,8 @@ class Investigator:
                 except ValueError:
                     supported = ", ".join(c.value for c in Chain)
                     raise refuse("chain", f"{request.chain!r} is not a supported chain ({supported})") from None
+                if chains[0] not in self.pools:
+                    raise refuse("chain", f"no providers are configured for {chains[0].value} (see EVM_NETWORKS)")
                 if chains[0] in EVM_CHAINS:  # the same hash may be on another EVM network: asked at once
                     chains += [
                         c for c in candidate_chains(request.tx_hash, None) if c in EVM_CHAINS and c not in chains
@@ -298,9 +301,11 @@ class Investigator:
         answers: list[ProviderAnswer] = []
         unavailable = False
         first: tuple[Ticket, TxSighting | None] | None = None
+        several = len(tickets) > 1
         loaded = {ticket.chain: sightings.load(session, ticket.chain, ticket.tx_hash) for ticket in tickets}
         evm = [ticket for ticket in tickets if ticket.chain in EVM_CHAINS]
         on_every_network: dict[str, Lookup] | None = None
+        prefetched, on_every_network = self._ask_at_once(tickets, loaded, evm)
         for ticket in tickets:
             sighting = loaded[ticket.chain]
             if ticket.chain in EVM_CHAINS:
@@ -318,21 +323,51 @@ class Investigator:
                 if known is not None and known is not ticket:
                     continue  # found on a later EVM network of the list: that one decides
                 lookup = on_every_network[ticket.chain.value]
+            elif ticket.chain in prefetched:
+                lookup = prefetched[ticket.chain]
             else:
                 lookup = self.pools[ticket.chain].lookup(ticket.tx_hash)
+            mine = (
+                [replace(a, chain=a.chain or ticket.chain.value) for a in lookup.answers] if several else lookup.answers
+            )
             if lookup.outcome is Outcome.FOUND:
-                return ticket, replace(lookup, answers=answers + lookup.answers), sighting
-            first = first or (ticket, sighting)
-            if sighting is not None:  # a chain that saw the tx before is where it belongs
+                return ticket, replace(lookup, answers=answers + mine), sighting
+            if first is None or sighting is not None:  # a chain that saw the tx before is where it belongs
                 first = (ticket, sighting)
-            # Of the EVM networks, the first candidate's (the ticket's own) availability counts: a network
-            # with one provider can never confirm "unknown", and must not hold every other lookup back.
-            primary = ticket.chain not in EVM_CHAINS or ticket is evm[0]
-            unavailable = unavailable or (lookup.outcome is Outcome.UNAVAILABLE and primary)
-            answers += lookup.answers
+                # Unreachable providers count only on the chain the verdict is about (the likeliest
+                # reading, or the one that saw the tx before): a mistyped Bitcoin txid that Bitcoin's
+                # providers all say they do not know is not_found, even when Ethereum (the less likely
+                # reading of a bare hex hash) could not be asked; of the EVM networks, the ticket's own
+                # counts (a network with one provider can never confirm "unknown").
+                unavailable = lookup.outcome is Outcome.UNAVAILABLE
+            answers += mine
         assert first is not None
         outcome = Outcome.UNAVAILABLE if unavailable else Outcome.NOT_FOUND
         return first[0], Lookup(outcome, None, answers), first[1]
+
+    def _ask_at_once(
+        self, tickets: list[Ticket], loaded: dict[Chain, TxSighting | None], evm: list[Ticket]
+    ) -> tuple[dict[Chain, Lookup], dict[str, Lookup] | None]:
+        """Issue 24: a hash that may be TRON's or another chain's (bare 64 hex) is asked of every
+        candidate chain at once, one round trip: the chain that knows it decides, and no chain's
+        "not found" stands for one that was not asked. Bitcoin and TRON go to the pool's threads;
+        the EVM networks are asked here (their other networks' answers are kept in this thread).
+        Without TRON among the candidates the order stays as it was."""
+        if len(tickets) < 2 or not any(t.chain is Chain.TRON for t in tickets):
+            return {}, None
+        if any(s is not None and s.settled for s in loaded.values()):
+            return {}, None  # settled facts from the cache answer without asking anyone
+        others = [t for t in tickets if t.chain not in EVM_CHAINS]
+        every: dict[str, Lookup] | None = None
+        found: dict[Chain, Lookup] = {}
+        with ContextPool(max_workers=len(others)) as executor:  # the capture of answers follows
+            futures = {t.chain: executor.submit(self.pools[t.chain].lookup, t.tx_hash) for t in others}
+            if evm and (self.other_networks or len(evm) > 1):
+                every = self._lookup_on_every_network(evm[0].tx_hash, [t.chain for t in evm])
+            elif evm:
+                found[evm[0].chain] = self.pools[evm[0].chain].lookup(evm[0].tx_hash)
+            found |= {chain: future.result() for chain, future in futures.items()}
+        return found, every
 
     def _gather(self, session: Session, ticket: Ticket, lookup: Lookup, sighting: TxSighting | None) -> Facts:
         now = self.clock()
@@ -366,6 +401,9 @@ class Investigator:
         if sighting is not None:
             facts.history = list(sighting.history)
         facts.ledger = deposits_for_tx(session, ticket.chain, ticket.tx_hash)
+        paid_tx = facts.elsewhere or tx
+        if paid_tx is not None and not any(t.to_address in facts.deposit_addresses for t in paid_tx.transfers):
+            facts.other_family = other_family(session, paid_tx)
         return facts
 
     def _settled(self, tx: ChainTx) -> bool:
@@ -373,7 +411,7 @@ class Investigator:
         (its confirmations, or finality): its chain facts are then cached for good."""
         if tx.status is not TxStatus.CONFIRMED and tx.status is not TxStatus.FAILED:
             return False
-        if self.policy.finality.get(tx.chain) == "finalized":
+        if self.policy.finality.get(tx.chain) in ("finalized", "safe"):  # the block tag the adapter asked for
             return tx.finalized is True
         required = self.policy.required_confirmations[tx.chain]
         if tx.finalized is True and tx.confirmations >= required:
@@ -495,7 +533,7 @@ class Investigator:
             if tx is None:
                 continue
             ours = self._casino_addresses(session, replace(ticket, address=None), [tx])
-            if any(t.to_address in ours for t in tx.transfers):
+            if any(t.to_address in ours for t in tx.transfers) or other_family(session, tx) is not None:
                 return tx
         return None
 
@@ -511,6 +549,30 @@ class Investigator:
             elif spend.spent and spend.spending_txid != ticket.tx_hash:
                 return spend.spending_txid or "unknown", True
         return None, checked
+
+
+def other_family(session: Session, tx: ChainTx) -> dict[str, Any] | None:
+    """Issue 24: what `tx` paid to the other family's form of one of our deposit addresses (the same
+    20 bytes): a TRON tx to the T form of an address issued on an EVM network, or an EVM tx to the
+    0x form of a TRON deposit address. None when it paid none."""
+    if tx.chain is Chain.TRON:
+        forms = {t.to_address: tron_addresses.to_evm(t.to_address) for t in tx.transfers if t.to_address}
+        issued_on: tuple[Chain, ...] = EVM_CHAINS
+    elif tx.chain in EVM_CHAINS:
+        forms = {
+            t.to_address: tron_addresses.from_evm(t.to_address)
+            for t in tx.transfers
+            if t.to_address and len(t.to_address) == 42
+        }
+        issued_on = (Chain.TRON,)
+    else:
+        return None
+    for issued in issued_on:
+        rows = addresses_among(session, issued, forms.values())
+        paid = {paid_to: rows[form] for paid_to, form in forms.items() if form in rows}
+        if paid:
+            return {"issued": issued, "addresses": paid}
+    return None
 
 
 def _verdict_columns(verdict: Verdict) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from chains.assets import AssetRegistry, format_amount
 from chains.base import Chain, ChainTx, Transfer, TransferKind, TxStatus
 from chains.ethereum.networks import EvmNetwork, wrong_network
 from chains.providers import Lookup, Outcome
+from chains.tron.wallet import failure_words
 from investigations.evidence import amount, ledger_evidence, transfers_evidence, tx_evidence
 from investigations.ledger import DepositAddress, LedgerDeposit
 from investigations.messages import player_messages
@@ -93,6 +94,64 @@ def public_reply_allowed(code: str) -> bool:
 def refused_public_codes(codes: list[str]) -> list[str]:
     """The codes of `codes` that must never be answered by the bot (for the start-up check)."""
     return [code for code in codes if not public_reply_allowed(code)]
+
+
+# --- Severity (issue 30) --------------------------------------------------------------------
+# Every code has a level, and every page (card, lists, search, audit, dashboard, status page, notes)
+# takes its colour, symbol and sort order from it. A new code must be given a level here (a test
+# checks that every Code has one); codes are named as strings so codes added elsewhere (payout_*)
+# can be listed before or after they join the enum.
+class Level(StrEnum):
+    NEEDS_ACTION = "needs_action"  # a person must act: credit, refund, correct, decide
+    WATCH = "watch"  # moving or not yet decidable: re-checked by itself, look again later
+    CANNOT_TELL = "cannot_tell"  # we could not find out (bad input, providers): ask or retry
+    FINE = "fine"  # nothing to do: done, or nothing of ours happened
+
+
+LEVEL_ORDER: tuple[Level, ...] = (Level.NEEDS_ACTION, Level.WATCH, Level.CANNOT_TELL, Level.FINE)
+
+LEVELS: dict[str, Level] = {
+    "confirmed_not_credited": Level.NEEDS_ACTION,
+    "amount_mismatch": Level.NEEDS_ACTION,
+    "wrong_network": Level.NEEDS_ACTION,
+    "already_claimed": Level.NEEDS_ACTION,
+    "other_player_address": Level.NEEDS_ACTION,
+    "unsupported_asset": Level.NEEDS_ACTION,
+    "below_minimum": Level.NEEDS_ACTION,
+    "address_mismatch": Level.NEEDS_ACTION,
+    "pending": Level.WATCH,
+    "confirming": Level.WATCH,
+    "reorged": Level.WATCH,
+    "replaced": Level.WATCH,
+    "not_found": Level.WATCH,
+    "dropped": Level.WATCH,
+    "invalid_input": Level.CANNOT_TELL,
+    "provider_unavailable": Level.CANNOT_TELL,
+    "not_our_address": Level.FINE,
+    "failed": Level.FINE,
+    "credited": Level.FINE,
+    # Payouts (issue 25): the casino's errors need action, a withdrawal under way is watched
+    "payout_not_sent": Level.NEEDS_ACTION,
+    "payout_stuck": Level.NEEDS_ACTION,
+    "payout_wrong_address": Level.NEEDS_ACTION,
+    "payout_amount_differs": Level.NEEDS_ACTION,
+    "payout_failed": Level.NEEDS_ACTION,
+    "payout_dropped": Level.NEEDS_ACTION,
+    "payout_pending": Level.WATCH,
+    "payout_confirming": Level.WATCH,
+    "payout_replaced": Level.WATCH,
+    "payout_delivered": Level.FINE,
+}
+
+
+def level(code: str) -> Level:
+    """The severity of `code`; an unknown code (an old row, a code of a newer version) cannot be told."""
+    return LEVELS.get(code, Level.CANNOT_TELL)
+
+
+def level_rank(code: str) -> int:
+    """Sort key: needs action first, fine last."""
+    return LEVEL_ORDER.index(level(code))
 
 
 NEVER_FINAL = {Code.NOT_FOUND, Code.PENDING, Code.CONFIRMING, Code.REORGED, Code.PROVIDER_UNAVAILABLE}
@@ -169,6 +228,9 @@ class Facts:
     moved_from: dict[str, Any] | None = None  # an earlier block; it is now confirmed in another one
     dropped: bool = False
     history: list[dict[str, Any]] = field(default_factory=list)  # what we saw of the tx, over time
+    # Issue 24: paid to the other family's form (same 20 bytes) of our deposit addresses:
+    # {"issued": Chain, "addresses": {paid address: DepositAddress}}
+    other_family: dict[str, Any] | None = None
 
 
 @dataclass
@@ -223,7 +285,12 @@ class _Decision:
             "tx_hash": ticket.tx_hash,
             "explorer_url": policy.explorer_tx_url[ticket.chain].format(tx_hash=ticket.tx_hash),
             "providers": [
-                {"provider": a.provider, "answer": a.answer, **({"detail": a.detail} if a.detail else {})}
+                {
+                    "provider": a.provider,
+                    "chain": a.chain or ticket.chain.value,
+                    "answer": a.answer,
+                    **({"detail": a.detail} if a.detail else {}),
+                }
                 for a in facts.lookup.answers
             ],
             "checked_at": facts.now.isoformat(),
@@ -249,6 +316,8 @@ class _Decision:
                 "every provider, and its inputs were not spent by another transaction.",
                 "Tell the player the transaction was never confirmed and no funds moved; they may send again.",
             )
+        if self.facts.elsewhere is not None and self.facts.other_family is not None:
+            return self._wrong_family(self.facts.elsewhere)
         if self.facts.elsewhere is not None:
             return self._wrong_network(self.facts.elsewhere)
         if lookup.outcome is Outcome.NOT_FOUND:
@@ -283,10 +352,12 @@ class _Decision:
             self.evidence["finality"] = {"network": self.network.name, "rule": self._finality_rule()}
             self.evidence["explorer_links"] = self._explorer_links(self.network, tx)
         if tx.status is TxStatus.FAILED:
+            reason = f"failed: {tx.failure}" if tx.failure else "reverted (receipt status 0): nothing was transferred"
             return self._verdict(
                 Code.FAILED,
-                f"Included in block {tx.block_height} but reverted (receipt status 0): nothing was transferred.",
+                f"Included in block {tx.block_height} but {reason}.",
                 "Tell the player the transaction failed and no funds moved; they can send again.",
+                message="failed_out_of_energy" if tx.failure == failure_words("OUT_OF_ENERGY") else None,
             )
         if self.ticket.address:
             role = self.payments.address_role(self.ticket.address)
@@ -298,6 +369,8 @@ class _Decision:
                     "Ask the player to check that the hash and the address belong to the same payment.",
                 )
         paid = self.payments.to_casino()
+        if not paid and self.facts.other_family is not None:
+            return self._wrong_family(tx)
         if not paid and self.facts.needs_trace:
             self.evidence["needs_trace"] = True
             return self._verdict(
@@ -373,6 +446,8 @@ class _Decision:
             why = ", not yet finalized." if self._finality() == "finalized" else "."
             if self._finality() in ("safe", "finalized") and self.network is not None:
                 why = f"; final by {self._finality_rule()}, not reached yet."
+            if self.ticket.chain is Chain.TRON:
+                why = ", not yet solidified (a TRON block is final once solidified, about 19 blocks)."
             if self.facts.lookup.disputed:
                 why = "; providers disagree about it (see evidence), so it is not treated as settled."
             return self._verdict(
@@ -528,17 +603,83 @@ class _Decision:
         assert decision is not None  # found elsewhere means another network than the address's
         self.evidence["issued_for"] = issued
         if found is not None:
-            self.evidence["found_on"] = {
-                "network": found.name,
-                "chain_id": found.chain_id,
-                "explorer": found.tx_url(tx.tx_hash),
-            }
+            self.evidence["found_on"] = {"network": found.name, "chain_id": found.chain_id, "explorer": found.tx_url(tx.tx_hash)}
         return self._verdict(
             Code.WRONG_NETWORK,
             decision.summary,
             decision.action,
             message_facts=facts,
             final_override=tx.status is TxStatus.CONFIRMED,
+        )
+
+    def _wrong_family(self, tx: ChainTx) -> Verdict:
+        """Issue 24: paid on TRON to the T form of an address issued on an EVM network, or on an EVM
+        network to the 0x form of a TRON deposit address (the same 20 bytes, another chain family)."""
+        family = self.facts.other_family or {}
+        rows = family["addresses"]
+        issued_network = self.policy.networks.get(family["issued"].value)
+        issued = "TRON" if family["issued"] is Chain.TRON else (issued_network.label if issued_network else "Ethereum")
+        network = self.policy.networks.get(tx.network or tx.chain.value)
+        found = "TRON" if tx.chain is Chain.TRON else (network.label if network else "Ethereum")
+        ours = [t for t in tx.transfers if t.to_address in rows and t.kind is not TransferKind.INTENDED]
+        if not ours:
+            ours = [t for t in tx.transfers if t.to_address in rows]
+
+        def amount_of(t: Transfer) -> str:
+            if tx.chain is Chain.TRON:
+                return self.assets.format(t.amount_base_units, t.asset, Chain.TRON)
+            return self._amount_on(network, t, self.assets)
+
+        amounts = ", ".join(f"{amount_of(t)} {t.asset} to {t.to_address}" for t in ours)
+        first = ours[0]
+        issued_address = rows[first.to_address].address
+        self.evidence["network"] = tx.network or tx.chain.value
+        self.evidence["tx"] = tx_evidence(tx, self.required, self.assets)
+        self.evidence["outputs"] = transfers_evidence(tx, {}, self.assets)
+        self.evidence["wrong_network"] = {
+            "found_on": found,
+            "issued_for": issued,
+            "paid": [
+                {
+                    "paid_to": t.to_address,
+                    "deposit_address": rows[t.to_address].address,
+                    "player_ref": rows[t.to_address].player_ref,
+                    "asset": t.asset,
+                    "amount": amount_of(t),
+                }
+                for t in ours
+            ],
+        }
+        if network is not None:
+            self.evidence["found_on"] = {
+                "network": network.name,
+                "chain_id": network.chain_id,
+                "explorer": network.tx_url(tx.tx_hash),
+            }
+        if tx.chain is Chain.TRON:
+            gas, wallet = "TRX (for energy and bandwidth)", "a TRON wallet"
+        else:
+            gas, wallet = f"{network.native if network else 'ETH'} (for gas)", f"an EVM wallet on {found}"
+        summary = (
+            f"Sent on {found}, but the address was issued for {issued}: {amounts}. "
+            f"{first.to_address} is the {found} form of our deposit address {issued_address} (the same 20 bytes)."
+        )
+        action = (
+            f"Escalate to treasury. Recoverable only if {issued_address} is held by a private key (not a "
+            f"smart-contract wallet): the same key controls {first.to_address} on {found}. Treasury can import "
+            f"that key into {wallet}, fund it with {gas} and move the funds to the casino's {found} treasury, "
+            "then credit under the casino's policy. If the address is a contract wallet, the funds cannot be "
+            f"moved by the casino. Do not credit from the {issued} ledger."
+        )
+        settled = tx.status is TxStatus.CONFIRMED and (tx.chain is not Chain.TRON or tx.finalized is True)
+        facts = {"network": found, "issued": issued, "amount": amount_of(first), "asset": first.asset}
+        return self._verdict(
+            Code.WRONG_NETWORK,
+            summary,
+            action,
+            message_facts=facts,
+            final_override=settled,
+            message="wrong_network_family",
         )
 
     def _amount_on(self, network: EvmNetwork | None, transfer: Transfer, assets: AssetRegistry) -> str:
@@ -557,7 +698,7 @@ class _Decision:
         return minimum is not None and paid.amount < minimum
 
     def _fmt(self, base_units: int, asset: str) -> str:
-        return self.assets.format(base_units, asset)
+        return self.assets.format(base_units, asset, self.ticket.chain)
 
     def _paid_evidence(self, p: Paid) -> dict[str, Any]:
         return {
@@ -810,6 +951,7 @@ class _PayoutDecision:
                 "Tell the player why the withdrawal was rejected (see the back office); nothing was sent.",
                 final_override=True,
                 message="payout_rejected",
+                finance=False,
             )
         if payout.status == "requested":
             return self._verdict(
@@ -817,6 +959,7 @@ class _PayoutDecision:
                 f"Requested {self._minutes(waited)} min ago, not approved yet: no tx was sent.",
                 "Check the withdrawal in the back office: it is waiting for approval.",
                 message="payout_waiting",
+                finance=False,
             )
         if waited < grace:
             return self._verdict(
@@ -824,6 +967,7 @@ class _PayoutDecision:
                 f"Approved, no tx yet ({self._minutes(waited)} min after the request; grace {self._minutes(grace)} min).",
                 "Tell the player the withdrawal is approved and being sent; nothing for finance to do yet.",
                 message="payout_waiting",
+                finance=False,
             )
         return self._verdict(
             PayoutCode.NOT_SENT,
@@ -843,6 +987,7 @@ class _PayoutDecision:
                 PayoutCode.REPLACED,
                 "Replaced: another tx of the hot wallet took the payout tx's place, and no provider can name it.",
                 "Ask finance for the replacing tx and record it as the payout's tx_hash.",
+                finance=False,
             )
         self.evidence["replaced_by"] = replacement
         self.evidence["replacement_explorer_url"] = self.policy.explorer_tx_url[self.payout.chain].format(
@@ -879,6 +1024,7 @@ class _PayoutDecision:
             "Tell the player the withdrawal was re-sent with a higher fee and is on its way; "
             "record the replacement as the payout's tx_hash.",
             eta_minutes=eta,
+            finance=False,
         )
 
     def _cancelled(self) -> bool:
@@ -1093,13 +1239,14 @@ class _PayoutDecision:
         eta_minutes: int | None = None,
         final_override: bool | None = None,
         message: str | None = None,
+        finance: bool | None = None,
     ) -> Verdict:
         tx = self.tx
         facts: dict[str, Any] = {
             "required": self.required,
             "amount": self._fmt(amount if amount is not None else self.payout.amount),
             "asset": self.payout.asset,
-            "network": self.payout.chain.value.upper(),
+            "network": _NETWORK_NAMES.get(self.payout.chain.value, self.payout.chain.value.upper()),
         }
         if eta_minutes is None:
             eta_minutes = self.evidence.get("eta_minutes")
@@ -1125,6 +1272,9 @@ class _PayoutDecision:
             final = False
         recheck = _PAYOUT_RECHECK.get(code, _RECHECK.get(code, timedelta(minutes=10)))  # type: ignore[call-overload]
         self.evidence["payout_code"] = code.value
+        # Whether finance must act now (the payout auditor's finding, the bot's handover): the casino's
+        # own errors, except a payout still within its grace or a replacement on its way.
+        self.evidence["finance_must_act"] = code in PAYOUT_CASINO_ERRORS if finance is None else finance
         return Verdict(
             code=code,
             final=final,
@@ -1140,6 +1290,9 @@ def replace_tx(payout: Payout, tx_hash: str) -> Payout:
     from dataclasses import replace as _replace
 
     return _replace(payout, tx_hash=tx_hash)
+
+
+_NETWORK_NAMES = {"btc": "Bitcoin", "eth": "Ethereum"}
 
 
 def _gwei(wei: int) -> str:

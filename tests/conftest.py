@@ -108,6 +108,11 @@ def settings(tmp_path: Path) -> Settings:
         provider_backoff_seconds=0.001,
         lookup_budget_seconds=5,
         eth_history_providers=[],
+        # No rate limits here: whether a second provider is asked at once depends on its budget's room,
+        # which refills with the wall clock (tests/chains/test_speculative.py drives it with a fake one).
+        btc_rate_limit=0,
+        eth_rate_limit=0,
+        btc_tip_max_age_seconds=0,  # tests move the tip between lookups; tests/chains/test_tips.py covers sharing
         _env_file=None,
     )
 

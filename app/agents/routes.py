@@ -9,6 +9,8 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import case, func, or_
+from sqlalchemy import text as sql_text
 from sqlmodel import Session, col, select
 
 from app.agents import searches
@@ -21,13 +23,15 @@ from app.runtime.accounts import (
     verify_password,
 )
 from app.runtime.db import SessionDep
-from app.runtime.pages import secure, templates
+from app.runtime.pages import languages, secure, templates
 from app.runtime.signed_in import AgentDep, CsrfDep, render
+from chains.base import Chain
 from investigations.extract import Extracted, extract
+from investigations.messages import detect_language
 from investigations.models import Investigation
 from investigations.payouts import PayoutRecord, find_payout
 from investigations.service import InvalidInput, InvestigationRequest
-from investigations.verdicts import Code
+from investigations.verdicts import LEVELS, Code, level_rank
 
 router = APIRouter(include_in_schema=False, tags=["agents"])
 PAGE_SIZE = 50
@@ -35,7 +39,16 @@ PAGE_SIZE = 50
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/") -> Response:
-    return render(request, "agents/login.html", {"next": _safe_next(next), "agent": None})
+    response = render(request, "agents/login.html", {"next": _safe_next(next), "agent": None})
+    return _framed_for_panel(request, response, _safe_next(next))
+
+
+def _framed_for_panel(request: Request, response: Response, next_url: str) -> Response:
+    """Sign-in on the way to the side panel may be shown inside the helpdesk's frame (EMBED_ORIGINS)."""
+    origins = request.app.state.settings.embed_origins
+    if origins and (next_url == "/panel" or next_url.startswith("/panel?")):
+        return secure(response, frame_origins=origins)
+    return response
 
 
 @router.post("/login", dependencies=[CsrfDep])
@@ -72,7 +85,9 @@ def login(
     trail.record_signin(request, session, agent.name if agent else name, role=agent.role if agent else None, how=how)
     if agent is None:
         context = {"next": _safe_next(next), "agent": None, "name": name, "error": "Wrong name, password or token."}
-        return render(request, "agents/login.html", context, status_code=401)
+        return _framed_for_panel(
+            request, render(request, "agents/login.html", context, status_code=401), _safe_next(next)
+        )
     response = RedirectResponse(_safe_next(next), status_code=303)
     sessions = request.app.state.sessions
     sessions.sign_in(request, response, start_session(session, agent.id, sessions.lifetime))
@@ -105,9 +120,21 @@ def lookup(
     player_ref: Annotated[str, Form(max_length=128)] = "",
     chain: Annotated[str, Form(max_length=8)] = "",
     page: Annotated[int, Form(ge=1, le=1000)] = 1,
+    window: Annotated[str, Form(max_length=4)] = "",
+    amount: Annotated[str, Form(max_length=40)] = "",
+    asset: Annotated[str, Form(max_length=16)] = "",
     payout_id: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
-    form = {"text": text, "address": address, "player_ref": player_ref, "chain": chain, "payout_id": payout_id}
+    form = {
+        "text": text,
+        "address": address,
+        "player_ref": player_ref,
+        "chain": chain,
+        "window": window,
+        "amount": amount,
+        "asset": asset,
+        "payout_id": payout_id,
+    }
     fragment = request.headers.get("x-requested-with") == "fetch"
     found = extract(text)
     payout = _payout_asked(session, found, payout_id, address, player_ref)
@@ -127,7 +154,8 @@ def lookup(
         query = searches.query_from_form(session, text, address, player_ref, chain)
         if query is not None:
             try:
-                return searches.run(request, session, agent, replace(query, page=page), fragment)
+                hints = searches.hints_from_form(window, amount, asset)
+                return searches.run(request, session, agent, replace(query, page=page, **hints), fragment)
             except searches.InvalidSearch as exc:
                 return _lookup_error(request, session, agent, form, str(exc), fragment)
         return _lookup_error(
@@ -149,7 +177,8 @@ def lookup(
     except InvalidInput as exc:
         return _lookup_error(request, session, agent, form, str(exc), fragment)
     trail.record_now(request, session, "link.created", record.id, after={"channel": "lookup", "code": record.code})
-    return _show(request, record, agent, fragment)
+    reply_lang = detect_language(text) if text.strip() else None
+    return _show(request, record, agent, fragment, session=session, reply_lang=reply_lang)
 
 
 def _payout_asked(
@@ -165,18 +194,24 @@ def _payout_asked(
             return named
     if not found.withdrawal:
         return None
-    return find_payout(
-        session,
-        tx_hash=found.tx_hash,
-        address=address.strip() or found.address,
-        player_ref=player_ref.strip() or None,
-    )
+    if found.tx_hash:  # a hash no payout names is a deposit's: investigated as one
+        return find_payout(session, tx_hash=found.tx_hash)
+    return find_payout(session, address=address.strip() or found.address, player_ref=player_ref.strip() or None)
 
 
-def _show(request: Request, record: Investigation, agent: Agent, fragment: bool) -> Response:
-    url = f"/investigations/{record.id}"
+def _show(
+    request: Request,
+    record: Investigation,
+    agent: Agent,
+    fragment: bool,
+    *,
+    session: Session | None = None,
+    reply_lang: str | None = None,
+) -> Response:
+    url = f"/investigations/{record.id}" + (f"?reply={reply_lang}" if reply_lang and reply_lang != "en" else "")
     if fragment:
-        response = render(request, "agents/_card.html", _card_context(request, record, agent))
+        context = _card_context(request, record, agent, reply_lang=reply_lang, session=session)
+        response = render(request, "agents/_card.html", context)
         response.headers["X-Investigation-Url"] = url
         return response
     return RedirectResponse(url, status_code=303)
@@ -201,11 +236,27 @@ def investigations_page(
     date_from: str = "",
     date_to: str = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    q: Annotated[str, Query(max_length=200)] = "",
+    sort: str = "level",
 ) -> Response:
-    query = select(Investigation).order_by(col(Investigation.created_at).desc())
+    sort = sort if sort in ("level", "newest") else "level"
+    query = select(Investigation)
+    if sort == "level":
+        query = query.order_by(level_rank_sql(col(Investigation.code)))
+    query = query.order_by(col(Investigation.created_at).desc())
+    needle = q.strip()
+    if needle:
+        query = query.where(
+            or_(
+                func.lower(col(Investigation.tx_hash)) == needle.lower(),
+                func.lower(col(Investigation.address)) == needle.lower(),
+                col(Investigation.player_ref) == needle,
+                col(Investigation.ticket_ref) == needle,
+            )
+        )
     if code in Code._value2member_map_:
         query = query.where(Investigation.code == code)
-    if chain in ("btc", "eth"):
+    if chain in {c.value for c in Chain}:
         query = query.where(Investigation.chain == chain)
     start, end = _day(date_from), _day(date_to)
     if start:
@@ -213,7 +264,14 @@ def investigations_page(
     if end and end.date() < date.max:
         query = query.where(col(Investigation.created_at) < end + timedelta(days=1))
     rows = list(session.exec(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
-    filters = {"code": code, "chain": chain, "date_from": date_from if start else "", "date_to": date_to if end else ""}
+    filters = {
+        "code": code,
+        "chain": chain,
+        "date_from": date_from if start else "",
+        "date_to": date_to if end else "",
+        "q": needle,
+        "sort": sort if sort != "level" else "",
+    }
 
     def page_query(number: int) -> str:
         return urlencode({**{k: v for k, v in filters.items() if v}, "page": number})
@@ -235,7 +293,43 @@ def investigation_page(investigation_id: str, request: Request, session: Session
     record = session.get(Investigation, investigation_id[:32])
     if record is None:
         return render(request, "shared/_error_page.html", {"agent": agent, "error": "No such investigation."}, 404)
-    return render(request, "agents/investigation.html", _card_context(request, record, agent))
+    reply = request.query_params.get("reply", "")
+    context = _card_context(request, record, agent, reply_lang=reply or None, session=session)
+    return render(request, "agents/investigation.html", context)
+
+
+@router.get("/panel", response_class=HTMLResponse)
+def side_panel(
+    request: Request,
+    session: SessionDep,
+    agent: AgentDep,
+    ticket: Annotated[str, Query(max_length=128)] = "",
+    helpdesk: Annotated[str, Query(max_length=16)] = "",
+    tx_hash: Annotated[str, Query(alias="hash", max_length=100)] = "",
+    reply: Annotated[str, Query(max_length=8)] = "",
+) -> Response:
+    """The card sized for a helpdesk's side panel (360 px), framed by EMBED_ORIGINS only: the newest
+    investigation of the ticket (`helpdesk` + `ticket`, or `ticket` as `helpdesk:id`) or of the hash."""
+    ticket_ref = f"{helpdesk}:{ticket}" if helpdesk and ticket else ticket
+    query = select(Investigation).order_by(col(Investigation.created_at).desc())
+    if ticket_ref:
+        query = query.where(Investigation.ticket_ref == ticket_ref)
+    elif tx_hash.strip():
+        query = query.where(func.lower(col(Investigation.tx_hash)) == tx_hash.strip().lower())
+    rows = list(session.exec(query.limit(5))) if ticket_ref or tx_hash.strip() else []
+    context: dict[str, Any] = {
+        "agent": agent,
+        "ticket_ref": ticket_ref,
+        "tx_hash": tx_hash,
+        "others": rows[1:],
+        "panel_mode": True,
+    }
+    context["await_context"] = not (ticket_ref or tx_hash.strip())
+    context["embed_origins"] = request.app.state.settings.embed_origins
+    if rows:
+        context |= _card_context(request, rows[0], agent, reply_lang=reply or None, session=session)
+    response = render(request, "agents/panel.html", context)
+    return secure(response, frame_origins=request.app.state.settings.embed_origins or None)
 
 
 @router.post("/investigations/{investigation_id}/revoke-link", dependencies=[CsrfDep])
@@ -251,15 +345,50 @@ def revoke_link(investigation_id: str, request: Request, session: SessionDep, ag
     return RedirectResponse(f"/investigations/{record.id}", status_code=303)
 
 
-def _card_context(request: Request, record: Investigation, agent: Agent) -> dict[str, Any]:
+def _card_context(
+    request: Request,
+    record: Investigation,
+    agent: Agent,
+    *,
+    reply_lang: str | None = None,
+    session: Session | None = None,
+) -> dict[str, Any]:
     investigator = request.app.state.investigator
     base = request.app.state.settings.public_base_url
     status_url = f"{base}/s/{investigator.status_token(record)}"
-    return {"agent": agent, "record": record, "status_url": status_url}
+    if reply_lang not in languages() and session is not None:
+        reply_lang = _ticket_language(session, record.id)
+    return {"agent": agent, "record": record, "status_url": status_url, "reply_lang": reply_lang or "en"}
+
+
+def _ticket_language(session: Session, investigation_id: str) -> str | None:
+    """The language detected on the helpdesk ticket that asked about this investigation, if one did
+    (the helpdesks' ticket_links table, read as data: this room does not import that one)."""
+    row = session.connection().execute(
+        sql_text("SELECT language FROM ticket_links WHERE investigation_id = :id ORDER BY id LIMIT 1"),
+        {"id": investigation_id},
+    )
+    found = row.first()
+    return found[0] if found and found[0] in languages() else None
 
 
 def _recent(session: Session, *, limit: int) -> list[Investigation]:
-    return list(session.exec(select(Investigation).order_by(col(Investigation.created_at).desc()).limit(limit)))
+    """The newest investigations, one row per payment (a search or a repeated lookup investigates the
+    same transaction again: only its newest investigation is listed)."""
+    rows = session.exec(select(Investigation).order_by(col(Investigation.created_at).desc()).limit(limit * 5))
+    seen: set[tuple[str, str, str | None]] = set()
+    unique = []
+    for row in rows:
+        key = (row.chain, row.tx_hash, row.player_ref)
+        if key not in seen:
+            seen.add(key)
+            unique.append(row)
+    return unique[:limit]
+
+
+def level_rank_sql(code_column: Any) -> Any:
+    """The level's rank of a code column, for ORDER BY (needs action first)."""
+    return case({code: level_rank(code) for code in LEVELS}, value=code_column, else_=level_rank(""))
 
 
 def _day(text: str) -> datetime | None:

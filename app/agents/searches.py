@@ -3,6 +3,7 @@ entered alone) starts a search, and its candidates show as compact verdict rows.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -29,6 +30,24 @@ def query_from_form(session: Session, text: str, address: str, player_ref: str, 
         return SearchQuery(address=address.strip(), chain=chain or None)  # refused with a clear reason
     named = players_named(session, text)
     return SearchQuery(player_ref=named[0], chain=chain or None) if named else None
+
+
+WINDOWS = {"1d": timedelta(days=1), "7d": timedelta(days=7), "31d": timedelta(days=31)}
+
+
+def hints_from_form(window: str, amount: str, asset: str) -> dict[str, Any]:
+    """The search form's window (1d, 7d, 31d), amount and asset as SearchQuery fields; an unknown
+    window is refused naming the field (the amount and asset are checked by the search itself)."""
+    hints: dict[str, Any] = {}
+    if window.strip():
+        if window.strip() not in WINDOWS:
+            raise InvalidSearch("window", f"{window.strip()!r} is not one of {', '.join(WINDOWS)}")
+        hints["since"] = datetime.now(UTC) - WINDOWS[window.strip()]
+    if amount.strip():
+        hints["amount"] = amount.strip()
+    if asset.strip():
+        hints["asset"] = asset.strip().upper()
+    return hints
 
 
 def run(request: Request, session: Session, agent: Any, query: SearchQuery, fragment: bool) -> Response:

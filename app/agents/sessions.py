@@ -7,6 +7,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -19,6 +20,9 @@ SESSION_SECONDS = 12 * 3600
 @dataclass
 class Sessions:
     secret: str
+    # EMBED_ORIGINS set: the side panel signs in inside another site's frame, where only SameSite=None
+    # cookies are sent; browsers take those over TLS only (plain http keeps Lax and Strict).
+    cross_site: bool = False
 
     def _serializer(self) -> URLSafeTimedSerializer:
         return URLSafeTimedSerializer(self.secret, salt="depositdesk-agent-session")
@@ -44,7 +48,7 @@ class Sessions:
             token,
             max_age=SESSION_SECONDS,
             httponly=True,
-            samesite="lax",
+            samesite=self._same_site(request, "lax"),
             secure=request.url.scheme == "https",
             path="/",
         )
@@ -63,8 +67,16 @@ class Sessions:
 
     def set_csrf(self, request: Request, response: Response, token: str) -> None:
         response.set_cookie(
-            CSRF_COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/"
+            CSRF_COOKIE,
+            token,
+            httponly=True,
+            samesite=self._same_site(request, "strict"),
+            secure=request.url.scheme == "https",
+            path="/",
         )
+
+    def _same_site(self, request: Request, usual: str) -> Any:
+        return "none" if self.cross_site and request.url.scheme == "https" else usual
 
     def check_csrf(self, request: Request, submitted: str | None) -> bool:
         """Double submit: the form's token must equal the cookie's (which another site cannot read or set)."""

@@ -7,6 +7,8 @@ import sys
 import click
 from sqlmodel import Session
 
+from chains.base import Chain
+
 
 @click.group()
 def audit() -> None:
@@ -47,7 +49,7 @@ def audit_status() -> None:
 
 
 @audit.command("backfill")
-@click.option("--chain", type=click.Choice(["btc", "eth"]), default="btc", show_default=True)
+@click.option("--chain", type=click.Choice([c.value for c in Chain]), default="btc", show_default=True)
 @click.option("--from-height", type=click.IntRange(0), required=True)
 @click.option("--to-height", type=click.IntRange(0), help="Default: where the follower is (or the tip).")
 @click.option("--no-wait", is_flag=True, help="Only queue the jobs; `depositdesk worker` processes run them.")

@@ -11,6 +11,8 @@ from typing import Any
 import click
 from sqlmodel import Session
 
+from chains.base import Chain
+
 _RELATIVE = re.compile(r"(\d{1,4})([hd])")
 _EXIT_USAGE = 2
 
@@ -33,7 +35,7 @@ def parse_since(value: str | None) -> datetime | None:
 @click.command("search")
 @click.option("--player", "-p", "player_ref", help="Player reference: all their deposit addresses are searched.")
 @click.option("--address", "-a", help="One casino deposit address instead of a player.")
-@click.option("--chain", "-c", type=click.Choice(["btc", "eth"], case_sensitive=False))
+@click.option("--chain", "-c", type=click.Choice([c.value for c in Chain], case_sensitive=False))
 @click.option("--asset", help="e.g. BTC, ETH, USDT")
 @click.option("--amount", help='What the player says they sent, e.g. "0.015" (2 % tolerance).')
 @click.option("--since", help="2h, 3d or an ISO date; default: 7 days ago.")

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from app.agents.schemas import InvestigationOut
 from app.cli.common import EXIT_USAGE, audit_options, cli_settings, open_engine, run_background, worker_options
 from app.runtime.db import make_engine, migrate
+from chains.base import Chain
 from investigations.catalogs import LANGUAGES
 from investigations.messages import reply_in
 
@@ -150,15 +151,17 @@ def jobs_retry(job_id: int) -> None:
 
 
 @main.command()
-@click.argument("tx_hash")
+@click.argument("tx_hash", required=False)
+@click.option("--payout", "payout_id", help="A payout record's id (a withdrawal, e.g. w-77) instead of a hash.")
 @click.option("--address", "-a", help="Wallet address from the ticket (casino deposit or player's own).")
 @click.option("--player", "-p", "player_ref", help="Player reference of the ticket.")
-@click.option("--chain", "-c", type=click.Choice(["btc", "eth"], case_sensitive=False))
+@click.option("--chain", "-c", type=click.Choice([c.value for c in Chain], case_sensitive=False))
 @click.option("--ticket", "ticket_ref", help="Helpdesk ticket reference.")
 @click.option("--json", "as_json", is_flag=True, help="Print the same JSON as the API.")
 @click.option("--lang", default="en", type=click.Choice(LANGUAGES), show_default=True)
 def check(
-    tx_hash: str,
+    tx_hash: str | None,
+    payout_id: str | None,
     address: str | None,
     player_ref: str | None,
     chain: str | None,
@@ -166,16 +169,22 @@ def check(
     as_json: bool,
     lang: str,
 ) -> None:
-    """Investigate one transaction and print the verdict."""
+    """Investigate one transaction (or, with --payout, one withdrawal) and print the verdict."""
     from app.wiring import build_investigator
     from investigations.service import InvalidInput, InvestigationRequest
 
+    if not tx_hash and not payout_id:
+        raise click.UsageError("give a transaction hash, or --payout with a payout record's id")
     settings = cli_settings()
     investigator = build_investigator(settings)
-    request = InvestigationRequest(tx_hash, address, chain, player_ref, ticket_ref, channel="cli")
+    request = InvestigationRequest(tx_hash or "", address, chain, player_ref, ticket_ref, channel="cli")
     with Session(open_engine(settings)) as session:
         try:
-            record = investigator.investigate(session, request)
+            if payout_id:
+                payout = investigator.payout(session, payout_id)
+                record = investigator.investigate_payout(session, payout, channel="cli", ticket_ref=ticket_ref)
+            else:
+                record = investigator.investigate(session, request)
         except InvalidInput as exc:
             if as_json:
                 click.echo(
@@ -206,7 +215,15 @@ def render(result: dict[str, Any], lang: str = "en") -> str:
     if tx:
         block = f", block {tx['block_height']}" if tx.get("block_height") is not None else ""
         lines.append(f"  status: {tx['status']}, confirmations {evidence.get('confirmations', '-')}{block}")
-    for paid in evidence.get("paid", []):
+    payout = evidence.get("payout")
+    if payout:
+        lines.append(
+            f"  payout {payout['payout_id']} ({payout['status']}): {payout['amount']} {payout['asset']} "
+            f"to {payout['to_address']}"
+        )
+        if evidence.get("eta_minutes"):
+            lines.append(f"  ETA: about {evidence['eta_minutes']} min")
+    for paid in [] if payout else evidence.get("paid", []):
         credited = paid["ledger_credited"] or "not credited"
         lines.append(
             f"  paid {paid['amount']} {paid['asset']} to {paid['address']} (player {paid['player_ref']}), ledger: {credited}"

@@ -1,6 +1,7 @@
 """The deposit auditor's machinery: one loop per process that, for each chain whose lease it holds,
 follows new blocks and reconciles due payments; backfill jobs that workers share; the signed
-callback per new finding. Several processes may run the loop: the lease lets one follow a chain."""
+callback per new finding. Several processes may run the loop: the lease lets one follow a chain.
+The holder of a chain's lease also audits that chain's payouts (`investigations.audit.payouts`)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from chains.blocks import BlockSources
 from investigations.audit import cursors
 from investigations.audit.follower import DeepReorg, Follower, store_payments
 from investigations.audit.models import Finding
+from investigations.audit.payouts import audit_payouts
 from investigations.audit.reconcile import Reconciler
 from investigations.types import utcnow
 
@@ -34,7 +36,7 @@ BACKFILL, CALLBACK = "audit_backfill", "audit_callback"
 BACKFILL_JOB_BLOCKS = 100
 # Blocks read per provider round: a Bitcoin block is read whole (~2.5 MB once parsed), so a few at a
 # time keep the follower small; an Ethereum range shares one batch and one eth_getLogs.
-BATCH = {Chain.BTC: 5, Chain.ETH: 10}
+BATCH = {Chain.BTC: 5, Chain.ETH: 10, Chain.TRON: 10}  # TRON: two requests per block, side by side
 
 
 @dataclass
@@ -70,6 +72,7 @@ class Auditor:
                     continue
                 try:
                     step = self.follower(chain).step(session, max_blocks=self.blocks_per_round)
+                    self._share_tip(chain, step.tip)
                     outcome = self.reconciler.run(session, chain, step.tip or 0)
                 except cursors.LeaseLost:
                     log.warning("%s: lease lost to another process", chain.value)
@@ -78,11 +81,18 @@ class Auditor:
                     log.warning("%s: follower round failed: %s", chain.value, exc)
                     continue
                 metrics.AUDIT_BLOCKS.labels(chain.value).inc(step.scanned)
-                for finding in outcome.new_findings:
+                payouts = audit_payouts(session, self.reconciler.investigator, chain, now=self.clock())
+                for finding in [*outcome.new_findings, *payouts.new_findings]:
                     self._queue_callback(session, finding)
                 session.commit()
                 done[chain] = (step, outcome)
         return done
+
+    def _share_tip(self, chain: Chain, tip: int | None) -> None:
+        """The follower's tip serves the lookups too: they need not ask a provider for it."""
+        pool = getattr(getattr(self.reconciler, "investigator", None), "pools", {}).get(chain)
+        if tip is not None and pool is not None:
+            pool.offer_tip(tip)
 
     def run(self, stop: threading.Event, *, every: float = 10.0) -> None:
         while not stop.is_set():
@@ -152,6 +162,7 @@ def finding_json(finding: Finding, assets: AssetRegistry) -> dict[str, Any]:
         "status": finding.status,
         "found_at": finding.found_at.isoformat(),
         "investigation_id": finding.investigation_id,
+        **({"payout_id": finding.payout_id} if finding.payout_id else {}),
     }
 
 

@@ -96,4 +96,29 @@ def audit_resolve(
     return RedirectResponse("/audit", status_code=303)
 
 
+@router.post("/audit/resolve", dependencies=[CsrfDep])
+def audit_resolve_many(
+    request: Request,
+    session: SessionDep,
+    agent: AgentDep,
+    ids: Annotated[list[int], Form(max_length=500)],
+    reason: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """Several findings resolved with one reason, all or none: a finding that cannot be resolved
+    (already resolved, unknown, no reason) leaves every other one as it was and is named."""
+    now = request.app.state.investigator.clock()
+    for finding_id in dict.fromkeys(ids):
+        try:
+            resolve(session, finding_id, by=f"agent:{agent.name}", reason=reason, now=now)
+        except FindingError as exc:
+            session.rollback()
+            context = {
+                "agent": agent,
+                "error": f"Finding {finding_id}: {exc}. Nothing was resolved; go back and try again.",
+            }
+            return render(request, "shared/_error_page.html", context, 422)
+    session.commit()
+    return RedirectResponse("/audit", status_code=303)
+
+
 _FILTERS = ("status", "chain", "code", "player", "min_age_minutes")

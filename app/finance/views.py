@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -14,10 +15,11 @@ from chains.base import Chain
 from investigations import bounds
 from investigations.audit.findings import FINDING_CODES, Filters
 from investigations.audit.models import AuditCursor, Finding
+from investigations.audit.payouts import PAYOUT_FINDING_CODES
 from investigations.models import Investigation
 from investigations.service import Investigator
 
-CODES = sorted(code.value for code in FINDING_CODES)
+CODES = sorted(code.value for code in FINDING_CODES | PAYOUT_FINDING_CODES)
 STATUSES = ("open", "resolved", "withdrawn")
 CSV_COLUMNS = (
     "id", "found_at", "age_minutes", "chain", "code", "status", "player_ref", "asset", "amount", "address",
@@ -86,8 +88,36 @@ def finding_rows(
                 "resolved_by": finding.resolved_by,
                 "resolution": finding.resolution,
             }
+            | paid_and_credited(finding, record)
         )
     return rows
+
+
+def paid_and_credited(finding: Finding, record: Investigation | None) -> dict[str, Any]:
+    """What the chain paid to the finding's address and what the ledger credited for it (from the
+    verdict's evidence), and the difference, as decimal strings; nothing credited is "0"."""
+    paid = [
+        p
+        for p in ((record.evidence or {}).get("paid") or [] if record else [])
+        if p.get("address") == finding.address and p.get("asset") == finding.asset
+    ]
+    if not paid:
+        return {"chain_paid": None, "ledger_credited": None, "difference": None}
+    try:
+        chain_paid = sum((Decimal(str(p.get("amount") or "0")) for p in paid), Decimal(0))
+        credited = sum((Decimal(str(p.get("ledger_credited") or "0")) for p in paid), Decimal(0))
+    except InvalidOperation:
+        return {"chain_paid": None, "ledger_credited": None, "difference": None}
+    return {
+        "chain_paid": _plain(chain_paid),
+        "ledger_credited": _plain(credited),
+        "difference": _plain(chain_paid - credited),
+    }
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text if text not in ("-0",) else "0"
 
 
 def totals(findings: Sequence[Finding], investigator: Investigator) -> dict[str, str]:
@@ -109,5 +139,5 @@ def totals(findings: Sequence[Finding], investigator: Investigator) -> dict[str,
 def coverage(session: Session) -> dict[str, str]:
     """Per chain, the kinds of transfer its providers could not read (empty: everything covered)."""
     rows = {row.chain: row for row in session.exec(select(AuditCursor))}
-    followed = [c for c in Chain if c in (Chain.BTC, Chain.ETH) or c.value in rows]  # other networks once followed
+    followed = [c for c in Chain if c in (Chain.BTC, Chain.ETH) or c.value in rows]  # others (TRON…) once followed
     return {chain.value: rows[chain.value].uncovered if chain.value in rows else "" for chain in followed}

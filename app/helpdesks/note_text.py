@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import re
 
-from app.runtime.pages import label
-from investigations import catalogs
+from app.runtime.pages import label, needs_action, symbol
+from investigations import catalogs, messages
 from investigations.catalogs import N_
 from investigations.messages import reply_in
 from investigations.models import Investigation
 from investigations.search import SearchResult
 
 NO_HASH_MARKER = "[depositdesk no-hash]"
-_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
-_GERMAN = re.compile(r"[äöüß]|\b(ich|nicht|einzahlung|habe|bitte|guthaben|überwiesen)\b", re.IGNORECASE)
 
 ASK_FOR_HASH = N_(
     "Hello! To check your deposit, please send us the transaction hash (TXID) from your wallet and the address "
@@ -44,11 +42,7 @@ def escape_markdown(text: str) -> str:
 
 def detect_language(text: str) -> str:
     """The ticket's language, among those with a catalog: Cyrillic is Russian, a few words mark German."""
-    if _CYRILLIC.search(text) and "ru" in catalogs.LANGUAGES:
-        return "ru"
-    if _GERMAN.search(text) and "de" in catalogs.LANGUAGES:
-        return "de"
-    return catalogs.SOURCE_LANGUAGE
+    return messages.detect_language(text)
 
 
 def marker(record: Investigation, kind: str = "", *, sequence: int | None = None) -> str:
@@ -79,7 +73,8 @@ def verdict_note(
     lines = []
     if previous_code:
         lines.append(f"depositdesk update: {label(previous_code)} → {label(record.code)}")
-    lines.append(f"depositdesk verdict: {label(record.code)} ({record.code}; {state})")
+    flag = "NEEDS ACTION — " if needs_action(record.code) else ""  # the level of the code (issue 30)
+    lines.append(f"{flag}depositdesk verdict: {symbol(record.code)} {label(record.code)} ({record.code}; {state})")
     payout = evidence.get("payout")
     if payout:
         lines.append(

@@ -37,6 +37,11 @@ REPLY_MARKER_PREFIX = "[depositdesk reply "
 MARKER_PREFIX = "[depositdesk"
 # Claimed before notes (10) and ticket jobs: the player is the one waiting for this one.
 REPLY_PRIORITY = 20
+# The first public reply a person wrote on a ticket (for the dashboard: time to first public reply
+# without the bot, and how often the bot's shadow answer said the same). One row per ticket.
+AGENT_REPLY_MARKER = "[depositdesk agent reply]"
+AGENT_REPLY_CODE = "agent_reply"
+PLAYER_ANSWERED = "the player answered the bot"  # the silence reason the dashboard counts as reopened
 
 
 @dataclass(frozen=True)
@@ -139,11 +144,12 @@ class PublicReplies:
             return
         others = newer_than_our_reply(messages)
         if "agent" in others:
+            self.record_agent_reply(session, reply.helpdesk, reply.ticket_ref, messages)
             self.silence(session, notes, reply.helpdesk, reply.ticket_ref, "a person replied publicly on the ticket")
             self._skip(session, reply, "a person replied")
             return
         if "player" in others and self._written_replies(session, reply.helpdesk, reply.ticket_ref):
-            self.silence(session, notes, reply.helpdesk, reply.ticket_ref, "the player answered the bot")
+            self.silence(session, notes, reply.helpdesk, reply.ticket_ref, PLAYER_ANSWERED)
             self._skip(session, reply, "the player answered")
             return
         reply.extra = {**reply.extra, "attempted": True}
@@ -180,15 +186,68 @@ class PublicReplies:
         self, session: Session, notes: NoteJob, helpdesk: str, ticket: str, by: str | None = None
     ) -> None:
         """Called for each delivery of a ticket the bot answered: `by` when the webhook says who wrote."""
-        if self.policy.mode == "off" or self.silenced(session, helpdesk, ticket):
+        if self.policy.mode == "off":
+            return
+        if self.policy.mode == "shadow":
+            self._shadow_update(session, helpdesk, ticket, by)
+        if self.silenced(session, helpdesk, ticket):
             return
         if not self._written_replies(session, helpdesk, ticket) and by != "agent":
             return
-        kinds = {by} if by else newer_than_our_reply(self.helpdesks[helpdesk].public_messages(ticket))  # type: ignore[attr-defined]
+        messages = None if by else self.helpdesks[helpdesk].public_messages(ticket)  # type: ignore[attr-defined]
+        kinds = {by} if by else newer_than_our_reply(messages or [])
         if "agent" in kinds:
+            self.record_agent_reply(session, helpdesk, ticket, messages)
             self.silence(session, notes, helpdesk, ticket, "a person replied publicly on the ticket")
         elif "player" in kinds:
-            self.silence(session, notes, helpdesk, ticket, "the player answered the bot")
+            self.silence(session, notes, helpdesk, ticket, PLAYER_ANSWERED)
+
+    def _shadow_update(self, session: Session, helpdesk: str, ticket: str, by: str | None) -> None:
+        """Shadow mode posts nothing; a ticket with a shadow answer is read (once, until a person's first
+        public reply is found) so the dashboard can compare what the bot would have said."""
+        if by == "player" or self._agent_reply_row(session, helpdesk, ticket) is not None:
+            return
+        if not any(r.status == "shadow" for r in self._replies(session, helpdesk, ticket)):
+            return
+        messages = self.helpdesks[helpdesk].public_messages(ticket)  # type: ignore[attr-defined]
+        if by == "agent" or any(kind == "agent" and MARKER_PREFIX not in text for kind, text in messages):
+            self.record_agent_reply(session, helpdesk, ticket, messages)
+
+    def record_agent_reply(
+        self, session: Session, helpdesk: str, ticket: str, messages: list[tuple[str, str]] | None
+    ) -> None:
+        """Keep the first public reply a person wrote on the ticket (its text when the helpdesk can be
+        read back; the generic callback says only who wrote), seen now. Once per ticket."""
+        if self._agent_reply_row(session, helpdesk, ticket) is not None:
+            return
+        if messages is None:
+            messages = self.helpdesks[helpdesk].public_messages(ticket)  # type: ignore[attr-defined]
+        theirs = [text for kind, text in reversed(messages) if kind == "agent" and MARKER_PREFIX not in text]
+        now = utcnow()
+        session.add(
+            TicketNote(
+                helpdesk=helpdesk,
+                ticket_ref=ticket,
+                marker=AGENT_REPLY_MARKER,
+                code=AGENT_REPLY_CODE,
+                body=(theirs[0] if theirs else "")[:4000],
+                extra={"public": True, "by": "agent"},
+                status="seen",
+                tags_status="done",
+                created_at=now,
+                written_at=now,
+            )
+        )
+        session.flush()
+
+    def _agent_reply_row(self, session: Session, helpdesk: str, ticket: str) -> TicketNote | None:
+        return session.exec(
+            select(TicketNote).where(
+                TicketNote.helpdesk == helpdesk,
+                TicketNote.ticket_ref == ticket,
+                TicketNote.marker == AGENT_REPLY_MARKER,
+            )
+        ).first()
 
     # --- state ---------------------------------------------------------------------------------
     def silenced(self, session: Session, helpdesk: str, ticket: str) -> bool:

@@ -7,10 +7,13 @@ A delivery seen before answers 200 and does nothing."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import Headers
 
 from app.helpdesks.intake import IntakeUnavailable
 from app.runtime import metrics
@@ -70,6 +73,25 @@ async def webhook(helpdesk: str, request: Request) -> Response:
     return JSONResponse({"status": "accepted"}, status_code=202)
 
 
+def door(helpdesks: Callable[[], Mapping[str, Any]]) -> Callable[[str, Headers], int | None]:
+    """For the limits middleware, before a byte of a delivery is read: 404 for a helpdesk that is not
+    configured, 401 when the headers alone already fail (`check_headers`), None to read the body."""
+
+    def authorize(path: str, headers: Headers) -> int | None:
+        name = path.removeprefix("/webhooks/").split("/", 1)[0]
+        desk = helpdesks().get(name)
+        if desk is None:
+            return 404
+        if not desk.check_headers(headers, utcnow()):
+            metrics.WEBHOOKS.labels(name, "unauthorized").inc()
+            return 401
+        return None
+
+    return authorize
+
+
 def _invalid(helpdesk: str, message: str) -> JSONResponse:
     metrics.WEBHOOKS.labels(helpdesk, "invalid").inc()
-    return JSONResponse({"detail": message, "message": message}, status_code=422)
+    # The shape the OpenAPI document gives every 422 (a list of {loc, msg, type}), plus the message.
+    detail = [{"loc": ["body"], "msg": message, "type": "value_error"}]
+    return JSONResponse({"detail": detail, "message": message}, status_code=422)

@@ -160,7 +160,9 @@ def payout_asked(session: Session, found: Extracted, player_ref: str | None) -> 
             return named
     if not found.withdrawal:
         return None
-    return find_payout(session, tx_hash=found.tx_hash, address=found.address, player_ref=player_ref)
+    if found.tx_hash:  # a hash no payout names is a deposit's: investigated as one
+        return find_payout(session, tx_hash=found.tx_hash)
+    return find_payout(session, address=found.address, player_ref=player_ref)
 
 
 def audit_preface(session: Session, record: Investigation, ticket_ref: str, received_at: str | None) -> str | None:

@@ -59,10 +59,17 @@ BOT = {
     "handover_unavailable": N_(
         "No support desk is connected to this bot. Please contact support on the casino's site."
     ),
+    "no_payout": N_(
+        "I cannot find a withdrawal of yours yet. If you requested one just now, please try again in a few minutes, or write /human."
+    ),
     "too_many": N_("You are writing faster than I can answer. Please wait a minute."),
     "language_set": N_("I will write in English."),
     "language_choose": N_("Choose a language: /language en, /language de, /language ru"),
     "invalid_address": N_("That does not look like a Bitcoin or Ethereum address. Please check it."),
+    "withdrawal_none": N_("I have no withdrawals of yours to show."),
+    "withdrawal_unknown": N_(
+        "I found no withdrawal of yours with that reference. Please check it on the casino's site."
+    ),
 }
 
 # Where Discord's words differ from Telegram's (slash commands with options, an account not a chat).

@@ -28,16 +28,18 @@ from app.players import chat_links
 from app.players.bot_words import bot_text, confirmations_count
 from app.players.models import Handover
 from app.players.routes import view
-from app.players.words import NETWORKS, confirmations_label, state_label
+from app.players.words import NETWORKS, confirmations_label, eta_label, state_label
 from app.runtime.jobs import enqueue
 from app.runtime.pages import symbol
 from app.runtime.ratelimit import KeyedRateLimit
 from chains.base import ChainError, TxStatus
 from chains.providers import Outcome
 from investigations import catalogs
+from investigations.extract import Extracted
 from investigations.models import Investigation
+from investigations.payouts import PayoutRecord, find_payout, payout_by_id
 from investigations.service import InvalidInput, InvestigationRequest, Investigator
-from investigations.verdicts import Code
+from investigations.verdicts import PAYOUT_CASINO_ERRORS, Code, PayoutCode
 
 log = logging.getLogger(__name__)
 # Verdicts a player cannot resolve alone: handed to a person at once.
@@ -48,6 +50,23 @@ NOT_YOURS = {Code.OTHER_PLAYER_ADDRESS, Code.NOT_OUR_ADDRESS, Code.ADDRESS_MISMA
 # A search over a player's own deposit addresses (the no-hash search): player_ref -> (records, complete).
 Search = Callable[[Session, str], tuple[list[Investigation], bool]]
 Message = tuple[int, str]  # (chat id, text) for the transport to deliver
+# Withdrawals the casino got wrong (stuck, wrong address, failed, ...): a person at once. Not sent yet
+# is also what a withdrawal waiting for approval is: handed over only when the re-checks give up.
+PAYOUT_NEEDS_PERSON = PAYOUT_CASINO_ERRORS - {PayoutCode.NOT_SENT}
+MAX_WITHDRAWALS = 3
+
+
+def code_of(record: Investigation) -> Code | PayoutCode:
+    """The verdict code of a deposit or of a withdrawal (payout) investigation (which may also be a
+    deposit code, e.g. provider_unavailable)."""
+    try:
+        return Code(record.code)
+    except ValueError:
+        return PayoutCode(record.code)
+
+
+def short_ref(record: Investigation) -> str:
+    return f"{record.tx_hash[:10]}…{record.tx_hash[-6:]}" if record.tx_hash else str(record.payout_id)
 
 
 class ChatRow(Protocol):
@@ -177,8 +196,44 @@ class Conversation:
             log.exception("%s lookup of a hash failed", name)
             session.rollback()
             return self.say(lang, "busy")
-        if Code(record.code) in NOT_YOURS:
+        if code_of(record) in NOT_YOURS or record.player_ref != chat.player_ref:  # e.g. another player's payout tx
             return self.chain_only(session, record.tx_hash, lang, linked=True)
+        self.watch(session, chat.chat_id, record, lang)
+        text = self.describe(record, lang)
+        follow = self.after_verdict(session, chat, record)
+        return f"{text}\n\n{follow}" if follow else text
+
+    # -- a withdrawal (payout, issue 25) ------------------------------------------------------------
+    def about_payout(self, session: Session, chat: ChatRow, found: Extracted) -> str:
+        """ "Where is my withdrawal?": the linked player's own payout, named by its id, else by the hash
+        (a hash no payout of theirs names is a deposit question), else their latest withdrawal."""
+        lang = chat.language or "en"
+        if chat.player_ref is None:
+            return self.say(lang, "not_linked")
+        payout = None
+        for payout_id in found.payout_ids:
+            named = find_payout(session, payout_id=payout_id)
+            if named is not None and named.player_ref == chat.player_ref:
+                payout = named
+                break
+        if payout is None and found.tx_hash:
+            address = found.addresses[0][1] if found.addresses else None
+            return self.about_hash(session, chat, found.tx_hash, address)
+        if payout is None:
+            payout = find_payout(session, player_ref=chat.player_ref)
+        if payout is None:
+            return self.say(lang, "no_payout")
+        name = self.network.name
+        try:
+            record = self.investigator.investigate_payout(
+                session, payout, channel=name, ticket_ref=f"{name}:{chat.chat_id}"
+            )
+        except InvalidInput:
+            return self.say(lang, "no_payout")
+        except ChainError:
+            log.exception("%s lookup of a payout failed", name)
+            session.rollback()
+            return self.say(lang, "busy")
         self.watch(session, chat.chat_id, record, lang)
         text = self.describe(record, lang)
         follow = self.after_verdict(session, chat, record)
@@ -231,6 +286,46 @@ class Conversation:
             lines.append(self.say(lang, "search_partial"))
         return "\n\n".join(lines)
 
+    # -- withdrawals ------------------------------------------------------------------------------------
+    def withdrawals(self, session: Session, chat: ChatRow, payout_id: str | None = None) -> str:
+        """A linked player's withdrawals (the one named, or the latest few) as the status page shows
+        them, watched like deposits. An unlinked chat, or a reference of another player's, learns nothing."""
+        lang = chat.language or "en"
+        if chat.player_ref is None:
+            return self.say(lang, "not_linked")
+        if payout_id:
+            named = payout_by_id(session, payout_id.strip()[:128])
+            payouts = [named] if named is not None and named.player_ref == chat.player_ref else []
+            if not payouts:
+                return self.say(lang, "withdrawal_unknown")
+        else:
+            payouts = list(
+                session.exec(
+                    select(PayoutRecord)
+                    .where(PayoutRecord.player_ref == chat.player_ref)
+                    .order_by(col(PayoutRecord.requested_at).desc())
+                    .limit(MAX_WITHDRAWALS)
+                ).all()
+            )
+            if not payouts:
+                return self.say(lang, "withdrawal_none")
+        texts = []
+        name = self.network.name
+        for payout in payouts:
+            try:
+                record = self.investigator.investigate_payout(
+                    session, payout, channel=name, ticket_ref=f"{name}:{chat.chat_id}"
+                )
+            except (InvalidInput, ChainError):
+                log.warning("%s: a withdrawal could not be looked up", name, exc_info=True)
+                session.rollback()
+                return self.say(lang, "busy")
+            self.watch(session, chat.chat_id, record, lang)
+            text = self.describe(record, lang)
+            follow = self.after_verdict(session, chat, record)
+            texts.append(f"{text}\n\n{follow}" if follow else text)
+        return "\n\n".join(texts)
+
     # -- shared with the follow-ups -------------------------------------------------------------------
     def describe(self, record: Investigation, lang: str) -> str:
         """The status page's content as a message: state, amount, network, confirmations, next step, link."""
@@ -242,7 +337,10 @@ class Conversation:
             lines.append(str(data["network"]))
         if data.get("required"):
             lines.append(confirmations_label(lang, data["confirmations"] or 0, data["required"]))
-        lines.append(data["tx_short"])
+        if data.get("eta_minutes"):
+            lines.append(eta_label(lang, int(data["eta_minutes"])))
+        if data.get("tx_short"):
+            lines.append(data["tx_short"])
         if data.get("message"):
             lines.append(data["message"])
         url = f"{self.public_base_url}/s/{self.investigator.status_token(record)}"
@@ -253,8 +351,8 @@ class Conversation:
         self, session: Session, chat: ChatRow, record: Investigation, *, gave_up: bool = False
     ) -> str | None:
         """Hand the deposit to a person when its verdict needs one; the grace for crediting is waited for."""
-        code = Code(record.code)
-        if code in NEEDS_PERSON or (gave_up and not record.final):
+        code = code_of(record)
+        if code in NEEDS_PERSON or code in PAYOUT_NEEDS_PERSON or (gave_up and not record.final):
             return self.hand_over(session, chat, record, reason=f"verdict {record.code}")
         if code is Code.CONFIRMED_NOT_CREDITED:
             final_at = record.final_at or record.created_at
@@ -281,8 +379,7 @@ class Conversation:
             if state != watch.last_state:
                 watch.last_state = state
                 session.add(watch)
-                short = f"{record.tx_hash[:10]}…{record.tx_hash[-6:]}"
-                texts.append(self.say(lang, "changed", tx=short) + "\n" + self.describe(record, lang))
+                texts.append(self.say(lang, "changed", tx=short_ref(record)) + "\n" + self.describe(record, lang))
             follow = self.after_verdict(session, chat, record, gave_up=gave_up)
             if follow and (texts or gave_up):
                 texts.append(follow)
@@ -311,7 +408,8 @@ class Conversation:
         if self.handover_helpdesk is None:
             return self.say(lang, "handover_unavailable")
         who = f"player:{chat.player_ref}" if chat.player_ref else f"{self.network.unlinked_prefix}:{chat.chat_id}"
-        key = f"{who}:{record.tx_hash if record else '-'}"[:200]
+        about = (record.tx_hash or f"payout:{record.payout_id}") if record else "-"
+        key = f"{who}:{about}"[:200]
         existing = session.get(Handover, key)
         if existing is not None:
             if existing.ticket_ref:
@@ -341,14 +439,17 @@ class Conversation:
     def _handover_payload(self, chat: ChatRow, record: Investigation | None, key: str, reason: str) -> dict[str, Any]:
         lang = chat.language or "en"
         pseudonym = self.pseudonym(chat)
-        lines = [f"Deposit question from {pseudonym} via {self.network.label} ({reason})."]
+        kind = "Withdrawal" if record is not None and record.payout_id else "Deposit"
+        lines = [f"{kind} question from {pseudonym} via {self.network.label} ({reason})."]
+        if record is not None and record.payout_id:
+            lines.append(f"Withdrawal: {record.payout_id}")
         if record is not None:
-            lines += [f"Transaction: {record.tx_hash} ({record.chain})", f"Verdict: {record.code}"]
+            lines += [f"Transaction: {record.tx_hash or 'none yet'} ({record.chain})", f"Verdict: {record.code}"]
             lines.append(f"Status link: {self.public_base_url}/s/{self.investigator.status_token(record)}")
         return {
             "helpdesk": self.handover_helpdesk,
             "key": key,
-            "subject": f"Deposit question ({pseudonym})",
+            "subject": f"{kind} question ({pseudonym})",
             "text": "\n".join(lines),
             "requester": pseudonym,
             "language": lang,

@@ -12,16 +12,26 @@ import json
 import logging
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session, select
 
-from app.players.words import LANG_COOKIE, NETWORKS, confirmations_label, eta_label, pick_language, state_label
+from app.players.words import (
+    LANG_COOKIE,
+    NETWORKS,
+    PERSON_CODES,
+    SUPPORT_MESSAGE,
+    confirmations_label,
+    eta_label,
+    pick_language,
+    state_label,
+)
 from app.runtime.db import SessionDep
 from app.runtime.pages import secure, symbol, templates, tone
-from chains.base import ChainError
-from investigations import rechecks, status_links
+from chains.base import Chain, ChainError
+from investigations import catalogs, rechecks, status_links
 from investigations.messages import reply_in
 from investigations.models import Investigation
 from investigations.verdicts import Code, PayoutCode
@@ -142,6 +152,7 @@ def payout_view(record: Investigation, lang: str) -> dict[str, Any]:
         else None
     )
     body = {
+        "kind": "withdrawal",
         "state": state,
         "final": record.final,
         "asset": payout.get("asset"),
@@ -183,11 +194,42 @@ def view(record: Investigation, lang: str) -> dict[str, Any]:
         "required": required,
         "tx_short": f"{record.tx_hash[:10]}…{record.tx_hash[-6:]}",
         "explorer_url": evidence.get("explorer_url"),
-        "message": reply_in(record.verdict["player_message"], lang),
+        "message": _message(record, state, lang),
         "checked_at": (evidence.get("checked_at") or record.created_at.isoformat())[:16].replace("T", " ") + " UTC",
     }
     body["etag"] = hashlib.sha256(json.dumps([body, lang], sort_keys=True).encode()).hexdigest()[:32]
     return body
+
+
+def _message(record: Investigation, state: str, lang: str) -> str:
+    if state == "needs_support" and record.code in PERSON_CODES:
+        return catalogs.translations(lang).gettext(SUPPORT_MESSAGE)
+    return reply_in(record.verdict["player_message"], lang)
+
+
+def _eta_minutes(request: Request, record: Investigation, data: dict[str, Any]) -> int | None:
+    """Minutes until the confirmations needed, from the chain's block time (shown beside the bar)."""
+    if not data.get("required"):
+        return None
+    seconds_per_block = request.app.state.investigator.policy.block_seconds.get(Chain(record.chain), 600)
+    remaining = max(int(data["required"]) - int(data["confirmations"] or 0), 0)
+    return max(1, -(-(remaining or 1) * seconds_per_block // 60))
+
+
+def _brand(request: Request) -> dict[str, str]:
+    settings = request.app.state.settings
+    return {"name": settings.brand_name, "logo": settings.brand_logo_url, "support": settings.support_url}
+
+
+def _allow_logo(response: Response, logo: str) -> Response:
+    """The strict CSP allows images from this host only; a BRAND_LOGO_URL elsewhere is allowed by origin."""
+    parts = urlsplit(logo)
+    if parts.scheme == "https" and parts.netloc:
+        csp = response.headers["Content-Security-Policy"]
+        response.headers["Content-Security-Policy"] = csp.replace(
+            "img-src 'self' data:", f"img-src 'self' data: https://{parts.netloc}"
+        )
+    return response
 
 
 @router.get("/s/{token}")
@@ -209,12 +251,20 @@ def status_page(token: str, request: Request, session: SessionDep) -> Response:
         "eta_text": eta_label(lang, data["eta_minutes"]) if data.get("eta_minutes") else None,
     }
     poll_ms = int(request.app.state.settings.status_poll_seconds * 1000)
-    response = templates.TemplateResponse(
-        request, "players/status.html", {"view": data, "lang": lang, "token": token, "poll_ms": poll_ms}
-    )
+    brand = _brand(request)
+    context = {
+        "view": data,
+        "lang": lang,
+        "token": token,
+        "poll_ms": poll_ms,
+        "brand": brand,
+        "eta_minutes": _eta_minutes(request, record, data),
+        "checked_iso": (record.evidence or {}).get("checked_at") or record.created_at.isoformat(),
+    }
+    response = templates.TemplateResponse(request, "players/status.html", context)
     if request.query_params.get("lang", "").lower() == lang:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
-    return secure(response, public=True)
+    return _allow_logo(secure(response, public=True), brand["logo"])
 
 
 @router.get("/api/status/{token}")
@@ -235,8 +285,9 @@ def status_json(token: str, request: Request, session: SessionDep) -> Response:
 
 
 def _gone(request: Request, lang: str, status_code: int) -> Response:
-    context = {"lang": lang, "status_code": status_code}
+    brand = _brand(request)
+    context = {"lang": lang, "status_code": status_code, "brand": brand}
     response = templates.TemplateResponse(request, "players/status_gone.html", context, status_code=status_code)
     if status_code == 429:
         response.headers["Retry-After"] = "60"
-    return secure(response, public=True)
+    return _allow_logo(secure(response, public=True), brand["logo"])

@@ -34,7 +34,25 @@ NETWORKS = {
     "arbitrum": "Arbitrum",
     "base": "Base",
     "optimism": "Optimism",
+    "tron": "TRON",  # issue 24
 }
+
+# Issue 30: the page's state and its message say one thing. For a payment a person must look at, the
+# page does not repeat a reply that says who already has it ("passed to our finance team"): it says
+# what the player can do, and the support link (SUPPORT_URL) is beside it.
+SUPPORT_MESSAGE = N_(
+    "A member of our team needs to look at this payment. Please contact our support team and keep this link: they will tell you what happens next."
+)
+PERSON_CODES = frozenset(
+    {
+        "amount_mismatch",
+        "unsupported_asset",
+        "wrong_network",
+        "already_claimed",
+        "other_player_address",
+        "below_minimum",
+    }
+)
 
 
 def state_label(language: str, state: str) -> str:

@@ -36,6 +36,14 @@ class JobError(Exception):
         self.retry_after = retry_after
 
 
+class InputError(JobError):
+    """The job's own input cannot be processed (not a provider or a helpdesk being down): trying
+    again gives the same answer, so the job is dead-lettered at once with the reason."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=False)
+
+
 class Job(SQLModel, table=True):
     __tablename__ = "jobs"
     __table_args__ = (Index("ix_jobs_claim", "status", "priority", "run_after"),)

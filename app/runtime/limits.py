@@ -1,6 +1,9 @@
 """Request limits enforced before any route parses a body (pure ASGI), cheapest check first:
 
 1. a NUL in the path or query string (no record holds one) is a 422;
+1b. a route family that authenticates by its headers (the Telegram webhook's secret token, a
+   helpdesk's shared secret, the presence and freshness of a signature's headers) is refused
+   there — 401, or 404 for a helpdesk that is not configured — before its size is even looked at;
 2. each route family has its own body limit (a webhook or a lookup is kilobytes, only the
    authenticated ledger uploads are large): a declared Content-Length over it is refused unread;
 3. routes that need a bearer token, or signature headers, get a 401 before a single body byte is read;
@@ -20,6 +23,7 @@ from itertools import accumulate
 from typing import Any
 
 from anyio import to_thread
+from starlette.datastructures import Headers
 
 Scope = dict[str, Any]
 # Deeper JSON is refused before any parser sees it: a C-level JSON parser recursing 100,000 levels
@@ -51,6 +55,8 @@ class BodyRule:
     max_bytes: int
     bearer: bool = False
     scan_json: bool = True
+    # (path, headers) -> None to go on, or the status to refuse with before a body byte is read.
+    authorize: Callable[[str, Headers], int | None] | None = None
     required_headers: tuple[bytes, ...] = ()
 
 
@@ -82,17 +88,22 @@ class BodyLimits:
             await self.app(scope, receive, send)
             return
         rule = self.rule_for(scope["path"])
+        if rule.authorize is not None:
+            refused = rule.authorize(scope["path"], Headers(scope=scope))
+            if refused is not None:
+                await _bare(send, refused)
+                return
         headers = dict(scope.get("headers") or [])
+        missing = [name.decode() for name in rule.required_headers if not headers.get(name)]
+        if missing:  # signature headers first, like every header check: before the size is looked at
+            await _refuse(send, 401, f"missing header(s): {', '.join(missing)}", _CLOSE)
+            return
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > rule.max_bytes:
             await _refuse(send, 422, _too_large(rule.max_bytes, str(int(declared))), _CLOSE)
             return
         if rule.bearer and not await self._authenticated(headers.get(b"authorization", b"")):
             return await _unauthorized(send)
-        missing = [name.decode() for name in rule.required_headers if not headers.get(name)]
-        if missing:
-            await _refuse(send, 401, f"missing header(s): {', '.join(missing)}", _CLOSE)
-            return
         body = await _read(receive, rule.max_bytes)
         if body is None:
             await _refuse(send, 422, _too_large(rule.max_bytes, f"more than {rule.max_bytes}"), _CLOSE)
@@ -150,6 +161,13 @@ async def _refuse(send: Any, status: int, message: str, headers: list[tuple[byte
         }
     )
     await send({"type": "http.response.body", "body": payload})
+
+
+async def _bare(send: Any, status: int) -> None:
+    """A refusal that says nothing to a sender who could not show the secret (a bare 401 or 404)."""
+    headers = [(b"content-length", b"0"), *_CLOSE]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
 
 
 async def _unauthorized(send: Any) -> None:

@@ -85,10 +85,15 @@ class _ScrubbingFilter(logging.Filter):
             cleaned = scrub(message)
             if cleaned != message:
                 record.msg, record.args = cleaned, ()
+            if record.exc_info and not record.exc_text:
+                # A traceback carries exception messages (requests names the whole URL in its own):
+                # formatted now, scrubbed, and kept where every Formatter looks first.
+                record.exc_text = scrub(_FORMATTER.formatException(record.exc_info))
         return True
 
 
 _FILTER = _ScrubbingFilter()
+_FORMATTER = logging.Formatter()
 
 
 def install(settings: Settings) -> None:
@@ -96,7 +101,7 @@ def install(settings: Settings) -> None:
     process; a later call adds its settings' values)."""
     global _bases, _literals, _installed
     with _lock:
-        _bases = (*_bases, *bases_of(configured_urls(settings)))
+        _bases = tuple(dict.fromkeys((*_bases, *bases_of(configured_urls(settings)))))  # each once
         _literals = tuple(sorted({*_literals, *configured_secrets(settings)}, key=len, reverse=True))
         if not _installed:
             _installed = True

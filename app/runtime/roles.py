@@ -71,6 +71,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/investigations/{investigation_id}"): Rule(EVERYONE),
     ("POST", "/investigations/{investigation_id}/revoke-link"): Rule(EVERYONE),
     ("GET", "/searches/{search_id}"): Rule(EVERYONE),
+    ("GET", "/panel"): Rule(EVERYONE),  # the card as a helpdesk side panel (issue 30)
     ("POST", "/api/investigations"): Rule(EVERYONE, Scope.LINKS_CREATE),
     ("GET", "/api/investigations/{investigation_id}"): Rule(EVERYONE, Scope.READ),
     ("POST", "/api/searches"): Rule(EVERYONE, Scope.READ),
@@ -88,6 +89,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/audit"): Rule(FINANCE),
     ("GET", "/audit.csv"): Rule(FINANCE),
     ("POST", "/audit/{finding_id}/resolve"): Rule(FINANCE),
+    ("POST", "/audit/resolve"): Rule(FINANCE),  # several findings with one reason (issue 30)
     ("GET", "/api/findings"): Rule(FINANCE, Scope.READ),
     ("POST", "/api/findings/{finding_id}/resolve"): Rule(FINANCE),
     ("PUT", "/api/deposit-addresses"): Rule(FINANCE, Scope.LEDGER_WRITE),

@@ -30,7 +30,8 @@ def current_agent(request: Request, session: SessionDep) -> Agent:
     key = request.app.state.sessions.key(request)
     agent = agent_for_session(session, key) if key is not None else None
     if agent is None:  # signed out, expired, password changed, token rotated or agent revoked
-        raise LoginRequired(request.url.path)
+        query = f"?{request.url.query}" if request.url.query and request.method == "GET" else ""
+        raise LoginRequired(request.url.path + query)  # back to the same page (the panel's ticket too)
     return agent
 
 

@@ -10,6 +10,7 @@ Addresses are re-derived from each scriptPubKey rather than taken on the provide
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,7 @@ import requests
 from chains import http
 from chains.base import (
     Chain,
+    ChainError,
     ChainTx,
     Outpoint,
     ProviderBadResponse,
@@ -30,6 +32,7 @@ from chains.base import (
 from chains.bitcoin.addresses import address_from_script
 from chains.fees import FeeMarket, parse_esplora
 from chains.history import AddressTx, HistoryPage, Payment
+from chains.tips import Tips
 
 _NOT_FOUND_BODIES = ("transaction not found", "no such mempool or blockchain transaction")
 _FINAL_SEQUENCE = 0xFFFFFFFE
@@ -51,12 +54,16 @@ class EsploraAdapter:
         self.session = http.protect(session or http.new_session(), self.base_url)
         self.timeout = timeout
         self.page_size = 25  # confirmed txs per address page (electrs and mempool.space both send 25)
+        self.tips: Tips | None = None  # the pool's shared tip; None: each lookup asks this provider's
 
     def _get(self, path: str) -> requests.Response:
         return http.get(self.session, self.base_url + path, provider=self.name, timeout=self.timeout)
 
     def get_tx(self, tx_hash: str) -> ChainTx:
-        """The tx and the tip, asked in parallel: one round trip of wall time, two requests."""
+        """The tx and the tip, asked in parallel: one round trip of wall time, two requests. With
+        the pool's shared tip (`tips`), one request while the tip is fresh."""
+        if self.tips is not None:
+            return self._get_tx_shared_tip(tx_hash, self.tips)
         tip = http.side_by_side(self.tip_height)
         try:
             response = self._get(f"/tx/{tx_hash}")
@@ -84,6 +91,48 @@ class EsploraAdapter:
             return tx
         finally:
             tip.cancel()
+
+    def _get_tx_shared_tip(self, tx_hash: str, tips: Tips) -> ChainTx:
+        # A stale tip is asked beside the tx (one round trip), once for every lookup that needs it.
+        asked = None if tips.fresh() is not None else tips.ask(self.tip_height, http.side_by_side)
+        tx = self._tx_only(tx_hash)
+        if tx.status is not TxStatus.CONFIRMED:
+            return tx
+        assert tx.block_height is not None
+        tip_height = tips.fresh(at_least=tx.block_height)
+        if tip_height is None and asked is not None:
+            try:
+                tip_height = self._wait_tip(asked)
+            except ChainError:  # another provider's tip request may have failed: not this one's fault
+                tip_height = None
+        if tip_height is None or tip_height < tx.block_height:
+            # A block arrived since the tip we know, or another provider's tip lags: this one's own.
+            tip_height = self._wait_tip(http.side_by_side(self.tip_height))
+            tips.offer(tip_height)
+        if tip_height < tx.block_height:
+            raise ProviderBadResponse(
+                f"{self.name}: its tip {tip_height} is behind the tx's block {tx.block_height}", provider=self.name
+            )
+        tx.confirmations = tip_height - tx.block_height + 1
+        return tx
+
+    def _wait_tip(self, tip: Future[int]) -> int:
+        try:
+            return tip.result(timeout=_tip_wait(self.timeout))
+        except FutureTimeout:
+            raise ProviderUnavailable(f"{self.name}: no tip height in time", provider=self.name) from None
+
+    def _tx_only(self, tx_hash: str) -> ChainTx:
+        response = self._get(f"/tx/{tx_hash}")
+        if response.status_code == 404 and _is_not_found(response):
+            return ChainTx(chain=Chain.BTC, tx_hash=tx_hash, status=TxStatus.NOT_FOUND, providers=[self.name])
+        if response.status_code != 200:
+            raise ProviderBadResponse(
+                f"{self.name}: unexpected HTTP {response.status_code} for a transaction",
+                provider=self.name,
+                raw=response.text[:200],
+            )
+        return self._parse_tx(tx_hash, http.parse_json(response, provider=self.name))
 
     def block_in_main_chain(self, block_hash: str, height: int | None = None) -> bool:
         response = self._get(f"/block/{block_hash}/status")
@@ -157,7 +206,9 @@ class EsploraAdapter:
         for item in body:
             tx = self._parse_tx(item.get("txid", "") if isinstance(item, dict) else "", item)
             paid = [Payment("BTC", t.amount_base_units, "output") for t in tx.transfers if t.to_address == address]
-            found.append(AddressTx(Chain.BTC, tx.tx_hash, address, tx.block_height, tx.timestamp, paid, {"output"}))
+            listed = AddressTx(Chain.BTC, tx.tx_hash, address, tx.block_height, tx.timestamp, paid, {"output"})
+            listed.tx, listed.provider = tx, self.name
+            found.append(listed)
             if tx.status is TxStatus.CONFIRMED:
                 confirmed.append(tx.tx_hash)
         more = len(confirmed) >= self.page_size

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import requests
-from web3 import HTTPProvider
 
 from chains import http
 from chains.assets import AssetRegistry
@@ -67,9 +67,17 @@ class EthereumRpcAdapter(RpcHistory):
         self.tokens = {c.lower(): symbol for c, symbol in (tokens or {}).items()}  # another network's list
         self.assets = assets
         self.session = http.protect(session or http.new_session(), url)  # the pool meters its requests
-        self.provider = HTTPProvider(
-            url,
-            request_kwargs={"timeout": timeout},
+        self.timeout = timeout
+
+    @cached_property
+    def provider(self) -> Any:
+        """web3's HTTP provider, built (and web3 imported: tens of MiB) on the first request, so a
+        process that never asks Ethereum does not carry it."""
+        from web3 import HTTPProvider
+
+        return HTTPProvider(
+            self.url,
+            request_kwargs={"timeout": self.timeout},
             session=self.session,
             exception_retry_configuration=None,
         )
@@ -120,9 +128,10 @@ class EthereumRpcAdapter(RpcHistory):
                 return FeeMarket(Chain.ETH, self.name, base_fee=_quantity(block["baseFeePerGas"], "baseFeePerGas"))
         raise ProviderBadResponse(f"{self.name}: no base fee in the pending or latest block", provider=self.name)
 
-    def mined_nonce(self, sender: str) -> int:
-        """How many txs of `sender` are mined (the next nonce a block can include)."""
-        (answer,) = self._batch([("eth_getTransactionCount", [sender, "latest"])])
+    def mined_nonce(self, sender: str, block: str = "latest") -> int:
+        """How many txs of `sender` are mined (the next nonce a block can include); with "pending",
+        counting those in the node's mempool too."""
+        (answer,) = self._batch([("eth_getTransactionCount", [sender, block])])
         return _quantity(self._result(answer), "nonce")
 
     def tx_by_sender_and_nonce(self, sender: str, nonce: int) -> str | None:

@@ -16,7 +16,13 @@ from investigations.audit.models import OPEN, RESOLVED, WITHDRAWN, AuditPayment,
 from investigations.ledger import LedgerDeposit
 from investigations.verdicts import NEVER_FINAL, Code
 
-FINDING_CODES = {Code.CONFIRMED_NOT_CREDITED, Code.AMOUNT_MISMATCH, Code.UNSUPPORTED_ASSET, Code.BELOW_MINIMUM}
+FINDING_CODES = {
+    Code.CONFIRMED_NOT_CREDITED,
+    Code.AMOUNT_MISMATCH,
+    Code.UNSUPPORTED_ASSET,
+    Code.BELOW_MINIMUM,
+    Code.WRONG_NETWORK,  # issue 23: paid on BSC to an address issued for Ethereum; treasury recovers it
+}
 NOT_DECIDED = {code.value for code in NEVER_FINAL}  # asked again later: confirming, reorged, unavailable…
 LEDGER = "ledger"
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from chains.blocks import Block
+from chains.references import EVM_CHAINS
 from investigations.ledger import DepositAddress
 
 CHUNK = 2000  # addresses per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
@@ -32,13 +33,17 @@ class Matched:
 
 
 def casino_owners(session: Session, chain: str, addresses: Iterable[str]) -> dict[str, str]:
-    """{address: player_ref} for those of `addresses` that are casino deposit addresses."""
+    """{address: player_ref} for those of `addresses` that are casino deposit addresses. On an EVM
+    network, addresses issued for any EVM network count: the same key controls them there, and a
+    payment on BSC to an address issued for Ethereum is the wrong_network case players hit most."""
     wanted = sorted(set(addresses))
+    evm = [c.value for c in EVM_CHAINS]
+    chains = evm if chain in evm else [chain]
     owners: dict[str, str] = {}
     for start in range(0, len(wanted), CHUNK):
         rows = session.execute(
             select(col(DepositAddress.address), col(DepositAddress.player_ref)).where(
-                col(DepositAddress.chain) == chain, col(DepositAddress.address).in_(wanted[start : start + CHUNK])
+                col(DepositAddress.chain).in_(chains), col(DepositAddress.address).in_(wanted[start : start + CHUNK])
             )
         )
         owners.update({address: player for address, player in rows})

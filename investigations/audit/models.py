@@ -71,16 +71,17 @@ class AuditPayment(SQLModel, table=True):
 
 
 class Finding(SQLModel, table=True):
-    """A confirmed payment to a casino address the ledger did not credit as paid."""
+    """A confirmed payment to a casino address the ledger did not credit as paid — or a payout
+    (withdrawal) that finance must act on (`payout_id` set; no audited payment, maybe no block)."""
 
     __tablename__ = "audit_findings"
     __table_args__ = (Index("ix_audit_findings_status", "status", "found_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    payment_id: int = Field(unique=True)
+    payment_id: int | None = Field(default=None, unique=True)
     chain: str = Field(max_length=8)
     tx_hash: str = Field(max_length=80, index=True)
-    block_height: int
+    block_height: int | None = None
     address: str = Field(max_length=128)
     player_ref: str = Field(max_length=128, index=True)
     asset: str = Field(max_length=64)
@@ -95,3 +96,4 @@ class Finding(SQLModel, table=True):
     resolution: str | None = Field(default=None, max_length=1000)
     ticket_ref: str | None = Field(default=None, max_length=256)
     ticket_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    payout_id: str | None = Field(default=None, max_length=128, index=True)  # a payout finding (issue 25)

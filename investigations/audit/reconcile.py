@@ -50,6 +50,8 @@ class Reconciler:
     def _check_due(self, session: Session, chain: Chain, tip_height: int, limit: int, result: Round) -> None:
         now = self.now()
         required = self.investigator.policy.required_confirmations[chain]
+        if chain is Chain.TRON:
+            required = 1  # TRON's tip here is the solidified block: final already
         due = session.exec(
             select(AuditPayment)
             .where(

@@ -172,3 +172,19 @@ def test_agents_add_with_a_password_stores_a_slow_hash(cli):
     assert short.exit_code == 1 and "at least 10 characters" in short.output
     again = CliRunner().invoke(main, ["agents", "add", "dora"])
     assert again.exit_code == 1 and "exists already" in again.output
+
+
+def test_check_a_payout_by_its_id(cli, chain):
+    from tests.support.ledger import address
+
+    player, hot = address("cli-payout-player"), address("cli-payout-hot")
+    tx = chain.build_tx([(player, 1_500_000), (hot, 9_000_000)], senders=[hot], fee=150)
+    rows = {"payouts": [{"payout_id": "w-77", "chain": "btc", "player_ref": "p-1", "to_address": player,
+                         "asset": "BTC", "amount": "0.015", "status": "sent", "tx_hash": tx["txid"],
+                         "requested_at": "2026-12-01T10:00:00Z", "sent_at": "2026-12-01T10:05:00Z"}]}  # fmt: skip
+    assert cli("ledger", "import", _write(cli, "payouts.json", json.dumps(rows))).exit_code == 0
+    result = cli("check", "--payout", "w-77")
+    assert result.exit_code == 0 and "PAYOUT_STUCK" in result.output and "payout w-77 (sent)" in result.output
+    assert "CPFP" in result.output
+    assert CliRunner().invoke(main, ["check", "--payout", "w-404"]).exit_code == 2
+    assert CliRunner().invoke(main, ["check"]).exit_code == 2

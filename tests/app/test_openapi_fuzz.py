@@ -81,3 +81,32 @@ def _constrained(definition: dict) -> bool:
         if set(schema) - {"type", "title", "description"} or schema.get("type") != "string":
             return True
     return False
+
+
+def test_stateful_sequences_following_the_links_schemathesis_infers(fuzzed):
+    """Sequences of calls, each using what an earlier answer gave (an investigation's or a search's
+    id, found by Schemathesis' link inference): still no 5xx and no answer off its schema."""
+    schema, headers = fuzzed
+    machine = schema.as_state_machine()
+    steps = []
+
+    class Sequences(machine):  # type: ignore[misc, valid-type]
+        def get_call_kwargs(self, case):
+            steps.append(f"{case.method} {case.operation.path}")
+            return {"headers": headers}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
+
+    Sequences.run(
+        settings=hypothesis.settings(
+            max_examples=15,
+            stateful_step_count=6,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    assert len(set(steps)) > 1  # sequences of several operations ran, not nothing

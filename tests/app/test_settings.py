@@ -43,6 +43,8 @@ def test_values_come_from_the_environment_and_dotenv(monkeypatch, tmp_path):
         ("REDIS_URL", "http://127.0.0.1:6379", "redis://"),
         ("PROVIDER_HEDGE_MIN_SECONDS", "5", "PROVIDER_HEDGE_MAX_SECONDS"),
         ("PROVIDER_RATE_BURST", "0", "PROVIDER_RATE_BURST"),
+        ("BRAND_LOGO_URL", "http://cdn.example/logo.png", "https://"),
+        ("SUPPORT_URL", "javascript:alert(1)", "mailto:"),
     ],
 )
 def test_nonsense_fails_fast_naming_the_variable(monkeypatch, variable, value, says):

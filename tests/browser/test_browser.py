@@ -99,7 +99,7 @@ def test_lookup_works_without_javascript(live_server, chromium, chain, sqlite_en
     page.get_by_role("button", name="Investigate").click()
     page.wait_for_url(f"{base}/investigations/*")
     assert page.locator("#verdict-card").get_attribute("data-code") == "below_minimum"
-    assert "✗" in page.locator("h2.verdict").inner_text()  # never colour alone
+    assert "!" in page.locator("h2.verdict").inner_text()  # never colour alone: the needs-action symbol
     page.screenshot(path=str(artifacts / "verdict-card-phone-nojs.png"), full_page=True)
     page.get_by_role("link", name="Recent").click()
     assert tx["txid"][:10] in page.content()

@@ -79,7 +79,7 @@ def test_ethereum_addresses_checksum_is_checked_when_mixed_case():
 
 
 def test_chain_detection_from_hash_and_address():
-    assert candidate_chains("ab" * 32, None) == [Chain.BTC, *EVM_CHAINS]
+    assert candidate_chains("ab" * 32, None) == [Chain.BTC, Chain.TRON, *EVM_CHAINS]
     assert candidate_chains("0x" + "ab" * 32, None) == list(EVM_CHAINS)
     assert EVM_CHAINS[:2] == (Chain.ETH, Chain.BSC)  # Ethereum first: it decides when nobody knows the tx
     assert candidate_chains("0x" + "ab" * 32, "0x" + "12" * 20) == list(EVM_CHAINS)  # one address, every network

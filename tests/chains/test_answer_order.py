@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from app.wiring import SETTLED_DEPTH, build_policy
-from chains.base import Chain, ChainTx, Outpoint, TxStatus
+from chains.base import Chain, ChainTx, Outpoint, Spend, TxStatus
 from chains.base import Transfer as Out
 from chains.guarded import Call
 from chains.providers import Outcome, Patience, ProviderPool, ProviderSettings
@@ -48,6 +48,7 @@ class Gate:
 
     get_tx = _answer
     block_in_main_chain = _answer
+    spend_of = _answer
 
 
 class Told(Patience):
@@ -181,6 +182,15 @@ def test_providers_disagreeing_about_a_block_cannot_say_whether_it_is_in_the_mai
     first, second = (one, two) if order == "one_first" else (two, one)
     pool = pool_of(one, two, hedge=0)  # the second provider is asked at once too
     assert in_order(pool, first, second, lambda: pool.block_in_main_chain("cd" * 32, 850_000)) is None
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_providers_disagreeing_about_a_spend_cannot_say_who_spent_it(order):
+    spent = Spend(Outpoint("11" * 32, 0), True, "cd" * 32, confirmed=False)
+    one, two = Gate("one.test", spent), Gate("two.test", Spend(Outpoint("11" * 32, 0), False))
+    first, second = (one, two) if order == "one_first" else (two, one)
+    pool = pool_of(one, two, hedge=0)  # the second provider is asked at once too
+    assert in_order(pool, first, second, lambda: pool.spend_of(Outpoint("11" * 32, 0))) is None
 
 
 # --- the same, through the verdict ----------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import requests
@@ -201,3 +202,20 @@ def test_a_pending_send_allowed_more_gas_than_a_transfer_may_run_code(fixtures_d
     tx_json |= {"blockHash": None, "blockNumber": None, "transactionIndex": None, "gas": hex(21_000)}
     assert not adapter.get_tx(node.add(tx_json)).contract_call
     assert adapter.get_tx(node.add(dict(tx_json, gas=hex(60_000)))).contract_call
+
+
+def test_an_ethereum_adapter_imports_web3_only_when_it_first_asks():
+    # web3 weighs tens of MiB: a web process that has not asked Ethereum anything does not carry it.
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from chains.assets import DEFAULT_ASSETS\n"
+        "from chains.ethereum.jsonrpc import EthereumRpcAdapter\n"
+        "adapter = EthereumRpcAdapter('http://127.0.0.1:9/rpc', assets=DEFAULT_ASSETS)\n"
+        "assert 'web3' not in sys.modules, 'imported at start'\n"
+        "adapter.provider\n"
+        "assert 'web3' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=Path(__file__).resolve().parents[2])

@@ -7,15 +7,19 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 from web3 import Web3
 
 from app.finance.auditor import Auditor, finding_json
 from app.finance.views import totals
 from app.helpdesks.note_text import network_tags, verdict_note
+from app.main import create_app
 from app.players.routes import view
+from app.runtime.accounts import add_agent, hash_password
 from app.wiring import build_block_sources, build_investigator
-from chains.base import Chain
+from chains.assets import Asset
+from chains.base import Chain, ChainError
 from investigations.audit.models import Finding
 from investigations.audit.reconcile import Reconciler
 from investigations.dossier import build as build_dossier
@@ -26,6 +30,7 @@ from investigations.types import utcnow
 from tests.conftest import require
 from tests.support.anvil import ANVIL, SOLC, Anvil, compile_contracts
 from tests.support.ledger import add_addresses_on
+from tests.support.web import PASSWORD, _csrf
 
 pytestmark = pytest.mark.anvil
 OURS = "0x" + "d0" * 20
@@ -229,6 +234,13 @@ def test_the_no_hash_search_finds_a_players_payment_on_bsc(nodes, usdt, networks
     # an address given instead of a player: its rows on every EVM network are searched
     by_address = search(session, investigator, SearchQuery(address=on_bsc))
     assert [c.tx_hash for c in by_address.candidates] == [tx_hash]
+    # the player's Ethereum address paid on Base: found by the search, and it is wrong_network
+    misdirected = _pay_on(usdt, 8453, on_eth, 50 * 10**6)
+    again = search(session, investigator, SearchQuery(player_ref=player))
+    assert {"bsc", "eth", "base"} <= set(again.searched)
+    (wrong,) = [c for c in again.candidates if c.tx_hash == misdirected]
+    assert (wrong.chain, wrong.code) == ("base", "wrong_network")
+    assert "Sent on Base, but the address was issued for Ethereum: 50 USDT" in wrong.verdict["summary"]
 
 
 class _Clock:
@@ -243,9 +255,10 @@ def test_the_auditor_follows_bsc_and_finds_an_uncredited_usdt_payment_there(
     nodes, usdt, networks_env, settings, engine
 ):
     configured = _settings(settings, nodes, nodes[56].url)
-    player, address = "p-audit", "0x" + "d4" * 20
+    player, address, on_eth = "p-audit", "0x" + "d4" * 20, "0x" + "d8" * 20
     with Session(engine) as session:
         add_addresses_on(session, "bsc", (address, player))
+        add_addresses_on(session, "eth", (on_eth, "p-audit-eth"))
     sources = build_block_sources(configured)
     assert {Chain.ETH, Chain.BSC, Chain.BASE} <= set(sources)
     clock = _Clock()
@@ -258,6 +271,7 @@ def test_the_auditor_follows_bsc_and_finds_an_uncredited_usdt_payment_there(
         clock=clock,
     )
     tx_hash = _pay_on(usdt, 56, address, 12 * 10**18)
+    misdirected = _pay_on(usdt, 56, on_eth, 30 * 10**18)  # on BSC, to an address issued for Ethereum
     nodes[56].rpc("anvil_mine", hex(16))
     auditor.round()
     clock.offset = timedelta(minutes=31)
@@ -268,3 +282,85 @@ def test_the_auditor_follows_bsc_and_finds_an_uncredited_usdt_payment_there(
         assert finding.code == "confirmed_not_credited"
         assert finding_json(finding, configured.assets)["amount"] == "12"
         assert totals([finding], auditor.reconciler.investigator) == {"USDT@bsc": "12"}
+        # the BSC follower also sees the payment to the Ethereum address: a wrong_network finding
+        (wrong,) = session.exec(select(Finding).where(Finding.player_ref == "p-audit-eth")).all()
+        assert (wrong.chain, wrong.tx_hash, wrong.code) == ("bsc", misdirected, "wrong_network")
+        assert "Sent on BSC, but the address was issued for Ethereum: 30 USDT" in wrong.summary
+
+
+def test_usdt_on_ethereum_to_an_address_issued_for_bsc_is_wrong_network_the_other_way(
+    nodes, usdt, networks_env, settings, session
+):
+    add_addresses_on(session, "bsc", ("0x" + "d5" * 20, "p-6"))
+    tx_hash = _pay_on(usdt, 1, "0x" + "d5" * 20, 20 * 10**6)  # Ethereum's test USDT: 6 decimals
+    configured = _settings(settings, nodes, nodes[56].url)
+    configured = configured.model_copy(update={"eth_tokens": [Asset("USDT", Chain.ETH, 6, usdt[1].address.lower())]})
+    record = build_investigator(configured).investigate(session, InvestigationRequest(tx_hash=tx_hash))
+    assert (record.code, record.chain) == ("wrong_network", "eth")
+    assert "Sent on Ethereum, but the address was issued for BSC: 20 USDT" in record.verdict["summary"]
+    assert "instead of BSC" in record.verdict["player_message"]["en"]
+    assert record.evidence["found_on"]["explorer"] == f"https://etherscan.io/tx/{tx_hash}"
+
+
+def test_the_api_and_the_verdict_card_name_the_network(nodes, usdt, networks_env, settings, engine):
+    configured = _settings(settings, nodes, nodes[56].url)
+    with Session(engine) as session:
+        add_addresses_on(session, "eth", ("0x" + "d6" * 20, "p-7"))
+        _agent, token = add_agent(session, "alice", password_hash=hash_password(PASSWORD))
+    tx_hash = _pay_on(usdt, 56, "0x" + "d6" * 20, 15 * 10**18)
+    with TestClient(create_app(configured, engine=engine)) as client:
+        client.headers["Authorization"] = f"Bearer {token}"
+        answer = client.post("/api/investigations", json={"tx_hash": tx_hash, "player_ref": "p-7"})
+        assert answer.status_code in (200, 201), answer.text
+        body = answer.json()
+        assert body["chain"] == "bsc" and body["verdict"]["code"] == "wrong_network"
+        del client.headers["Authorization"]
+        login = client.get("/login")
+        client.post("/login", data={"csrf": _csrf(login.text), "name": "alice", "password": PASSWORD})
+        card = client.get(f"/investigations/{body['id']}")
+        assert card.status_code == 200
+        assert "Sent on</dt><dd>bsc (address issued for eth)" in card.text
+        assert f'href="https://bscscan.com/tx/{tx_hash}"' in card.text
+
+
+def test_bnb_sent_directly_forwarded_by_a_contract_and_a_reverted_transfer_on_bsc(
+    nodes, usdt, networks_env, settings, session
+):
+    w3 = usdt[56].w3
+    to = "0x" + "d7" * 20
+    add_addresses_on(session, "bsc", (to, "p-8"))
+    sender = w3.eth.accounts[3]
+    direct = w3.eth.send_transaction({"from": sender, "to": Web3.to_checksum_address(to), "value": 5 * 10**16})
+    contract = compile_contracts()["Forwarder"]
+    receipt = w3.eth.wait_for_transaction_receipt(
+        w3.eth.contract(abi=contract["abi"], bytecode=contract["bytecode"]).constructor().transact({"from": sender})
+    )
+    forwarder = w3.eth.contract(address=receipt["contractAddress"], abi=contract["abi"])
+    forwarded = forwarder.functions.forward(Web3.to_checksum_address(to)).transact(
+        {"from": sender, "value": 3 * 10**16}
+    )
+    reverted = (
+        usdt[56].functions.transfer(Web3.to_checksum_address(to), 10**30).transact({"from": sender, "gas": 100_000})
+    )
+    nodes[56].rpc("anvil_mine", hex(20))
+    investigator = build_investigator(_settings(settings, nodes, nodes[56].url))
+
+    def check(tx) -> object:
+        return investigator.investigate(session, InvestigationRequest(tx_hash="0x" + bytes(tx).hex()))
+
+    native = check(direct)
+    assert (native.chain, native.code) == ("bsc", "confirmed_not_credited")
+    assert native.evidence["paid"][0]["asset"] == "BNB" and native.evidence["paid"][0]["amount"] == "0.05"
+    internal = check(forwarded)  # anvil traces calls: the BNB the contract passed on is found
+    assert (internal.chain, internal.code) == ("bsc", "confirmed_not_credited")
+    assert internal.evidence["paid"][0]["amount"] == "0.03"
+    failed = check(reverted)
+    assert (failed.chain, failed.code) == ("bsc", "failed")
+
+
+def test_the_bsc_follower_refuses_blocks_from_a_node_of_another_chain(nodes, usdt, networks_env, settings):
+    wrong = _settings(settings, nodes, nodes[8453].url)  # Base's node configured as BSC's provider
+    reader = build_block_sources(wrong)[Chain.BSC]
+    with pytest.raises(ChainError, match="serves chain id 8453 \\(Base\\), not BSC's 56"):
+        reader.tip_height()
+    assert build_block_sources(_settings(settings, nodes, nodes[56].url))[Chain.BSC].tip_height() >= 0

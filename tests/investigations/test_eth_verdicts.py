@@ -225,6 +225,18 @@ def test_bare_hex_found_on_ethereum_after_bitcoin_says_unknown(chain, evm, usdt_
     assert record.chain == "eth" and record.code == "confirmed_not_credited"
 
 
+def test_a_mistyped_bitcoin_txid_is_not_found_even_when_ethereum_is_down(chain, evm, investigator, session):
+    """Bitcoin's providers all say they do not know the bare hex hash; Ethereum (its less likely
+    reading) cannot be asked. The verdict is about Bitcoin: not_found, not provider_unavailable, and
+    each answer names the chain it came from."""
+    evm.batch_error = {"code": -32005, "message": "daily request limit reached"}
+    record = run(investigator, session, "ab" * 32)
+    assert record.chain == "btc" and record.code == "not_found"
+    chains = {a["chain"] for a in record.evidence["providers"]}
+    assert chains == {"btc", "eth"}
+    assert {a["answer"] for a in record.evidence["providers"] if a["chain"] == "btc"} == {"not_found"}
+
+
 def test_a_native_eth_credit_booked_with_an_index_still_matches(chain, evm, fixtures_dir, investigator, session):
     tx_json = dict(eth_result(fixtures_dir, "eth_tx_c59f_type2_plain_eth_transfer.json"))
     receipt = {

@@ -90,9 +90,72 @@ def test_an_etherscan_token_tracker_link_names_the_holder_not_the_contract():
         (f"https://blockstream.info/testnet/tx/{TX}", "testnet"),
         (f"https://sepolia.etherscan.io/tx/0x{TX}", "Sepolia"),
         (f"https://blockchair.com/bitcoin/testnet/transaction/{TX}", "testnet"),
+        (f"https://testnet.bscscan.com/tx/0x{TX}", "testnet"),
+        (f"https://amoy.polygonscan.com/tx/0x{TX}", "Amoy"),
+        (f"https://sepolia.basescan.org/tx/0x{TX}", "Sepolia"),
     ],
 )
 def test_test_network_links_are_reported_not_investigated(link, network):
     found = extract(f"I paid, look: {link}")
     assert found.tx_hashes == [] and found.test_networks and network in found.test_networks[0]
     assert "test network" in found.test_network_reason
+
+
+@pytest.mark.parametrize(
+    "host", ["bscscan.com", "polygonscan.com", "arbiscan.io", "basescan.org", "optimistic.etherscan.io"]
+)
+def test_links_of_every_evm_explorer_give_the_hash_and_the_token_holder(host):
+    holder = "0x" + "ab" * 20
+    found = extract(f"sent it https://{host}/tx/0x{TX} see https://{host}/token/0x{'cd' * 20}?a={holder}")
+    assert found.tx_hashes == [f"0x{TX}"]
+    assert found.address == holder
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["вывод не пришёл", "Выплата так и не пришла", "Auszahlung nicht angekommen", "meine Abhebung fehlt",
+     "withdrawal not received", "where is my payout?", "I withdrew 0.1 BTC yesterday"],
+)  # fmt: skip
+def test_withdrawal_wording_in_three_languages_is_recognised(text):
+    assert extract(text).withdrawal
+
+
+@pytest.mark.parametrize("text", ["my deposit did not arrive", "депозит не зачислен", "Einzahlung fehlt", ""])
+def test_deposit_wording_is_not_a_withdrawal(text):
+    assert not extract(text).withdrawal
+
+
+def test_payout_ids_are_picked_out():
+    found = extract("withdrawal W-77 and w-78, not w-x")
+    assert found.payout_ids == ["w-77", "w-78"]
+
+
+# --- TRON (issue 24) ------------------------------------------------------------------------------
+TRON_TX = "47086db397eac45d2fe7dacedcb6f77267d6895dce645210e495e64f8a2a7910"
+TRON_PAYEE = "TAVrrARNdnjHgCGMQYeQV7hv4PSu7mVsMj"
+USDT_TRC20 = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+
+
+def test_a_tronscan_transaction_link_is_a_transaction():
+    found = extract(f"see https://tronscan.org/#/transaction/{TRON_TX} please")
+    assert found.tx_hashes == [TRON_TX] and found.addresses == []
+
+
+def test_a_tronscan_address_link_is_a_tron_address():
+    found = extract(f"https://tronscan.org/#/address/{TRON_PAYEE}/transfers")
+    assert found.addresses == [(Chain.TRON, TRON_PAYEE)]
+
+
+def test_a_tronscan_token_transfer_link_names_the_holder_not_the_contract():
+    found = extract(f"https://tronscan.org/#/token20/{USDT_TRC20}?a={TRON_PAYEE}")
+    assert found.addresses == [(Chain.TRON, TRON_PAYEE)]
+
+
+def test_a_tron_txid_and_address_in_a_message():
+    found = extract(f"sent 50 usdt trc20, txid {TRON_TX} to {TRON_PAYEE}, not arrived")
+    assert found.tx_hashes == [TRON_TX]
+    assert found.addresses == [(Chain.TRON, TRON_PAYEE)]
+
+
+def test_a_tron_address_with_a_bad_checksum_is_not_extracted():
+    assert extract("to TAVrrARNdnjHgCGMQYeQV7hv4PSu7mVsMk").addresses == []

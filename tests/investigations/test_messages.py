@@ -13,6 +13,7 @@ FACTS = {
     "minimum": "0.0001",
     "network": "bsc",
     "issued_network": "Ethereum",
+    "issued": "TRON",
 }
 
 

@@ -13,6 +13,7 @@ from web3 import Web3
 from app.wiring import build_investigator
 from chains.assets import DEFAULT_ASSETS, Asset
 from chains.base import Chain
+from investigations.audit.payouts import audit_payouts
 from investigations.payouts import PayoutRecordIn, upsert_payouts
 from investigations.types import utcnow
 from tests.conftest import require
@@ -93,12 +94,14 @@ def test_a_low_fee_payout_is_stuck_then_its_replacement_is_followed_to_delivered
     node.rpc("anvil_setNextBlockBaseFeePerGas", hex(50 * GWEI))  # the next block costs more than its max fee
     record(session, low)
     stuck = judge(investigator, session)
-    assert stuck.code == "payout_stuck" and not stuck.final
+    assert stuck.code == "payout_stuck" and not stuck.final and stuck.evidence["finance_must_act"]
     assert stuck.evidence["advice"]["kind"] == "replace" and stuck.evidence["advice"]["nonce"] == nonce
     assert f"same nonce {nonce}" in stuck.verdict["action"]
     assert "delivered" not in stuck.verdict["player_message"]["en"]
 
     bumped = send(w3, PLAYER, 5 * 10**16, max_fee=200 * GWEI, nonce=nonce)  # same nonce, higher fee
+    waiting = judge(investigator, session)  # the replacement is in the mempool, not yet mined: not "dropped"
+    assert waiting.code == "payout_replaced" and not waiting.final and not waiting.evidence["finance_must_act"]
     node.rpc("evm_mine")
     replaced = judge(investigator, session)
     assert replaced.code == "payout_replaced" and not replaced.final
@@ -165,3 +168,15 @@ def test_a_payout_record_without_a_tx_past_the_grace_is_not_sent(node, investiga
 def _contracts() -> dict:
     require(SOLC.exists(), "the solc compiler is not installed: run `npm ci`")
     return compile_contracts()
+
+
+def test_a_payout_record_with_no_tx_becomes_a_not_sent_finding_after_the_grace(node, investigator, session):
+    record(session, None, status="approved", minutes_ago=10)
+    now = utcnow()
+    investigator.clock = lambda: now
+    assert audit_payouts(session, investigator, Chain.ETH, now=now).new_findings == []
+    later = now + timedelta(minutes=25)
+    investigator.clock = lambda: later
+    [finding] = audit_payouts(session, investigator, Chain.ETH, now=later).new_findings
+    session.commit()
+    assert finding.code == "payout_not_sent" and finding.chain == "eth" and finding.asset == "ETH"

@@ -84,11 +84,10 @@ def test_an_amount_hint_ranks_the_matching_payment_first_among_equals(world, inv
 
     assert [c.code for c in result.candidates] == ["confirmed_not_credited"] * 3
     assert result.candidates[0].tx_hash == match["txid"]
-    tx_requests = [u for u in world.requests if "/tx/" in u and "/outspend/" not in u]
-    # Each candidate looked up once, not again: both providers are asked at once, and the slower one's
-    # call may be abandoned before it is sent, so each provider is asked at most once per tx.
-    assert len(tx_requests) == len(set(tx_requests))
-    assert {u.rsplit("/", 1)[1] for u in tx_requests} == {c.tx_hash for c in result.candidates}
+    # The listing describes each candidate completely: judged from it and one tip, none looked up again.
+    assert [u for u in world.requests if "/tx/" in u and "/outspend/" not in u] == []
+    assert len([u for u in world.requests if u.endswith("/blocks/tip/height")]) == 1
+    assert {c.evidence["providers"][0]["detail"] for c in result.candidates} == {"from the address listing"}
     assert result.query.asset == "BTC" and result.query.chain == "btc"
 
 
@@ -180,3 +179,41 @@ def test_with_only_core_the_answer_says_bitcoin_could_not_be_searched(world, set
     assert result.candidates == [] and not result.complete
     assert result.searched == {"btc": []}
     assert "cannot list" in result.not_searched["btc"]["output"]
+
+
+class _TipOnly:
+    """A pool that knows only the tip (asked once), for the listing's own lookups."""
+
+    tips = None
+
+    def __init__(self, tip: int) -> None:
+        self.tip, self.asked = tip, 0
+
+    def ask(self, method: str, *args):
+        assert method == "tip_height"
+        self.asked += 1
+        return self.tip, "p"
+
+    def offer_tip(self, height: int) -> None:
+        pass
+
+
+def test_only_candidates_the_listing_describes_and_the_tip_covers_are_judged_from_it():
+    from chains.base import Chain, ChainTx, TxStatus
+    from chains.history import AddressTx
+    from investigations.search_prefetch import from_listing
+
+    def listed(name: str, height: int | None, *, whole: bool = True) -> AddressTx:
+        status = TxStatus.MEMPOOL if height is None else TxStatus.CONFIRMED
+        found = AddressTx(Chain.BTC, name, P1[0], height)
+        if whole:
+            found.tx, found.provider = ChainTx(Chain.BTC, name, status, ["p"], block_height=height), "p"
+        return found
+
+    pool = _TipOnly(TIP)
+    answers = from_listing(
+        pool, [listed("a", TIP - 2), listed("b", None), listed("c", TIP + 1), listed("d", 5, whole=False)]
+    )
+    assert set(answers) == {"a", "b"}  # c is above the tip (a block arrived since): looked up; d not described
+    assert answers["a"].tx.confirmations == 3 and answers["b"].tx.confirmations == 0
+    assert pool.asked == 1

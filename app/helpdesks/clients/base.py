@@ -54,6 +54,11 @@ class Helpdesk(Protocol):
 
     def verify(self, headers: Mapping[str, str], body: bytes, now: datetime) -> bool: ...
 
+    def check_headers(self, headers: Mapping[str, str], now: datetime) -> bool:
+        """What the headers alone can show, checked before the body is read: a shared secret in
+        full, a signature's headers present and its timestamp fresh. False: a bare 401, body unread."""
+        ...
+
     def parse(self, headers: Mapping[str, str], body: bytes) -> Delivery | None:
         """The delivery to act on, or None for events to ignore (e.g. our own notes echoing back)."""
         ...

@@ -25,6 +25,11 @@ class Generic:
         self.http = HelpdeskHttp(self.name, callback_url or "http://callback.invalid", rate_per_second=rate_per_second)
         self.secrets = secrets
 
+    def check_headers(self, headers: Mapping[str, str], now: datetime) -> bool:
+        if not header(headers, "webhook-id") or not header(headers, "webhook-signature"):
+            return False
+        return signatures.fresh(signatures.parse_time(header(headers, "webhook-timestamp")), now)
+
     def verify(self, headers: Mapping[str, str], body: bytes, now: datetime) -> bool:
         return signatures.standard(
             self.secrets,

@@ -115,8 +115,51 @@ def _generic(desk: Any, ours: str, subject: str, text: str, requester: str) -> s
     return ours
 
 
+def _intercom(desk: Any, ours: str, subject: str, text: str, requester: str) -> str:
+    """A conversation started by the player's contact (found or created by our external id), its
+    first message carrying our id so a retry finds it (conversation search on `source.body`)."""
+    identifier = f"depositdesk-player-{requester}"
+    query = {"query": {"field": "external_id", "operator": "=", "value": identifier}}
+    found = desk.http.call("POST", "/contacts/search", json=query) or {}
+    contact = next(iter(found.get("data") or []), None)
+    if contact is None:
+        contact = (
+            desk.http.call("POST", "/contacts", json={"role": "user", "external_id": identifier, "name": requester})
+            or {}
+        )
+    search = {
+        "query": {
+            "operator": "AND",
+            "value": [
+                {"field": "contact_ids", "operator": "=", "value": str(contact["id"])},
+                {"field": "source.body", "operator": "~", "value": ours},
+            ],
+        }
+    }
+    existing = desk.http.call("POST", "/conversations/search", json=search) or {}
+    for conversation in existing.get("conversations") or []:
+        return str(conversation["id"])
+    body = "<br>".join(_html(line) for line in [subject, "", *text.splitlines(), "", f"[{ours}]"])
+    created = (
+        desk.http.call(
+            "POST", "/conversations", json={"from": {"type": "user", "id": str(contact["id"])}, "body": body}
+        )
+        or {}
+    )
+    reference = created.get("conversation_id") or created.get("id")
+    if not reference:
+        raise HelpdeskError("intercom: the new conversation has no id", retryable=True)
+    return str(reference)
+
+
 def _html(line: str) -> str:
     return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-_OPENERS = {"zendesk": _zendesk, "freshdesk": _freshdesk, "chatwoot": _chatwoot, "generic": _generic}
+_OPENERS = {
+    "zendesk": _zendesk,
+    "freshdesk": _freshdesk,
+    "chatwoot": _chatwoot,
+    "generic": _generic,
+    "intercom": _intercom,
+}

@@ -17,6 +17,8 @@ def rows(figures: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
         yield ("questions", "total", "by_channel", channel, count)
     for code, count in questions["by_code"].items():
         yield ("questions", "total", "by_code", code, count)
+    for network, counts in questions.get("by_network", {}).items():
+        yield ("questions", "total", "by_network", network, counts["total"])
     for day in questions["per_day"]:
         yield ("questions", day["day"], "questions", "", day["total"])
         for channel, count in day["by_channel"].items():
@@ -31,6 +33,17 @@ def rows(figures: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
     for provider in figures["providers"]:
         for figure in ("calls", "answers", "errors", "p50_ms", "p95_ms"):
             yield ("providers", "total", figure, provider["provider"], provider[figure])
+    if "payouts" in figures:
+        yield from _flat("payouts", figures["payouts"])
+    replies = figures.get("public_replies")
+    if replies:  # issue 26
+        yield from _flat("public_replies", replies)
+        for kind in ("first_public_reply_with_bot", "first_public_reply_without_bot"):
+            for figure, value in replies[kind].items():
+                yield ("public_replies", "total", kind, figure, value)
+        for row in replies["shadow_agreement"]:
+            for figure in ("shadow", "compared", "agreed", "agreement"):
+                yield ("public_replies", "total", f"shadow_{figure}", row["code"], row[figure])
     for name, section in figures.get("sections", {}).items():
         yield from _flat(name, section)
 

@@ -36,7 +36,14 @@ def questions(session: Session, period: Period) -> dict[str, Any]:
     per_channel = session.execute(
         select(inv_day, inv.c.channel, func.count()).where(in_period).group_by(inv_day, inv.c.channel)
     ).all()
-    codes = session.execute(select(inv.c.code, func.count()).where(in_period).group_by(inv.c.code)).all()
+    per_network = session.execute(
+        select(inv.c.chain, inv.c.code, func.count()).where(in_period).group_by(inv.c.chain, inv.c.code)
+    ).all()
+    codes = Counter[str]()
+    by_network: dict[str, Counter[str]] = defaultdict(Counter)  # issue 23: BSC, Polygon, Base… apart
+    for network, code, count in per_network:
+        codes[code] += count
+        by_network[network][code] += count
     note_day = day(notes.c.received_at, pg)  # the webhook's time: indexed, and set on every no-hash note
     no_hash = session.execute(
         select(note_day, notes.c.helpdesk, func.count())
@@ -54,6 +61,10 @@ def questions(session: Session, period: Period) -> dict[str, Any]:
         "total": sum(by_channel.values()),
         "by_channel": dict(by_channel.most_common()),
         "by_code": dict(by_code.most_common()),
+        "by_network": {
+            network: {"total": sum(counts.values()), "by_code": dict(counts.most_common())}
+            for network, counts in sorted(by_network.items(), key=lambda item: -sum(item[1].values()))
+        },
         "per_day": [{"day": d, "total": sum(per_day[d].values()), "by_channel": dict(per_day[d])} for d in period.days],
     }
 
@@ -190,7 +201,16 @@ def open_by_age(session: Session, resolve_hours: float, now: datetime, *, oldest
     rows = dict(session.execute(select(bucket, func.count()).where(inv.c.final == false()).group_by(bucket)).all())
     names = [name for name, _since in buckets] + [f"over {resolve_hours:g} h"]
     listed = session.execute(
-        select(inv.c.id, inv.c.code, inv.c.chain, inv.c.channel, inv.c.created_at)
+        select(
+            inv.c.id,
+            inv.c.code,
+            inv.c.chain,
+            inv.c.channel,
+            inv.c.created_at,
+            inv.c.tx_hash,
+            inv.c.player_ref,
+            inv.c.ticket_ref,
+        )
         .where(inv.c.final == false())
         .order_by(inv.c.created_at)
         .limit(oldest)
@@ -199,6 +219,9 @@ def open_by_age(session: Session, resolve_hours: float, now: datetime, *, oldest
         "resolve_target_hours": resolve_hours,
         "total": sum(rows.values()),
         "by_age": [{"age": name, "count": rows.get(name, 0)} for name in names],
+        # The lead's first look (issue 30): past the resolve target, and in its last half.
+        "breached": rows.get(names[-1], 0),
+        "about_to_breach": rows.get(names[-2], 0),
         "oldest": [
             {
                 "id": r.id,
@@ -206,6 +229,10 @@ def open_by_age(session: Session, resolve_hours: float, now: datetime, *, oldest
                 "chain": r.chain,
                 "channel": r.channel,
                 "age_hours": _hours(now - r.created_at),
+                "age_seconds": int((now - r.created_at).total_seconds()),
+                "tx_hash": r.tx_hash,
+                "player_ref": r.player_ref,
+                "ticket_ref": r.ticket_ref,
             }
             for r in listed
         ],

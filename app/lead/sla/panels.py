@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from app.lead.sla import charts
@@ -15,6 +15,7 @@ class Panel:
     caption: str
     headers: list[str]
     rows: list[list[Any]]
+    empty: bool = False  # every figure zero or missing: the page hides the chart and names it in one line
 
 
 WEEKLY_AFTER_DAYS = 62  # longer periods are charted by week (the tables stay per day)
@@ -43,12 +44,43 @@ def _num(value: float | None, unit: str = "") -> str:
 def build(figures: dict[str, Any]) -> list[Panel]:
     days = figures["days"]
     span = f"{figures['from']} to {figures['to']}"
-    return [_questions(figures["questions"], days, span), _first_note(figures["first_note"], days, span)] + [
+    built = [_questions(figures["questions"], days, span), _first_note(figures["first_note"], days, span)] + [
         _automation(figures["automation"], days, span),
         _open(figures["open"]),
         _rechecks(figures["rechecks"], days, span),
         _providers(figures["providers"], span),
     ]
+    built += [_payouts(figures["payouts"], span)] if _any_payouts(figures) else []
+    return [replace(panel, empty=_is_empty(panel)) for panel in built]
+
+
+def _is_empty(panel: Panel) -> bool:
+    """No figure of the panel is other than 0 or missing (the row labels and the "Share" row aside)."""
+    cells = [cell for row in panel.rows if row and row[0] != "Share" for cell in row[1:]]
+    return all(cell in (0, "–", "", None, "0", "0.0 %") for cell in cells)
+
+
+def _any_payouts(figures: dict[str, Any]) -> bool:
+    """The payout panel shows once there is something to show (a casino without payout records has none)."""
+    payouts = figures.get("payouts") or {}
+    return bool(payouts.get("questions") or payouts.get("findings"))
+
+
+def _payouts(payouts: dict[str, Any], span: str) -> Panel:
+    codes = sorted(set(payouts["by_code"]) | set(payouts["findings_by_code"]))
+    series = {
+        "questions": [payouts["by_code"].get(c, 0) for c in codes],
+        "auditor findings": [payouts["findings_by_code"].get(c, 0) for c in codes],
+    }
+    description = (
+        f"Payout questions and payout auditor findings by verdict, {span}: {payouts['questions']} questions, "
+        f"{payouts['findings']} findings, {payouts['found_before_the_player_asked']} found before the player asked."
+    )
+    chart = charts.bars("Payouts by verdict", description, codes, series, horizontal=True, stacked=False)
+    rows = [[c, payouts["by_code"].get(c, 0), payouts["findings_by_code"].get(c, 0)] for c in codes]
+    rows.append(["Total", payouts["questions"], payouts["findings"]])
+    rows.append(["Found before the player asked", "", payouts["found_before_the_player_asked"]])
+    return Panel("payouts", chart, "Payout questions and findings", ["Verdict", "Questions", "Findings"], rows)
 
 
 def _questions(questions: dict[str, Any], days: list[str], span: str) -> Panel:

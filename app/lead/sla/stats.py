@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from app.lead.sla import figures
+from app.lead.sla import figures, payout_figures, replies
 from app.lead.sla.period import Period
 from app.lead.sla.sql import is_postgres
 
@@ -46,6 +46,8 @@ def compute(session: Session, period: Period, targets: Targets, now: datetime) -
         "open": lambda s: figures.open_by_age(s, targets.resolve_hours, now),
         "rechecks": lambda s: figures.rechecks(s, period),
         "providers": lambda s: figures.providers(s, period),
+        "payouts": lambda s: payout_figures.compute(s, period, now),
+        "public_replies": lambda s: replies.public_replies(s, period, now),  # issue 26
     }
     for name, section in SECTIONS.items():
         work[f"section:{name}"] = lambda s, section=section: section(s, period, now)

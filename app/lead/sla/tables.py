@@ -31,8 +31,15 @@ ticket_notes = Table(
     Column("received_at", UTCDateTime()),
     Column("created_at", UTCDateTime()),
     Column("written_at", UTCDateTime()),
+    Column("code", String),  # public replies (issue 26): the verdict code a reply answered
+    Column("body", String),
 )
 investigations = Investigation.__table__  # type: ignore[attr-defined]
 verdict_events = VerdictEvent.__table__  # type: ignore[attr-defined]
 provider_exchanges = ProviderExchange.__table__  # type: ignore[attr-defined]
 NO_HASH_MARKER = "[depositdesk no-hash]"  # the helpdesks' note asking the player for a hash
+# Public replies (issue 26), as the helpdesks room writes them in ticket_notes:
+BOT_REPLY_MARKER_PREFIX = "[depositdesk reply "  # the bot's public answer: status written, or shadow
+AGENT_REPLY_MARKER = "[depositdesk agent reply]"  # a person's first public reply on the ticket
+SILENCED_CODE = "silenced"  # the bot stopped on the ticket; its body says why
+PLAYER_ANSWERED = "the player answered the bot"

@@ -103,6 +103,22 @@ COMMANDS: list[dict[str, Any]] = [
         "unlink", "Unlink your casino account", "Отвязать аккаунт казино", "Verknüpfung mit dem Casino-Konto aufheben"
     ),
     _command("human", "Talk to a person", "Поговорить с человеком", "Mit einem Menschen sprechen"),
+    _command(
+        "withdrawal",
+        "Where is my withdrawal?",
+        "Где мой вывод средств?",
+        "Wo ist meine Auszahlung?",
+        [
+            _option(
+                "id",
+                "The withdrawal's reference from the casino's site (default: your latest)",
+                "Номер вывода с сайта казино (по умолчанию последний)",
+                "Die Referenz der Auszahlung von der Casino-Seite (sonst die letzte)",
+                required=False,
+                max_length=128,
+            )
+        ],
+    ),
 ]
 NAMES = {command["name"] for command in COMMANDS}
 
@@ -205,4 +221,6 @@ class DiscordConversation(Conversation):
             return self.unlink(session, chat)
         if name == "human":
             return self.human(session, chat)
+        if name == "withdrawal":
+            return self.withdrawals(session, chat, options.get("id", "").strip() or None)
         return self.say(lang, "unknown_command")

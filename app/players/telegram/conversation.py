@@ -51,6 +51,8 @@ class Conversation(Shared):
         if text.startswith("/"):
             return self._command(session, chat, text)
         found = extract(text, max_hashes=MAX_HASHES)
+        if found.withdrawal or found.payout_ids:  # issue 25: "where is my withdrawal?"
+            return [self.about_payout(session, chat, found)]
         if found.tx_hashes:
             address = found.addresses[0][1] if found.addresses else None
             return [self.about_hash(session, chat, tx_hash, address) for tx_hash in found.tx_hashes]
@@ -79,4 +81,6 @@ class Conversation(Shared):
             return [self.status(session, chat)]
         if name == "/human":
             return [self.human(session, chat)]
+        if name == "/withdrawal":
+            return [self.withdrawals(session, chat, argument or None)]
         return [self.say(lang, "not_understood")]

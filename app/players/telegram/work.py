@@ -18,7 +18,7 @@ from app.players.telegram.bot_api import BotApi, parse_update
 from app.players.telegram.conversation import Conversation, Incoming
 from app.players.telegram.models import TelegramUpdate
 from app.players.telegram.words import bot_text
-from app.runtime.jobs import Job, enqueue
+from app.runtime.jobs import InputError, Job, enqueue
 from app.runtime.ratelimit import KeyedRateLimit
 from investigations.models import Investigation
 from investigations.types import utcnow
@@ -65,7 +65,11 @@ class TelegramWork:
         }
 
     def handle_update(self, session: Session, job: Job) -> None:
-        update = parse_update(job.payload["update"])
+        try:
+            check_update(job.payload["update"])  # refused at the door since; an older stored one fails once
+            update = parse_update(job.payload["update"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"telegram update: {exc}") from None
         message = update.message
         if message is None or message.chat.type != "private" or not message.text:
             return  # groups, channels, stickers, edits: not a deposit question we answer
@@ -84,7 +88,10 @@ class TelegramWork:
         session.commit()
 
     def handle_send(self, _session: Session, job: Job) -> None:
-        self.api.send(int(job.payload["chat_id"]), job.payload["text"])
+        chat_id, text = job.payload.get("chat_id"), job.payload.get("text")
+        if not _int64(chat_id) or not isinstance(text, str):
+            raise InputError("telegram send: chat_id must be a 64-bit integer and text a string")
+        self.api.send(chat_id, text)
 
     def handle_grace(self, session: Session, job: Job) -> None:
         for chat_id, text in self.conversation.grace_over(session, job.payload):
@@ -113,11 +120,60 @@ class TelegramWork:
         enqueue(session, "telegram_send", {"chat_id": chat_id, "text": text}, max_attempts=5)
 
 
-def accept_update(session: Session, data: dict[str, Any]) -> bool:
-    """Store an update and its job in one transaction; False when this update was seen before."""
+INT64 = 2**63
+MAX_TEXT = 4096  # Telegram's own limit on a message's text
+
+
+def _int64(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -INT64 <= value < INT64
+
+
+def _strings_storable(value: Any, depth: int = 0) -> bool:
+    """No NUL (no database stores one in text or JSON) and no lone surrogate anywhere in the update."""
+    if isinstance(value, str):
+        return "\x00" not in value and not any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return all(_strings_storable(k, depth) and _strings_storable(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_strings_storable(item, depth + 1) for item in value)
+    return True
+
+
+def check_update(data: dict[str, Any]) -> None:
+    """ValueError naming what is wrong when the workers could not handle this update: it is refused
+    at the door (a 4xx, stored nowhere) instead of failing in its job on every retry."""
     update_id = data.get("update_id")
-    if not isinstance(update_id, int) or isinstance(update_id, bool) or not 0 <= update_id < 2**63:
-        raise ValueError("update_id must be a non-negative integer")
+    if not isinstance(update_id, int) or isinstance(update_id, bool) or not 0 <= update_id < INT64:
+        raise ValueError("update_id must be a non-negative 64-bit integer")
+    if not _strings_storable(data):
+        raise ValueError("the update holds a NUL character or a lone surrogate")
+    message = data.get("message")
+    if message is None:
+        return  # edits, channel posts, callbacks: stored and ignored by the job
+    if not isinstance(message, dict):
+        raise ValueError("message must be an object")
+    chat = message.get("chat")
+    if not isinstance(chat, dict) or not _int64(chat.get("id")):
+        raise ValueError("message.chat.id must be a 64-bit integer")
+    if not isinstance(chat.get("type"), str):
+        raise ValueError("message.chat.type must be a string")
+    sender = message.get("from")
+    if sender is not None and (not isinstance(sender, dict) or not _int64(sender.get("id"))):
+        raise ValueError("message.from.id must be a 64-bit integer")
+    text = message.get("text")
+    if text is not None and (not isinstance(text, str) or len(text) > MAX_TEXT):
+        raise ValueError(f"message.text must be a string of at most {MAX_TEXT} characters")
+    try:
+        parse_update(data)
+    except Exception as exc:  # noqa: BLE001 - any shape python-telegram-bot cannot read
+        raise ValueError(f"not a Telegram update ({type(exc).__name__})") from None
+
+
+def accept_update(session: Session, data: dict[str, Any]) -> bool:
+    """Store an update and its job in one transaction; False when this update was seen before.
+    An update the workers could not handle is a ValueError (`check_update`), and nothing is stored."""
+    check_update(data)
+    update_id = data["update_id"]
     session.add(TelegramUpdate(update_id=update_id))
     enqueue(session, "telegram_update", {"update": data})
     try:

@@ -6,7 +6,9 @@
   function wireCopyButtons(root) {
     root.querySelectorAll("button.copy").forEach(function (button) {
       button.addEventListener("click", function () {
-        var field = document.getElementById(button.dataset.copy);
+        var field = button.dataset.copyText !== undefined
+          ? { value: button.dataset.copyText, select: function () {} }
+          : document.getElementById(button.dataset.copy);
         if (!field) { return; }
         var done = function () {
           var label = button.textContent;
@@ -31,6 +33,16 @@
       var button = form.querySelector("button[type=submit]");
       button.disabled = true;
       button.textContent = "Investigating…";
+      // A lookup can take a while (providers, retries): after a second, say what it waits for and how long.
+      var wait = document.getElementById("lookup-wait");
+      var started = Date.now();
+      var ticker = window.setInterval(function () {
+        var seconds = Math.round((Date.now() - started) / 1000);
+        if (wait && seconds >= 1) {
+          wait.hidden = false;
+          wait.textContent = "Waiting for the blockchain providers' answers and the casino's records… " + seconds + " s";
+        }
+      }, 500);
       fetch(form.action, {
         method: "POST",
         body: new FormData(form),
@@ -46,11 +58,14 @@
         if (error) { error.remove(); }
         result.innerHTML = answer.html;
         wireCopyButtons(result);
+        if (window.depositdeskTimes) { window.depositdeskTimes(result); }
         if (answer.url) { history.replaceState(null, "", answer.url); }
         result.scrollIntoView({ behavior: "smooth", block: "start" });
       }).catch(function () {
         form.submit();
       }).finally(function () {
+        window.clearInterval(ticker);
+        if (wait) { wait.hidden = true; }
         button.disabled = false;
         button.textContent = "Investigate";
       });

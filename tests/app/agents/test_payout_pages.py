@@ -81,3 +81,17 @@ def test_the_status_page_of_a_pending_payout_shows_its_eta(agent, chain, app, sq
     with TestClient(app) as player:
         page = player.get(_status_url(card.text) + "?lang=de")
     assert "Auszahlung gesendet" in page.text and "Erwartet in etwa 10 Min." in page.text
+
+
+def test_the_evidence_file_of_a_payout_holds_its_record_and_verdicts(agent, chain, app, sqlite_engine, tmp_path):
+    app.state.settings = app.state.settings.model_copy(update={"evidence_key_file": str(tmp_path / "k.pem")})
+    tx = chain.build_tx([(PLAYER, 1_500_000), (HOT, 9_000_000)], senders=[HOT], fee=150)
+    _record(sqlite_engine, tx["txid"])
+    card = _lookup(agent, payout_id="w-77")
+    investigation = re.search(r"/investigations/([0-9a-f]{32})", str(card.url)).group(1)
+    signed = agent.get(f"/investigations/{investigation}/evidence.json").json()
+    doc = signed["evidence"]
+    assert doc["payout_record_now"]["payout_id"] == "w-77" and doc["payout_record_now"]["amount"] == "0.015"
+    assert doc["verdicts"][0]["code"] == "payout_stuck"
+    assert doc["verdicts"][0]["evidence"]["advice"]["kind"] == "cpfp"
+    assert doc["explorer_links"][0].endswith(tx["txid"])

@@ -59,7 +59,7 @@ def test_a_chat_message_is_investigated_and_shown_as_a_verdict_card(agent, chain
     message = f"hi!! I deposited 0.015 btc an hour ago, see https://mempool.space/tx/{tx['txid']} , my wallet {OURS}"
     page = _lookup(agent, text=message, player_ref="p-1842")
     assert page.status_code == 200 and "/investigations/" in str(page.url)
-    assert "Confirming" in page.text and "1 / 2" in page.text
+    assert "Confirming" in page.text and "1 confirmation, 2 needed" in page.text
     assert 'id="reply-ru"' in page.text and "подтверждение" in page.text
     assert "/s/" in page.text and "Copy link" in page.text
 

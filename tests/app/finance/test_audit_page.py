@@ -100,3 +100,48 @@ def test_the_page_says_which_transfers_the_providers_could_not_cover(agent, sqli
         session.commit()
     page = agent.get("/audit").text
     assert "Not covered by the configured providers" in page and "internal transfers: cannot trace" in page
+
+
+def test_several_findings_are_resolved_with_one_reason_all_or_none(agent, app, sqlite_engine, chain):
+    first = _finding(app, sqlite_engine, chain, payment_id=1)
+    second = _finding(app, sqlite_engine, chain, payment_id=2, age=90)
+    third = _finding(app, sqlite_engine, chain, payment_id=3)
+    page = agent.get("/audit")
+    assert page.text.count('form="bulk-resolve"') == 3
+    csrf = _csrf(page.text)
+    refused = agent.post("/audit/resolve", data={"csrf": csrf, "ids": [first.id, 999_999], "reason": "credited"})
+    assert refused.status_code == 422 and "Finding 999999" in refused.text
+    assert agent.get("/audit").text.count('form="bulk-resolve"') == 3  # nothing half-written
+    done = agent.post("/audit/resolve", data={"csrf": csrf, "ids": [first.id, second.id], "reason": "credited by hand"})
+    assert done.status_code == 200 and done.text.count('form="bulk-resolve"') == 1
+    resolved = agent.get("/audit?status=resolved").text
+    assert resolved.count("credited by hand") == 2 and "alice" in resolved  # who resolved, and when
+    assert 'data-local="full"' in resolved
+    with Session(sqlite_engine) as session:
+        assert session.get(Finding, third.id).status == "open"
+
+
+def test_the_page_shows_what_the_chain_paid_against_what_the_ledger_credited(agent, app, sqlite_engine, chain):
+    _finding(app, sqlite_engine, chain)
+    page = agent.get("/audit").text
+    row = page.split('<table class="list" id="findings">', 1)[1]
+    assert "Chain paid" in row and "Ledger credited" in row
+    assert '<td class="num">0.015 BTC</td>' in row and '<td class="num">0 BTC</td>' in row
+    assert '<td class="num difference"><strong>0.015 BTC</strong></td>' in row
+
+
+def test_a_partial_credit_leaves_the_difference():
+    from app.finance.views import paid_and_credited
+    from investigations.models import Investigation
+
+    finding = Finding(payment_id=1, chain="btc", tx_hash="ab" * 32, block_height=1, address=OURS, player_ref="p",
+                      asset="BTC", amount_base_units=1_500_000, code="amount_mismatch")  # fmt: skip
+    paid = [{"address": OURS, "asset": "BTC", "amount": "0.015", "ledger_credited": "0.01"}]
+    record = Investigation(id="x", chain="btc", tx_hash="ab" * 32, code="amount_mismatch", final=True, verdict={},
+                           evidence={"paid": paid}, status_token_hash="h", status_nonce="n")  # fmt: skip
+    assert paid_and_credited(finding, record) == {
+        "chain_paid": "0.015",
+        "ledger_credited": "0.01",
+        "difference": "0.005",
+    }
+    assert paid_and_credited(finding, None)["difference"] is None

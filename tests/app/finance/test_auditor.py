@@ -150,3 +150,15 @@ def test_following_renews_the_lease_block_by_block(http_mock, chain, settings, s
         assert cursors.acquire(session, Chain.BTC, auditor.owner, now=now, lease=timedelta(seconds=10))
         assert auditor.follower(Chain.BTC).step(session).scanned == 3
         assert cursors.cursor(session, Chain.BTC).lease_until == later + timedelta(seconds=10)
+
+
+def test_the_followers_tip_is_shared_with_the_lookups(http_mock, chain, settings, sqlite_engine):
+    btc = _btc(http_mock, chain)
+    configured = settings.model_copy(
+        update={"audit_chains": [Chain.BTC], "audit_btc_start_height": 890_001, "btc_tip_max_age_seconds": 60}
+    )
+    investigator = build_investigator(configured)
+    auditor = build_auditor(configured, sqlite_engine, investigator)
+    btc.mine()
+    auditor.round()
+    assert investigator.pools[Chain.BTC].tips.fresh() == btc.tip

@@ -113,3 +113,36 @@ def test_ledger_import_csv_with_a_nul_names_the_line(tmp_path, monkeypatch):
     path.write_text(f"chain,address,player_ref\nbtc,{OURS},p-\x001\n")
     result = CliRunner().invoke(main, ["ledger", "import", str(path)])
     assert result.exit_code == 1 and "line 2" in result.output and "NUL" in result.output, result.output
+
+
+# --- TRON (issue 24): deposit addresses and ledger rows named "tron" -------------------------------
+TRON_ADDRESS = "TAVrrARNdnjHgCGMQYeQV7hv4PSu7mVsMj"
+
+
+def test_tron_addresses_and_usdt_rows_are_stored_with_chain_tron(api, engine):
+    hex_form = "4105cc125604448afeb6867eb688efb7e80411d57a"
+    rows = [{"chain": "tron", "address": hex_form, "player_ref": "p-t", "assets": ["USDT", "TRX"]}]
+    assert api.put("/api/deposit-addresses", json=rows).status_code == 200
+    usdt = deposit(chain="tron", tx_hash="CD" * 32, address=TRON_ADDRESS, asset="USDT", amount="25.5", index=0)
+    assert api.put("/api/deposits", json=[usdt]).status_code == 200
+    with Session(engine) as session:
+        assert session.exec(select(DepositAddress)).one().address == TRON_ADDRESS  # the T form
+        row = session.exec(select(LedgerDeposit)).one()
+        assert (row.chain, row.tx_hash, row.asset, row.amount_base_units) == ("tron", "cd" * 32, "USDT", 25_500_000)
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"address": TRON_ADDRESS[:-1] + "k"}, "checksum"),
+        ({"asset": "ETH"}, "not accepted on tron"),
+        ({"tx_hash": "0x" + "ab" * 31}, "TRON transaction id"),
+        ({"address": "0x05cc125604448afeb6867eb688efb7e80411d57a"}, "is this row's chain eth"),
+    ],
+)
+def test_bad_tron_rows_are_a_clear_422_naming_the_problem(api, engine, change, says):
+    row = deposit(chain="tron", tx_hash="cd" * 32, address=TRON_ADDRESS, asset="USDT", amount="1", **{})
+    answer = api.put("/api/deposits", json=[{**row, **change}])
+    assert answer.status_code == 422 and says in answer.text
+    with Session(engine) as session:
+        assert session.exec(select(LedgerDeposit)).all() == []

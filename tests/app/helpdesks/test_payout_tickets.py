@@ -64,3 +64,17 @@ def test_a_withdrawal_ticket_gets_a_payout_note_and_a_follow_up(client, app, cha
     notes = desks["zendesk"].private_notes("301")
     assert len(notes) == 2 and "update: Payout confirming → Payout delivered" in notes[1]
     assert "payout-delivered" in json.dumps(desks["zendesk"].tickets["301"]["tags"])
+
+
+def test_a_deposit_hash_in_a_withdrawal_ticket_is_investigated_as_a_deposit(client, app, chain, desks, engine):  # noqa: F811
+    payout = chain.build_tx([(PLAYER, 1_500_000), (HOT, 9_000_000)], senders=[HOT], height=TIP)
+    _record(engine, payout["txid"])
+    deposit = chain.build_tx([(address("payout-ticket-casino"), 2_000_000)], height=TIP)
+    desks["zendesk"].ticket(
+        "302", "Deposit", f"I cannot withdraw, my deposit {deposit['txid']} is missing, wallet {PLAYER}"
+    )
+    post_zendesk(client, "302")
+    drain(app)
+    [note] = desks["zendesk"].private_notes("302")
+    assert "payout" not in note.lower().split("reply for the player")[0]
+    assert deposit["txid"] in note

@@ -449,3 +449,51 @@ def test_the_generic_webhook_can_say_who_replied() -> None:
     assert desk.parse({"webhook-id": "msg_1"}, b'{"ticket_ref": "t-1", "text": "hi"}').public_reply_by is None
     with pytest.raises(ValueError, match="public_reply_by"):
         desk.parse({"webhook-id": "msg_1"}, b'{"ticket_ref": "t-1", "text": "hi", "public_reply_by": "bot"}')
+
+
+@pytest.mark.parametrize("name", [n for n in DESKS if n != "generic"])
+def test_shadow_mode_keeps_the_agents_first_public_reply_for_the_dashboard(name, http_mock, sqlite_engine) -> None:
+    from app.helpdesks.public_reply import AGENT_REPLY_MARKER
+
+    world = _world(name, http_mock, sqlite_engine, mode="shadow")
+    world.verdict("confirming")
+    world.drain()
+    with Session(sqlite_engine) as session:
+        world.notes.public.on_ticket_update(session, world.notes, name, TICKET)  # only the player so far
+        session.commit()
+        assert session.exec(select(TicketNote).where(TicketNote.marker == AGENT_REPLY_MARKER)).first() is None
+    world.thread.add("It is confirming, 1 of 2 so far.", by="agent", public=True)
+    world.thread.add("And now it is credited.", by="agent", public=True)
+    for _ in range(2):  # two deliveries: one row, the first reply
+        with Session(sqlite_engine) as session:
+            world.notes.public.on_ticket_update(session, world.notes, name, TICKET)
+            session.commit()
+    with Session(sqlite_engine) as session:
+        [row] = session.exec(select(TicketNote).where(TicketNote.marker == AGENT_REPLY_MARKER)).all()
+        assert row.body == "It is confirming, 1 of 2 so far." and row.status == "seen" and row.written_at is not None
+    assert world.public_from_bot() == []
+
+
+def test_a_person_replying_in_between_is_kept_as_their_first_reply(http_mock, sqlite_engine) -> None:
+    from app.helpdesks.public_reply import AGENT_REPLY_MARKER
+
+    world = _world("zendesk", http_mock, sqlite_engine)
+    world.verdict("confirming")
+    world.drain()
+    world.thread.add("Hi, I am Anna from support, looking at it now.", by="agent", public=True)
+    world.verdict("credited", previous="confirming")
+    world.drain()
+    with Session(sqlite_engine) as session:
+        row = session.exec(select(TicketNote).where(TicketNote.marker == AGENT_REPLY_MARKER)).one()
+        assert row.body == "Hi, I am Anna from support, looking at it now."
+
+
+def test_the_note_carries_the_codes_level() -> None:
+    from app.helpdesks.note_text import verdict_note
+
+    record = Investigation(id="inv9", chain="btc", tx_hash="ab" * 32, code="confirmed_not_credited", final=True,
+                           verdict={"summary": "s", "action": "credit it", "player_message": {"en": "hi"}},
+                           evidence={}, status_token_hash="h9", status_nonce="n")  # fmt: skip
+    assert verdict_note(record, "https://x/s/t", "en").startswith("NEEDS ACTION — depositdesk verdict: ! Confirmed")
+    record.code = "credited"
+    assert verdict_note(record, "https://x/s/t", "en").startswith("depositdesk verdict: ✓ Credited")

@@ -19,6 +19,7 @@ from app.runtime.jobs import DEAD, DONE, Job, retry
 from app.runtime.workers import recheck_round
 from investigations.models import Investigation
 from investigations.types import utcnow
+from tests.support.asgi import raw_post
 from tests.support.freshdesk_chatwoot import FakeChatwoot, FakeFreshdesk
 from tests.support.helpdesks import (
     FakeZendesk,
@@ -350,3 +351,47 @@ def test_a_note_the_helpdesk_refuses_is_dead_lettered_and_can_be_retried(
     assert len(desks["zendesk"].private_notes("108")) == 1
     with Session(engine) as session:
         assert session.get(Job, dead.id).status == DONE
+
+
+# --- authenticated on the headers before the body is read ----------------------------------------
+
+
+BIG = b"[" * 5_000_000
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/webhooks/freshdesk", {"X-Depositdesk-Secret": "not-the-secret"}),
+        ("/webhooks/freshdesk", {}),
+        ("/webhooks/zendesk", {}),  # no signature headers at all
+        ("/webhooks/zendesk", {"X-Zendesk-Webhook-Signature": "x", "X-Zendesk-Webhook-Signature-Timestamp": "1"}),
+        ("/webhooks/chatwoot", {"X-Chatwoot-Signature": "sha256=00", "X-Chatwoot-Timestamp": "1"}),
+        ("/webhooks/generic", {"webhook-id": "msg_1", "webhook-timestamp": "1", "webhook-signature": "v1,x"}),
+        ("/webhooks/generic", {}),
+    ],
+)
+def test_a_delivery_whose_headers_already_fail_is_a_401_before_a_byte_is_read(app, path, headers):
+    sent = {"content-type": "application/json", "content-length": str(len(BIG)), **headers}
+    assert raw_post(app, path, sent, BIG) == (401, 0)
+
+
+def test_an_unknown_helpdesk_is_a_404_before_a_byte_is_read(app):
+    assert raw_post(app, "/webhooks/nosuchdesk", {"content-length": str(len(BIG))}, BIG) == (404, 0)
+
+
+def test_a_delivery_with_the_right_shared_secret_is_read_up_to_the_route_limit_only(app):
+    headers = {"X-Depositdesk-Secret": FD_SECRET, "content-length": str(len(BIG))}
+    status, reads = raw_post(app, "/webhooks/freshdesk", headers, BIG)
+    assert status == 422 and reads == 0  # over WEBHOOK_MAX_BODY_BYTES: refused on its declared length
+    status, reads = raw_post(app, "/webhooks/freshdesk", {"X-Depositdesk-Secret": FD_SECRET}, b'{"ticket_id": 1}')
+    assert status == 202 and reads == 1
+
+
+def test_a_signed_delivery_that_is_not_json_is_a_422_in_the_documented_shape(client):
+    body = b"not json"
+    response = client.post("/webhooks/zendesk", content=body, headers=zendesk_headers(ZD_SECRET, body))
+    assert response.status_code == 422
+    [detail] = response.json()["detail"]
+    assert detail["loc"] == ["body"] and "not JSON" in detail["msg"] and detail["type"] == "value_error"
+    assert response.json()["message"] == detail["msg"]

@@ -38,7 +38,8 @@ def test_dashboard_shows_each_figure_as_a_chart_and_a_table(agent, app):
 def test_presets_and_a_bad_period(agent):
     assert agent.get("/dashboard", params={"period": "30d"}).status_code == 200
     today = agent.get("/dashboard", params={"period": "today"})
-    assert today.status_code == 200 and len(_charts(today.text)) == 6
+    assert today.status_code == 200 and len(_charts(today.text)) == 0  # no charts of zeros (issue 30)
+    assert 'id="empty-panels"' in today.text and "Provider health" in today.text
     bad = agent.get("/dashboard", params={"from": "2026-11-21", "to": "2026-01-01"})
     assert bad.status_code == 422 and "is after to" in bad.text
 
@@ -71,3 +72,38 @@ def test_a_long_period_is_charted_by_week_and_tabled_by_day(agent, app):
     svg = base64.b64decode(_charts(page.text)[0][0]).decode()
     assert "week of 2026-01-01" in svg and "week of 2026-11-19" in svg and ">2026-11-20<" not in svg
     assert '<th scope="row">2026-11-20</th><td>2</td>' in page.text  # the table keeps every day
+
+
+def test_the_dashboard_counts_questions_by_network(agent, app):
+    with Session(app.state.engine) as session:
+        sla_history.build(session)
+        for number, (network, code) in enumerate(
+            [("bsc", "credited"), ("bsc", "wrong_network"), ("base", "confirmed_not_credited"), ("eth", "credited")],
+            start=40,
+        ):
+            row = sla_history._investigation(number, sla_history.at(21, 12), "lookup", code, sla_history.at(21, 12))
+            row.chain = network
+            session.add(row)
+        session.commit()
+    page = agent.get("/dashboard", params={"from": "2026-11-20", "to": "2026-11-21"})
+    assert "<caption>Questions by network</caption>" in page.text
+    # network, questions, credited, confirmed not credited, wrong network, not found
+    assert '<th scope="row">bsc</th><td>2</td><td>1</td><td>0</td><td>1</td><td>0</td>' in page.text
+    assert '<th scope="row">base</th><td>1</td><td>0</td><td>1</td><td>0</td><td>0</td>' in page.text
+    assert '<th scope="row">btc</th><td>5</td><td>3</td><td>0</td><td>0</td><td>1</td>' in page.text
+    stats = agent.get("/dashboard/stats.csv", params={"from": "2026-11-20", "to": "2026-11-21"}).text
+    assert "questions,total,by_network,bsc,2" in stats
+
+
+def test_breaches_and_the_oldest_open_items_come_first_by_ticket_hash_and_player(agent, app):
+    with Session(app.state.engine) as session:
+        sla_history.build(session)
+    page = agent.get("/dashboard", params={"from": "2026-11-20", "to": "2026-11-21"}).text
+    tiles, oldest, first_chart = page.index('id="tiles"'), page.index('id="oldest"'), page.index('class="chart"')
+    assert tiles < oldest < first_chart
+    assert re.search(r'id="tile-breached"[^>]*>\s*<span class="tile-figure">\d+</span>', page)
+    table = page[oldest:first_chart]
+    assert '<th scope="col">Ticket</th>' in table and '<th scope="col">Player</th>' in table
+    assert re.search(r'<a href="/investigations/\w+"><code>\w{10}…\w{6}</code></a>', table)  # the hash, linked
+    assert re.search(r'<td class="num[^"]*">\d+ (min|h|d)</td>', table)  # ages in words, not "0.1"
+    assert "This period against the one before" in page and "2026-11-18 to 2026-11-19" in page

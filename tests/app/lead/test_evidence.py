@@ -230,3 +230,35 @@ def test_strict_reading_reads_back_exactly_what_canonical_json_writes(document):
     except UnicodeEncodeError:  # a lone surrogate is not UTF-8: never signed
         return
     assert canonical(parse_strict(written)) == written
+
+
+def test_a_key_in_the_provider_path_leaves_no_trace_in_the_evidence_file(
+    settings, sqlite_engine, chain, http_mock, tmp_path
+):
+    from app.main import create_app  # noqa: PLC0415
+    from app.runtime.accounts import hash_password  # noqa: PLC0415
+    from tests.support.ledger import add_addresses  # noqa: PLC0415
+    from tests.support.web import PASSWORD, _csrf  # noqa: PLC0415
+
+    key = "0f1e" * 15 + "e1f0"  # 64 hex digits, the shape of a tx hash
+    bases = [f"https://keyed-one.test/k/{key}/api"]
+    chain.serve(http_mock, [bases[0]])
+    configured = settings.model_copy(
+        update={"btc_providers": [f"esplora:{bases[0]}"], "evidence_key_file": str(tmp_path / "evidence.pem")}
+    )
+    app = create_app(configured, engine=sqlite_engine)
+    tx = chain.build_tx([(OURS, 1_500_000)], height=TIP - 2)
+    with Session(sqlite_engine) as session:
+        add_agent(session, "alice", password_hash=hash_password(PASSWORD))
+        add_addresses(session, (OURS, "p-1842"))
+        add_deposit(session, tx["txid"], OURS, "0.015", "p-1842")
+        session.commit()
+    with TestClient(app) as client:
+        client.post("/login", data={"csrf": _csrf(client.get("/login").text), "name": "alice", "password": PASSWORD})
+        page = _lookup(client, text=tx["txid"], player_ref="p-1842")
+        investigation = re.search(r"/investigations/([0-9a-f]{32})", str(page.url)).group(1)
+        evidence = client.get(f"/investigations/{investigation}/evidence.json").text
+        printable = client.get(f"/investigations/{investigation}/evidence").text
+    assert tx["txid"] in evidence and "keyed-one.test/***/tx/" in evidence
+    for text in (evidence, printable):
+        assert key not in text and "/k/" not in text

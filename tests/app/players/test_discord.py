@@ -43,6 +43,8 @@ from tests.support.ledger import add_addresses, add_deposit, address
 
 OURS = address("discord-p-1")
 OTHERS = address("discord-p-2")
+WALLET = address("discord-player-wallet")
+HOT = address("discord-casino-hot-wallet")
 TIP = 850_010
 PLAYER, STRANGER = 1100000000000004242, 1100000000000000777
 
@@ -302,7 +304,7 @@ def test_register_puts_the_commands_globally_or_on_one_server(discord, monkeypat
     assert result.exit_code == 0, result.output
     [(path, commands)] = discord.registered
     assert path == (f"/applications/{APP_ID}/guilds/{guild}/commands" if guild else f"/applications/{APP_ID}/commands")
-    assert [c["name"] for c in commands] == ["deposit", "status", "link", "unlink", "human"]
+    assert [c["name"] for c in commands] == ["deposit", "status", "link", "unlink", "human", "withdrawal"]
     deposit = commands[0]["options"]
     assert deposit[0]["name"] == "tx" and deposit[0]["required"] and deposit[0]["max_length"] == 1000
     assert "/deposit" in result.output and BOT_TOKEN not in result.output
@@ -457,3 +459,69 @@ def test_an_answer_whose_token_died_in_the_queue_goes_by_dm(client, app, discord
     assert post(client, payload).status_code == 200
     drain(app)
     assert discord.edits == {} and "not linked" in discord.dms[str(STRANGER)][-1]["content"]
+
+
+def _payout(app, tx_hash: str | None, *, payout_id: str = "w-77", player_ref: str = "p-1842", to: str = WALLET) -> None:
+    from investigations.payouts import PayoutRecordIn, upsert_payouts
+
+    now = utcnow()
+    row = {
+        "payout_id": payout_id,
+        "chain": "btc",
+        "player_ref": player_ref,
+        "to_address": to,
+        "asset": "BTC",
+        "amount": "0.015",
+        "status": "sent",
+        "tx_hash": tx_hash,
+        "requested_at": now - timedelta(minutes=30),
+        "sent_at": now - timedelta(minutes=20),
+    }
+    with Session(app.state.engine) as session:
+        upsert_payouts(session, [PayoutRecordIn.model_validate(row)])
+        session.commit()
+
+
+def test_withdrawal_shows_a_linked_players_own_withdrawals_only(client, app, chain, discord, zendesk):  # noqa: F811
+    token = ask(client, app, "withdrawal", user_id=STRANGER)
+    assert "not linked" in discord.said(token)[-1]
+    link(client, app, "p-1842", locale="de")
+    token = ask(client, app, "withdrawal", locale="de")
+    assert "keine Auszahlungen" in discord.said(token)[-1]
+    tx = chain.build_tx([(WALLET, 1_500_000), (HOT, 40_000_000)], senders=[HOT], height=TIP - 5, fee=2_000)
+    _payout(app, tx["txid"])
+    _payout(app, None, payout_id="w-other", player_ref="p-2000")
+    token = ask(client, app, "withdrawal", locale="de")
+    reply = discord.said(token)[-1]
+    assert "Auszahlung" in reply and "0.015 BTC" in reply and "https://desk.example/s/" in reply
+    assert WALLET not in reply and "p-1842" not in reply
+    token = ask(client, app, "withdrawal", {"id": "w-other"}, locale="de")  # another player's reference: nothing of it
+    assert "keine Auszahlung von Ihnen" in discord.said(token)[-1]
+    assert zendesk.opened == []
+
+
+def test_a_withdrawal_the_casino_got_wrong_goes_to_a_person(client, app, chain, discord, zendesk):  # noqa: F811
+    link(client, app, "p-1842")
+    tx = chain.build_tx([(OTHERS, 1_500_000), (HOT, 40_000_000)], senders=[HOT], height=TIP - 5, fee=2_000)
+    _payout(app, tx["txid"])  # the record says WALLET, the tx paid someone else
+    token = ask(client, app, "withdrawal", {"id": "w-77"})
+    assert "passing this to our support team" in discord.said(token)[-1]
+    assert len(zendesk.opened) == 1 and "Withdrawal: w-77" in zendesk.opened[0]["comment"]["body"]
+    assert OTHERS not in discord.said(token)[-1]
+    again = ask(client, app, "withdrawal", {"id": "w-77"})
+    assert len(zendesk.opened) == 1 and f"#{zendesk.opened[0]['id']}" in discord.said(again)[-1]
+
+
+def test_a_withdrawals_tx_given_to_deposit_is_judged_as_that_withdrawal_for_its_player_only(
+    client, app, chain, discord
+):
+    mine = chain.build_tx([(WALLET, 1_500_000), (HOT, 40_000_000)], senders=[HOT], height=TIP - 5, fee=2_000)
+    theirs = chain.build_tx([(OTHERS, 1_500_000), (HOT, 30_000_000)], senders=[HOT], height=TIP - 5, fee=2_100)
+    _payout(app, mine["txid"])
+    _payout(app, theirs["txid"], payout_id="w-88", player_ref="p-2000", to=OTHERS)
+    link(client, app, "p-1842")
+    token = ask(client, app, "deposit", {"tx": mine["txid"]})
+    assert "Withdrawal" in discord.said(token)[-1] and "0.015 BTC" in discord.said(token)[-1]
+    token = ask(client, app, "deposit", {"tx": theirs["txid"]})
+    reply = discord.said(token)[-1]
+    assert "did not go to one of your deposit addresses" in reply and "0.015" not in reply and "/s/" not in reply

@@ -130,3 +130,38 @@ def test_a_language_added_as_a_catalog_is_offered_on_the_page_and_the_card(agent
     assert "[pt] Confirming" in old.text and "Your deposit of 0.015 BTC is confirming" in old.text
     lookup = _lookup(agent, text=_tx["txid"], player_ref="p-1842")
     assert 'id="reply-pt"' in lookup.text and "Português" in lookup.text
+
+
+def test_the_status_page_names_the_casino_and_leads_to_support_on_every_state(agent, chain, settings, sqlite_engine):
+    branded = settings.model_copy(
+        update={
+            "brand_name": "Lucky Owl",
+            "brand_logo_url": "https://cdn.luckyowl.example/logo.svg",
+            "support_url": "https://t.me/luckyowl_support_bot",
+            "status_rate_limit_per_ip": 1000,
+        }
+    )
+    app = create_app(branded, engine=sqlite_engine)
+    with TestClient(app) as player:
+        for token_page in (player.get("/s/" + "x" * 43), player.get("/s/" + "y" * 43, params={"lang": "ru"})):
+            assert token_page.status_code == 404
+            assert "Lucky Owl" in token_page.text and 'href="https://t.me/luckyowl_support_bot"' in token_page.text
+        assert "Написать в поддержку" in token_page.text
+        url, _tx = _status_url(agent, chain, height=TIP)
+        page = player.get(url)
+    assert "Lucky Owl" in page.text and 'id="support-link"' in page.text
+    assert "https://cdn.luckyowl.example" in page.headers["Content-Security-Policy"]
+    assert 'id="eta"' in page.text and "min left" in page.text  # the ETA beside the progress bar
+
+
+def test_a_payment_a_person_must_see_does_not_claim_finance_has_it(agent, chain, app, sqlite_engine):
+    with Session(sqlite_engine) as session:
+        record_url, tx = _status_url(agent, chain, height=TIP - 5)
+        record = session.exec(select(Investigation).where(Investigation.tx_hash == tx["txid"])).one()
+        record.code = "unsupported_asset"  # its reply says "passed to our finance team"
+        session.add(record)
+        session.commit()
+    with TestClient(app) as player:
+        page = player.get(record_url)
+    assert "Needs our support team" in page.text
+    assert "finance" not in page.text and "contact our support team" in page.text

@@ -23,6 +23,7 @@ from app.runtime.workers import recheck_round
 from app.wiring import build_bot_api
 from investigations.models import Investigation
 from investigations.types import utcnow
+from tests.support.asgi import raw_post
 from tests.support.helpdesks import FakeZendesk
 from tests.support.jobs import drain
 from tests.support.ledger import add_addresses, add_deposit, address
@@ -391,3 +392,72 @@ def test_a_linked_player_without_a_hash_gets_the_payments_to_their_own_addresses
     reply = bot_api.sent(CHAT)[-1]
     assert "Zahlungen an Ihre Einzahlungsadressen" in reply and "0.015 BTC" in reply
     assert mine["txid"][:10] in reply and theirs["txid"][:10] not in reply and "0.025" not in reply
+
+
+# Authenticate before reading, validate before accepting.
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 5_000_000, b'{"update_id": 1, "message": ' * 100_000, json.dumps(message_update(1, CHAT, "hi")).encode()],
+    ids=["5 MB", "deeply nested", "a valid update"],
+)
+@pytest.mark.parametrize("secret", [None, "wrong-secret-0123456789"])
+def test_a_webhook_without_the_secret_is_a_401_before_its_body_is_read(app, body, secret):
+    headers = {"content-type": "application/json", "content-length": str(len(body))}
+    if secret:
+        headers["x-telegram-bot-api-secret-token"] = secret
+    status, reads = raw_post(app, "/telegram/webhook", headers, body)
+    assert (status, reads) == (401, 0)
+    with Session(app.state.engine) as session:
+        assert session.exec(select(TelegramUpdate)).first() is None
+
+
+@pytest.mark.parametrize("chat_id", [99999999999999999999999, -(2**63) - 1, 2**63, "abc", None, 1.5, True], ids=repr)
+def test_an_update_the_workers_could_not_handle_is_refused_and_stored_nowhere(client, app, chat_id):
+    update = message_update(next(_update_ids), CHAT, "hi")
+    update["message"]["chat"]["id"] = chat_id
+    response = client.post("/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    assert response.status_code == 422 and "chat.id" in response.text
+    with Session(app.state.engine) as session:
+        assert session.exec(select(TelegramUpdate)).first() is None
+        assert session.exec(select(Job)).first() is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda u: u["message"].update({"text": "a\u0000b"}),
+        lambda u: u["message"].update({"from": {"id": "abc", "is_bot": False, "first_name": "P"}}),
+        lambda u: u.update({"message": "abc"}),
+        lambda u: u["message"].update({"text": "x" * 5000}),
+    ],
+    ids=["NUL", "from id", "message not an object", "text too long"],
+)
+def test_other_malformed_updates_are_refused_at_the_door(client, app, change):
+    update = message_update(next(_update_ids), CHAT, "hi")
+    change(update)
+    response = client.post("/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    assert response.status_code == 422
+    with Session(app.state.engine) as session:
+        assert session.exec(select(Job)).first() is None
+
+
+def test_a_stored_update_that_fails_on_its_input_is_dead_lettered_once_with_the_reason(client, app, monkeypatch):
+    from app.players.telegram import work  # noqa: PLC0415
+    from app.runtime.jobs import DEAD, enqueue  # noqa: PLC0415
+
+    runs = []
+    parse = work.parse_update
+    monkeypatch.setattr(work, "parse_update", lambda data: runs.append(1) or parse(data))
+
+    update = message_update(next(_update_ids), CHAT, "hi")
+    update["message"]["chat"]["id"] = 99999999999999999999999  # stored before the door checked it
+    with Session(app.state.engine) as session:
+        enqueue(session, "telegram_update", {"update": update})
+        session.commit()
+    drain(app)
+    with Session(app.state.engine) as session:
+        [job] = session.exec(select(Job)).all()
+    assert job.status == DEAD and "chat.id" in (job.last_error or "")
+    assert len(runs) <= 1  # tried once, not once per attempt

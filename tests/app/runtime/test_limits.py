@@ -110,8 +110,12 @@ def test_unsigned_webhooks_are_refused_before_any_scan_or_parse(client, monkeypa
 def test_each_route_family_has_its_own_body_limit(client):
     settings = client.app.state.settings
     auth = {"Authorization": f"Bearer {client.token}", "Content-Type": "application/json"}
-    webhook = client.post("/webhooks/zendesk", content=b" " * (settings.webhook_max_body_bytes + 1))
+    # Headers that may be authentic (a fresh signature) come first; then the route's size limit.
+    headers = zendesk_headers(ZD_SECRET, b"x")
+    webhook = client.post("/webhooks/zendesk", content=b" " * (settings.webhook_max_body_bytes + 1), headers=headers)
     assert webhook.status_code == 422 and str(settings.webhook_max_body_bytes) in webhook.json()["message"]
+    unsigned = client.post("/webhooks/zendesk", content=b" " * (settings.webhook_max_body_bytes + 1))
+    assert unsigned.status_code == 401  # authenticated before its size is even looked at
     lookup = client.post("/api/investigations", content=b" " * (settings.request_max_body_bytes + 1), headers=auth)
     assert lookup.status_code == 422 and str(settings.request_max_body_bytes) in lookup.json()["message"]
     upload = json.dumps([{"chain": "btc", "address": "x", "player_ref": "p" * 100}] * 1000)  # ~110 KB

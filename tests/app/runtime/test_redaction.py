@@ -27,7 +27,12 @@ def test_configured_urls_and_credentials_are_cut_out_of_every_log_line(caplog, m
         log.info("call to %s failed", f"https://rpc.example/k/{KEY}/api/tx/1")
         log.info("history https://hist.example/api?chainid=1&apikey=HISTKEY1234&module=account")
         log.info("bot https://api.telegram.org/bot123456:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi/sendMessage")
+        try:
+            raise ConnectionError(f"Max retries exceeded with url: /k/{KEY}/api/tx/1")
+        except ConnectionError:
+            log.exception("lookup failed")
     text = caplog.text
+    assert "Max retries exceeded" in text and "lookup failed" in text
     assert KEY not in text and "HISTKEY1234" not in text and "ABCDEFGHIJKLMNOPQRSTUVWXYZ" not in text
     assert "rpc.example" in text and "/tx/1" in text and "sendMessage" in text
 
@@ -36,3 +41,13 @@ def test_a_settings_error_names_a_provider_by_its_host_only():
     with pytest.raises(SettingsError) as caught:
         load_settings(btc_providers=[f"nosuchkind:https://rpc.example/k/{KEY}/api"])
     assert KEY not in str(caught.value) and "/k/" not in str(caught.value)
+
+
+def test_installing_the_same_configuration_again_adds_nothing(monkeypatch):
+    monkeypatch.setattr(redaction, "_bases", ())
+    monkeypatch.setattr(redaction, "_literals", ())
+    settings = load_settings(eth_providers=[f"https://rpc.example/k/{KEY}/api"])
+    redaction.install(settings)
+    once = (redaction._bases, redaction._literals)
+    redaction.install(settings)
+    assert (redaction._bases, redaction._literals) == once

@@ -1,4 +1,5 @@
-"""Payout records (the casino's withdrawals) and the payout an investigation judges.
+"""Payout records (the casino's withdrawals), the payout an investigation judges, and payout findings
+(a finding about a payout has no audited payment nor block: both become optional).
 
 Revision ID: 0017
 Revises: 0014
@@ -38,9 +39,20 @@ def upgrade() -> None:
     with op.batch_alter_table("investigations") as batch:
         batch.add_column(sa.Column("payout_id", sa.String(128), nullable=True))
         batch.create_index("ix_investigations_payout_id", ["payout_id"])
+    with op.batch_alter_table("audit_findings") as batch:
+        batch.alter_column("payment_id", existing_type=sa.Integer(), nullable=True)
+        batch.alter_column("block_height", existing_type=sa.Integer(), nullable=True)
+        batch.add_column(sa.Column("payout_id", sa.String(128), nullable=True))
+        batch.create_index("ix_audit_findings_payout_id", ["payout_id"])
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM audit_findings WHERE payout_id IS NOT NULL")  # findings of payouts, which go
+    with op.batch_alter_table("audit_findings") as batch:
+        batch.drop_index("ix_audit_findings_payout_id")
+        batch.drop_column("payout_id")
+        batch.alter_column("block_height", existing_type=sa.Integer(), nullable=False)
+        batch.alter_column("payment_id", existing_type=sa.Integer(), nullable=False)
     with op.batch_alter_table("investigations") as batch:
         batch.drop_index("ix_investigations_payout_id")
         batch.drop_column("payout_id")
