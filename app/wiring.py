@@ -269,8 +269,7 @@ def build_work(
         works.append(build_telegram(settings, investigator, helpdesks=list(desks)))
     if settings.discord_application_id and settings.discord_public_key:  # issue 27
         works.append(build_discord(settings, investigator, helpdesks=list(desks)))
-    works.append(Retention(settings.activity_retention_days))  # issue 28: the trail's retention, last
-    return Together(*works)
+    return Together(*works, housekeepers=(Retention(settings.activity_retention_days),))  # issue 28
 
 
 def build_discord_api(settings: Settings) -> DiscordApi:

@@ -117,6 +117,10 @@ def audit_resolve_many(
                 "error": f"Finding {finding_id}: {exc}. Nothing was resolved; go back and try again.",
             }
             return render(request, "shared/_error_page.html", context, 422)
+        trail.record(
+            request, session, "finding.resolved", str(finding_id), before={"status": "open"},
+            after={"status": "resolved", "reason": reason},
+        )  # fmt: skip
     session.commit()
     return RedirectResponse("/audit", status_code=303)
 

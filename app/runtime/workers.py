@@ -138,8 +138,9 @@ class Worker:
 class Together:
     """Several rooms' background work as one: their handlers merged, each told of every re-check."""
 
-    def __init__(self, *works: BackgroundWork) -> None:
+    def __init__(self, *works: BackgroundWork, housekeepers: tuple[BackgroundWork, ...] = ()) -> None:
         self.works = works
+        self.housekeepers = housekeepers  # jobless work that only tidies up (the trail's retention)
 
     def handlers(self) -> dict[str, Handler]:
         merged: dict[str, Handler] = {}
@@ -152,7 +153,7 @@ class Together:
             work.after_recheck(session, record, gave_up=gave_up)
 
     def housekeeping(self, session: Session) -> None:
-        for work in self.works:
+        for work in (*self.works, *self.housekeepers):
             work.housekeeping(session)
 
 

@@ -299,7 +299,7 @@ def test_the_workers_apply_the_retention_setting(engine, settings):
         kept_for_good.housekeeping(session)
         assert [r.action for r in _rows(engine)] == ["test.old", "test.new"]
         work = build_work(settings.model_copy(update={"activity_retention_days": 30}), build_investigator(settings))
-        assert any(isinstance(w, Retention) and w.days == 30 for w in work.works)
+        assert any(isinstance(w, Retention) and w.days == 30 for w in work.housekeepers)
         work.housekeeping(session)
         assert [r.action for r in _rows(engine)] == ["test.new", "activity.pruned"]
         assert verify(session) == []
@@ -320,3 +320,21 @@ def test_a_ledger_import_leaves_its_row(tmp_path, monkeypatch):
     assert (row.actor, row.target) == ("cli", "ledger.json")
     assert json.loads(row.after)["addresses"] == {"created": 1, "updated": 0, "unchanged": 0}
     engine.dispose()
+
+
+def test_findings_resolved_together_each_leave_their_row(role_app, engine):
+    ids = []
+    with Session(engine) as session:
+        for n in (11, 12):
+            finding = Finding(payment_id=n, chain="btc", tx_hash=f"{n:02d}" * 32, block_height=850_000, address=OURS,
+                              player_ref="p-1", asset="BTC", amount_base_units=1, code="below_minimum",
+                              found_at=utcnow())  # fmt: skip
+            session.add(finding)
+            session.commit()
+            ids.append(finding.id)
+    finance, _ = person(role_app, "fin", "finance")
+    with finance:
+        done = finance.post("/audit/resolve", data={"csrf": CSRF, "ids": ids, "reason": "dust"}, follow_redirects=False)
+        assert done.status_code == 303
+    rows = _rows(engine, "finding.resolved")
+    assert [(r.actor, r.target) for r in rows] == [("agent:fin", str(i)) for i in ids]
