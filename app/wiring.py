@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -272,21 +273,28 @@ def build_work(
     return Together(*works, housekeepers=(Retention(settings.activity_retention_days),))  # issue 28
 
 
+def _conversation_args(
+    settings: Settings, investigator: Investigator, helpdesks: list[str], channel: str
+) -> dict[str, Any]:
+    """What every messenger's conversation is built with: the same handover desk, grace and search."""
+    handover = settings.telegram_handover_helpdesk or (helpdesks[0] if helpdesks else None)
+    return {
+        "investigator": investigator,
+        "public_base_url": settings.public_base_url,
+        "secret": settings.resolved_secret_key(),
+        "handover_helpdesk": handover if handover in helpdesks else None,
+        "handover_grace": timedelta(minutes=settings.telegram_handover_grace_minutes),
+        "search": _player_search(investigator, channel),
+    }
+
+
 def build_discord_api(settings: Settings) -> DiscordApi:
     return DiscordApi(settings.discord_application_id, settings.discord_bot_token, settings.discord_api_url)
 
 
 def build_discord(settings: Settings, investigator: Investigator, *, helpdesks: list[str]) -> DiscordWork:
     """The Discord bot: the same conversation as Telegram's (handover desk, grace, search and limits alike)."""
-    handover = settings.telegram_handover_helpdesk or (helpdesks[0] if helpdesks else None)
-    conversation = DiscordConversation(
-        investigator,
-        settings.public_base_url,
-        settings.resolved_secret_key(),
-        handover_helpdesk=handover if handover in helpdesks else None,
-        handover_grace=timedelta(minutes=settings.telegram_handover_grace_minutes),
-        search=_player_search(investigator, "discord"),
-    )
+    conversation = DiscordConversation(**_conversation_args(settings, investigator, helpdesks, "discord"))
     return DiscordWork(
         build_discord_api(settings),
         conversation,
@@ -302,15 +310,7 @@ def build_bot_api(settings: Settings) -> BotApi:
 
 
 def build_telegram(settings: Settings, investigator: Investigator, *, helpdesks: list[str]) -> TelegramWork:
-    handover = settings.telegram_handover_helpdesk or (helpdesks[0] if helpdesks else None)
-    conversation = Conversation(
-        investigator,
-        settings.public_base_url,
-        settings.resolved_secret_key(),
-        handover_helpdesk=handover if handover in helpdesks else None,
-        handover_grace=timedelta(minutes=settings.telegram_handover_grace_minutes),
-        search=_player_search(investigator),
-    )
+    conversation = Conversation(**_conversation_args(settings, investigator, helpdesks, "telegram"))
     return TelegramWork(
         build_bot_api(settings),
         conversation,

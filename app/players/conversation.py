@@ -198,10 +198,7 @@ class Conversation:
             return self.say(lang, "busy")
         if code_of(record) in NOT_YOURS or record.player_ref != chat.player_ref:  # e.g. another player's payout tx
             return self.chain_only(session, record.tx_hash, lang, linked=True)
-        self.watch(session, chat.chat_id, record, lang)
-        text = self.describe(record, lang)
-        follow = self.after_verdict(session, chat, record)
-        return f"{text}\n\n{follow}" if follow else text
+        return self.answer(session, chat, record, lang)
 
     # -- a withdrawal (payout, issue 25) ------------------------------------------------------------
     def about_payout(self, session: Session, chat: ChatRow, found: Extracted) -> str:
@@ -234,10 +231,7 @@ class Conversation:
             log.exception("%s lookup of a payout failed", name)
             session.rollback()
             return self.say(lang, "busy")
-        self.watch(session, chat.chat_id, record, lang)
-        text = self.describe(record, lang)
-        follow = self.after_verdict(session, chat, record)
-        return f"{text}\n\n{follow}" if follow else text
+        return self.answer(session, chat, record, lang)
 
     def chain_only(self, session: Session, tx_hash: str, lang: str, *, linked: bool = False) -> str:
         """What any explorer shows of the hash: found or not, confirmations. Nothing from the ledger."""
@@ -320,13 +314,17 @@ class Conversation:
                 log.warning("%s: a withdrawal could not be looked up", name, exc_info=True)
                 session.rollback()
                 return self.say(lang, "busy")
-            self.watch(session, chat.chat_id, record, lang)
-            text = self.describe(record, lang)
-            follow = self.after_verdict(session, chat, record)
-            texts.append(f"{text}\n\n{follow}" if follow else text)
+            texts.append(self.answer(session, chat, record, lang))
         return "\n\n".join(texts)
 
     # -- shared with the follow-ups -------------------------------------------------------------------
+    def answer(self, session: Session, chat: ChatRow, record: Investigation, lang: str) -> str:
+        """A verdict the chat asked for: watched for follow-ups, described, and handed over if it needs a person."""
+        self.watch(session, chat.chat_id, record, lang)
+        text = self.describe(record, lang)
+        follow = self.after_verdict(session, chat, record)
+        return f"{text}\n\n{follow}" if follow else text
+
     def describe(self, record: Investigation, lang: str) -> str:
         """The status page's content as a message: state, amount, network, confirmations, next step, link."""
         data = view(record, lang)
