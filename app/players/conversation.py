@@ -29,7 +29,7 @@ from app.players.bot_words import bot_text, confirmations_count
 from app.players.models import Handover
 from app.players.routes import view
 from app.players.words import NETWORKS, confirmations_label, eta_label, state_label
-from app.runtime.jobs import enqueue
+from app.runtime.jobs import Job, enqueue
 from app.runtime.pages import symbol
 from app.runtime.ratelimit import KeyedRateLimit
 from chains.base import ChainError, TxStatus
@@ -471,3 +471,29 @@ def language_of(code: str | None) -> str:
     """A messenger's language tag (Telegram's "de", Discord's "en-GB") as one of ours; English otherwise."""
     base = (code or "").split("-")[0].lower()
     return base if base in catalogs.LANGUAGES else catalogs.SOURCE_LANGUAGE
+
+
+class ConversationWork:
+    """The jobs every messenger's worker runs alike; a subclass says how a text reaches its chat (`_queue`)."""
+
+    conversation: Conversation
+
+    def _queue(self, session: Session, chat_id: int, text: str) -> None:
+        raise NotImplementedError
+
+    def handle_grace(self, session: Session, job: Job) -> None:
+        for chat_id, text in self.conversation.grace_over(session, job.payload):
+            self._queue(session, chat_id, text)
+        session.commit()
+
+    def handle_handover_opened(self, session: Session, job: Job) -> None:
+        told = self.conversation.handover_opened(session, job.payload["key"], job.payload["ticket_ref"])
+        if told is not None:
+            self._queue(session, *told)
+        session.commit()
+
+    def after_recheck(self, session: Session, record: Investigation, *, gave_up: bool = False) -> None:
+        """Each chat watching `record` hears once of a new state; a verdict that needs a person is handed over."""
+        for chat_id, text in self.conversation.followups(session, record, gave_up=gave_up):
+            self._queue(session, chat_id, text)
+        session.commit()

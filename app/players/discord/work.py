@@ -15,12 +15,11 @@ from sqlmodel import Session, col, delete, update
 
 from app.players import chat_links
 from app.players.bot_words import bot_text
-from app.players.conversation import Limits, language_of
+from app.players.conversation import ConversationWork, Limits, language_of
 from app.players.discord.api import DiscordApi, TokenGone
 from app.players.discord.commands import Command, DiscordConversation
 from app.players.discord.models import DiscordInteraction, DiscordUser
 from app.runtime.jobs import Job, enqueue
-from investigations.models import Investigation
 from investigations.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -28,7 +27,7 @@ KEEP_INTERACTIONS = timedelta(days=7)
 TOKEN_LIFE = timedelta(minutes=14)  # Discord's is 15 minutes; a minute's margin for the queue
 
 
-class DiscordWork:
+class DiscordWork(ConversationWork):
     def __init__(
         self,
         api: DiscordApi,
@@ -97,22 +96,6 @@ class DiscordWork:
             except TokenGone:
                 pass
         self.api.dm(user_id, text)
-
-    def handle_grace(self, session: Session, job: Job) -> None:
-        for user_id, text in self.conversation.grace_over(session, job.payload):
-            self._queue(session, user_id, text)
-        session.commit()
-
-    def handle_handover_opened(self, session: Session, job: Job) -> None:
-        told = self.conversation.handover_opened(session, job.payload["key"], job.payload["ticket_ref"])
-        if told is not None:
-            self._queue(session, *told)
-        session.commit()
-
-    def after_recheck(self, session: Session, record: Investigation, *, gave_up: bool = False) -> None:
-        for user_id, text in self.conversation.followups(session, record, gave_up=gave_up):
-            self._queue(session, user_id, text)
-        session.commit()
 
     def housekeeping(self, session: Session) -> None:
         now = self.clock()

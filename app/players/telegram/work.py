@@ -13,21 +13,20 @@ from sqlmodel import Session, col, delete
 
 from app.players import chat_links
 from app.players.chat_links import Chat
-from app.players.conversation import Limits
+from app.players.conversation import ConversationWork, Limits
 from app.players.telegram.bot_api import BotApi, parse_update
 from app.players.telegram.conversation import Conversation, Incoming
 from app.players.telegram.models import TelegramUpdate
 from app.players.telegram.words import bot_text
 from app.runtime.jobs import InputError, Job, enqueue
 from app.runtime.ratelimit import KeyedRateLimit
-from investigations.models import Investigation
 from investigations.types import utcnow
 
 log = logging.getLogger(__name__)
 KEEP_UPDATES = timedelta(days=7)
 
 
-class TelegramWork:
+class TelegramWork(ConversationWork):
     def __init__(
         self,
         api: BotApi,
@@ -92,23 +91,6 @@ class TelegramWork:
         if not _int64(chat_id) or not isinstance(text, str):
             raise InputError("telegram send: chat_id must be a 64-bit integer and text a string")
         self.api.send(chat_id, text)
-
-    def handle_grace(self, session: Session, job: Job) -> None:
-        for chat_id, text in self.conversation.grace_over(session, job.payload):
-            self._queue(session, chat_id, text)
-        session.commit()
-
-    def handle_handover_opened(self, session: Session, job: Job) -> None:
-        told = self.conversation.handover_opened(session, job.payload["key"], job.payload["ticket_ref"])
-        if told is not None:
-            self._queue(session, *told)
-        session.commit()
-
-    def after_recheck(self, session: Session, record: Investigation, *, gave_up: bool = False) -> None:
-        """Each chat watching `record` hears once of a new state; a verdict that needs a person is handed over."""
-        for chat_id, text in self.conversation.followups(session, record, gave_up=gave_up):
-            self._queue(session, chat_id, text)
-        session.commit()
 
     def housekeeping(self, session: Session) -> None:
         session.exec(delete(TelegramUpdate).where(col(TelegramUpdate.received_at) < utcnow() - KEEP_UPDATES))
