@@ -13,10 +13,16 @@ contract), ``token`` (ERC-20 Transfer logs of the configured token contracts).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from chains.base import Chain, ChainTx, ProviderLimitation
+from chains.http import ContextPool
+
+T = TypeVar("T")
+MAX_SIDE_BY_SIDE = 8  # listing calls in flight for one search of one chain (the pool's limits still apply)
 
 KIND_WORDS = {
     "output": "BTC payments",
@@ -34,6 +40,17 @@ KINDS: dict[Chain, tuple[str, ...]] = {
     ),
     Chain.TRON: ("trx", "trc20"),
 }
+
+
+def side_by_side(calls: Sequence[Callable[[], T]]) -> list[T]:
+    """Run listing calls (each one or more pool requests in turn) side by side; their answers in
+    the calls' order, so what is listed never depends on which provider answered first. The
+    calls run in a pool of their own: they wait on the provider pool's threads, never beside them."""
+    if len(calls) <= 1:
+        return [call() for call in calls]
+    with ContextPool(max_workers=min(len(calls), MAX_SIDE_BY_SIDE), thread_name_prefix="listing") as executor:
+        futures = [executor.submit(call) for call in calls]
+        return [future.result() for future in futures]
 
 
 class HistoryUnsupported(ProviderLimitation):
@@ -68,10 +85,17 @@ class AddressTx:
     # confirmations are not counted yet (0); the search counts them from the chain's tip.
     tx: ChainTx | None = None
     provider: str | None = None  # who listed it
+    # `tx` holds only what this listing saw of it (an ERC-20 Transfer log: block, token, amount, no
+    # receipt): the search judges it from that when every listing of the tx is such a log.
+    partial: bool = False
 
     def merge(self, other: AddressTx) -> None:
         """The same tx found by another listing (e.g. its ETH value and its token log)."""
-        self.tx, self.provider = (self.tx, self.provider) if self.tx is not None else (other.tx, other.provider)
+        if self.tx is not None and other.tx is not None and self.partial and other.partial:
+            known = {t.index for t in self.tx.transfers}
+            self.tx.transfers += [t for t in other.tx.transfers if t.index not in known]
+        elif self.tx is None or (self.partial and not other.partial and other.tx is not None):
+            self.tx, self.provider, self.partial = other.tx, other.provider, other.partial
         known = set(self.payments)
         self.payments += [p for p in other.payments if p not in known]
         self.kinds |= other.kinds
@@ -97,6 +121,10 @@ class Listing:
     not_searched: dict[str, str] = field(default_factory=dict)  # kind -> why not
     truncated: bool = False  # stopped at the listing cap: older txs in the window were not listed
     providers: list[str] = field(default_factory=list)
+    # EVM: the head the window was mapped from and the finalized block beside it (one request):
+    # the listed txs' confirmations and finality are counted from them.
+    head: int | None = None
+    finalized: int | None = None
 
     def add(self, found: AddressTx) -> None:
         for tx in self.txs:

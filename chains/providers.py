@@ -79,6 +79,9 @@ class Lookup:
     # answer used): its word is missing, so the verdict is not final and is checked again.
     unheard: bool = False
     cached: bool = False  # settled facts from our own cache: no provider was asked
+    # Judged from what an address listing showed of the tx (an ERC-20 log: block, token, amount),
+    # not the whole tx: enough for its verdict, but not cached as its settled facts.
+    partial: bool = False
 
 
 @dataclass(frozen=True)

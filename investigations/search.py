@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlmodel import Session, col, select
@@ -31,13 +32,13 @@ from sqlmodel import Session, col, select
 from chains.base import Chain
 from chains.bitcoin.history import list_btc
 from chains.ethereum.history import BlockClock, list_eth
-from chains.history import KIND_WORDS, KINDS, AddressTx, Listing
+from chains.history import KIND_WORDS, KINDS, AddressTx, Listing, side_by_side
 from chains.providers import ProviderPool
 from chains.references import EVM_CHAINS
 from chains.tron.history import list_tron
 from investigations.ledger import DepositAddress, LedgerDeposit
 from investigations.models import Investigation, SearchRecord
-from investigations.search_prefetch import from_listing, prefetched
+from investigations.search_prefetch import from_listing, listing_tip, prefetched
 from investigations.search_query import InvalidSearch, SearchQuery, checked_query
 from investigations.search_ranking import hint_score, listed_amounts, paid_amounts, verdict_rank
 from investigations.service import InvalidInput, InvestigationRequest, Investigator
@@ -93,12 +94,25 @@ def search(
     evm = sorted({row.address for row in addresses if Chain(row.chain) in EVM_CHAINS})
     if evm and not query.chain:  # an EVM address is the player's on every EVM network (the same key)
         chains |= {chain for chain in EVM_CHAINS if chain in investigator.pools}
-    for chain in sorted(chains):
-        if chain in EVM_CHAINS and not query.chain:
-            wanted = evm
-        else:
-            wanted = sorted(row.address for row in addresses if row.chain == chain.value)
-        listing = _list(investigator, chain, wanted, query)
+    plan = [
+        (
+            chain,
+            evm
+            if chain in EVM_CHAINS and not query.chain
+            else sorted(r.address for r in addresses if r.chain == chain.value),
+        )
+        for chain in sorted(chains)
+    ]
+    # Every chain's listing side by side, and beside them the tip of each chain whose listing shows
+    # whole txs (Bitcoin): the listing and the confirmations of what it lists in one round trip.
+    calls: list[Callable[[], Any]] = [lambda c=c, w=w: _list(investigator, c, w, query) for c, w in plan]
+    tipped = [c for c, _w in plan if c is Chain.BTC and c in investigator.pools]
+    calls += [lambda c=c: listing_tip(investigator.pools[c]) for c in tipped]
+    answers = side_by_side(calls)
+    listings: dict[Chain, Listing] = {c: answers[n] for n, (c, _w) in enumerate(plan)}
+    tips: dict[Chain, int | None] = {c: answers[len(plan) + n] for n, c in enumerate(tipped)}
+    for chain, _wanted in plan:
+        listing = listings[chain]
         result.searched[chain.value] = listing.searched
         if listing.not_searched:
             result.not_searched[chain.value] = listing.not_searched
@@ -114,11 +128,17 @@ def search(
     result.total = len(found)
     start = (query.page - 1) * query.limit
     page = found[start : start + query.limit]
+    on_page = {tx.tx_hash for _chain, tx in page}
     result.next_page = query.page + 1 if start + query.limit < len(found) else None
     if on_progress:
         on_progress(0, len(page))
     listed = {
-        chain: from_listing(investigator.pools[chain], [tx for c, tx in page if c is chain])
+        chain: from_listing(
+            investigator.pools[chain],
+            [tx for tx in listings[chain].txs if tx.tx_hash in on_page],  # every listing of a hash
+            tip=tips.get(chain, listings[chain].head),
+            finalized=listings[chain].finalized,
+        )
         for chain in {c for c, _tx in page}
         if chain in investigator.pools
     }
@@ -128,13 +148,19 @@ def search(
             on_progress(done, len(page))
         request = InvestigationRequest(tx.tx_hash, tx.address, chain.value, owners.get(tx.address), query.ticket_ref)
         try:
-            result.candidates.append(ahead.investigate(session, request))
+            result.candidates.append(ahead.investigate(session, request, commit=False))
         except InvalidInput:
             continue
     if on_progress:
         on_progress(len(page), len(page))
     result.candidates.sort(key=lambda record: _candidate_rank(record, query, set(owners)))
-    _store(session, result)
+    # One commit for the page and the search (not one per candidate), and the candidates stay as
+    # written rather than each read back.
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        _store(session, result)
+    finally:
+        session.expire_on_commit = keep
     return result
 
 

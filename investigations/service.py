@@ -72,12 +72,15 @@ class Investigator:
         """The player's link token of an investigation (the database only holds its hash)."""
         return status_links.token_for(record.id, record.status_nonce, self.link_secret)
 
-    def investigate(self, session: Session, request: InvestigationRequest) -> Investigation:
+    def investigate(self, session: Session, request: InvestigationRequest, *, commit: bool = True) -> Investigation:
         """Decide and store one investigation; raises InvalidInput before touching anything.
-        A hash that a payout record names is judged as that payout."""
+        A hash that a payout record names is judged as that payout. `commit=False` only flushes
+        it into the caller's transaction (a search commits its page of candidates at once)."""
         payout = self._payout_named(session, request)
         if payout is not None:
-            return self.investigate_payout(session, payout, channel=request.channel, ticket_ref=request.ticket_ref)
+            return self.investigate_payout(
+                session, payout, channel=request.channel, ticket_ref=request.ticket_ref, commit=commit
+            )
         with recording.capture() as tape:
             ticket, verdict = self._decide(session, request)
         record_id, nonce, now = uuid.uuid4().hex, status_links.new_nonce(), self.clock()
@@ -98,6 +101,9 @@ class Investigator:
         )
         session.add(record)
         self._log(session, record, verdict_log.FIRST, None, tape, now)
+        if not commit:
+            session.flush()
+            return record
         session.commit()
         session.refresh(record)
         return record
@@ -111,7 +117,13 @@ class Investigator:
         return record
 
     def investigate_payout(
-        self, session: Session, payout: PayoutRecord, *, channel: str | None = None, ticket_ref: str | None = None
+        self,
+        session: Session,
+        payout: PayoutRecord,
+        *,
+        channel: str | None = None,
+        ticket_ref: str | None = None,
+        commit: bool = True,
     ) -> Investigation:
         """Judge a payout record against the chain and store it as an investigation (its status link,
         re-checks, notes and evidence work as for a deposit)."""
@@ -138,6 +150,9 @@ class Investigator:
         )
         session.add(record)
         self._log(session, record, verdict_log.FIRST, None, tape, now)
+        if not commit:
+            session.flush()
+            return record
         session.commit()
         session.refresh(record)
         return record
@@ -396,7 +411,7 @@ class Investigator:
                 trace = "done"
                 facts.deposit_addresses = self._casino_addresses(session, ticket, [tx])
         if tx is not None and (not lookup.cached or traced_now):
-            settled = self._settled(tx) and not lookup.disputed and not lookup.unheard
+            settled = self._settled(tx) and not lookup.disputed and not lookup.unheard and not lookup.partial
             sighting = sightings.record_seen(session, sighting, tx, now=now, settled=settled, trace=trace)
         if sighting is not None:
             facts.history = list(sighting.history)

@@ -15,7 +15,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from chains.base import Chain, ProviderBadResponse
+from chains.base import Chain, ChainError, ChainTx, ProviderBadResponse, Transfer, TransferKind, TxStatus
 from chains.history import AddressTx, HistoryPage, HistoryUnsupported, Payment, RangeTooLarge
 
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
@@ -79,17 +79,68 @@ class RpcHistory:
                 continue
             symbol = self._token_symbol(log["address"])  # type: ignore[attr-defined]
             stamp = log.get("blockTimestamp")
-            found.append(
-                AddressTx(
-                    self.chain,  # type: ignore[attr-defined]
-                    log["transactionHash"].lower(),
-                    to,
-                    int(log["blockNumber"], 16),
-                    datetime.fromtimestamp(int(stamp, 16), tz=UTC) if stamp else None,
-                    [Payment(symbol, int(data, 16), "token")],
-                    {"token"},
-                )
+            when = datetime.fromtimestamp(int(stamp, 16), tz=UTC) if stamp else None
+            tx_hash, height = log["transactionHash"].lower(), int(log["blockNumber"], 16)
+            listed = AddressTx(
+                self.chain,  # type: ignore[attr-defined]
+                tx_hash,
+                to,
+                height,
+                when,
+                [Payment(symbol, int(data, 16), "token")],
+                {"token"},
             )
+            # A log exists only for a tx that succeeded (a reverted one leaves none), in its block:
+            # what it moved to us is all the verdict needs; confirmations are counted by the search.
+            transfer = Transfer(
+                symbol, ("0x" + topics[1][-40:],), to, int(data, 16), int(log["logIndex"], 16), TransferKind.TOKEN
+            )
+            listed.tx = ChainTx(
+                self.chain,  # type: ignore[attr-defined]
+                tx_hash,
+                TxStatus.CONFIRMED,
+                [self.name],
+                block_height=height,
+                block_hash=str(log.get("blockHash") or "").lower() or None,
+                timestamp=when,
+                transfers=[transfer],
+                contract_call=True,
+                network=self.network,  # type: ignore[attr-defined]
+            )
+            listed.provider, listed.partial = self.name, True
+            found.append(listed)
+        return found
+
+    def head_and_finality(self) -> tuple[int, int | None]:
+        """The head and the finalized block's height (None if the node has no such tag), one request."""
+        head, final = self._batch(  # type: ignore[attr-defined]
+            [("eth_blockNumber", []), ("eth_getBlockByNumber", [self.final_tag, False])]  # type: ignore[attr-defined]
+        )
+        height = int(self._result(head), 16)  # type: ignore[attr-defined]
+        block = final.get("result") if "error" not in final else None
+        return height, int(block["number"], 16) if isinstance(block, dict) and block.get("number") else None
+
+    def get_txs(self, tx_hashes: list[str]) -> dict[str, ChainTx]:
+        """Several lookups in one batch (each as `get_tx` would answer it, from one head); a tx
+        whose answer is an error or malformed is left out (the caller looks it up alone)."""
+        calls: list[tuple[str, list[Any]]] = [
+            ("eth_blockNumber", []),
+            ("eth_getBlockByNumber", [self.final_tag, False]),
+        ]  # type: ignore[attr-defined]
+        for tx_hash in tx_hashes:
+            calls += [("eth_getTransactionByHash", [tx_hash]), ("eth_getTransactionReceipt", [tx_hash])]
+        answers = self._batch(calls)  # type: ignore[attr-defined]
+        head = int(self._result(answers[0]), 16)  # type: ignore[attr-defined]
+        final = answers[1].get("result") if "error" not in answers[1] else None
+        finalized = int(final["number"], 16) if isinstance(final, dict) and final.get("number") else None
+        found = {}
+        for position, tx_hash in enumerate(tx_hashes):
+            tx_answer, receipt_answer = answers[2 + 2 * position], answers[3 + 2 * position]
+            try:
+                tx, receipt = self._result(tx_answer), self._result(receipt_answer)  # type: ignore[attr-defined]
+                found[tx_hash] = self._parse(tx_hash, tx, receipt, head, finalized)  # type: ignore[attr-defined]
+            except (ChainError, KeyError, TypeError, ValueError, AttributeError):
+                continue
         return found
 
     def native_txs(self, address: str, from_block: int, cursor: int) -> HistoryPage:
@@ -111,9 +162,18 @@ class RpcHistory:
             lowest = min(lowest, height)
             if height < from_block or height > cursor:
                 continue
-            item = _touching(tx, address, receipts.get(tx["hash"].lower()), self.chain, self.native_symbol)  # type: ignore[attr-defined]
-            if item is not None:
-                found.append(item)
+            receipt = receipts.get(tx["hash"].lower())
+            item = _touching(tx, address, receipt, self.chain, self.native_symbol)  # type: ignore[attr-defined]
+            if item is None:
+                continue
+            if receipt is not None and isinstance(receipt.get("logs"), list):
+                # Otterscan lists the tx with its receipt: the lookup's own answer, but for the head.
+                try:
+                    item.tx = self._parse(item.tx_hash, tx, receipt, height, None)  # type: ignore[attr-defined]
+                    item.provider = self.name
+                except (ChainError, KeyError, TypeError, ValueError, AttributeError):
+                    item.tx = None
+            found.append(item)
         done = bool(body.get("lastPage")) or not body["txs"] or lowest <= from_block
         return HistoryPage(found, None if done else str(lowest - 1), covers=("native", "internal"))
 
