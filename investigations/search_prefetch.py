@@ -131,9 +131,9 @@ def prefetched(
     listed = listed or {}
     todo = []
     for chain, tx_hash in dict.fromkeys(wanted):
-        seen = sightings.load(session, chain, tx_hash)
         if tx_hash in listed.get(chain, {}):
             continue
+        seen = sightings.load(session, chain, tx_hash)
         if chain in investigator.pools and not (seen is not None and seen.settled):
             todo.append((chain, tx_hash))
     answers: dict[Chain, dict[str, Lookup]] = {chain: dict(listed.get(chain, {})) for chain in investigator.pools}

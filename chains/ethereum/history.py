@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from weakref import WeakKeyDictionary
 
@@ -26,6 +27,8 @@ NO_ETH_INDEX = (
     "the Otterscan API (Erigon, Reth) or an Etherscan-compatible account API"
 )
 MAX_PAGES = 40  # per address and kind: a listing stops (truncated) rather than running on
+PROBES = 48  # block timestamps asked per round trip when mapping a time to a height
+ESTIMATE_MARGIN = 20  # the listing starts 1/20 of the window below the estimated first block
 # The log span a pool's providers accepted last, and whether one refused: the next search starts there.
 _SPANS: WeakKeyDictionary[ProviderPool, int] = WeakKeyDictionary()
 _REFUSED: WeakKeyDictionary[ProviderPool, bool] = WeakKeyDictionary()
@@ -54,33 +57,59 @@ class BlockClock:
                 self.cache.popitem(last=False)
         return int(stamp)
 
+    def learn(self, height: int, stamp: int | None) -> None:
+        """A timestamp learned on the way (the head's, asked with it)."""
+        if stamp is not None:
+            with self.lock:
+                self.cache[height] = int(stamp)
+
+    def estimate(self, when: datetime, head: int) -> int:
+        """Where the first block at or after `when` should be by the head's time and the average
+        block time (no request when the head's timestamp is known)."""
+        return max(0, min(head, head - (self.timestamp(head) - int(when.timestamp())) // self.block_seconds))
+
     def first_at_or_after(self, when: datetime, head: int) -> int:
-        """The lowest height whose timestamp is >= `when` (head + 1 when none is yet)."""
+        """The lowest height whose timestamp is >= `when` (head + 1 when none is yet): the estimate
+        and heights ever farther from it asked in one batch, then PROBES heights evenly inside the
+        bracket found, per round trip, until the bracket closes (cached heights count)."""
         target = int(when.timestamp())
         if self.timestamp(head) < target:
             return head + 1
-        if self.timestamp(0) >= target:
-            return 0
-        # Invariant: timestamp(low) < target <= timestamp(high). Start near the estimate, widen, halve.
-        guess = max(0, min(head, head - (self.timestamp(head) - target) // self.block_seconds))
-        step, low, high = 64, 0, head
-        if self.timestamp(guess) >= target:
-            high = guess
-            while high - step > 0 and self.timestamp(high - step) >= target:
-                high, step = high - step, step * 2
-            low = max(0, high - step) if high - step > 0 else 0
-        else:
-            low = guess
-            while low + step < head and self.timestamp(low + step) < target:
-                low, step = low + step, step * 2
-            high = min(head, low + step)
-        while high - low > 1:
-            middle = (low + high) // 2
-            if self.timestamp(middle) >= target:
-                high = middle
-            else:
-                low = middle
-        return high
+        guess = self.estimate(when, head)
+        spread = [0, *(4**k for k in range(12))]
+        self._ask({0, head} | {min(head, max(0, guess + sign * o)) for o in spread for sign in (-1, 1)})
+        while True:
+            low, high = self._bracket(target, head)  # timestamp(low) < target <= timestamp(high)
+            if high - low <= 1:
+                return high
+            width = high - low
+            self._ask({low + width * i // (PROBES + 1) for i in range(1, PROBES + 1)} - {low, high})
+
+    def _bracket(self, target: int, head: int) -> tuple[int, int]:
+        with self.lock:
+            below = [h for h, stamp in self.cache.items() if stamp < target and h <= head]
+            above = [h for h, stamp in self.cache.items() if stamp >= target and h <= head]
+        return (max(below) if below else -1), min(above)
+
+    def _ask(self, heights: set[int]) -> None:
+        """The timestamps of `heights` not cached yet: one request where the provider batches."""
+        with self.lock:
+            missing = sorted(h for h in heights if h not in self.cache)
+        if len(missing) == 1:
+            self.timestamp(missing[0])
+        if len(missing) <= 1:
+            return
+        try:
+            stamps, _provider = self.pool.ask("block_timestamps", missing)
+        except ProviderLimitation:
+            for height in missing:
+                self.timestamp(height)
+            return
+        with self.lock:
+            for height, stamp in stamps.items():
+                self.cache[int(height)] = int(stamp)
+            while len(self.cache) > self.size:
+                self.cache.popitem(last=False)
 
 
 def list_eth(
@@ -100,42 +129,66 @@ def list_eth(
     come in one request and stay on the listing (the candidates' confirmations count from them)."""
     listing = Listing()
     try:
-        head, listing.finalized = _head(pool)
-        from_block = clock.first_at_or_after(since, head)
+        head, head_time, listing.finalized = _head(pool)
+        clock.learn(head, head_time)
         to_block = min(head, clock.first_at_or_after(until + timedelta(seconds=1), head) - 1)
+        # Listed from an estimate a little below the window's first block while that block is found:
+        # what lies below it is dropped once it is known; what the estimate missed is listed after.
+        estimate = clock.estimate(since, head)
+        listed_from = max(0, estimate - (head - estimate) // ESTIMATE_MARGIN)
     except ChainError as exc:
         for kind in kinds:
             listing.missing(kind, f"the window could not be mapped to blocks ({exc.user_message})")
         return listing
     listing.head = head
-    parts: list[Listing] = []
-    calls = []
-    if "token" in kinds and token_contracts:
-        calls.append(lambda: _tokens(pool, addresses, token_contracts, from_block, to_block, log_span, max_txs))
-    elif "token" in kinds:
+
+    def first_block() -> int | ChainError:
+        try:
+            return clock.first_at_or_after(since, head)
+        except ChainError as exc:
+            return exc
+
+    def parts(low: int, high: int) -> list[Listing]:
+        calls: list[Callable[[], Listing]] = []
+        if "token" in kinds and token_contracts:
+            calls.append(lambda: _tokens(pool, addresses, token_contracts, low, high, log_span, max_txs))
+        if "native" in kinds:
+            calls.append(lambda: _native(pool, addresses, low, high, max_txs))
+        return side_by_side(calls)
+
+    found = side_by_side([first_block, lambda: parts(listed_from, to_block)])
+    from_block, listed = found[0], found[1]
+    if isinstance(from_block, ChainError):
+        for kind in kinds:
+            listing.missing(kind, f"the window could not be mapped to blocks ({from_block.user_message})")
+        return listing
+    if from_block < listed_from <= to_block:
+        listed += parts(from_block, listed_from - 1)
+    if "token" in kinds and not token_contracts:
         listing.missing("token", "no token contracts are configured")
-    if "native" in kinds:
-        calls.append(lambda: _native(pool, addresses, from_block, to_block, max_txs))
-    parts = side_by_side(calls)
-    for part in parts:  # tokens first, then ETH value: the same order whoever answered first
+    for part in listed:  # tokens first, then ETH value: the same order whoever answered first
         for tx in part.txs:
-            listing.add(tx)
+            if tx.block_height is None or from_block <= tx.block_height <= to_block:
+                listing.add(tx)
         listing.truncated = listing.truncated or part.truncated
+    for part in listed:
         for kind in part.searched:
             listing.covered(kind, part.providers[0] if part.providers else "none needed")
+    for part in listed:
         for kind, why in part.not_searched.items():
             listing.missing(kind, why)
     return listing
 
 
-def _head(pool: ProviderPool) -> tuple[int, int | None]:
-    """The head and the finalized block's height (None when unknown), one request where the node can."""
+def _head(pool: ProviderPool) -> tuple[int, int | None, int | None]:
+    """The head, its timestamp and the finalized block's height (None when unknown), in one request
+    where the node can."""
     try:
-        (head, finalized), _provider = pool.ask("head_and_finality")
-        return int(head), finalized
+        (head, stamp, finalized), _provider = pool.ask("head_and_finality")
+        return int(head), stamp, finalized
     except ProviderLimitation:
         height, _provider = pool.ask("tip_height")
-        return int(height), None
+        return int(height), None, None
 
 
 def _tokens(

@@ -111,14 +111,32 @@ class RpcHistory:
             found.append(listed)
         return found
 
-    def head_and_finality(self) -> tuple[int, int | None]:
-        """The head and the finalized block's height (None if the node has no such tag), one request."""
-        head, final = self._batch(  # type: ignore[attr-defined]
-            [("eth_blockNumber", []), ("eth_getBlockByNumber", [self.final_tag, False])]  # type: ignore[attr-defined]
+    def head_and_finality(self) -> tuple[int, int, int | None]:
+        """The head, its timestamp and the finalized block's height (None if the node has no such
+        tag), in one request."""
+        latest, final = self._batch(  # type: ignore[attr-defined]
+            [("eth_getBlockByNumber", ["latest", False]), ("eth_getBlockByNumber", [self.final_tag, False])]  # type: ignore[attr-defined]
         )
-        height = int(self._result(head), 16)  # type: ignore[attr-defined]
-        block = final.get("result") if "error" not in final else None
-        return height, int(block["number"], 16) if isinstance(block, dict) and block.get("number") else None
+        block = self._result(latest)  # type: ignore[attr-defined]
+        if not isinstance(block, dict) or not isinstance(block.get("number"), str):
+            raise ProviderBadResponse(f"{self.name}: no latest block", provider=self.name)
+        stamp = int(block["timestamp"], 16) if isinstance(block.get("timestamp"), str) else None
+        final_block = final.get("result") if "error" not in final else None
+        finalized = (
+            int(final_block["number"], 16) if isinstance(final_block, dict) and final_block.get("number") else None
+        )
+        return int(block["number"], 16), stamp, finalized
+
+    def block_timestamps(self, heights: list[int]) -> dict[int, int]:
+        """The timestamps of several blocks, in one batch."""
+        answers = self._batch([("eth_getBlockByNumber", [hex(h), False]) for h in heights])  # type: ignore[attr-defined]
+        stamps = {}
+        for height, answer in zip(heights, answers, strict=True):
+            block = self._result(answer)  # type: ignore[attr-defined]
+            if not isinstance(block, dict) or not isinstance(block.get("timestamp"), str):
+                raise ProviderBadResponse(f"{self.name}: no block {height} with a timestamp", provider=self.name)
+            stamps[height] = int(block["timestamp"], 16)
+        return stamps
 
     def get_txs(self, tx_hashes: list[str]) -> dict[str, ChainTx]:
         """Several lookups in one batch (each as `get_tx` would answer it, from one head); a tx

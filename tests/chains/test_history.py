@@ -125,8 +125,10 @@ class _Timestamps:
         self.asked = 0
         self.settings = ProviderSettings()
 
-    def ask(self, method: str, height: int):
+    def ask(self, method: str, height):
         self.asked += 1
+        if method == "block_timestamps":  # one batch of heights, one round trip
+            return {h: self.stamps[h] for h in height}, "fake"
         return self.stamps[height], "fake"
 
 
@@ -143,4 +145,18 @@ def test_block_clock_finds_the_first_block_at_or_after_a_time_and_caches_it():
     asked = pool.asked
     clock.first_at_or_after(datetime.fromtimestamp(stamps[1234], tz=UTC), len(stamps) - 1)
     assert pool.asked == asked  # cached
-    assert asked < 6 * 40  # a search per target, never a walk
+    assert asked <= 6 * 4  # a few batched round trips per target, never a walk
+
+
+def test_block_clock_without_batches_asks_one_height_at_a_time_and_finds_the_same_block():
+    stamps = [1_700_000_000 + 12 * h + (h * 7) % 5 for h in range(3000)]
+
+    class _OneAtATime(_Timestamps):
+        def ask(self, method: str, height):
+            if method == "block_timestamps":
+                raise ProviderLimitation("no batches here", provider="fake")
+            return super().ask(method, height)
+
+    clock = BlockClock(_OneAtATime(stamps), block_seconds=12)  # type: ignore[arg-type]
+    target = stamps[1777] - 1
+    assert clock.first_at_or_after(datetime.fromtimestamp(target, tz=UTC), len(stamps) - 1) == 1777
