@@ -26,6 +26,9 @@ from investigations.service import Investigator
 log = logging.getLogger(__name__)
 PARALLEL_LOOKUPS = 6
 BATCH_LOOKUPS = 25  # EVM lookups per JSON-RPC batch (two calls each)
+# Kinds of listing whose entry describes all it moved to the address (an ERC-20 log, a TRX transfer
+# with its block and result): a tx listed only by such entries is judged from them.
+PARTIAL_KINDS = {"token", "trx"}
 _LOOKUPS = ThreadPoolExecutor(max_workers=PARALLEL_LOOKUPS, thread_name_prefix="search-lookup")
 
 
@@ -106,7 +109,7 @@ def _described(listed: list[AddressTx]) -> dict[str, tuple[ChainTx, str, bool]]:
             if whole.tx.status is not TxStatus.NOT_FOUND:
                 described[tx_hash] = (copy.deepcopy(whole.tx), whole.provider or "listing", False)
             continue
-        if not all(e.tx is not None and e.partial and e.kinds <= {"token"} for e in entries):
+        if not all(e.tx is not None and e.partial and e.kinds <= PARTIAL_KINDS for e in entries):
             continue
         tx = copy.deepcopy(entries[0].tx)
         assert tx is not None

@@ -14,8 +14,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from chains.base import Chain, ChainError, ProviderBadResponse, ProviderLimitation
-from chains.history import AddressTx, HistoryUnsupported, Listing, Payment
+from chains.base import (
+    Chain,
+    ChainError,
+    ChainTx,
+    ProviderBadResponse,
+    ProviderLimitation,
+    Transfer,
+    TransferKind,
+    TxStatus,
+)
+from chains.history import AddressTx, HistoryUnsupported, Listing, Payment, side_by_side
 from chains.providers import ProviderPool
 from chains.tron.addresses import normalize_address
 
@@ -54,6 +63,42 @@ def list_tron(
     tokens: dict[str, str],  # contract (T…) -> symbol of the accepted TRC-20 tokens
     kinds: tuple[str, ...] = ("trx", "trc20"),
     max_txs: int = 500,
+) -> Listing:
+    if "trx" not in kinds:
+        return _list_kinds(pool, addresses, since, until, tokens=tokens, kinds=kinds, max_txs=max_txs)
+    listing, heads = side_by_side(
+        [lambda: _list_kinds(pool, addresses, since, until, tokens=tokens, kinds=kinds, max_txs=max_txs),
+         lambda: _heads(pool)]
+    )  # fmt: skip
+    for found in listing.txs:
+        if found.tx is not None and found.partial:
+            found.provider = found.provider or (listing.providers[0] if listing.providers else "trongrid")
+            found.tx.providers = [found.provider]
+            if heads is None:  # its solidification cannot be told from the listing: it is looked up
+                found.tx, found.partial = None, False
+    if heads is not None:
+        listing.head, listing.finalized = heads
+    return listing
+
+
+def _heads(pool: ProviderPool) -> tuple[int, int] | None:
+    """The head and the solidified block (asked beside the listing; the TRX it lists count from them)."""
+    try:
+        heads, _provider = pool.ask("heads")
+    except ChainError:
+        return None
+    return int(heads.head), int(heads.solid)
+
+
+def _list_kinds(
+    pool: ProviderPool,
+    addresses: list[str],
+    since: datetime,
+    until: datetime,
+    *,
+    tokens: dict[str, str],
+    kinds: tuple[str, ...],
+    max_txs: int,
 ) -> Listing:
     listing = Listing()
     for kind in kinds:
@@ -128,7 +173,7 @@ def _trx(item: dict[str, Any], address: str) -> AddressTx | None:
     except (KeyError, TypeError, ValueError, IndexError, ChainError):
         return None
     height = item.get("blockNumber")
-    return AddressTx(
+    found = AddressTx(
         Chain.TRON,
         tx_hash,
         address,
@@ -137,3 +182,16 @@ def _trx(item: dict[str, Any], address: str) -> AddressTx | None:
         [Payment("TRX", amount, "trx")],
         {"trx"},
     )
+    results = [r.get("contractRet") for r in item.get("ret") or [] if isinstance(r, dict)]
+    if height and results == ["SUCCESS"]:
+        # A TRX transfer in a block that succeeded: its block and amount are all its verdict needs
+        # (its fee and bandwidth come with a lookup); solidification is counted by the search.
+        try:
+            signer = normalize_address(str(value["owner_address"]))
+        except (KeyError, ChainError):
+            return found
+        transfer = Transfer("TRX", (signer,), address, amount, 0, TransferKind.NATIVE)
+        found.tx = ChainTx(Chain.TRON, tx_hash, TxStatus.CONFIRMED, [], block_height=int(height),
+                           timestamp=_when(item), transfers=[transfer], signer=signer)  # fmt: skip
+        found.partial = True
+    return found

@@ -6,6 +6,7 @@ settle, one batch. Requests are counted; the order of answers is held with barri
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -248,3 +249,49 @@ def test_bitcoin_addresses_and_the_tip_are_asked_side_by_side_and_nothing_per_ca
     assert len(result.candidates) == 24 and len(arrived) == 4 and not together.broken
     assert sorted(arrived) == sorted([f"/address/{a}/txs" for a in P1] + ["/blocks/tip/height"])
     assert all("/tx/" not in url for url in world.requests)  # every candidate judged from the listing
+
+
+# --- TRON -----------------------------------------------------------------------------------------
+
+
+def test_tron_trx_transfers_are_judged_from_trongrid_s_listing_as_a_lookup_judges_them(
+    http_mock, chain, settings, two_databases
+):
+    from tests.support.tron import TRX_BLOCK, TRX_PAYEE, TRX_TXID, TronWorld, trx_transfer_info, trx_transfer_tx
+
+    def paying(txid: str) -> dict[str, Any]:  # 50 TRX, above the minimum
+        tx = copy.deepcopy(trx_transfer_tx())
+        tx["txID"] = txid
+        tx["raw_data"]["contract"][0]["parameter"]["value"]["amount"] = 50_000_000
+        return tx
+
+    tron = TronWorld()
+    tron.serve(http_mock, "https://grid.test")
+    recent = "b1" * 32
+    tron.add(paying(TRX_TXID), trx_transfer_info())  # solidified
+    tron.add(paying(recent), {**trx_transfer_info(tron.head - 3), "id": recent})  # not yet solidified
+    tron.listings[f"/v1/accounts/{TRX_PAYEE}/transactions"] = [
+        [
+            {**paying(recent), "blockNumber": tron.head - 3, "block_timestamp": 1717419792000},
+            {**paying(TRX_TXID), "blockNumber": TRX_BLOCK, "block_timestamp": 1717419792000},
+        ]
+    ]
+    tron_only = settings.model_copy(update={"tron_providers": ["trongrid:https://grid.test"]})
+    alone, searched = two_databases
+    with Session(alone) as session:
+        add_addresses_on(session, "tron", (TRX_PAYEE, "p-5"))
+        investigator = build_investigator(tron_only)
+        one_by_one = {
+            h: _verdict(investigator.investigate(session, InvestigationRequest(h, TRX_PAYEE, "tron", "p-5")))
+            for h in (TRX_TXID, recent)
+        }
+    assert [v[0] for v in one_by_one.values()] == ["confirmed_not_credited", "confirming"]
+    asked = sum(n for path, n in tron.requests.items() if "gettransaction" in path)
+
+    with Session(searched) as session:
+        add_addresses_on(session, "tron", (TRX_PAYEE, "p-5"))
+        result = search(session, build_investigator(tron_only), SearchQuery(player_ref="p-5", since=None, until=None))
+        found = {c.tx_hash: _verdict(c) for c in result.candidates}
+
+    assert found == one_by_one
+    assert sum(n for path, n in tron.requests.items() if "gettransaction" in path) == asked  # none looked up
