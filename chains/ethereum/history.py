@@ -162,8 +162,8 @@ def list_eth(
         for kind in kinds:
             listing.missing(kind, f"the window could not be mapped to blocks ({from_block.user_message})")
         return listing
-    if from_block < listed_from <= to_block:
-        listed += parts(from_block, listed_from - 1)
+    if from_block < listed_from and from_block <= to_block:  # the estimate was above the window's start
+        listed += parts(from_block, min(listed_from - 1, to_block))
     if "token" in kinds and not token_contracts:
         listing.missing("token", "no token contracts are configured")
     for part in listed:  # tokens first, then ETH value: the same order whoever answered first
@@ -171,12 +171,13 @@ def list_eth(
             if tx.block_height is None or from_block <= tx.block_height <= to_block:
                 listing.add(tx)
         listing.truncated = listing.truncated or part.truncated
-    for part in listed:
+    failed = {kind: why for part in listed for kind, why in part.not_searched.items()}
+    for part in listed:  # a kind is searched only if every range of it was
         for kind in part.searched:
-            listing.covered(kind, part.providers[0] if part.providers else "none needed")
-    for part in listed:
-        for kind, why in part.not_searched.items():
-            listing.missing(kind, why)
+            if kind not in failed:
+                listing.covered(kind, part.providers[0] if part.providers else "none needed")
+    for kind, why in failed.items():
+        listing.missing(kind, why)
     return listing
 
 

@@ -40,6 +40,7 @@ class ListingWorld(EvmWorld):
     def __init__(self, now: int) -> None:
         super().__init__(head=HEAD, finalized=HEAD - 64)
         self.now = now
+        self.block_seconds = 12  # what the world's blocks take (the search estimates with 12 s)
         self.ots_receipts = True
         self.paid_to: dict[str, str] = {}  # tx hash -> the deposit address it pays
         self.batches: list[list[str]] = []  # the methods of each request, in arrival order
@@ -58,7 +59,7 @@ class ListingWorld(EvmWorld):
         answer: dict[str, Any] = {"jsonrpc": "2.0", "id": call["id"]}
         if method == "eth_getBlockByNumber" and params[0] != "finalized":
             height = HEAD if params[0] == "latest" else int(params[0], 16)
-            stamp = self.now - 12 * (HEAD - height)
+            stamp = self.now - self.block_seconds * (HEAD - height)
             answer["result"] = {"number": hex(height), "hash": f"0x{height:064x}", "timestamp": hex(stamp)}
         elif method == "eth_getLogs":
             answer["result"] = self._logs(params[0])
@@ -210,6 +211,18 @@ def test_a_search_costs_its_listing_requests_and_nothing_per_candidate(world, se
     assert len(stamps) <= 3  # the window's first block: a few batches of block times, not a walk
     assert 1 <= len(logs) <= 6  # a week of logs: ranges growing from ETH_LOG_SPAN, not one per 2,000 blocks
     assert len(world.batches) == len(heads) + len(logs) + len(stamps) + len(pages)
+
+
+def test_blocks_faster_than_estimated_are_listed_down_to_the_window_s_real_first_block(world, settings, session):
+    world.block_seconds = 6  # twice as many blocks in the week as the 12 s estimate expects
+    inside = world.pay(1, OURS, height=HEAD - 90_000, token=USDT, amount=20 * 10**6)  # 6.25 days ago
+    world.pay(2, OURS, height=HEAD - 110_000, token=USDT, amount=20 * 10**6)  # 7.6 days ago: outside
+    recent = world.pay(3, OURS, height=HEAD - 10, token=USDT, amount=20 * 10**6)
+    _ledger(session)
+
+    result = search(session, build_investigator(settings), SearchQuery(player_ref="p-1", limit=100))
+
+    assert sorted(c.tx_hash for c in result.candidates) == sorted([inside, recent]) and result.complete
 
 
 # --- Bitcoin --------------------------------------------------------------------------------------
