@@ -32,7 +32,7 @@ from sqlmodel import Session
 
 from app.helpdesks.clients.base import Delivery
 from app.helpdesks.models import WebhookDelivery
-from app.runtime.db import commit_durably, durable
+from app.runtime.db import durable
 from app.runtime.jobs import QUEUED, WAKEUP, Job
 from investigations.types import utcnow
 
@@ -117,8 +117,10 @@ def write_deliveries(connection: Connection, deliveries: Sequence[tuple[str, Del
 
 def intake(session: Session, helpdesk: str, delivery: Delivery) -> bool:
     """Record one delivery and its job atomically (committed); False when it was seen before."""
-    [new] = write_deliveries(session.connection(), [(helpdesk, delivery)])
-    commit_durably(session)
+    connection = session.connection()
+    durable(connection)
+    [new] = write_deliveries(connection, [(helpdesk, delivery)])
+    session.commit()
     WAKEUP.notify(int(new))
     return new
 

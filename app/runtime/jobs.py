@@ -169,10 +169,7 @@ def claim(
     session.commit()
     if claimed is None:
         return None
-    job = session.get(Job, claimed[0])
-    if job is not None:
-        session.refresh(job)
-    return job
+    return session.get(Job, claimed[0], populate_existing=True)
 
 
 def complete(session: Session, job: Job, *, worker: str) -> bool:
