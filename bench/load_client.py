@@ -69,13 +69,16 @@ async def run(host: str, port: int, requests: list[bytes], rate: float, connecti
 
     async def send(request: bytes, due: float) -> None:
         reader, writer = await idle.get()
-        try:
-            writer.write(request)
-            status = await _answer(reader)
-        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
-            status = -1
-            writer.close()
-            reader, writer = await asyncio.open_connection(host, port)
+        status = -1
+        for _attempt in (1, 2):  # a kept-alive connection the server closed meanwhile: once more on a new one
+            try:
+                writer.write(request)
+                status = await _answer(reader)
+                break
+            except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+                status = -1
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
         idle.put_nowait((reader, writer))
         outcomes.append((due, loop.time(), status))
 
