@@ -89,7 +89,8 @@ def run(tickets: int, rate: float, latency: float, threads: int | None) -> list[
         engine.dispose()
         env = _environment(database_url, local.url, [s.url for s in stubs], threads)
         command = [sys.executable, "-c", "from app.cli import main; main()", "serve", "--port", str(port)]
-        server = subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        log = (Path(folder) / "serve.log").open("wb")  # read only if something goes wrong
+        server = subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=log)
         try:
             _wait_until_up(port)
             cpu = _cpu_seconds([server.pid])
@@ -110,6 +111,9 @@ def run(tickets: int, rate: float, latency: float, threads: int | None) -> list[
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(30)
+            log.close()
+        if len(fake.public_times) < tickets:
+            print((Path(folder) / "serve.log").read_text(errors="replace")[-4000:], file=sys.stderr)
     local.close()
     for stub in stubs:
         stub.stop()

@@ -128,3 +128,22 @@ def test_an_acknowledged_webhook_is_committed_durably(sqlite_engine, monkeypatch
     with Session(sqlite_engine) as session:
         intake_module.intake(session, "zendesk", Delivery("d-1", "4711"))
     assert seen == [2]
+
+
+def test_the_intake_writers_batches_are_committed_durably(sqlite_engine, monkeypatch):
+    import asyncio
+
+    seen: list[int] = []
+    real = intake_module.write_deliveries
+
+    def spy(connection, deliveries):
+        seen.append(connection.exec_driver_sql("PRAGMA synchronous").scalar())
+        return real(connection, deliveries)
+
+    monkeypatch.setattr(intake_module, "write_deliveries", spy)
+    writer = intake_module.IntakeWriter(sqlite_engine)
+    try:
+        assert asyncio.run(writer.record("zendesk", Delivery("d-2", "4712"))) is True
+    finally:
+        writer.close()
+    assert seen == [2]
