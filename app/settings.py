@@ -130,7 +130,8 @@ class Settings(BaseSettings):
     discord_bot_token: str = Field(default="", repr=False)
     discord_api_url: str = "https://discord.com/api/v10"
     discord_guild_ids: Annotated[list[str], NoDecode] = Field(default=[])
-    worker_threads: int = Field(default=2, ge=0, le=64)
+    # Jobs mostly wait on providers and helpdesks: eight overlap those waits (the figures: bench.public_replies).
+    worker_threads: int = Field(default=8, ge=0, le=64)
     job_lease_seconds: float = Field(default=10, ge=2, le=3600)
     job_retry_base_seconds: float = Field(default=5, ge=0, le=3600)
     # No-hash search: who can list ETH sent to an address (Etherscan-compatible account APIs, after

@@ -1,6 +1,8 @@
 """Open-loop webhook load, meant to run in a process of its own (bench.scale starts it):
 
     python -m bench.load_client --port P --secret whsec_… --rate 500 --seconds 10 [--connections 256]
+                                [--zendesk-tickets N]   # Zendesk webhooks for tickets 1..N instead
+
 
 Request i is due at start + i / rate whatever happened to earlier ones; its latency is measured from
 that scheduled time to the end of the answer, so queueing in the client (all connections busy) or in
@@ -17,7 +19,7 @@ import statistics
 import time
 import uuid
 
-from tests.support.helpdesks import standard_headers
+from tests.support.helpdesks import standard_headers, zendesk_headers
 
 
 def _requests(secret: str, count: int, prefix: str) -> list[bytes]:
@@ -28,6 +30,20 @@ def _requests(secret: str, count: int, prefix: str) -> list[bytes]:
         head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
         built.append(
             f"POST /webhooks/generic HTTP/1.1\r\nHost: bench\r\n{head}Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+    return built
+
+
+def _zendesk_requests(secret: str, tickets: int, prefix: str) -> list[bytes]:
+    """A Zendesk webhook for each of tickets 1..N (the ticket is read back from the helpdesk)."""
+    built = []
+    for number in range(1, tickets + 1):
+        body = json.dumps({"ticket_id": str(number)}).encode()
+        headers = zendesk_headers(secret, body, invocation=f"{prefix}-{number}")
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        built.append(
+            f"POST /webhooks/zendesk HTTP/1.1\r\nHost: bench\r\n{head}Content-Length: {len(body)}\r\n\r\n".encode()
             + body
         )
     return built
@@ -53,13 +69,16 @@ async def run(host: str, port: int, requests: list[bytes], rate: float, connecti
 
     async def send(request: bytes, due: float) -> None:
         reader, writer = await idle.get()
-        try:
-            writer.write(request)
-            status = await _answer(reader)
-        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
-            status = -1
-            writer.close()
-            reader, writer = await asyncio.open_connection(host, port)
+        status = -1
+        for _attempt in (1, 2):  # a kept-alive connection the server closed meanwhile: once more on a new one
+            try:
+                writer.write(request)
+                status = await _answer(reader)
+                break
+            except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+                status = -1
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
         idle.put_nowait((reader, writer))
         outcomes.append((due, loop.time(), status))
 
@@ -85,6 +104,8 @@ async def run(host: str, port: int, requests: list[bytes], rate: float, connecti
         "ack_p50_ms": round(statistics.median(latencies), 1) if latencies else None,
         "ack_p99_ms": round(p99, 1),
         "refusal_p50_ms": round(statistics.median(refused), 1) if refused else None,
+        # when request i was due, on the machine's monotonic clock (time.monotonic, time.perf_counter)
+        "due": [due for due, _done, _status in sorted(outcomes)],
     }
 
 
@@ -96,8 +117,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, required=True)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=256)
+    parser.add_argument("--zendesk-tickets", type=int, default=0)
     args = parser.parse_args()
-    requests = _requests(args.secret, int(args.rate * args.seconds), uuid.uuid4().hex[:8])
+    if args.zendesk_tickets:
+        requests = _zendesk_requests(args.secret, args.zendesk_tickets, uuid.uuid4().hex[:8])
+    else:
+        requests = _requests(args.secret, int(args.rate * args.seconds), uuid.uuid4().hex[:8])
     started = time.perf_counter()
     result = asyncio.run(run(args.host, args.port, requests, args.rate, args.connections))
     result["wall_s"] = round(time.perf_counter() - started, 1)

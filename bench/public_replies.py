@@ -1,44 +1,84 @@
 """Time from a ticket's webhook to its public reply (issue 26), tickets arriving at a steady rate.
 
-    python -m bench.public_replies [--tickets 300] [--rate 100] [--latency-ms 100] [--workers 8]
+    python -m bench.public_replies [--tickets 300] [--rate 100] [--latency-ms 100] [--threads N]
 
-Signed Zendesk webhooks are sent over HTTP to a live server at `--rate` tickets a second, each naming
-its own BTC transaction, which two Esplora stubs answer after `--latency-ms`; the ledger credits each,
-so every verdict is `credited` and `AUTO_REPLY=credited`, `AUTO_REPLY_MODE=on`. A local Zendesk
-times the arrival of each ticket's public comment; printed: p50, p99 and max of webhook → public reply.
+Three processes, as in a deployment: `depositdesk serve` (SQLite, its own job workers with the
+deployment's defaults: `WORKER_THREADS`, `JOB_CONCURRENCY`), an open-loop client
+(`bench.load_client`) sending one signed Zendesk webhook per ticket at `--rate` whatever the server
+does, and this process serving the outside world: two Esplora stubs answering after `--latency-ms`
+and a local Zendesk that times each ticket's public comment. Every ticket names its own BTC
+transaction, which the ledger credits, so each verdict is `credited`; `AUTO_REPLY=credited`,
+`AUTO_REPLY_MODE=on`. The only settings changed from the defaults are those a deployment sets for
+itself: the providers and the helpdesk, and their client-side rate limits (the stubs have none; the
+defaults are those of public providers and of Zendesk's Team plan). `--threads` overrides
+`WORKER_THREADS`. Printed: offered and achieved webhook rate, then webhook → public reply p50, p90,
+p99 and max (from each webhook's scheduled send time), server CPU per ticket.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import statistics
+import subprocess
+import sys
 import tempfile
-import threading
 import time
+import urllib.request
 from pathlib import Path
 
-import requests
 from sqlmodel import Session
 
-from app.main import create_app
-from app.runtime.workers import Worker
+from app.runtime.db import make_engine, migrate
+from bench.scale import _cpu_seconds
 from bench.stub_providers import BTC_ADDRESS, StubProvider
-from bench.webhooks import SECRET, _live, _settings
-from tests.support.helpdesks import FakeZendesk, LocalZendesk, zendesk_headers
+from bench.webhooks import SECRET
+from tests.support.helpdesks import FakeZendesk, LocalZendesk
 from tests.support.ledger import add_addresses, add_deposit
+from tests.support.net import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(tickets: int, rate: float, latency: float, workers: int) -> str:
+def _percentile(ordered: list[float], share: float) -> float:
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def _environment(database_url: str, zendesk_url: str, esplora: list[str], threads: int | None) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "bench-secret-key-0123456789",
+        "BTC_PROVIDERS": ",".join(f"esplora:{url}/api" for url in esplora),
+        "ETH_PROVIDERS": "",
+        "EVM_NETWORKS": "",
+        "BTC_CONFIRMATIONS": "1",
+        "BTC_RATE_LIMIT": "10000",  # local stubs; the default (5/s) is a public provider's
+        "ZENDESK_BASE_URL": zendesk_url,
+        "ZENDESK_EMAIL": "bench@example.com",
+        "ZENDESK_API_TOKEN": "t",
+        "ZENDESK_WEBHOOK_SECRETS": SECRET,
+        "ZENDESK_RATE_LIMIT": "10000",  # a local Zendesk; the default (2.5/s) is the Team plan's
+        "AUTO_REPLY": "credited",
+        "AUTO_REPLY_MODE": "on",
+    }
+    if threads is not None:
+        env["WORKER_THREADS"] = str(threads)
+    return env
+
+
+def run(tickets: int, rate: float, latency: float, threads: int | None) -> list[str]:
     stubs = [StubProvider(latency=latency) for _ in range(2)]
     fake = FakeZendesk(allow_public=True)
     local = LocalZendesk(fake)
+    port = free_port()
     with tempfile.TemporaryDirectory() as folder:
-        settings = _settings(
-            f"sqlite:///{Path(folder) / 'replies.db'}", local.url, [s.url for s in stubs], 10_000
-        ).model_copy(update={"auto_reply": ["credited"], "auto_reply_mode": "on", "btc_confirmations": 1})
-        app = create_app(settings)
-        engine = app.state.engine
+        database_url = f"sqlite:///{Path(folder) / 'replies.db'}"
+        engine = make_engine(database_url)
+        migrate(engine)
         with Session(engine) as session:
             add_addresses(session, (BTC_ADDRESS, "p-1"))
             for number in range(1, tickets + 1):
@@ -46,48 +86,62 @@ def run(tickets: int, rate: float, latency: float, workers: int) -> str:
                 add_deposit(session, txid, BTC_ADDRESS, "0.01", "p-1")
                 fake.ticket(str(number), "deposit missing", f"I sent BTC, tx {txid}")
             session.commit()
-        server, base = _live(app)
-        stop = threading.Event()
-        pool = [Worker(engine, app.state.work.handlers(), base_delay=0.2) for _ in range(workers)]
-        threads = [threading.Thread(target=w.run, args=(stop,), kwargs={"idle": 0.02}, daemon=True) for w in pool]
-        for thread in threads:
-            thread.start()
-        sent: dict[str, float] = {}
-        client = requests.Session()
-        started = time.perf_counter()
-        for number in range(1, tickets + 1):
-            due = started + (number - 1) / rate
-            pause = due - time.perf_counter()
-            if pause > 0:
-                time.sleep(pause)
-            body = json.dumps({"ticket_id": str(number)}).encode()
-            sent[str(number)] = time.perf_counter()
-            answer = client.post(
-                f"{base}/webhooks/zendesk", data=body, headers=zendesk_headers(SECRET, body, invocation=f"r-{number}")
-            )
-            assert answer.status_code == 202, answer.text
-        deadline = time.perf_counter() + 120
-        while len(fake.public_times) < tickets and time.perf_counter() < deadline:
-            time.sleep(0.05)
-        stop.set()
-        server.should_exit = True
-        for thread in threads:
-            thread.join(timeout=10)
-        while server.started and not server.should_exit:
-            time.sleep(0.05)
-        time.sleep(0.5)  # the server's loop notices should_exit
         engine.dispose()
+        env = _environment(database_url, local.url, [s.url for s in stubs], threads)
+        command = [sys.executable, "-c", "from app.cli import main; main()", "serve", "--port", str(port)]
+        log = (Path(folder) / "serve.log").open("wb")  # read only if something goes wrong
+        server = subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            _wait_until_up(port)
+            cpu = _cpu_seconds([server.pid])
+            client = [sys.executable, "-m", "bench.load_client", "--port", str(port), "--secret", SECRET]
+            answer = subprocess.run(
+                [*client, "--rate", str(rate), "--zendesk-tickets", str(tickets), "--connections", "64"],
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            sent = json.loads(answer.stdout)
+            deadline = time.monotonic() + 300
+            while len(fake.public_times) < tickets and time.monotonic() < deadline:
+                time.sleep(0.05)
+            cpu = _cpu_seconds([server.pid]) - cpu
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(30)
+            log.close()
+        if len(fake.public_times) < tickets:
+            print((Path(folder) / "serve.log").read_text(errors="replace")[-4000:], file=sys.stderr)
     local.close()
     for stub in stubs:
         stub.stop()
-    delays = sorted(fake.public_times[t] - sent[t] for t in fake.public_times)
-    if not delays:
-        return "no public reply arrived"
-    p99 = delays[min(len(delays) - 1, round(0.99 * (len(delays) - 1)))]
-    return (
-        f"{len(delays)}/{tickets} tickets at {rate:g}/s, providers at {latency * 1000:g} ms, {workers} worker threads:"
-        f" webhook → public reply p50 {statistics.median(delays):.2f} s, p99 {p99:.2f} s, max {delays[-1]:.2f} s"
+    due = {str(number): at for number, at in enumerate(sent["due"], start=1)}  # the same clock
+    delays = sorted(fake.public_times[ticket] - due[ticket] for ticket in fake.public_times)
+    head = (
+        f"{tickets} tickets, providers at {latency * 1000:g} ms, WORKER_THREADS={threads or 'default'}:"
+        f" offered {rate:g}/s, achieved {sent['achieved_per_s']:g}/s (answers {sent['statuses']})"
     )
+    if not delays:
+        return [head, "no public reply arrived"]
+    return [
+        head,
+        f"{len(delays)}/{tickets} public replies: webhook → public reply p50 {statistics.median(delays):.2f} s,"
+        f" p90 {_percentile(delays, 0.9):.2f} s, p99 {_percentile(delays, 0.99):.2f} s, max {delays[-1]:.2f} s;"
+        f" server CPU {cpu * 1000 / tickets:.1f} ms per ticket",
+    ]
+
+
+def _wait_until_up(port: int) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the server did not start")
 
 
 def main() -> None:
@@ -95,9 +149,10 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=300)
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--latency-ms", type=float, default=100.0)
-    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=None, help="WORKER_THREADS for the server (default: its own)")
     args = parser.parse_args()
-    print(run(args.tickets, args.rate, args.latency_ms / 1000, args.workers))
+    for line in run(args.tickets, args.rate, args.latency_ms / 1000, args.threads):
+        print(line)
 
 
 if __name__ == "__main__":

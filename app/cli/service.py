@@ -86,7 +86,7 @@ def migrate_command() -> None:
 
 
 @main.command()
-@click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
 def worker(threads: int) -> None:
     """Run job workers and re-checks in this process (scale-out: several of these on PostgreSQL)."""
     settings = cli_settings().model_copy(update={"worker_threads": threads})  # the pool is sized to these threads

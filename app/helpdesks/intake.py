@@ -32,7 +32,8 @@ from sqlmodel import Session
 
 from app.helpdesks.clients.base import Delivery
 from app.helpdesks.models import WebhookDelivery
-from app.runtime.jobs import QUEUED, Job
+from app.runtime.db import durable
+from app.runtime.jobs import QUEUED, WAKEUP, Job
 from investigations.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -116,8 +117,11 @@ def write_deliveries(connection: Connection, deliveries: Sequence[tuple[str, Del
 
 def intake(session: Session, helpdesk: str, delivery: Delivery) -> bool:
     """Record one delivery and its job atomically (committed); False when it was seen before."""
-    [new] = write_deliveries(session.connection(), [(helpdesk, delivery)])
+    connection = session.connection()
+    durable(connection)
+    [new] = write_deliveries(connection, [(helpdesk, delivery)])
     session.commit()
+    WAKEUP.notify(int(new))
     return new
 
 
@@ -191,7 +195,9 @@ class IntakeWriter:
         for attempt in (1, 2):
             try:
                 with self.engine.begin() as connection:
+                    durable(connection)  # acknowledged with 2xx: kept through a power cut too
                     outcome = write_deliveries(connection, deliveries)
+                WAKEUP.notify(sum(outcome))  # their ticket jobs: idle workers take them now
                 break
             except DBAPIError as exc:  # no pre-ping: a connection the server closed fails once, then is replaced
                 if exc.connection_invalidated and attempt == 1:

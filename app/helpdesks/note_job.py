@@ -17,6 +17,7 @@ from app.helpdesks.clients.base import Helpdesk
 from app.helpdesks.models import TicketLink, TicketNote
 from app.helpdesks.public_reply import PublicReplies
 from app.runtime import metrics
+from app.runtime.db import commit_durably
 from app.runtime.jobs import Job, enqueue
 from investigations.models import Investigation
 from investigations.service import Investigator
@@ -62,7 +63,7 @@ class NoteJob:
                 return
         note.extra = {**note.extra, "attempted": True}
         session.add(note)
-        session.commit()
+        commit_durably(session)  # lost, a retry would write the note again without looking
         remote = helpdesk.write_note(
             note.ticket_ref, note.body, list(note.tags), {**note.extra, "marker": note.marker, "code": note.code}
         )

@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 
 from app.helpdesks.clients.base import Helpdesk
 from app.helpdesks.models import TicketNote
+from app.runtime.db import commit_durably
 from app.runtime.jobs import enqueue
 from investigations.messages import reply_in
 from investigations.models import Investigation
@@ -154,7 +155,7 @@ class PublicReplies:
             return
         reply.extra = {**reply.extra, "attempted": True}
         session.add(reply)
-        session.commit()
+        commit_durably(session)  # lost, a retry would post again without looking for the marker
         remote = desk.write_reply(reply.ticket_ref, reply.body, {"marker": reply.marker, "code": reply.code})  # type: ignore[attr-defined]
         self._posted(session, notes, reply, remote)
 

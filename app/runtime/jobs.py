@@ -8,6 +8,11 @@ a heartbeat while the handler runs, so a dead worker's jobs come back within sec
 
 Jobs are claimed by priority, then by when they became due: a note (a verdict that already exists)
 goes before the next ticket of a burst.
+
+Idle workers do not poll the table at a fixed pace only: whoever commits new jobs in this process
+(the webhook intake, a worker whose handler queued the next step) lets that many idle workers of
+the process go at once (`WAKEUP`); the poll stays as the way to see jobs other processes queued and
+retries coming due.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import os
 import random
 import socket
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,6 +69,43 @@ class Job(SQLModel, table=True):
     done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
+class Wakeup:
+    """Where idle workers of one process wait for new jobs. `notify(n)` lets n of them go (or the next
+    n to arrive: a notice given while every worker is busy is kept, at most `cap` of them), so a job
+    committed just before a worker starts waiting is not left to the next poll."""
+
+    def __init__(self, cap: int = 64) -> None:
+        self._condition = threading.Condition()
+        self._pending = 0
+        self.cap = cap
+
+    def notify(self, jobs: int = 1) -> None:
+        if jobs <= 0:
+            return
+        with self._condition:
+            self._pending = min(self.cap, self._pending + jobs)
+            self._condition.notify(jobs)
+
+    def wait(self, timeout: float) -> bool:
+        """Until a notice or `timeout`; True when woken by a notice (and it is used up)."""
+        with self._condition:
+            if not self._pending:
+                self._condition.wait(timeout)
+            if self._pending:
+                self._pending -= 1
+                return True
+            return False
+
+
+WAKEUP = Wakeup()  # this process's; the intake and the workers share it
+
+
+def enqueued(session: Session) -> int:
+    """How many jobs `enqueue` added to this session since the last call (to wake that many workers
+    once they are committed)."""
+    return int(session.info.pop("jobs_enqueued", 0))
+
+
 def enqueue(
     session: Session,
     kind: str,
@@ -75,6 +118,8 @@ def enqueue(
     """Add a job to the caller's transaction (the caller commits)."""
     job = Job(kind=kind, payload=payload, run_after=run_after or utcnow(), max_attempts=max_attempts, priority=priority)
     session.add(job)
+    if run_after is None:
+        session.info["jobs_enqueued"] = session.info.get("jobs_enqueued", 0) + 1
     return job
 
 
@@ -124,10 +169,7 @@ def claim(
     session.commit()
     if claimed is None:
         return None
-    job = session.get(Job, claimed[0])
-    if job is not None:
-        session.refresh(job)
-    return job
+    return session.get(Job, claimed[0], populate_existing=True)
 
 
 def complete(session: Session, job: Job, *, worker: str) -> bool:

@@ -497,3 +497,24 @@ def test_the_note_carries_the_codes_level() -> None:
     assert verdict_note(record, "https://x/s/t", "en").startswith("NEEDS ACTION — depositdesk verdict: ! Confirmed")
     record.code = "credited"
     assert verdict_note(record, "https://x/s/t", "en").startswith("depositdesk verdict: ✓ Credited")
+
+
+def test_the_mark_before_a_public_reply_is_committed_to_survive_a_power_cut(http_mock, sqlite_engine, monkeypatch):
+    """SQLite skips the fsync of most commits; not of the mark that makes a retry look before posting."""
+    from app.helpdesks import public_reply
+    from app.runtime import db
+
+    synced_before_post: list[int] = []
+    world = _world("zendesk", http_mock, sqlite_engine)
+
+    def spy(session) -> None:
+        db.durable(session.connection())
+        synced_before_post.append(session.connection().exec_driver_sql("PRAGMA synchronous").scalar())
+        session.commit()
+        synced_before_post.append(len(world.thread.public_posts))  # nothing posted yet
+
+    monkeypatch.setattr(public_reply, "commit_durably", spy)
+    world.verdict("confirming")
+    world.drain()
+    assert synced_before_post == [2, 0]
+    assert len(world.thread.public_posts) == 1
