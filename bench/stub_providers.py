@@ -126,6 +126,9 @@ def _eth(stub: StubProvider, call: dict[str, Any]) -> dict[str, Any]:
 
 def _handler(stub: StubProvider) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as public providers answer
+        disable_nagle_algorithm = True
+
         def log_message(self, *args: Any) -> None:  # quiet
             return
 
