@@ -27,7 +27,7 @@ from investigations import payout_facts, sightings, status_links, verdict_log
 from investigations.inputs import MAX_REF_CHARS, UnstorableText, storable_text
 from investigations.ledger import DepositAddress, addresses_among, deposits_for_tx
 from investigations.models import Investigation
-from investigations.payouts import PayoutRecord, as_payout, payout_by_id, payout_for_tx
+from investigations.payouts import PayoutRecord, as_payout, payout_by_id, payout_for_any_tx
 from investigations.sightings import TxSighting
 from investigations.types import utcnow
 from investigations.verdicts import Facts, Policy, Ticket, Verdict, decide, decide_payout, invalid_input
@@ -158,11 +158,7 @@ class Investigator:
             tickets = self.tickets_for(request)
         except InvalidInput:
             return None  # investigate() refuses it with the reason
-        for ticket in tickets:
-            found = payout_for_tx(session, ticket.chain, ticket.tx_hash)
-            if found is not None:
-                return found
-        return None
+        return payout_for_any_tx(session, [(ticket.chain, ticket.tx_hash) for ticket in tickets])
 
     def _recheck_payout(self, session: Session, record: Investigation) -> Investigation:
         payout = payout_by_id(session, record.payout_id or "")
@@ -305,7 +301,7 @@ class Investigator:
         unavailable = False
         first: tuple[Ticket, TxSighting | None] | None = None
         several = len(tickets) > 1
-        loaded = {ticket.chain: sightings.load(session, ticket.chain, ticket.tx_hash) for ticket in tickets}
+        loaded = self._sightings(session, tickets)
         evm = [ticket for ticket in tickets if ticket.chain in EVM_CHAINS]
         on_every_network: dict[str, Lookup] | None = None
         prefetched, on_every_network = self._ask_at_once(tickets, loaded, evm)
@@ -347,6 +343,15 @@ class Investigator:
         assert first is not None
         outcome = Outcome.UNAVAILABLE if unavailable else Outcome.NOT_FOUND
         return first[0], Lookup(outcome, None, answers), first[1]
+
+    @staticmethod
+    def _sightings(session: Session, tickets: list[Ticket]) -> dict[Chain, TxSighting | None]:
+        """What we saw of the hash on each candidate chain before: one query for the tickets that
+        share a hash (the EVM networks'), one for each other."""
+        loaded: dict[Chain, TxSighting | None] = {}
+        for tx_hash in dict.fromkeys(ticket.tx_hash for ticket in tickets):
+            loaded |= sightings.load_each(session, [t.chain for t in tickets if t.tx_hash == tx_hash], tx_hash)
+        return loaded
 
     def _ask_at_once(
         self, tickets: list[Ticket], loaded: dict[Chain, TxSighting | None], evm: list[Ticket]
