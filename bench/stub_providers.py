@@ -64,6 +64,7 @@ class StubProvider:
         self.release = threading.Event()  # set to let hanging requests go
         self.chain_id = 1  # what eth_chainId answers (an EVM network's stub: 56, 137, ...)
         self.knows_nothing = False  # an EVM network that knows no tx at all
+        self.posts: list[list[str]] = []  # the JSON-RPC methods of each POST (a batch: several), in order
         self.lock = threading.Lock()
         self.arrived = threading.Condition(self.lock)  # notified at each request
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -126,6 +127,9 @@ def _eth(stub: StubProvider, call: dict[str, Any]) -> dict[str, Any]:
 
 def _handler(stub: StubProvider) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as public providers answer
+        disable_nagle_algorithm = True
+
         def log_message(self, *args: Any) -> None:  # quiet
             return
 
@@ -138,6 +142,8 @@ def _handler(stub: StubProvider) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:  # Ethereum JSON-RPC
             payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            with stub.lock:
+                stub.posts.append([c["method"] for c in (payload if isinstance(payload, list) else [payload])])
             answer = [_eth(stub, c) for c in payload] if isinstance(payload, list) else _eth(stub, payload)
             stub.respond(self, answer)
 

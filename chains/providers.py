@@ -2,9 +2,12 @@
 unknown on the word of a single provider: "not found" needs two providers that agree.
 
 A lookup asks the first two providers at once (an unknown tx then costs one round trip, not
-two) while the second one's rate budget has room to spare; otherwise that one is asked after a
-"not found", a failure or the hedge delay, so a known tx costs one provider. The first asked is
-the first in order whose budget lets a request go now. Other questions ask one.
+two) while the second one's rate budget has room to spare and the pool's recent demand leaves
+room for the extra request: lookups started in the last second, two requests each, within the
+providers' rate limits together. Otherwise that one is asked after a "not found", a failure or
+the hedge delay, so a known tx costs one provider: lookups run back to back at the limits cost
+one request each instead of draining the budgets the next lookups need. The first asked is the
+first in order whose budget lets a request go now. Other questions ask one.
 
 A provider that has not answered within its hedge delay (its recent p95 latency, bounded) gets
 the next provider asked beside it; a refused connection, a 5xx, a 429 or a bad answer fails over
@@ -25,8 +28,10 @@ from __future__ import annotations
 import logging
 import math
 import random
+import threading
 import time
-from collections.abc import Collection
+from collections import deque
+from collections.abc import Callable, Collection
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -52,6 +57,7 @@ from chains.resilience import Shared
 from chains.tips import Tips
 
 log = logging.getLogger(__name__)
+DEMAND_WINDOW = 1.0  # seconds of lookup starts the speculative second ask is weighed against
 
 
 class Outcome(StrEnum):
@@ -152,6 +158,7 @@ class ProviderPool:
         *,
         shared: Shared | None = None,
         patience: Patience | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not adapters:
             raise ValueError("a provider pool needs at least one provider")
@@ -168,6 +175,9 @@ class ProviderPool:
         self.history_providers: list[Guarded] = []  # list address histories only; never asked for a tx
         # "Not found" is only believed when two providers say so: one may lag, prune old txs, or lie.
         self.not_found_quorum = 2
+        self.clock = clock  # when lookups start, for the demand the speculative ask is weighed against
+        self._starts: deque[float] = deque()
+        self._starts_lock = threading.Lock()
 
     @property
     def adapters(self) -> list[ChainAdapter]:
@@ -178,6 +188,7 @@ class ProviderPool:
         # A provider that does not know a tx another one sees in a recent block may be on another
         # fork; one that does not know a deep tx is only behind (or pruned its index).
         question = TxQuorum(self.not_found_quorum, settled_depth=self.settings.settled_depth, order=order)
+        self._started()
         self._ask("get_tx", (tx_hash,), question)
         # Evidence lists the providers in their configured order, whatever order they answered in.
         answers = [ProviderAnswer(*a) for a in sorted(question.answers, key=lambda a: order.get(a[0], 0))]
@@ -338,11 +349,30 @@ class ProviderPool:
                 call.blame("no answer within the lookup budget")
                 question.note(call.provider.name, "error", "no answer within the lookup budget")
 
+    def _started(self) -> None:
+        """Count a lookup's start in the demand window."""
+        now = self.clock()
+        with self._starts_lock:
+            self._starts.append(now)
+            while self._starts and self._starts[0] <= now - DEMAND_WINDOW:
+                self._starts.popleft()
+
+    def _demand(self) -> int:
+        """Lookups started within the last DEMAND_WINDOW seconds (this one included)."""
+        now = self.clock()
+        with self._starts_lock:
+            return sum(1 for started in self._starts if started > now - DEMAND_WINDOW)
+
     def _spare(self, queue: list[Guarded]) -> bool:
         """Whether another provider may be asked speculatively, beside one already asked: only while
-        its rate budget has room beyond the next request (the one queued work would need next)."""
+        its rate budget has room beyond the next request (the one queued work would need next), and
+        the lookups of the last second, at two requests each, fit in the providers' limits together
+        (otherwise the extra request takes the slot the next lookup needs, and it waits)."""
         if self.settings.rate_limit <= 0:
             return True
+        capacity = self.settings.rate_limit * DEMAND_WINDOW * len(self.providers)
+        if 2 * self._demand() > capacity:
+            return False
         for position, provider in enumerate(queue):
             if provider.room() >= 2:
                 queue.insert(0, queue.pop(position))

@@ -197,6 +197,20 @@ def payout_for_tx(session: Session, chain: Chain, tx_hash: str) -> PayoutRecord 
     ).first()
 
 
+def payout_for_any_tx(session: Session, candidates: list[tuple[Chain, str]]) -> PayoutRecord | None:
+    """payout_for_tx of the first (chain, tx hash) candidate that a payout record names, in one query."""
+    if not candidates:
+        return None
+    rows = session.exec(
+        select(PayoutRecord).where(
+            col(PayoutRecord.chain).in_({chain.value for chain, _ in candidates}),
+            col(PayoutRecord.tx_hash).in_({tx_hash for _, tx_hash in candidates}),
+        )
+    ).all()
+    named = {(row.chain, row.tx_hash): row for row in reversed(rows)}  # the first row of each pair, as .first()
+    return next((named[(c.value, h)] for c, h in candidates if (c.value, h) in named), None)
+
+
 def find_payout(
     session: Session,
     *,

@@ -27,7 +27,7 @@ from investigations import payout_facts, sightings, status_links, verdict_log
 from investigations.inputs import MAX_REF_CHARS, UnstorableText, storable_text
 from investigations.ledger import DepositAddress, addresses_among, deposits_for_tx
 from investigations.models import Investigation
-from investigations.payouts import PayoutRecord, as_payout, payout_by_id, payout_for_tx
+from investigations.payouts import PayoutRecord, as_payout, payout_by_id, payout_for_any_tx
 from investigations.sightings import TxSighting
 from investigations.types import utcnow
 from investigations.verdicts import Facts, Policy, Ticket, Verdict, decide, decide_payout, invalid_input
@@ -35,6 +35,9 @@ from investigations.verdicts import Facts, Policy, Ticket, Verdict, decide, deci
 # A tx seen in a mempool and now unknown to every provider is only called dropped after this long:
 # mempools differ, and a wallet may still be rebroadcasting it.
 DROP_GRACE = timedelta(minutes=10)
+# The other EVM networks' lookups of one investigation run here beside its own thread. They only
+# wait for provider calls, which run in chains.http.PARALLEL, so they never wait for this pool.
+NETWORK_LOOKUPS = ContextPool(max_workers=48, thread_name_prefix="network-lookup")
 
 
 @dataclass(frozen=True)
@@ -170,11 +173,7 @@ class Investigator:
             tickets = self.tickets_for(request)
         except InvalidInput:
             return None  # investigate() refuses it with the reason
-        for ticket in tickets:
-            found = payout_for_tx(session, ticket.chain, ticket.tx_hash)
-            if found is not None:
-                return found
-        return None
+        return payout_for_any_tx(session, [(ticket.chain, ticket.tx_hash) for ticket in tickets])
 
     def _recheck_payout(self, session: Session, record: Investigation) -> Investigation:
         payout = payout_by_id(session, record.payout_id or "")
@@ -317,7 +316,7 @@ class Investigator:
         unavailable = False
         first: tuple[Ticket, TxSighting | None] | None = None
         several = len(tickets) > 1
-        loaded = {ticket.chain: sightings.load(session, ticket.chain, ticket.tx_hash) for ticket in tickets}
+        loaded = self._sightings(session, tickets)
         evm = [ticket for ticket in tickets if ticket.chain in EVM_CHAINS]
         on_every_network: dict[str, Lookup] | None = None
         prefetched, on_every_network = self._ask_at_once(tickets, loaded, evm)
@@ -359,6 +358,15 @@ class Investigator:
         assert first is not None
         outcome = Outcome.UNAVAILABLE if unavailable else Outcome.NOT_FOUND
         return first[0], Lookup(outcome, None, answers), first[1]
+
+    @staticmethod
+    def _sightings(session: Session, tickets: list[Ticket]) -> dict[Chain, TxSighting | None]:
+        """What we saw of the hash on each candidate chain before: one query for the tickets that
+        share a hash (the EVM networks'), one for each other."""
+        loaded: dict[Chain, TxSighting | None] = {}
+        for tx_hash in dict.fromkeys(ticket.tx_hash for ticket in tickets):
+            loaded |= sightings.load_each(session, [t.chain for t in tickets if t.tx_hash == tx_hash], tx_hash)
+        return loaded
 
     def _ask_at_once(
         self, tickets: list[Ticket], loaded: dict[Chain, TxSighting | None], evm: list[Ticket]
@@ -523,9 +531,12 @@ class Investigator:
         _on_other_network of this same investigation (this thread)."""
         pools = {chain.value: self.pools[chain] for chain in chains}
         pools |= {name: pool for name, pool in self.other_networks.items() if name not in pools}
-        with ContextPool(max_workers=len(pools)) as executor:  # the capture of answers follows
-            futures = {name: executor.submit(pool.lookup, tx_hash) for name, pool in pools.items()}
-            results = {name: future.result() for name, future in futures.items()}
+        # One network in this thread, the others beside it on threads kept for that (no pool of
+        # threads started per lookup); the capture of answers follows them (ContextPool).
+        (first, first_pool), *rest = pools.items()
+        futures = {name: NETWORK_LOOKUPS.submit(pool.lookup, tx_hash) for name, pool in rest}
+        results = {first: first_pool.lookup(tx_hash)} | {name: future.result() for name, future in futures.items()}
+        results = {name: results[name] for name in pools}  # in the order of the networks, as before
         asked = {chain.value for chain in chains}
         self._elsewhere.answers = (tx_hash, {n: r for n, r in results.items() if n not in asked})
         return results

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from chains.base import Chain, ChainTx, TxStatus, tx_from_json, tx_to_json
 from investigations.types import UTCDateTime, utcnow
@@ -45,6 +45,15 @@ def load(session: Session, chain: Chain, tx_hash: str) -> TxSighting | None:
     return session.exec(
         select(TxSighting).where(TxSighting.chain == chain.value, TxSighting.tx_hash == tx_hash)
     ).first()
+
+
+def load_each(session: Session, chains: list[Chain], tx_hash: str) -> dict[Chain, TxSighting | None]:
+    """`load` of one hash on each of `chains`, in one query."""
+    rows = session.exec(
+        select(TxSighting).where(col(TxSighting.chain).in_([c.value for c in chains]), TxSighting.tx_hash == tx_hash)
+    ).all()
+    found = {row.chain: row for row in reversed(rows)}
+    return {chain: found.get(chain.value) for chain in chains}
 
 
 def record_seen(

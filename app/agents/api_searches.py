@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.agents.schemas import InvestigationOut
+from app.agents.schemas import CHAIN_DESCRIPTION, InvestigationOut
 from app.runtime.bearer import AgentDep
 from app.runtime.db import SessionDep
 from investigations.search import InvalidSearch, SearchQuery, SearchResult, load_search, search
@@ -24,7 +24,7 @@ class SearchIn(BaseModel):
 
     player_ref: str | None = Field(default=None, max_length=128, description="searches all the player's addresses")
     address: str | None = Field(default=None, max_length=128, description="one casino deposit address instead")
-    chain: str | None = Field(default=None, max_length=8, description="btc or eth; all chains when absent")
+    chain: str | None = Field(default=None, max_length=8, description=CHAIN_DESCRIPTION + "; all chains when absent")
     asset: str | None = Field(default=None, max_length=16, description="e.g. BTC, ETH, USDT")
     amount: Any = Field(default=None, description='what the player says they sent, a decimal string such as "0.015"')
     tolerance: str = Field(default=DEFAULT_TOLERANCE, max_length=8, description="relative, for fees and rounding")

@@ -7,8 +7,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from chains.base import Chain
 from investigations.inputs import UnstorableText, storable
 from investigations.models import Investigation
+
+# Every chain a request may name, for the OpenAPI descriptions (kept in step with Chain).
+CHAIN_DESCRIPTION = "one of " + ", ".join(chain.value for chain in Chain)
 
 
 class InvestigationIn(BaseModel):
@@ -22,10 +26,10 @@ class InvestigationIn(BaseModel):
         min_length=1,
         max_length=200,
         validate_default=True,
-        description="BTC txid or 0x… Ethereum hash (required unless payout_id is given)",
+        description="BTC or TRON txid (64 hex), or 0x… hash of an EVM network (required unless payout_id is given)",
     )
     address: str | None = Field(default=None, max_length=128, description="wallet address on the ticket")
-    chain: str | None = Field(default=None, max_length=8, description="btc or eth; detected when absent")
+    chain: str | None = Field(default=None, max_length=8, description=CHAIN_DESCRIPTION + "; detected when absent")
     player_ref: str | None = Field(default=None, max_length=128)
     ticket_ref: str | None = Field(default=None, max_length=128)
 
