@@ -45,6 +45,7 @@ class InvestigationRequest:
     player_ref: str | None = None
     ticket_ref: str | None = None
     channel: str | None = None  # where the question came from: lookup, api, cli, or the helpdesk's name
+    run_by: str | None = None  # who asked (agent:NAME, token:NAME, cli); None for a helpdesk or a bot
 
 
 class InvalidInput(Exception):
@@ -77,7 +78,9 @@ class Investigator:
         A hash that a payout record names is judged as that payout."""
         payout = self._payout_named(session, request)
         if payout is not None:
-            return self.investigate_payout(session, payout, channel=request.channel, ticket_ref=request.ticket_ref)
+            return self.investigate_payout(
+                session, payout, channel=request.channel, ticket_ref=request.ticket_ref, run_by=request.run_by
+            )
         with recording.capture() as tape:
             ticket, verdict = self._decide(session, request)
         record_id, nonce, now = uuid.uuid4().hex, status_links.new_nonce(), self.clock()
@@ -94,6 +97,7 @@ class Investigator:
             final_at=now if verdict.final else None,
             history=[],
             channel=(request.channel or "api")[:16],
+            run_by=request.run_by[:160] if request.run_by else None,
             **_verdict_columns(verdict),
         )
         session.add(record)
@@ -111,7 +115,13 @@ class Investigator:
         return record
 
     def investigate_payout(
-        self, session: Session, payout: PayoutRecord, *, channel: str | None = None, ticket_ref: str | None = None
+        self,
+        session: Session,
+        payout: PayoutRecord,
+        *,
+        channel: str | None = None,
+        ticket_ref: str | None = None,
+        run_by: str | None = None,
     ) -> Investigation:
         """Judge a payout record against the chain and store it as an investigation (its status link,
         re-checks, notes and evidence work as for a deposit)."""
@@ -134,6 +144,7 @@ class Investigator:
             final_at=now if verdict.final else None,
             history=[],
             channel=(channel or "api")[:16],
+            run_by=run_by[:160] if run_by else None,
             **_verdict_columns(verdict),
         )
         session.add(record)
