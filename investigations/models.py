@@ -23,7 +23,7 @@ class Investigation(SQLModel, table=True):
     tx_hash: str = Field(max_length=80, index=True)
     address: str | None = Field(default=None, max_length=128)
     player_ref: str | None = Field(default=None, max_length=128)
-    ticket_ref: str | None = Field(default=None, max_length=128)
+    ticket_ref: str | None = Field(default=None, max_length=128, index=True)
     code: str = Field(max_length=32, index=True)
     final: bool
     verdict: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
@@ -37,6 +37,9 @@ class Investigation(SQLModel, table=True):
     history: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     channel: str = Field(default="api", max_length=16, sa_column_kwargs={"server_default": "api"})
     payout_id: str | None = Field(default=None, max_length=128, index=True)  # a payout investigation (issue 25)
+    # Who asked: the trail's actor (agent:NAME, token:NAME, cli); None for a helpdesk's, a bot's or the
+    # auditor's (and for old rows the trail did not name). Agents see theirs and their tickets' only.
+    run_by: str | None = Field(default=None, max_length=160, index=True)
 
 
 class SearchRecord(SQLModel, table=True):
@@ -53,4 +56,5 @@ class SearchRecord(SQLModel, table=True):
     not_searched: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # chain -> {kind: why not}
     complete: bool
     total: int  # transactions listed in the window (all pages)
+    run_by: str | None = Field(default=None, max_length=160, index=True)  # as Investigation.run_by
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))

@@ -63,6 +63,7 @@ class SearchResult:
     total: int = 0  # transactions listed (all pages)
     next_page: int | None = None
     window_cut: bool = False  # the window asked for was longer than allowed and was cut
+    run_by: str | None = None  # who ran it (agent:NAME, token:NAME, cli), as Investigation.run_by
 
     def gaps(self) -> list[str]:
         """What could not be searched, in plain words, one line per chain ([] when everything was)."""
@@ -83,12 +84,18 @@ class SearchResult:
 
 
 def search(
-    session: Session, investigator: Investigator, query: SearchQuery, *, on_progress: Progress | None = None
+    session: Session,
+    investigator: Investigator,
+    query: SearchQuery,
+    *,
+    on_progress: Progress | None = None,
+    run_by: str | None = None,
 ) -> SearchResult:
-    """Run a search (see the module docstring); stores it and returns it with its candidates."""
+    """Run a search (see the module docstring); stores it and returns it with its candidates, each
+    recorded as run by `run_by` too (who ran the search)."""
     query, cut = checked_query(query, investigator.policy.assets, now=investigator.clock())
     addresses = _deposit_addresses(session, query)
-    result = SearchResult(uuid.uuid4().hex, query, [], {}, window_cut=cut)
+    result = SearchResult(uuid.uuid4().hex, query, [], {}, window_cut=cut, run_by=run_by[:160] if run_by else None)
     found: list[tuple[Chain, AddressTx]] = []
     chains = {Chain(row.chain) for row in addresses}
     evm = sorted({row.address for row in addresses if Chain(row.chain) in EVM_CHAINS})
@@ -146,7 +153,9 @@ def search(
     for done, (chain, tx) in enumerate(page):
         if on_progress and done:
             on_progress(done, len(page))
-        request = InvestigationRequest(tx.tx_hash, tx.address, chain.value, owners.get(tx.address), query.ticket_ref)
+        request = InvestigationRequest(
+            tx.tx_hash, tx.address, chain.value, owners.get(tx.address), query.ticket_ref, run_by=result.run_by
+        )
         try:
             result.candidates.append(ahead.investigate(session, request, commit=False))
         except InvalidInput:
@@ -187,6 +196,7 @@ def load_search(session: Session, search_id: str) -> SearchResult | None:
         record.total,
         next_page,
         cut,
+        record.run_by,
     )
 
 
@@ -287,6 +297,7 @@ def _store(session: Session, result: SearchResult) -> None:
             not_searched=result.not_searched,
             complete=result.complete,
             total=result.total,
+            run_by=result.run_by,
         )
     )
     session.commit()

@@ -48,6 +48,7 @@ class InvestigationRequest:
     player_ref: str | None = None
     ticket_ref: str | None = None
     channel: str | None = None  # where the question came from: lookup, api, cli, or the helpdesk's name
+    run_by: str | None = None  # who asked (agent:NAME, token:NAME, cli); None for a helpdesk or a bot
 
 
 class InvalidInput(Exception):
@@ -82,7 +83,12 @@ class Investigator:
         payout = self._payout_named(session, request)
         if payout is not None:
             return self.investigate_payout(
-                session, payout, channel=request.channel, ticket_ref=request.ticket_ref, commit=commit
+                session,
+                payout,
+                channel=request.channel,
+                ticket_ref=request.ticket_ref,
+                commit=commit,
+                run_by=request.run_by,
             )
         with recording.capture() as tape:
             ticket, verdict = self._decide(session, request)
@@ -100,6 +106,7 @@ class Investigator:
             final_at=now if verdict.final else None,
             history=[],
             channel=(request.channel or "api")[:16],
+            run_by=request.run_by[:160] if request.run_by else None,
             **_verdict_columns(verdict),
         )
         session.add(record)
@@ -127,6 +134,7 @@ class Investigator:
         channel: str | None = None,
         ticket_ref: str | None = None,
         commit: bool = True,
+        run_by: str | None = None,
     ) -> Investigation:
         """Judge a payout record against the chain and store it as an investigation (its status link,
         re-checks, notes and evidence work as for a deposit)."""
@@ -149,6 +157,7 @@ class Investigator:
             final_at=now if verdict.final else None,
             history=[],
             channel=(channel or "api")[:16],
+            run_by=run_by[:160] if run_by else None,
             **_verdict_columns(verdict),
         )
         session.add(record)

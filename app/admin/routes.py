@@ -89,9 +89,10 @@ def account_revoke(agent_id: int, request: Request, session: SessionDep, agent: 
         return _accounts(request, session, agent, error="you cannot revoke your own account", status_code=422)
     was = "revoked" if target.revoked_at else "active"
     revoke_agent(session, target.name)
-    activity.append_now(
+    activity.append(
         session, who(request), "account.revoked", target.name, before={"state": was}, after={"state": "revoked"}
     )
+    session.commit()
     return RedirectResponse("/admin/accounts", status_code=303)
 
 

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 
 from app.agents.api_searches import router as searches_router
 from app.agents.schemas import InvestigationIn, InvestigationOut
-from app.runtime import trail
+from app.runtime import scoping, trail
 from app.runtime.bearer import AgentDep
 from app.runtime.db import SessionDep
 from investigations.models import Investigation
@@ -29,9 +29,11 @@ def create_investigation(body: InvestigationIn, request: Request, session: Sessi
     try:
         if payout_id:
             payout = investigator.payout(session, payout_id)
-            record = investigator.investigate_payout(session, payout, channel="api", ticket_ref=body.ticket_ref)
+            record = investigator.investigate_payout(
+                session, payout, channel="api", ticket_ref=body.ticket_ref, run_by=scoping.run_by(request)
+            )
         else:
-            record = investigator.investigate(session, InvestigationRequest(**fields))
+            record = investigator.investigate(session, InvestigationRequest(**fields, run_by=scoping.run_by(request)))
     except InvalidInput as exc:
         return JSONResponse(
             status_code=422,
@@ -48,8 +50,8 @@ def create_investigation(body: InvestigationIn, request: Request, session: Sessi
 @router.get("/investigations/{investigation_id}", response_model=InvestigationOut)
 def get_investigation(investigation_id: str, request: Request, session: SessionDep, _agent: AgentDep):
     record = session.get(Investigation, investigation_id) if len(investigation_id) <= 32 else None
-    if record is None:
-        raise HTTPException(404, f"no investigation with id {investigation_id[:40]!r}")
+    if not scoping.may_see(session, scoping.caller(request), record):
+        raise HTTPException(404, f"no investigation with id {investigation_id[:40]!r} ({scoping.NOT_YOURS})")
     return _out(request, record)
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.agents.schemas import CHAIN_DESCRIPTION, InvestigationOut
+from app.runtime import scoping
 from app.runtime.bearer import AgentDep
 from app.runtime.db import SessionDep
 from investigations.search import InvalidSearch, SearchQuery, SearchResult, load_search, search
@@ -55,7 +56,7 @@ class SearchOut(BaseModel):
 def create_search(body: SearchIn, request: Request, session: SessionDep, _agent: AgentDep):
     investigator = request.app.state.investigator
     try:
-        result = search(session, investigator, SearchQuery(**body.model_dump()))
+        result = search(session, investigator, SearchQuery(**body.model_dump()), run_by=scoping.run_by(request))
     except InvalidSearch as exc:
         return JSONResponse(
             status_code=422,
@@ -70,8 +71,8 @@ def create_search(body: SearchIn, request: Request, session: SessionDep, _agent:
 @router.get("/searches/{search_id}", response_model=SearchOut)
 def get_search(search_id: str, request: Request, session: SessionDep, _agent: AgentDep):
     result = load_search(session, search_id) if len(search_id) <= 32 else None
-    if result is None:
-        raise HTTPException(404, f"no search with id {search_id[:40]!r}")
+    if result is None or not scoping.may_see_search(scoping.caller(request), result.run_by):
+        raise HTTPException(404, f"no search with id {search_id[:40]!r} ({scoping.NOT_YOURS})")
     return _out(request, result)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import text as sql_text
 from sqlmodel import Session, col, select
 
 from app.agents import searches
-from app.runtime import trail
+from app.runtime import scoping, trail
 from app.runtime.accounts import (
     Agent,
     agent_for_token,
@@ -107,7 +107,8 @@ def logout(request: Request, session: SessionDep) -> Response:
 
 @router.get("/", response_class=HTMLResponse)
 def lookup_page(request: Request, session: SessionDep, agent: AgentDep) -> Response:
-    return render(request, "agents/lookup.html", {"agent": agent, "form": {}, "recent": _recent(session, limit=10)})
+    recent = _recent(request, session, limit=10)
+    return render(request, "agents/lookup.html", {"agent": agent, "form": {}, "recent": recent})
 
 
 @router.post("/lookup", dependencies=[CsrfDep])
@@ -142,7 +143,9 @@ def lookup(
         return _lookup_error(request, session, agent, form, f"payout_id: no payout record {payout_id[:40]!r}", fragment)
     if payout is not None:
         try:
-            record = request.app.state.investigator.investigate_payout(session, payout, channel="lookup")
+            record = request.app.state.investigator.investigate_payout(
+                session, payout, channel="lookup", run_by=scoping.run_by(request)
+            )
         except InvalidInput as exc:
             return _lookup_error(request, session, agent, form, str(exc), fragment)
         trail.record_now(request, session, "link.created", record.id, after={"channel": "lookup", "code": record.code})
@@ -172,7 +175,14 @@ def lookup(
     try:
         record = investigator.investigate(
             session,
-            InvestigationRequest(found.tx_hash, wanted_address, chain or None, player_ref or None, channel="lookup"),
+            InvestigationRequest(
+                found.tx_hash,
+                wanted_address,
+                chain or None,
+                player_ref or None,
+                channel="lookup",
+                run_by=scoping.run_by(request),
+            ),
         )
     except InvalidInput as exc:
         return _lookup_error(request, session, agent, form, str(exc), fragment)
@@ -222,7 +232,7 @@ def _lookup_error(
 ) -> Response:
     if fragment:
         return secure(templates.TemplateResponse(request, "shared/_error.html", {"error": error}, status_code=422))
-    context = {"agent": agent, "form": form, "error": error, "recent": _recent(session, limit=10)}
+    context = {"agent": agent, "form": form, "error": error, "recent": _recent(request, session, limit=10)}
     return render(request, "agents/lookup.html", context, status_code=422)
 
 
@@ -240,7 +250,7 @@ def investigations_page(
     sort: str = "level",
 ) -> Response:
     sort = sort if sort in ("level", "newest") else "level"
-    query = select(Investigation)
+    query = scoping.scoped(select(Investigation), scoping.caller(request))
     if sort == "level":
         query = query.order_by(level_rank_sql(col(Investigation.code)))
     query = query.order_by(col(Investigation.created_at).desc())
@@ -291,8 +301,8 @@ def investigations_page(
 @router.get("/investigations/{investigation_id}", response_class=HTMLResponse)
 def investigation_page(investigation_id: str, request: Request, session: SessionDep, agent: AgentDep) -> Response:
     record = session.get(Investigation, investigation_id[:32])
-    if record is None:
-        return render(request, "shared/_error_page.html", {"agent": agent, "error": "No such investigation."}, 404)
+    if not scoping.may_see(session, scoping.caller(request), record):
+        return _not_found(request, agent)
     reply = request.query_params.get("reply", "")
     context = _card_context(request, record, agent, reply_lang=reply or None, session=session)
     return render(request, "agents/investigation.html", context)
@@ -311,7 +321,8 @@ def side_panel(
     """The card sized for a helpdesk's side panel (360 px), framed by EMBED_ORIGINS only: the newest
     investigation of the ticket (`helpdesk` + `ticket`, or `ticket` as `helpdesk:id`) or of the hash."""
     ticket_ref = f"{helpdesk}:{ticket}" if helpdesk and ticket else ticket
-    query = select(Investigation).order_by(col(Investigation.created_at).desc())
+    query = scoping.scoped(select(Investigation), scoping.caller(request))
+    query = query.order_by(col(Investigation.created_at).desc())
     if ticket_ref:
         query = query.where(Investigation.ticket_ref == ticket_ref)
     elif tx_hash.strip():
@@ -335,14 +346,20 @@ def side_panel(
 @router.post("/investigations/{investigation_id}/revoke-link", dependencies=[CsrfDep])
 def revoke_link(investigation_id: str, request: Request, session: SessionDep, agent: AgentDep) -> Response:
     record = session.get(Investigation, investigation_id[:32])
-    if record is None:
-        return render(request, "shared/_error_page.html", {"agent": agent, "error": "No such investigation."}, 404)
+    if not scoping.may_see(session, scoping.caller(request), record):
+        return _not_found(request, agent)
     if record.status_revoked_at is None:
         record.status_revoked_at = datetime.now(UTC)
         session.add(record)
         trail.record(request, session, "link.revoked", record.id, before={"revoked": False}, after={"revoked": True})
         session.commit()
     return RedirectResponse(f"/investigations/{record.id}", status_code=303)
+
+
+def _not_found(request: Request, agent: Agent) -> Response:
+    """An unknown id and another agent's answer alike: nothing tells one from the other."""
+    error = f"No such investigation among those you may see ({scoping.NOT_YOURS})."
+    return render(request, "shared/_error_page.html", {"agent": agent, "error": error}, 404)
 
 
 def _card_context(
@@ -372,10 +389,11 @@ def _ticket_language(session: Session, investigation_id: str) -> str | None:
     return found[0] if found and found[0] in languages() else None
 
 
-def _recent(session: Session, *, limit: int) -> list[Investigation]:
-    """The newest investigations, one row per payment (a search or a repeated lookup investigates the
-    same transaction again: only its newest investigation is listed)."""
-    rows = session.exec(select(Investigation).order_by(col(Investigation.created_at).desc()).limit(limit * 5))
+def _recent(request: Request, session: Session, *, limit: int) -> list[Investigation]:
+    """The newest investigations the caller may see, one row per payment (a search or a repeated
+    lookup investigates the same transaction again: only its newest investigation is listed)."""
+    query = scoping.scoped(select(Investigation), scoping.caller(request))
+    rows = session.exec(query.order_by(col(Investigation.created_at).desc()).limit(limit * 5))
     seen: set[tuple[str, str, str | None]] = set()
     unique = []
     for row in rows:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
+from app.runtime import scoping
 from app.runtime.db import SessionDep
 from app.runtime.signed_in import AgentDep, render
 from investigations.extract import extract
@@ -53,7 +54,7 @@ def hints_from_form(window: str, amount: str, asset: str) -> dict[str, Any]:
 def run(request: Request, session: Session, agent: Any, query: SearchQuery, fragment: bool) -> Response:
     """Search and answer with the candidate rows (fragment) or a redirect to the search's page.
     InvalidSearch goes back to the caller, which shows the lookup form's error."""
-    result = search(session, request.app.state.investigator, query)
+    result = search(session, request.app.state.investigator, query, run_by=scoping.run_by(request))
     url = f"/searches/{result.id}"
     if fragment:
         response = render(request, "agents/_search.html", _context(request, result, agent))
@@ -65,8 +66,9 @@ def run(request: Request, session: Session, agent: Any, query: SearchQuery, frag
 @router.get("/searches/{search_id}", response_class=HTMLResponse)
 def search_page(search_id: str, request: Request, session: SessionDep, agent: AgentDep) -> Response:
     result = load_search(session, search_id[:32])
-    if result is None:
-        return render(request, "shared/_error_page.html", {"agent": agent, "error": "No such search."}, 404)
+    if result is None or not scoping.may_see_search(scoping.caller(request), result.run_by):
+        error = f"No such search among those you may see ({scoping.NOT_YOURS})."
+        return render(request, "shared/_error_page.html", {"agent": agent, "error": error}, 404)
     return render(request, "agents/search.html", _context(request, result, agent))
 
 

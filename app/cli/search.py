@@ -65,7 +65,7 @@ def search_command(player_ref: str | None, address: str | None, chain: str | Non
 
     with Session(open_engine(settings)) as session:
         try:
-            result = search(session, investigator, query, on_progress=progress)
+            result = search(session, investigator, query, on_progress=progress, run_by="cli")
         except InvalidSearch as exc:
             click.echo(f"invalid search: {exc}", err=True)
             sys.exit(_EXIT_USAGE)

@@ -177,12 +177,14 @@ def check(
         raise click.UsageError("give a transaction hash, or --payout with a payout record's id")
     settings = cli_settings()
     investigator = build_investigator(settings)
-    request = InvestigationRequest(tx_hash or "", address, chain, player_ref, ticket_ref, channel="cli")
+    request = InvestigationRequest(tx_hash or "", address, chain, player_ref, ticket_ref, channel="cli", run_by="cli")
     with Session(open_engine(settings)) as session:
         try:
             if payout_id:
                 payout = investigator.payout(session, payout_id)
-                record = investigator.investigate_payout(session, payout, channel="cli", ticket_ref=ticket_ref)
+                record = investigator.investigate_payout(
+                    session, payout, channel="cli", ticket_ref=ticket_ref, run_by="cli"
+                )
             else:
                 record = investigator.investigate(session, request)
         except InvalidInput as exc:

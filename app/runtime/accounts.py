@@ -156,19 +156,20 @@ def _named(session: Session, name: str) -> Agent:
 
 
 def revoke_agent(session: Session, name: str) -> Agent:
-    """The agent's token, sessions and sign-in stop now; idempotent."""
+    """The agent's token, sessions and sign-in stop (not committed: the caller commits it with its trail
+    row); idempotent."""
     agent = _named(session, name)
     if agent.revoked_at is None:
         agent.revoked_at = utcnow()
         session.add(agent)
     end_sessions(session, agent.id or 0)
-    session.commit()
-    session.refresh(agent)
+    session.flush()
     return agent
 
 
 def rotate_token(session: Session, name: str) -> str:
-    """A new API token for the agent (returned once); the old one and every session stop now."""
+    """A new API token for the agent (returned once); the old one and every session stop (not committed:
+    the caller commits it with its trail row)."""
     agent = _named(session, name)
     if agent.revoked_at is not None:
         raise ValueError(f"agent {agent.name!r} is revoked; add a new agent instead")
@@ -176,18 +177,17 @@ def rotate_token(session: Session, name: str) -> str:
     agent.token_hash = hash_token(token)
     session.add(agent)
     end_sessions(session, agent.id or 0)
-    session.commit()
+    session.flush()
     return token
 
 
 def set_password(session: Session, name: str, password_hash: str) -> Agent:
-    """A new password; every session signed in before it ends."""
+    """A new password; every session signed in before it ends (not committed, as above)."""
     agent = _named(session, name)
     agent.password_hash = password_hash
     session.add(agent)
     end_sessions(session, agent.id or 0)
-    session.commit()
-    session.refresh(agent)
+    session.flush()
     return agent
 
 

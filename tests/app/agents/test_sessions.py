@@ -46,6 +46,7 @@ def test_sessions_end_when_the_agent_changes(app, browser, sqlite_engine, change
     assert _with_cookie(app, cookie) == 200
     with Session(sqlite_engine) as session:
         change(session)
+        session.commit()  # the change is the caller's to commit, with its trail row
     assert _with_cookie(app, cookie) == 303
 
 
@@ -86,6 +87,7 @@ def test_a_revoked_agent_cannot_sign_in_or_use_the_api(app, browser, sqlite_engi
     with Session(sqlite_engine) as session:
         _agent, token = add_agent(session, "mallory", password_hash=hash_password(PASSWORD))
         revoke_agent(session, "mallory")
+        session.commit()
     page = browser.get("/login")
     assert browser.post("/login", data={"csrf": _csrf(page.text), "token": token}).status_code == 401
     assert (

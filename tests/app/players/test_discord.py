@@ -105,7 +105,7 @@ def ask(client, app, name: str, options: dict | None = None, *, user_id: int = P
 
 def link(client, app, player_ref: str, *, user_id: int = PLAYER, locale: str = "en-US") -> str:
     with Session(app.state.engine) as session:
-        _agent, token = add_agent(session, f"backoffice-{user_id}")
+        _agent, token = add_agent(session, f"backoffice-{user_id}", role="lead")
     answer = client.post(
         "/api/chat-links",
         json={"player_ref": player_ref, "network": "discord"},
@@ -189,7 +189,7 @@ def test_a_link_code_links_the_discord_account_once_and_only_on_discord(client, 
     assert "Ihr Discord-Konto ist jetzt mit Ihrem Casino-Konto verknüpft" in discord.said(token)[-1]
     with Session(app.state.engine) as session:
         assert session.get(DiscordUser, PLAYER).player_ref == "p-1842"
-        _agent, bearer = add_agent(session, "backoffice-telegram")
+        _agent, bearer = add_agent(session, "backoffice-telegram", role="lead")
     # a Telegram code (there is no Telegram bot here: 409) and a spent code link nothing
     refused = client.post(
         "/api/chat-links",
@@ -379,7 +379,7 @@ def test_one_player_on_telegram_and_discord_gets_one_ticket(both, bot_api, disco
     from tests.support.telegram import message_update
 
     with TestClient(both) as client, Session(both.state.engine) as session:
-        _agent, bearer = add_agent(session, "backoffice")
+        _agent, bearer = add_agent(session, "backoffice", role="lead")
         auth = {"Authorization": f"Bearer {bearer}"}
         telegram = client.post("/api/chat-links", json={"player_ref": "p-1842", "network": "telegram"}, headers=auth)
         assert telegram.status_code == 200 and telegram.json()["url"].startswith("https://t.me/casino_desk_bot?start=")

@@ -115,7 +115,7 @@ def say(client, app, chat_id: int, text: str, *, language: str = "en") -> None:
 
 def link(client, app, chat_id: int, player_ref: str, *, language: str = "en") -> None:
     with Session(app.state.engine) as session:
-        _agent, token = add_agent(session, f"backoffice-{chat_id}")
+        _agent, token = add_agent(session, f"backoffice-{chat_id}", role="lead")
     answer = client.post(
         "/api/telegram-links", json={"player_ref": player_ref}, headers={"Authorization": f"Bearer {token}"}
     )
@@ -130,7 +130,7 @@ def test_a_deep_link_links_the_chat_once_and_only_for_a_while(client, app, bot_a
     assert "linked to your casino account" in bot_api.sent(CHAT)[-1]
     # the same code a second time, from another chat, is refused
     with Session(app.state.engine) as session:
-        _agent, token = add_agent(session, "backoffice")
+        _agent, token = add_agent(session, "backoffice", role="lead")
     url = client.post(
         "/api/telegram-links", json={"player_ref": "p-1842"}, headers={"Authorization": f"Bearer {token}"}
     ).json()["url"]
