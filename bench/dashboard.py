@@ -54,9 +54,9 @@ INSERT INTO ticket_links (helpdesk, ticket_ref, tx_hash, investigation_id, langu
 SELECT channel, id, tx_hash, id, 'en', code, (abs(hashtext(id)) % 40 = 0), created_at
 FROM investigations WHERE channel IN ('zendesk', 'freshdesk', 'chatwoot');
 INSERT INTO ticket_notes (helpdesk, ticket_ref, marker, investigation_id, code, body, tags, extra, status,
-                          received_at, created_at, written_at)
+                          tags_status, received_at, created_at, written_at)
 SELECT helpdesk, ticket_ref, '[depositdesk ' || investigation_id || ' #1]', investigation_id, last_noted_code, 'note',
-       '[]', '{}', 'written', received_at, received_at,
+       '[]', '{}', 'written', 'done', received_at, received_at,
        received_at + (5 + abs(hashtext(ticket_ref)) % 90) * interval '1 second'
 FROM ticket_links;
 INSERT INTO verdict_events (investigation_id, at, kind, code, final, previous_code, verdict)

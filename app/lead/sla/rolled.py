@@ -1,0 +1,160 @@
+"""The period figures read from the daily rollups: the same dicts as `figures`, `payout_figures` and
+`replies` compute from the source rows (those stay the reference; tests/app/lead/test_rollups.py
+compares both on the same data). Percentiles come from the count of each exact value."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlmodel import Session
+
+from app.lead.sla import figures, payout_figures, replies
+from app.lead.sla.period import Period
+from app.lead.sla.rollup_tables import (
+    day_automation,
+    day_first_notes,
+    day_no_hash,
+    day_providers,
+    day_questions,
+    day_rechecks,
+    day_replies,
+    day_reply_shadow,
+    day_reply_times,
+)
+from app.lead.sla.sql import day_number, iso_day, percentile_of_counts
+
+
+def _days(table: Any, period: Period) -> Any:
+    return and_(table.c.day >= day_number(period.first_day), table.c.day <= day_number(period.last_day))
+
+
+def questions(session: Session, period: Period) -> dict[str, Any]:
+    q, n = day_questions, day_no_hash
+    total = func.sum(q.c.questions)
+    per_channel = session.execute(
+        select(q.c.bucket, q.c.channel, total).where(_days(q, period)).group_by(q.c.bucket, q.c.channel)
+    ).all()
+    per_network = session.execute(
+        select(q.c.chain, q.c.code, total).where(_days(q, period)).group_by(q.c.chain, q.c.code)
+    ).all()
+    no_hash = session.execute(
+        select(n.c.bucket, n.c.helpdesk, func.sum(n.c.questions))
+        .where(_days(n, period))
+        .group_by(n.c.bucket, n.c.helpdesk)
+    ).all()
+    as_int = [[(a, b, int(c)) for a, b, c in rows] for rows in (per_channel, per_network, no_hash)]
+    return figures.questions_result(*as_int, period)
+
+
+def first_note(session: Session, period: Period, target_seconds: float, now: datetime) -> dict[str, Any]:
+    t = day_first_notes
+    rows = session.execute(
+        select(t.c.bucket, t.c.latency, t.c.waiting_since, func.sum(t.c.questions))
+        .where(_days(t, period))
+        .group_by(t.c.bucket, t.c.latency, t.c.waiting_since)
+    ).all()
+    overdue = now - timedelta(seconds=target_seconds)
+    counts: dict[Any, list[int]] = defaultdict(lambda: [0, 0, 0])
+    values: dict[Any, Counter[float]] = defaultdict(Counter)
+    for bucket, latency, waiting_since, questions in rows:
+        missed = (latency is not None and latency > target_seconds) or (latency is None and waiting_since < overdue)
+        for key in (bucket, None):
+            entry = counts[key]
+            entry[0] += int(questions)
+            entry[1] += int(questions) if missed else 0
+            entry[2] += int(questions) if latency is None else 0
+            if latency is not None:
+                values[key][latency] += int(questions)
+    found: dict[str | None, tuple[Any, ...]] = {}
+    for key, (count, missed_count, waiting_count) in counts.items():
+        ordered = sorted(values[key].items())
+        p50, p95 = percentile_of_counts(ordered, 0.5), percentile_of_counts(ordered, 0.95)
+        found[iso_day(key)] = (count, missed_count, waiting_count, p50, p95)
+    return figures.first_note_result(found, period, target_seconds)
+
+
+def automation(session: Session, period: Period) -> dict[str, Any]:
+    t = day_automation
+    investigated = and_(  # the reference's bound on the investigation's creation, by day
+        t.c.investigation_day >= day_number(period.first_day) - figures.LINK_AFTER_INVESTIGATION.days,
+        t.c.investigation_day <= day_number(period.last_day),
+    )
+    rows = session.execute(
+        select(t.c.bucket, t.c.outcome, func.sum(t.c.questions))
+        .where(_days(t, period), investigated)
+        .group_by(t.c.bucket, t.c.outcome)
+    ).all()
+    return figures.automation_result([(b, o, int(c)) for b, o, c in rows], period)
+
+
+def rechecks(session: Session, period: Period) -> dict[str, Any]:
+    t = day_rechecks
+    rows = session.execute(
+        select(t.c.bucket, t.c.outcome, func.sum(t.c.rechecks))
+        .where(_days(t, period))
+        .group_by(t.c.bucket, t.c.outcome)
+    ).all()
+    return figures.recheck_result([(b, o, int(c)) for b, o, c in rows], period)
+
+
+def providers(session: Session, period: Period) -> list[dict[str, Any]]:
+    t = day_providers
+    rows = session.execute(
+        select(t.c.provider, t.c.latency_ms, func.sum(t.c.calls), func.sum(t.c.answered))
+        .where(_days(t, period))
+        .group_by(t.c.provider, t.c.latency_ms)
+    ).all()
+    totals: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
+    values: dict[Any, Counter[float]] = defaultdict(Counter)
+    for provider, latency, calls, answered in rows:
+        totals[provider][0] += int(calls)
+        totals[provider][1] += int(answered)
+        if latency is not None:
+            values[provider][latency] += int(calls)
+    result = []
+    for provider, (calls, answered) in totals.items():
+        ordered = sorted(values[provider].items())
+        p50, p95 = percentile_of_counts(ordered, 0.5), percentile_of_counts(ordered, 0.95)
+        result.append((provider, calls, answered, p50, p95))
+    return figures.providers_result(result)
+
+
+def payouts(session: Session, period: Period, now: datetime) -> dict[str, Any]:
+    q = day_questions
+    asked = and_(_days(q, period), q.c.payout, q.c.channel != payout_figures.AUDIT_CHANNEL)
+    total = func.sum(q.c.questions)
+    by_code = Counter[str](
+        {c: int(n) for c, n in session.execute(select(q.c.code, total).where(asked).group_by(q.c.code))}
+    )
+    by_channel = Counter[str](
+        {c: int(n) for c, n in session.execute(select(q.c.channel, total).where(asked).group_by(q.c.channel))}
+    )
+    return payout_figures.result(by_code, by_channel, payout_figures.findings_figures(session, period))
+
+
+def public_replies(session: Session, period: Period, now: datetime) -> dict[str, Any]:
+    tally = replies.Tally()
+    for tickets, alone, reopened in session.execute(
+        select(
+            func.sum(day_replies.c.tickets), func.sum(day_replies.c.answered_alone), func.sum(day_replies.c.reopened)
+        ).where(_days(day_replies, period))
+    ).all():
+        tally.tickets, tally.answered_alone, tally.reopened = int(tickets or 0), int(alone or 0), int(reopened or 0)
+    t = day_reply_times
+    for with_bot, seconds, tickets in session.execute(
+        select(t.c.with_bot, t.c.seconds, func.sum(t.c.tickets))
+        .where(_days(t, period))
+        .group_by(t.c.with_bot, t.c.seconds)
+    ).all():
+        (tally.with_bot if with_bot else tally.without_bot)[seconds] += int(tickets)
+    s = day_reply_shadow
+    for code, shadow, compared, agreed in session.execute(
+        select(s.c.code, func.sum(s.c.shadow), func.sum(s.c.compared), func.sum(s.c.agreed))
+        .where(_days(s, period))
+        .group_by(s.c.code)
+    ).all():
+        tally.shadow[code] = {"shadow": int(shadow), "compared": int(compared), "agreed": int(agreed)}
+    return replies.report(tally)
