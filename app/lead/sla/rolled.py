@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlmodel import Session
 
 from app.lead.sla import figures, payout_figures, replies
@@ -23,7 +23,9 @@ from app.lead.sla.rollup_tables import (
     day_replies,
     day_reply_shadow,
     day_reply_times,
+    month_providers,
 )
+from app.lead.sla.rollups import month_days, month_of
 from app.lead.sla.sql import day_number, iso_day, percentile_of_counts
 
 
@@ -51,28 +53,39 @@ def questions(session: Session, period: Period) -> dict[str, Any]:
 
 def first_note(session: Session, period: Period, target_seconds: float, now: datetime) -> dict[str, Any]:
     t = day_first_notes
-    rows = session.execute(
-        select(t.c.bucket, t.c.latency, t.c.waiting_since, func.sum(t.c.questions))
-        .where(_days(t, period))
-        .group_by(t.c.bucket, t.c.latency, t.c.waiting_since)
-    ).all()
     overdue = now - timedelta(seconds=target_seconds)
-    counts: dict[Any, list[int]] = defaultdict(lambda: [0, 0, 0])
+    missed = or_(t.c.latency > target_seconds, and_(t.c.latency.is_(None), t.c.waiting_since < overdue))
+    counts = {
+        bucket: (int(n), int(late), int(waiting))
+        for bucket, n, late, waiting in session.execute(
+            select(
+                t.c.bucket,
+                func.sum(t.c.questions),
+                func.sum(case((missed, t.c.questions), else_=0)),
+                func.sum(case((t.c.latency.is_(None), t.c.questions), else_=0)),
+            )
+            .where(_days(t, period))
+            .group_by(t.c.bucket)
+        )
+    }
     values: dict[Any, Counter[float]] = defaultdict(Counter)
-    for bucket, latency, waiting_since, questions in rows:
-        missed = (latency is not None and latency > target_seconds) or (latency is None and waiting_since < overdue)
-        for key in (bucket, None):
-            entry = counts[key]
-            entry[0] += int(questions)
-            entry[1] += int(questions) if missed else 0
-            entry[2] += int(questions) if latency is None else 0
-            if latency is not None:
-                values[key][latency] += int(questions)
+    everything = Counter[float]()
+    for bucket, latency, questions in session.execute(
+        select(t.c.bucket, t.c.latency, t.c.questions).where(_days(t, period), t.c.latency.is_not(None))
+    ):
+        values[bucket][latency] += questions
+        everything[latency] += questions
     found: dict[str | None, tuple[Any, ...]] = {}
-    for key, (count, missed_count, waiting_count) in counts.items():
-        ordered = sorted(values[key].items())
+    for key, ordered in [(None, sorted(everything.items()))] + [(b, sorted(v.items())) for b, v in values.items()]:
+        if key is None and not counts:
+            continue
+        count, missed_count, waiting_count = (
+            tuple(map(sum, zip(*counts.values(), strict=True))) if key is None else counts[key]
+        )
         p50, p95 = percentile_of_counts(ordered, 0.5), percentile_of_counts(ordered, 0.95)
         found[iso_day(key)] = (count, missed_count, waiting_count, p50, p95)
+    for key, (count, missed_count, waiting_count) in counts.items():  # days where every question waits
+        found.setdefault(iso_day(key), (count, missed_count, waiting_count, None, None))
     return figures.first_note_result(found, period, target_seconds)
 
 
@@ -101,12 +114,30 @@ def rechecks(session: Session, period: Period) -> dict[str, Any]:
 
 
 def providers(session: Session, period: Period) -> list[dict[str, Any]]:
-    t = day_providers
-    rows = session.execute(
-        select(t.c.provider, t.c.latency_ms, func.sum(t.c.calls), func.sum(t.c.answered))
-        .where(_days(t, period))
-        .group_by(t.c.provider, t.c.latency_ms)
-    ).all()
+    """Whole calendar months from the monthly rows, the days around them from the daily rows."""
+    first, last = day_number(period.first_day), day_number(period.last_day)
+    months = [
+        m for m in range(month_of(first), month_of(last) + 1) if first <= month_days(m)[0] <= month_days(m)[1] <= last
+    ]
+    if months:
+        edges = [(first, month_days(months[0])[0] - 1), (month_days(months[-1])[1] + 1, last)]
+    else:
+        edges = [(first, last)]
+    d, m = day_providers, month_providers
+    rows = []
+    for low, high in edges:
+        if low <= high:
+            rows += session.execute(
+                select(d.c.provider, d.c.latency_ms, func.sum(d.c.calls), func.sum(d.c.answered))
+                .where(d.c.day >= low, d.c.day <= high)
+                .group_by(d.c.provider, d.c.latency_ms)
+            ).all()
+    if months:
+        rows += session.execute(
+            select(m.c.provider, m.c.latency_ms, func.sum(m.c.calls), func.sum(m.c.answered))
+            .where(m.c.month >= months[0], m.c.month <= months[-1])
+            .group_by(m.c.provider, m.c.latency_ms)
+        ).all()
     totals: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
     values: dict[Any, Counter[float]] = defaultdict(Counter)
     for provider, latency, calls, answered in rows:

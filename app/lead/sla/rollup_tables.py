@@ -76,6 +76,16 @@ day_providers = _table(
     Column("calls", Integer, nullable=False),
     Column("answered", Integer, nullable=False),
 )
+month_providers = Table(  # the same per whole calendar month: a year reads 12 months, not 366 days
+    "sla_month_providers",
+    _meta,
+    Column("month", Integer, nullable=False),  # year * 12 + month - 1
+    Column("provider", String(128), nullable=True),
+    Column("latency_ms", Float, nullable=True),
+    Column("calls", Integer, nullable=False),
+    Column("answered", Integer, nullable=False),
+    Index("ix_sla_month_providers_month", "month"),
+)
 day_replies = _table(
     "sla_day_replies",
     Column("tickets", Integer, nullable=False),

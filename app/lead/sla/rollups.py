@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, false, func, insert, select, text, true, tuple_, update
+from sqlalchemy import and_, case, delete, false, func, insert, literal, select, text, true, tuple_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -31,6 +31,7 @@ from app.lead.sla.rollup_tables import day_rechecks as t_rechecks
 from app.lead.sla.rollup_tables import day_replies as t_replies
 from app.lead.sla.rollup_tables import day_reply_shadow as t_reply_shadow
 from app.lead.sla.rollup_tables import day_reply_times as t_reply_times
+from app.lead.sla.rollup_tables import month_providers as t_month_providers
 from app.lead.sla.sql import EPOCH, day, day_number, exact_day, seconds_between
 from app.lead.sla.tables import (
     NO_HASH_MARKER,
@@ -121,6 +122,30 @@ def _providers(session: Session, pg: bool, start: datetime, end: datetime) -> No
     query = select(*dims, func.count(), answered).where(calls.c.at >= start, calls.c.at < end).group_by(*dims)
     columns = ["day", "provider", "latency_ms", "calls", "answered"]
     session.execute(insert(t_providers).from_select(columns, query))
+    first, last = day_number(start.date()), day_number(end.date()) - 1
+    for month in range(month_of(first), month_of(last) + 1):  # the months these days are in, from the days
+        month_first, month_last = month_days(month)
+        session.execute(delete(t_month_providers).where(t_month_providers.c.month == month))
+        d = t_providers
+        monthly = (
+            select(literal(month), d.c.provider, d.c.latency_ms, func.sum(d.c.calls), func.sum(d.c.answered))
+            .where(d.c.day >= month_first, d.c.day <= month_last)
+            .group_by(d.c.provider, d.c.latency_ms)
+        )
+        session.execute(insert(t_month_providers).from_select(["month", *columns[1:]], monthly))
+
+
+def month_of(number: int) -> int:
+    """The calendar month (year * 12 + month - 1) of a day number."""
+    value = EPOCH + timedelta(days=number)
+    return value.year * 12 + value.month - 1
+
+
+def month_days(month: int) -> tuple[int, int]:
+    """The first and last day numbers of a calendar month."""
+    first = date(month // 12, month % 12 + 1, 1)
+    following = date((month + 1) // 12, (month + 1) % 12 + 1, 1)
+    return day_number(first), day_number(following) - 1
 
 
 def _replies(session: Session, pg: bool, start: datetime, end: datetime) -> None:

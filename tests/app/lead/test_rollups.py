@@ -266,6 +266,11 @@ def _periods() -> list[period.Period]:
     chosen = [period.Period(d, d) for d in days]
     chosen += [period.Period(a, b) for a, b in zip(days, days[2:], strict=False)]
     chosen += [period.Period(days[0], days[-1]), period.Period(days[-1] - timedelta(days=365), days[-1])]
+    # whole calendar months inside the period (the providers' monthly rows), and around them
+    chosen += [
+        period.Period(date(2026, 11, 1), date(2026, 11, 30)),
+        period.Period(date(2026, 10, 20), date(2026, 12, 5)),
+    ]
     return chosen
 
 

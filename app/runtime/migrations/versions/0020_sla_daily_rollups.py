@@ -139,6 +139,15 @@ def upgrade() -> None:
         sa.Column("calls", sa.Integer(), nullable=False),
         sa.Column("answered", sa.Integer(), nullable=False),
     )
+    op.create_table(
+        "sla_month_providers",
+        sa.Column("month", sa.Integer(), nullable=False),
+        sa.Column("provider", sa.String(128), nullable=True),
+        sa.Column("latency_ms", sa.Float(), nullable=True),
+        sa.Column("calls", sa.Integer(), nullable=False),
+        sa.Column("answered", sa.Integer(), nullable=False),
+    )
+    op.create_index("ix_sla_month_providers_month", "sla_month_providers", ["month"])
     _rollup_table(
         "sla_day_replies",
         sa.Column("tickets", sa.Integer(), nullable=False),
@@ -200,6 +209,8 @@ def downgrade() -> None:
         else:
             for suffix in ("insert", "delete", "update"):
                 op.execute(f"DROP TRIGGER {name}_{suffix}")
+    op.drop_index("ix_sla_month_providers_month", "sla_month_providers")
+    op.drop_table("sla_month_providers")
     for name in (
         "sla_day_reply_shadow",
         "sla_day_reply_times",
