@@ -4,11 +4,12 @@ compares both on the same data). Percentiles come from the count of each exact v
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Float, and_, case, func, literal, literal_column, or_, select
 from sqlmodel import Session
 
 from app.lead.sla import figures, payout_figures, replies
@@ -68,25 +69,58 @@ def first_note(session: Session, period: Period, target_seconds: float, now: dat
             .group_by(t.c.bucket)
         )
     }
-    values: dict[Any, Counter[float]] = defaultdict(Counter)
-    everything = Counter[float]()
-    for bucket, latency, questions in session.execute(
-        select(t.c.bucket, t.c.latency, t.c.questions).where(_days(t, period), t.c.latency.is_not(None))
-    ):
-        values[bucket][latency] += questions
-        everything[latency] += questions
+    days, fractions = _days(t, period), (0.5, 0.95)
+    per_day = _percentiles(session, t.c.bucket, t.c.latency, t.c.questions, days, fractions)
+    whole = _percentiles(session, None, t.c.latency, t.c.questions, days, fractions).get(0, {})
     found: dict[str | None, tuple[Any, ...]] = {}
-    for key, ordered in [(None, sorted(everything.items()))] + [(b, sorted(v.items())) for b, v in values.items()]:
-        if key is None and not counts:
-            continue
-        count, missed_count, waiting_count = (
-            tuple(map(sum, zip(*counts.values(), strict=True))) if key is None else counts[key]
-        )
-        p50, p95 = percentile_of_counts(ordered, 0.5), percentile_of_counts(ordered, 0.95)
-        found[iso_day(key)] = (count, missed_count, waiting_count, p50, p95)
-    for key, (count, missed_count, waiting_count) in counts.items():  # days where every question waits
-        found.setdefault(iso_day(key), (count, missed_count, waiting_count, None, None))
+    if counts:
+        totals = tuple(sum(column) for column in zip(*counts.values(), strict=True))
+        found[None] = (*totals, whole.get(0.5), whole.get(0.95))
+    for key, values in counts.items():
+        of_day = per_day.get(key, {})
+        found[iso_day(key)] = (*values, of_day.get(0.5), of_day.get(0.95))
     return figures.first_note_result(found, period, target_seconds)
+
+
+def _percentiles(
+    session: Session, key: Any, value: Any, weight: Any, where: Any, fractions: tuple[float, ...]
+) -> dict[Any, dict[float, float]]:
+    """percentile_cont of `value` weighted by `weight`, per `key`: SQL finds the few rows whose ranks
+    are near each percentile's (cumulative counts), Python interpolates exactly as `percentile`."""
+    keys = () if key is None else (key,)  # no key: the whole period, under 0
+    grouped = (
+        select((literal_column("0") if key is None else key).label("k"), value.label("v"), func.sum(weight).label("n"))
+        .where(where, value.is_not(None))
+        .group_by(*keys, value)
+        .subquery()
+    )
+    partition = None if key is None else grouped.c.k
+    upto = func.sum(grouped.c.n).over(partition_by=partition, order_by=grouped.c.v, rows=(None, 0))
+    total = func.sum(grouped.c.n).over(partition_by=partition)
+    ranked = select(grouped.c.k, grouped.c.v, grouped.c.n, upto.label("upto"), total.label("total")).subquery()
+    near = [  # a rank within one of fraction * (total - 1), whatever SQL's rounding: both ends are in
+        and_(
+            ranked.c.upto > literal(f, Float) * (ranked.c.total - 1) - 1,
+            ranked.c.upto - ranked.c.n <= literal(f, Float) * (ranked.c.total - 1) + 1,
+        )
+        for f in fractions
+    ]
+    by_key: dict[Any, list[tuple[float, int, int, int]]] = defaultdict(list)
+    for k, v, n, upto_n, total_n in session.execute(select(ranked).where(or_(*near))).all():
+        by_key[k].append((float(v), int(n), int(upto_n), int(total_n)))
+    result: dict[Any, dict[float, float]] = {}
+    for k, found in by_key.items():
+
+        def at(rank: int, found: list[tuple[float, int, int, int]] = found) -> float:
+            return next(v for v, n, upto_n, _t in found if upto_n - n <= rank < upto_n)
+
+        total_n = found[0][3]
+        result[k] = {}
+        for f in fractions:
+            position = f * (total_n - 1)
+            low, high = math.floor(position), math.ceil(position)
+            result[k][f] = at(low) + (at(high) - at(low)) * (position - low)
+    return result
 
 
 def automation(session: Session, period: Period) -> dict[str, Any]:
