@@ -4,10 +4,12 @@
 
 Fills a private schema with INSERT … SELECT generate_series: N investigations over 365 days (a
 mix of channels and verdicts; 3 % never final), a ticket link and a note for each helpdesk one, one check each
-plus re-checks for the non-final ones, and one provider call each. Then times the figures
-(median of 5) for today, 7, 30 and 365 days, and the whole /dashboard page (charts included)
-over HTTP; and, as the baseline in the same run, the same figures with the indexes added for them
-dropped. The schema is dropped at the end.
+plus re-checks for the non-final ones, and one provider call each (the rollup triggers queue the days
+as they would in service). Then rebuilds the daily rollups (`depositdesk dashboard rebuild`), times
+the figures from the rollups (median of 5) for today, 7, 30, 365 and 366 days and, as the baseline in
+the same run, the reference queries over the source rows (median of 3); then a period whose last day
+was just written to (its queued day recomputed on read), and the whole /dashboard page over HTTP.
+The schema is dropped at the end.
 """
 
 from __future__ import annotations
@@ -22,20 +24,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import Session
 
-from app.lead.sla import period, stats
+from app.lead.sla import period, rollups, stats
 from app.main import create_app
 from app.runtime.accounts import add_agent
 from app.runtime.db import make_engine, migrate
 from app.settings import Settings
 
 TABLES = ("investigations", "ticket_links", "ticket_notes", "verdict_events", "provider_exchanges")
-FIGURE_INDEXES = {
-    "ix_investigations_stats": "investigations (created_at, channel, code)",
-    "ix_ticket_links_received_at": "ticket_links (received_at)",
-    "ix_ticket_notes_received_at": "ticket_notes (received_at)",
-    "ix_verdict_events_at": "verdict_events (at)",
-    "ix_provider_exchanges_health": "provider_exchanges (at, provider)",
-}
 FILL = """
 INSERT INTO investigations (id, chain, tx_hash, code, final, verdict, evidence, status_token_hash, status_nonce,
                             created_at, final_at, history, channel)
@@ -54,9 +49,9 @@ INSERT INTO ticket_links (helpdesk, ticket_ref, tx_hash, investigation_id, langu
 SELECT channel, id, tx_hash, id, 'en', code, (abs(hashtext(id)) % 40 = 0), created_at
 FROM investigations WHERE channel IN ('zendesk', 'freshdesk', 'chatwoot');
 INSERT INTO ticket_notes (helpdesk, ticket_ref, marker, investigation_id, code, body, tags, extra, status,
-                          received_at, created_at, written_at)
+                          tags_status, received_at, created_at, written_at)
 SELECT helpdesk, ticket_ref, '[depositdesk ' || investigation_id || ' #1]', investigation_id, last_noted_code, 'note',
-       '[]', '{}', 'written', received_at, received_at,
+       '[]', '{}', 'written', 'done', received_at, received_at,
        received_at + (5 + abs(hashtext(ticket_ref)) % 90) * interval '1 second'
 FROM ticket_links;
 INSERT INTO verdict_events (investigation_id, at, kind, code, final, previous_code, verdict)
@@ -80,13 +75,51 @@ def _median_ms(action, runs: int = 5) -> float:  # type: ignore[no-untyped-def]
     return statistics.median(timings)
 
 
-def _figures_ms(engine, today: date, now: datetime) -> dict[str, float]:  # type: ignore[no-untyped-def]
+PERIODS = (("today", 1), ("7 days", 7), ("30 days", 30), ("365 days", 365), ("366 days", 366))
+
+
+def _figures_ms(engine, today: date, now: datetime, *, reference: bool) -> dict[str, float]:  # type: ignore[no-untyped-def]
     timings = {}
-    for name, days in (("today", 1), ("7 days", 7), ("30 days", 30), ("365 days", 365)):
+    for name, days in PERIODS:
         chosen = period.Period(today - timedelta(days=days - 1), today)
         with Session(engine) as session:
-            timings[name] = _median_ms(lambda s=session, c=chosen: stats.compute(s, c, stats.Targets(), now))
+            timings[name] = _median_ms(
+                lambda s=session, c=chosen: stats.compute(s, c, stats.Targets(), now, reference=reference),
+                3 if reference else 5,
+            )
     return timings
+
+
+def _same_figures(engine, today: date, now: datetime) -> bool:  # type: ignore[no-untyped-def]
+    chosen = period.Period(today - timedelta(days=365), today)
+    with Session(engine) as session:
+        return stats.compute(session, chosen, stats.Targets(), now) == stats.compute(
+            session, chosen, stats.Targets(), now, reference=True
+        )
+
+
+def _after_a_write_ms(engine, today: date, now: datetime) -> float:  # type: ignore[no-untyped-def]
+    """A year whose last day has just had an investigation changed: that day is recomputed first."""
+    chosen = period.Period(today - timedelta(days=365), today)
+
+    def touch_and_read() -> None:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "UPDATE investigations SET code = 'credited', final_at = created_at WHERE id = ("
+                    "SELECT id FROM investigations WHERE created_at >= :today ORDER BY created_at LIMIT 1)"
+                ),
+                {"today": datetime.combine(today, datetime.min.time(), tzinfo=UTC)},
+            )
+        with Session(engine) as session:
+            started = time.perf_counter()
+            stats.compute(session, chosen, stats.Targets(), now)
+            timings.append((time.perf_counter() - started) * 1000)
+
+    timings: list[float] = []
+    for _ in range(5):
+        touch_and_read()
+    return statistics.median(timings)
 
 
 def main() -> None:
@@ -111,7 +144,13 @@ def main() -> None:
                 connection.execute(text(f"VACUUM ANALYZE {table}"))
             counts = {table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() for table in TABLES}
         print(f"filled in {time.perf_counter() - started:.1f} s: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
-        indexed = _figures_ms(engine, now.date(), now)
+        started = time.perf_counter()
+        days = rollups.rebuild(engine)
+        print(f"rebuilt the rollups of {days} days in {time.perf_counter() - started:.1f} s")
+        rolled = _figures_ms(engine, now.date(), now, reference=False)
+        reference = _figures_ms(engine, now.date(), now, reference=True)
+        same = _same_figures(engine, now.date(), now)
+        after_write = _after_a_write_ms(engine, now.date(), now)
         settings = Settings(_env_file=None, database_url=args.postgres, secret_key="bench-secret-key-0123456789")
         app = create_app(settings, engine=engine)
         with Session(engine) as session:
@@ -119,7 +158,7 @@ def main() -> None:
         with TestClient(app) as client:
             client.headers["Authorization"] = f"Bearer {token}"
             page = {}
-            for days in (30, 365):
+            for days in (30, 366):
                 since = (now.date() - timedelta(days=days - 1)).isoformat()
                 page[f"/api/stats {days} days"] = _median_ms(
                     lambda f=since: client.get("/api/stats", params={"from": f})
@@ -131,16 +170,11 @@ def main() -> None:
                 page[f"/dashboard {name}"] = _median_ms(lambda n=name: client.get("/dashboard", params={"period": n}))
             last = client.get("/dashboard", params={"period": "30d"})
             assert last.status_code == 200 and last.text.count('class="chart"') == 6
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            for index in FIGURE_INDEXES:
-                connection.execute(text(f"DROP INDEX {index}"))
-            for table in TABLES:
-                connection.execute(text(f"VACUUM ANALYZE {table}"))
-        baseline = _figures_ms(engine, now.date(), now)
-        print("\nfigures (median of 5), PostgreSQL")
-        print(f"{'period':<10} {'indexed ms':>11} {'no indexes ms':>14} {'ratio':>6}")
-        for name, ms in indexed.items():
-            print(f"{name:<10} {ms:>11.1f} {baseline[name]:>14.1f} {baseline[name] / ms:>6.1f}")
+        print(f"\nfigures, PostgreSQL, {args.rows:,} investigations (identical on 366 days: {same})")
+        print(f"{'period':<10} {'rollups ms':>11} {'reference ms':>13} {'ratio':>6}")
+        for name, ms in rolled.items():
+            print(f"{name:<10} {ms:>11.1f} {reference[name]:>13.1f} {reference[name] / ms:>6.1f}")
+        print(f"366 days, its last day just written to: {after_write:.1f} ms")
         print("\nover HTTP (median of 5)")
         for name, ms in page.items():
             print(f"{name:<22} {ms:>8.1f} ms")

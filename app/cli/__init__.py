@@ -1,5 +1,5 @@
 """`depositdesk`: the command line. The service's own commands are in `service.py`; each group of
-commands has a module of its own (agents, ledger, search, audit, bot, discord, evidence, networks)."""
+commands has a module of its own (agents, ledger, search, audit, bot, discord, evidence, networks, dashboard)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from app.cli.activity import activity
 from app.cli.agents import agents
 from app.cli.audit import audit
 from app.cli.bot import bot
+from app.cli.dashboard import dashboard
 from app.cli.discord import discord
 from app.cli.evidence import evidence
 from app.cli.ledger import ledger
@@ -19,5 +20,6 @@ for command in (agents, ledger, search_command, audit, bot, discord, evidence, n
     main.add_command(command)
 main.add_command(tokens)  # issue 28: machine tokens
 main.add_command(activity)  # issue 28: the trail
+main.add_command(dashboard)  # issue 22: the SLA rollups
 
 __all__ = ["main"]

@@ -39,17 +39,22 @@ def questions(session: Session, period: Period) -> dict[str, Any]:
     per_network = session.execute(
         select(inv.c.chain, inv.c.code, func.count()).where(in_period).group_by(inv.c.chain, inv.c.code)
     ).all()
-    codes = Counter[str]()
-    by_network: dict[str, Counter[str]] = defaultdict(Counter)  # issue 23: BSC, Polygon, Base… apart
-    for network, code, count in per_network:
-        codes[code] += count
-        by_network[network][code] += count
     note_day = day(notes.c.received_at, pg)  # the webhook's time: indexed, and set on every no-hash note
     no_hash = session.execute(
         select(note_day, notes.c.helpdesk, func.count())
         .where(notes.c.marker == NO_HASH_MARKER, notes.c.received_at >= period.start, notes.c.received_at < period.end)
         .group_by(note_day, notes.c.helpdesk)
     ).all()
+    return questions_result(per_channel, per_network, no_hash, period)
+
+
+def questions_result(per_channel: Any, per_network: Any, no_hash: Any, period: Period) -> dict[str, Any]:
+    """The questions figure from (day, channel, count), (network, code, count) and (day, helpdesk, count) rows."""
+    codes = Counter[str]()
+    by_network: dict[str, Counter[str]] = defaultdict(Counter)  # issue 23: BSC, Polygon, Base… apart
+    for network, code, count in per_network:
+        codes[code] += count
+        by_network[network][code] += count
     by_channel, by_code = Counter[str](), Counter[str](dict(codes))
     per_day: dict[str, Counter[str]] = defaultdict(Counter)
     for day_number, channel, count in [*per_channel, *no_hash]:
@@ -89,7 +94,11 @@ def first_note(session: Session, period: Period, target_seconds: float, now: dat
         found = {r[0]: r[1:] for r in session.execute(query.group_by(func.rollup(question_day))).all()}
     else:
         found = _sqlite_distribution(session, question_day, latency, counts)
-    rows = {iso_day(number): values for number, values in found.items()}
+    return first_note_result({iso_day(number): values for number, values in found.items()}, period, target_seconds)
+
+
+def first_note_result(rows: dict[str | None, Any], period: Period, target_seconds: float) -> dict[str, Any]:
+    """The figure from (questions, missed, waiting, p50, p95) by ISO day, the period's under None."""
 
     def entry(values: Any) -> dict[str, Any]:
         count, missed_count, waiting_count, p50, p95 = values or (0, 0, 0, None, None)
@@ -131,13 +140,7 @@ def automation(session: Session, period: Period) -> dict[str, Any]:
     """Helpdesk questions answered without an agent (first note final, or closed by follow-ups alone),
     escalated, or still open."""
     pg, links, inv = is_postgres(session), ticket_links, investigations
-    final_at_once = and_(inv.c.final_at.is_not(None), inv.c.final_at <= inv.c.created_at)
-    outcome = case(
-        (links.c.escalated == true(), "escalated"),
-        (final_at_once, "first_note"),
-        (inv.c.final_at.is_not(None), "follow_ups"),
-        else_="open",
-    )
+    outcome = automation_outcome()
     link_day = day(links.c.received_at, pg)
     rows = session.execute(
         select(link_day, outcome, func.count())
@@ -147,6 +150,21 @@ def automation(session: Session, period: Period) -> dict[str, Any]:
         .where(inv.c.created_at >= period.start - LINK_AFTER_INVESTIGATION, inv.c.created_at < period.end)
         .group_by(link_day, outcome)
     ).all()
+    return automation_result(rows, period)
+
+
+def automation_outcome() -> Any:
+    links, inv = ticket_links, investigations
+    final_at_once = and_(inv.c.final_at.is_not(None), inv.c.final_at <= inv.c.created_at)
+    return case(
+        (links.c.escalated == true(), "escalated"),
+        (final_at_once, "first_note"),
+        (inv.c.final_at.is_not(None), "follow_ups"),
+        else_="open",
+    )
+
+
+def automation_result(rows: list[Any], period: Period) -> dict[str, Any]:
     return _outcomes(rows, period, AUTOMATION_OUTCOMES, "questions") | {
         "share_without_agent": _share(rows, ("first_note", "follow_ups")),
         "share_escalated": _share(rows, ("escalated",)),
@@ -156,17 +174,26 @@ def automation(session: Session, period: Period) -> dict[str, Any]:
 def rechecks(session: Session, period: Period) -> dict[str, Any]:
     """What the re-checks in the period led to: a final verdict, another non-final one, or no change."""
     pg, events = is_postgres(session), verdict_events
-    outcome = case(
-        (events.c.final == true(), "final"),
-        (events.c.code != events.c.previous_code, "changed"),
-        else_="unchanged",
-    )
+    outcome = recheck_outcome()
     event_day = day(events.c.at, pg)
     rows = session.execute(
         select(event_day, outcome, func.count())
         .where(events.c.kind == "recheck", events.c.at >= period.start, events.c.at < period.end)
         .group_by(event_day, outcome)
     ).all()
+    return recheck_result(rows, period)
+
+
+def recheck_outcome() -> Any:
+    events = verdict_events
+    return case(
+        (events.c.final == true(), "final"),
+        (events.c.code != events.c.previous_code, "changed"),
+        else_="unchanged",
+    )
+
+
+def recheck_result(rows: list[Any], period: Period) -> dict[str, Any]:
     return _outcomes(rows, period, RECHECK_OUTCOMES, "rechecks")
 
 
@@ -259,6 +286,11 @@ def providers(session: Session, period: Period) -> list[dict[str, Any]]:
     else:
         found = _sqlite_distribution(session, calls.c.provider, calls.c.latency_ms, counts, in_period, total=False)
         rows = [(name, *values) for name, values in found.items()]
+    return providers_result(rows)
+
+
+def providers_result(rows: list[Any]) -> list[dict[str, Any]]:
+    """The figure from (provider, calls, answered, p50, p95) rows."""
     return [
         {
             "provider": name,

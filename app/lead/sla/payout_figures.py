@@ -33,6 +33,12 @@ def compute(session: Session, period: Period, now: datetime) -> dict[str, Any]:
     by_channel = Counter[str](
         dict(session.execute(select(inv.c.channel, func.count()).where(asked).group_by(inv.c.channel)).all())
     )
+    return result(by_code, by_channel, findings_figures(session, period))
+
+
+def findings_figures(session: Session, period: Period) -> tuple[Counter[str], int]:
+    """The payout auditor's findings of the period by code, and how many came before the first question."""
+    inv = investigations
     found = and_(
         findings.c.found_at >= period.start, findings.c.found_at < period.end, findings.c.payout_id.is_not(None)
     )
@@ -50,11 +56,16 @@ def compute(session: Session, period: Period, now: datetime) -> dict[str, Any]:
         .select_from(findings.join(first_question, first_question.c.payout_id == findings.c.payout_id))
         .where(found, findings.c.found_at < first_question.c.asked_at)
     ).scalar_one()
+    return finding_codes, int(before or 0)
+
+
+def result(by_code: Counter[str], by_channel: Counter[str], found: tuple[Counter[str], int]) -> dict[str, Any]:
+    finding_codes, before = found
     return {
         "questions": sum(by_code.values()),
         "by_code": dict(by_code.most_common()),
         "by_channel": dict(by_channel.most_common()),
         "findings": sum(finding_codes.values()),
         "findings_by_code": dict(finding_codes.most_common()),
-        "found_before_the_player_asked": int(before or 0),
+        "found_before_the_player_asked": before,
     }

@@ -27,6 +27,18 @@ def day(column: Any, postgres: bool) -> ColumnElement[int]:
     return cast(func.julianday(column) - 2440587.5, Integer)  # SQLite keeps UTC timestamps as ISO text
 
 
+def exact_day(column: Any, postgres: bool) -> ColumnElement[int]:
+    """The UTC day a timestamp belongs to by the period's bounds (`>= start, < end`): `day`, except
+    that on SQLite the date is read from the text, which julianday would round to the millisecond."""
+    if postgres:
+        return day(column, postgres)
+    return cast(func.julianday(func.substr(column, 1, 10)) - 2440587.5, Integer)
+
+
+def day_number(value: date) -> int:
+    return (value - EPOCH).days
+
+
 def iso_day(number: int | None) -> str | None:
     """A day number from `day` as YYYY-MM-DD (None stays None: the total of a ROLLUP)."""
     return None if number is None else (EPOCH + timedelta(days=int(number))).isoformat()
@@ -55,3 +67,22 @@ def percentile(values: Iterable[float], fraction: float) -> float | None:
 
 def rounded(value: float | None, digits: int = 3) -> float | None:
     return None if value is None else round(float(value), digits)
+
+
+def percentile_of_counts(ordered: list[tuple[float, int]], fraction: float) -> float | None:
+    """`percentile` over values given as (value, how many times) sorted by value: the same ranks and
+    the same arithmetic, so the same float as percentile_cont over the rows themselves."""
+    total = sum(count for _value, count in ordered)
+    if not total:
+        return None
+    position = fraction * (total - 1)
+    low, high = math.floor(position), math.ceil(position)
+    values, seen = {}, 0
+    for value, count in ordered:
+        for rank in (low, high):
+            if seen <= rank < seen + count:
+                values[rank] = float(value)
+        seen += count
+        if high in values:
+            break
+    return values[low] + (values[high] - values[low]) * (position - low)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from app.lead.sla import figures, payout_figures, replies
+from app.lead.sla import figures, payout_figures, replies, rolled, rollups
 from app.lead.sla.period import Period
 from app.lead.sla.sql import is_postgres
 
@@ -38,16 +38,26 @@ def register(name: str, compute: Section) -> None:
     SECTIONS[name] = compute
 
 
-def compute(session: Session, period: Period, targets: Targets, now: datetime) -> dict[str, Any]:
+def compute(
+    session: Session, period: Period, targets: Targets, now: datetime, *, reference: bool = False
+) -> dict[str, Any]:
+    """The figures from the daily rollups (their queued days recomputed first), or with `reference`
+    from the source rows by the original queries (what the rollups are compared with)."""
+    if reference:
+        source: Any = figures
+        payouts, public_replies = payout_figures.compute, replies.public_replies
+    else:
+        rollups.refresh(session.get_bind(), period.first_day, period.last_day)  # type: ignore[arg-type]
+        source, payouts, public_replies = rolled, rolled.payouts, rolled.public_replies
     work: dict[str, Callable[[Session], Any]] = {
-        "questions": lambda s: figures.questions(s, period),
-        "first_note": lambda s: figures.first_note(s, period, targets.first_note_seconds, now),
-        "automation": lambda s: figures.automation(s, period),
+        "questions": lambda s: source.questions(s, period),
+        "first_note": lambda s: source.first_note(s, period, targets.first_note_seconds, now),
+        "automation": lambda s: source.automation(s, period),
         "open": lambda s: figures.open_by_age(s, targets.resolve_hours, now),
-        "rechecks": lambda s: figures.rechecks(s, period),
-        "providers": lambda s: figures.providers(s, period),
-        "payouts": lambda s: payout_figures.compute(s, period, now),
-        "public_replies": lambda s: replies.public_replies(s, period, now),  # issue 26
+        "rechecks": lambda s: source.rechecks(s, period),
+        "providers": lambda s: source.providers(s, period),
+        "payouts": lambda s: payouts(s, period, now),
+        "public_replies": lambda s: public_replies(s, period, now),  # issue 26
     }
     for name, section in SECTIONS.items():
         work[f"section:{name}"] = lambda s, section=section: section(s, period, now)
