@@ -106,7 +106,10 @@ def settings(tmp_path: Path) -> Settings:
         public_base_url="https://desk.example",
         secret_key="test-secret-key-0123456789abcdef",
         provider_backoff_seconds=0.001,
-        lookup_budget_seconds=5,
+        # A deadline no healthy fake reaches on a stalled machine (a budget of 5 s gave each call 2.5 s):
+        # only a broken test waits this long.
+        provider_timeout_seconds=60,
+        lookup_budget_seconds=120,
         eth_history_providers=[],
         # No rate limits here: whether a second provider is asked at once depends on its budget's room,
         # which refills with the wall clock (tests/chains/test_speculative.py drives it with a fake one).

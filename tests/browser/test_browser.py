@@ -72,7 +72,7 @@ def test_agent_to_player_loop(live_server, chromium, chain, sqlite_engine, artif
         record.next_check_at = utcnow() - timedelta(seconds=1)
         session.add(record)
         session.commit()
-    status.locator('#status[data-final="true"]').wait_for(timeout=15_000)  # the strict CSP forbids eval
+    status.locator('#status[data-final="true"]').wait_for(timeout=60_000)  # no eval (strict CSP); a minute: a margin
     assert "gutgeschrieben" in status.locator("#state").inner_text()
     status.screenshot(path=str(artifacts / "status-credited-phone.png"), full_page=True)
 

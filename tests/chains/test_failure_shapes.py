@@ -153,8 +153,8 @@ def test_an_unknown_tx_costs_one_round_trip_both_providers_asked_at_once(setting
 def test_a_lookup_that_runs_out_of_budget_charges_only_the_provider_that_was_slow(settings, session, stubs):
     stubs[0].behaviour = "hang"
     investigator = investigator_for(
-        settings, [s.url for s in stubs[:2]], provider_timeout_seconds=20, lookup_budget_seconds=8
-    )  # a budget far beyond the healthy provider's answer, however busy the machine
+        settings, [s.url for s in stubs[:2]], provider_timeout_seconds=12, lookup_budget_seconds=24
+    )  # each call 12 s: far beyond the healthy provider's answer, however busy the machine (4 s was not)
     code, answers = investigate(investigator, session, UNKNOWN)
     assert code == "provider_unavailable"
     assert answers == ["error", "not_found"]

@@ -117,14 +117,16 @@ def test_bad_answers_are_not_retried_but_fail_over():
 def test_the_circuit_opens_after_repeated_failures_and_the_healthy_one_stays_closed():
     broken = ScriptedAdapter("a", unavailable("a"))
     healthy = ScriptedAdapter("b", TxStatus.CONFIRMED, delay=0.02)
-    providers = pool(broken, healthy, retries=0, breaker_threshold=3, breaker_cooldown=0.3)
+    providers = pool(broken, healthy, retries=0, breaker_threshold=3)
+    clock = FakeClock()  # the cooldown ends when the test says, not when a slow lookup outlasted it
+    providers.providers[0].breaker = LocalBreaker(threshold=3, cooldown=30, clock=clock)
     for _ in range(3):
         assert providers.lookup("ab" * 32).outcome is Outcome.FOUND
     assert broken.calls == 3 and providers.providers[0].breaker.is_open
     skipped = providers.lookup("ab" * 32)
     assert broken.calls == 3 and skipped.answers[0].answer == "skipped"
     assert not providers.providers[1].breaker.is_open
-    time.sleep(0.35)
+    clock.now += 31
     broken.script = [TxStatus.CONFIRMED]
     providers.lookup("ab" * 32)
     assert broken.calls == 4 and not providers.providers[0].breaker.is_open
@@ -186,12 +188,13 @@ def test_a_buckets_room_is_what_may_go_now_and_taking_it_is_not_implied(shared):
 
 
 def test_a_redis_breaker_is_shared_and_lets_one_trial_through(shared):
-    here, there = (RedisBreaker(shared, "btc:a", threshold=2, cooldown=0.2) for _ in range(2))
+    # A cooldown no stall outlasts; the test ends it itself, as Redis's clock would have.
+    here, there = (RedisBreaker(shared, "btc:a", threshold=2, cooldown=60) for _ in range(2))
     here.failed()
     assert there.allow()
     there.failed()
     assert here.is_open and not here.allow() and not there.allow()
-    time.sleep(0.25)
+    shared.redis.hset(here.state_key, "opened_until", 1)  # long past: the cooldown is over
     assert [here.allow(), there.allow()] == [True, False]  # one trial, whichever process asks first
     here.succeeded()
     assert not there.is_open and there.allow()

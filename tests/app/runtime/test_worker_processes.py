@@ -112,7 +112,7 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_after_the_lease(pg, zendes
     try:
         _wait_for(zendesk.write_arrived.is_set, 30, "the first worker's write")
         first.send_signal(signal.SIGKILL)
-        first.wait(10)
+        first.wait(60)
         [job] = _jobs(pg)
         # The job comes back within one default lease of the kill: the heartbeat renews a short lease.
         assert job.lease_until is not None and job.lease_until <= utcnow() + DEFAULT_LEASE
@@ -120,13 +120,13 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_after_the_lease(pg, zendes
         if first.poll() is None:
             first.kill()
     zendesk.block_writes.clear()  # the killed worker's write lands on the helpdesk after all
-    _wait_for(lambda: len(zendesk.private_notes("1001")) == 1, 10, "the late write")
+    _wait_for(lambda: len(zendesk.private_notes("1001")) == 1, 60, "the late write")
     second = _start_worker(pg, zendesk, tmp_path, threads=1)
     try:
         _wait_for(lambda: all(j.status == DONE for j in _jobs(pg)), 60, "the job to complete after the lease")
     finally:
         second.send_signal(signal.SIGTERM)
-        second.wait(15)
+        second.wait(60)
     [job] = _jobs(pg)
     assert job.attempts == 2  # taken again once, after the lease ran out
     assert len(zendesk.private_notes("1001")) == 1  # and the note was found, not written twice
