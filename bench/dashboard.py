@@ -30,6 +30,19 @@ from app.runtime.accounts import add_agent
 from app.runtime.db import make_engine, migrate
 from app.settings import Settings
 
+ROLLUP_TABLES = (
+    "sla_dirty_days",
+    "sla_day_questions",
+    "sla_day_no_hash",
+    "sla_day_first_notes",
+    "sla_day_automation",
+    "sla_day_rechecks",
+    "sla_day_providers",
+    "sla_month_providers",
+    "sla_day_replies",
+    "sla_day_reply_times",
+    "sla_day_reply_shadow",
+)
 TABLES = ("investigations", "ticket_links", "ticket_notes", "verdict_events", "provider_exchanges")
 FILL = """
 INSERT INTO investigations (id, chain, tx_hash, code, final, verdict, evidence, status_token_hash, status_nonce,
@@ -147,6 +160,9 @@ def main() -> None:
         started = time.perf_counter()
         days = rollups.rebuild(engine)
         print(f"rebuilt the rollups of {days} days in {time.perf_counter() - started:.1f} s")
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for table in ROLLUP_TABLES:  # the queue's dead rows and the new tables' statistics, as autovacuum would
+                connection.execute(text(f"VACUUM ANALYZE {table}"))
         rolled = _figures_ms(engine, now.date(), now, reference=False)
         reference = _figures_ms(engine, now.date(), now, reference=True)
         same = _same_figures(engine, now.date(), now)
