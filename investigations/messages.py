@@ -48,10 +48,10 @@ TEMPLATES: dict[str, str] = {
         "Your deposit of {amount} {asset} is confirmed and has already been credited to your balance. If you do not see it, please refresh the page or log in again."
     ),
     "confirmed_not_credited": N_(
-        "Your deposit of {amount} {asset} is confirmed on the network. We have passed it to our finance team to credit your balance; there is nothing more you need to do."
+        "Your deposit of {amount} {asset} is confirmed on the network but is not on your balance yet. Please contact our support team and keep this link: they will credit it."
     ),
     "amount_mismatch": N_(
-        "Your deposit of {amount} {asset} is confirmed, but the amount credited differs. We have passed this to our finance team to correct it."
+        "Your deposit of {amount} {asset} is confirmed, but the amount credited differs. Please contact our support team and keep this link so that they can correct it."
     ),
     "not_our_address": N_(
         "This transaction was not sent to any of our deposit addresses, so we cannot credit it. Please check the recipient address in your wallet, and always copy the current deposit address from the cashier."
@@ -75,17 +75,17 @@ TEMPLATES: dict[str, str] = {
         "Your transaction was included in a block but failed (reverted by the contract), so no funds were transferred: they are still in your wallet, apart from the network fee. You can send the deposit again."
     ),
     "unsupported_asset": N_(
-        "You sent an asset we do not accept ({asset}) to your deposit address, so it cannot be credited automatically. We have passed the payment to our finance team to review, and an agent will let you know the outcome."
+        "You sent an asset we do not accept ({asset}) to your deposit address, so it cannot be credited automatically. Please contact our support team and keep this link: they will review the payment with you."
     ),
     "wrong_network": N_(
-        "Your deposit of {amount} {asset} was sent on the {network} network instead of {issued_network}, so it was not credited automatically. The address is ours, and we have passed the payment to our finance team to recover it; an agent will let you know the outcome."
+        "Your deposit of {amount} {asset} was sent on the {network} network instead of {issued_network}, so it was not credited automatically. The address is ours; please contact our support team and keep this link so that they can look at recovering it."
     ),
     "failed_out_of_energy": N_(
         "Your transaction was included in a block but failed because the sending wallet did not have enough energy for it, so no funds were transferred: they are still in your wallet, apart from the TRX fee that was burnt. Please make sure the wallet has enough TRX for the fee and send the deposit again."
     ),
     # Translators: {network} is where the payment was made (TRON, Ethereum, BSC…), {issued} the network the deposit address was given for.
     "wrong_network_family": N_(
-        "Your deposit of {amount} {asset} was sent on the {network} network, but your deposit address was given for {issued}, so it was not credited automatically. We have passed the payment to our finance team to check whether it can be recovered; an agent will let you know the outcome."
+        "Your deposit of {amount} {asset} was sent on the {network} network, but your deposit address was given for {issued}, so it was not credited automatically. Please contact our support team and keep this link so that they can check whether it can be recovered."
     ),
     "dropped": N_(
         "This transaction was seen on the network but never made it into a block and is no longer known anywhere, so the funds were not sent. Please check your wallet and send the deposit again if needed."
@@ -96,7 +96,7 @@ TEMPLATES: dict[str, str] = {
     # Payouts (withdrawals): what the player may be told. The casino's own errors say only that finance
     # is on it, never that the withdrawal arrived.
     "payout_not_sent": N_(
-        "Your withdrawal of {amount} {asset} has not been sent yet. We have passed it to our finance team to send it, and we will let you know when it is on its way."
+        "Your withdrawal of {amount} {asset} has not been sent yet. If it does not move soon, please contact our support team and keep this link."
     ),
     "payout_waiting": N_(
         "Your withdrawal of {amount} {asset} is being processed and has not been sent to the network yet. We will let you know as soon as it is on its way."
@@ -111,7 +111,7 @@ TEMPLATES: dict[str, str] = {
         "Your withdrawal of {amount} {asset} is being sent on the {network} network. It will appear in your wallet shortly; we are keeping an eye on it."
     ),
     "payout_stuck": N_(
-        "Your withdrawal of {amount} {asset} has been sent but is taking longer than usual because network fees are high. We have asked our finance team to speed it up; the funds are not lost."
+        "Your withdrawal of {amount} {asset} has been sent but is taking longer than usual because network fees are high; the funds are not lost. If it has not arrived within a few hours, please contact our support team and keep this link."
     ),
     "payout_confirming": N_(
         "Your withdrawal of {amount} {asset} is in a block and confirming: {confirmations} of {required} {required_word}. It should be complete in about {eta_minutes} {eta_word}."
@@ -142,6 +142,32 @@ TEMPLATES: dict[str, str] = {
     ),
 }
 
+# The same codes once someone has the case (a finance finding or a helpdesk ticket exists): only then
+# may the reply say it was passed on. Without one, TEMPLATES above says what the player can do.
+HANDED_ON: dict[str, str] = {
+    "confirmed_not_credited": N_(
+        "Your deposit of {amount} {asset} is confirmed on the network. We have passed it to our finance team to credit your balance; there is nothing more you need to do."
+    ),
+    "amount_mismatch": N_(
+        "Your deposit of {amount} {asset} is confirmed, but the amount credited differs. We have passed this to our finance team to correct it."
+    ),
+    "unsupported_asset": N_(
+        "You sent an asset we do not accept ({asset}) to your deposit address, so it cannot be credited automatically. We have passed the payment to our finance team to review, and an agent will let you know the outcome."
+    ),
+    "wrong_network": N_(
+        "Your deposit of {amount} {asset} was sent on the {network} network instead of {issued_network}, so it was not credited automatically. The address is ours, and we have passed the payment to our finance team to recover it; an agent will let you know the outcome."
+    ),
+    "wrong_network_family": N_(
+        "Your deposit of {amount} {asset} was sent on the {network} network, but your deposit address was given for {issued}, so it was not credited automatically. We have passed the payment to our finance team to check whether it can be recovered; an agent will let you know the outcome."
+    ),
+    "payout_not_sent": N_(
+        "Your withdrawal of {amount} {asset} has not been sent yet. We have passed it to our finance team to send it, and we will let you know when it is on its way."
+    ),
+    "payout_stuck": N_(
+        "Your withdrawal of {amount} {asset} has been sent but is taking longer than usual because network fees are high. We have asked our finance team to speed it up; the funds are not lost."
+    ),
+}
+
 
 def _plural_words(words: gettext.NullTranslations, facts: dict[str, Any]) -> dict[str, str]:
     nouns = {}
@@ -165,12 +191,26 @@ def _plural_words(words: gettext.NullTranslations, facts: dict[str, Any]) -> dic
 def player_messages(code: str, facts: dict[str, Any]) -> dict[str, str]:
     """The reply in each language, with plural words chosen per language. `code` is a verdict
     code or one of the variants above (e.g. ``pending_contract_call``)."""
-    messages = {}
-    for language in catalogs.LANGUAGES:
-        words = catalogs.translations(language)
-        values = facts | _plural_words(words, facts)
-        messages[language] = words.gettext(TEMPLATES[code]).format(**values)
-    return messages
+    return {language: _render(language, TEMPLATES[code], facts) for language in catalogs.LANGUAGES}
+
+
+def _render(language: str, template: str, facts: dict[str, Any]) -> str:
+    words = catalogs.translations(language)
+    return words.gettext(template).format(**(facts | _plural_words(words, facts)))
+
+
+def handed_on_messages(code: str, facts: dict[str, Any]) -> dict[str, str] | None:
+    """The reply once a finding or a ticket exists, for the codes whose reply says so; else None."""
+    if code not in HANDED_ON:
+        return None
+    return {language: _render(language, HANDED_ON[code], facts) for language in catalogs.LANGUAGES}
+
+
+def reply_for(verdict: dict[str, Any], language: str, *, handed_on: bool) -> str:
+    """The stored reply in `language`: the "passed on" one only when a finding or a ticket exists."""
+    if handed_on and verdict.get("player_message_handed_on"):
+        return reply_in(verdict["player_message_handed_on"], language)
+    return reply_in(verdict["player_message"], language)
 
 
 def reply_in(messages: dict[str, str], language: str) -> str:

@@ -42,7 +42,7 @@ from chains.providers import Lookup, Outcome
 from chains.tron.wallet import failure_words
 from investigations.evidence import amount, ledger_evidence, transfers_evidence, tx_evidence
 from investigations.ledger import DepositAddress, LedgerDeposit
-from investigations.messages import player_messages
+from investigations.messages import handed_on_messages, player_messages
 from investigations.payments import Paid, Payments
 
 
@@ -242,9 +242,13 @@ class Verdict:
     player_message: dict[str, str]
     evidence: dict[str, Any]
     next_check_at: datetime | None = None
+    # The reply once a finding or a ticket exists ("passed to our finance team"); None for the codes
+    # whose reply promises nobody's action. Which one a player sees is chosen at reply time.
+    player_message_handed_on: dict[str, str] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        handed_on = {"player_message_handed_on": self.player_message_handed_on} if self.player_message_handed_on else {}
+        return handed_on | {
             "code": self.code.value,
             "final": self.final,
             "summary": self.summary,
@@ -769,6 +773,7 @@ class _Decision:
             summary=summary,
             action=action,
             player_message=player_messages(message or code, facts),
+            player_message_handed_on=handed_on_messages(message or code, facts),
             evidence=self.evidence,
             next_check_at=next_check,
         )
@@ -1285,6 +1290,7 @@ class _PayoutDecision:
             summary=summary,
             action=action,
             player_message=player_messages(message or code.value, facts),
+            player_message_handed_on=handed_on_messages(message or code.value, facts),
             evidence=self.evidence,
             next_check_at=None if final else self.facts.now + recheck,
         )

@@ -10,7 +10,7 @@ import re
 from app.runtime.pages import label, needs_action, symbol
 from investigations import catalogs, messages
 from investigations.catalogs import N_
-from investigations.messages import reply_in
+from investigations.messages import reply_for
 from investigations.models import Investigation
 from investigations.search import SearchResult
 
@@ -104,7 +104,7 @@ def verdict_note(
     lines += [
         "",
         f"Reply for the player ({language}):",
-        reply_in(verdict["player_message"], language),
+        reply_for(verdict, language, handed_on=True),
         "",
         f"Status link for the player: {status_url}",
         marker(record, sequence=sequence),

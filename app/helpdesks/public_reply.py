@@ -24,7 +24,7 @@ from app.helpdesks.clients.base import Helpdesk
 from app.helpdesks.models import TicketNote
 from app.runtime.db import commit_durably
 from app.runtime.jobs import enqueue
-from investigations.messages import reply_in
+from investigations.messages import reply_for
 from investigations.models import Investigation
 from investigations.types import utcnow
 from investigations.verdicts import public_reply_allowed
@@ -62,7 +62,7 @@ def reply_marker(record: Investigation, sequence: int) -> str:
 
 def reply_text(record: Investigation, language: str, status_url: str, marker: str) -> str:
     """Only what the status link shows: the player's reply and the link (no reasons, no ledger)."""
-    return "\n".join([reply_in(record.verdict["player_message"], language), "", status_url, marker])
+    return "\n".join([reply_for(record.verdict, language, handed_on=True), "", status_url, marker])
 
 
 def newer_than_our_reply(messages: list[tuple[str, str]]) -> set[str]:

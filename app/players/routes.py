@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy import Column, MetaData, String, Table, or_
 from sqlmodel import Session, select
 
 from app.players.words import (
@@ -32,7 +33,8 @@ from app.runtime.db import SessionDep
 from app.runtime.pages import secure, symbol, templates, tone
 from chains.base import Chain, ChainError
 from investigations import catalogs, rechecks, status_links
-from investigations.messages import reply_in
+from investigations.audit.models import Finding
+from investigations.messages import reply_for
 from investigations.models import Investigation
 from investigations.verdicts import Code, PayoutCode
 
@@ -49,6 +51,24 @@ _STATE_OF = {
     Code.PROVIDER_UNAVAILABLE: "checking",
     Code.REORGED: "checking",
 }
+
+
+# The helpdesks room's table, named by the one column read here (a room imports no other room).
+_ticket_links = Table("ticket_links", MetaData(), Column("investigation_id", String))
+
+
+def handed_on(session: Session, record: Investigation) -> bool:
+    """Whether someone has the case: a finance finding for this payment, or a helpdesk ticket on it.
+    Only then may a reply say it was passed on (issue 30)."""
+    about = [Finding.investigation_id == record.id]
+    if record.payout_id:
+        about.append(Finding.payout_id == record.payout_id)
+    else:
+        about.append((Finding.chain == record.chain) & (Finding.tx_hash == record.tx_hash))
+    if session.exec(select(Finding.id).where(or_(*about)).limit(1)).first() is not None:
+        return True
+    ticket = select(_ticket_links.c.investigation_id).where(_ticket_links.c.investigation_id == record.id).limit(1)
+    return session.exec(ticket).first() is not None  # type: ignore[call-overload]
 
 
 def _find(session: Session, request: Request, token: str) -> Investigation | None:
@@ -137,13 +157,13 @@ _PAYOUT_STATE_OF = {
 }
 
 
-def payout_view(record: Investigation, lang: str) -> dict[str, Any]:
+def payout_view(record: Investigation, lang: str, *, passed_on: bool = False) -> dict[str, Any]:
     """A withdrawal as its player may see it: state, ETA, amount, network — never the casino's internal
     reason (a wrong address, a fee too low) nor the player's address."""
     evidence = record.evidence or {}
     payout = evidence.get("payout") or {}
     code = record.code
-    state = _PAYOUT_STATE_OF.get(code, "needs_support")  # type: ignore[call-overload]
+    state = _PAYOUT_STATE_OF.get(code, "passed_on" if passed_on else "needs_support")  # type: ignore[call-overload]
     tx = evidence.get("tx") or {}
     confirming = code == PayoutCode.CONFIRMING
     eta = (
@@ -163,25 +183,26 @@ def payout_view(record: Investigation, lang: str) -> dict[str, Any]:
         "eta_minutes": eta,
         "tx_short": f"{record.tx_hash[:10]}…{record.tx_hash[-6:]}" if record.tx_hash else None,
         "explorer_url": evidence.get("explorer_url") if record.tx_hash else None,
-        "message": reply_in(record.verdict["player_message"], lang),
+        "message": reply_for(record.verdict, lang, handed_on=passed_on),
         "checked_at": (evidence.get("checked_at") or record.created_at.isoformat())[:16].replace("T", " ") + " UTC",
     }
     body["etag"] = hashlib.sha256(json.dumps([body, lang], sort_keys=True).encode()).hexdigest()[:32]
     return body
 
 
-def view(record: Investigation, lang: str) -> dict[str, Any]:
+def view(record: Investigation, lang: str, *, passed_on: bool = False) -> dict[str, Any]:
     """What the player may see: no player reference, no full address, no internal reasons, and
-    never a state or an amount that is not the player's own."""
+    never a state or an amount that is not the player's own. `passed_on`: a finding or a ticket
+    exists (`handed_on`), so the state and the reply may say someone has it."""
     if record.payout_id:
-        return payout_view(record, lang)
+        return payout_view(record, lang, passed_on=passed_on)
     evidence = record.evidence or {}
     if evidence.get("ambiguous_players"):
         return _which_payment(record, lang)
     tx = evidence.get("tx") or {}
     paid = own_payment(record)
     code = record.code
-    state = _STATE_OF.get(Code(code), "needs_support")
+    state = _state(Code(code), passed_on)
     required = tx.get("required_confirmations") if code in (Code.PENDING, Code.CONFIRMING) else None
     confirmations = int(tx.get("confirmations") or 0)
     body = {
@@ -194,17 +215,25 @@ def view(record: Investigation, lang: str) -> dict[str, Any]:
         "required": required,
         "tx_short": f"{record.tx_hash[:10]}…{record.tx_hash[-6:]}",
         "explorer_url": evidence.get("explorer_url"),
-        "message": _message(record, state, lang),
+        "message": _message(record, state, lang, passed_on),
         "checked_at": (evidence.get("checked_at") or record.created_at.isoformat())[:16].replace("T", " ") + " UTC",
     }
     body["etag"] = hashlib.sha256(json.dumps([body, lang], sort_keys=True).encode()).hexdigest()[:32]
     return body
 
 
-def _message(record: Investigation, state: str, lang: str) -> str:
+def _state(code: Code, passed_on: bool) -> str:
+    """One state per case, and the message says the same: "confirmed" (someone is crediting it) only
+    once a finding or a ticket exists; a case a person must look at is "passed_on" then, else "needs_support"."""
+    if code is Code.CONFIRMED_NOT_CREDITED and not passed_on:
+        return "confirmed_waiting"
+    return _STATE_OF.get(code, "passed_on" if passed_on else "needs_support")
+
+
+def _message(record: Investigation, state: str, lang: str, passed_on: bool) -> str:
     if state == "needs_support" and record.code in PERSON_CODES:
         return catalogs.translations(lang).gettext(SUPPORT_MESSAGE)
-    return reply_in(record.verdict["player_message"], lang)
+    return reply_for(record.verdict, lang, handed_on=passed_on)
 
 
 def _eta_minutes(request: Request, record: Investigation, data: dict[str, Any]) -> int | None:
@@ -241,7 +270,7 @@ def status_page(token: str, request: Request, session: SessionDep) -> Response:
     if record is None:
         return _gone(request, lang, 404)
     record = _refresh(session, request, record)
-    data = view(record, lang)
+    data = view(record, lang, passed_on=handed_on(session, record))
     shown = Code.PROVIDER_UNAVAILABLE if data["state"] == "which_payment" else record.code  # a neutral "wait"
     data |= {
         "state_text": state_label(lang, data["state"]),
@@ -277,7 +306,8 @@ def status_json(token: str, request: Request, session: SessionDep) -> Response:
     record = _find(session, request, token)
     if record is None:
         return secure(JSONResponse({"detail": "not found"}, status_code=404), public=True)
-    data = view(_refresh(session, request, record), lang)
+    record = _refresh(session, request, record)
+    data = view(record, lang, passed_on=handed_on(session, record))
     etag = f'"{data["etag"]}"'
     if request.headers.get("if-none-match") == etag:
         return secure(Response(status_code=304, headers={"ETag": etag}), public=True)

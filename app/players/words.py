@@ -14,10 +14,12 @@ STATES = {
     "received": N_("Received — waiting for the first confirmation"),
     "confirming": N_("Confirming"),
     "confirmed": N_("Confirmed — our team is crediting it"),
+    "confirmed_waiting": N_("Confirmed — not on your balance yet"),
     "credited": N_("Credited to your balance"),
     "checking": N_("We are checking"),
     "which_payment": N_("We are checking which payment is yours"),
     "needs_support": N_("Needs our support team"),
+    "passed_on": N_("Our team has your case"),
     # Withdrawals (payout investigations)
     "withdrawal_processing": N_("Your withdrawal is being processed"),
     "withdrawal_sent": N_("Withdrawal sent — waiting for a block"),

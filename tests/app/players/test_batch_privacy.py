@@ -53,7 +53,7 @@ def test_the_players_own_payment_is_shown_once_the_ticket_names_them(app, agent,
     path = _status_path(agent, batch["txid"], player_ref="p-1842")
     with TestClient(app) as player:
         data = player.get(f"/api/status/{path.removeprefix('/s/')}").json()
-    assert data["amount"] == "0.015" and data["state"] == "confirmed"
+    assert data["amount"] == "0.015" and data["state"] == "confirmed_waiting"
 
 
 def test_another_players_payment_is_never_shown_as_the_tickets(app, agent, chain, sqlite_engine):

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.main import create_app
+from investigations.audit.models import Finding
 from investigations.models import Investigation
 from investigations.types import utcnow
 from tests.support.catalogs import add_language
@@ -98,7 +100,7 @@ def test_status_json_has_an_etag_and_many_viewers_cost_one_lookup(agent, chain, 
             session.commit()
         chain.requests.clear()
         answers = [player.get(api).json()["state"] for _ in range(5)]
-    assert answers == ["confirmed"] * 5
+    assert answers == ["confirmed_waiting"] * 5  # no finding or ticket yet: nobody is crediting it
     # One viewer re-checked (one lookup: both providers asked at once, once each), the rest read.
     assert sorted(u.split("/api/")[0] for u in chain.requests if "/tx/" in u) == [
         "https://esplora-one.test",
@@ -165,3 +167,37 @@ def test_a_payment_a_person_must_see_does_not_claim_finance_has_it(agent, chain,
         page = player.get(record_url)
     assert "Needs our support team" in page.text
     assert "finance" not in page.text and "contact our support team" in page.text
+
+
+STATE_AND_REPLY = {  # (state line, reply) without a finding or ticket, then with one, per language
+    "en": (
+        ("Confirmed — not on your balance yet", "contact our support team"),
+        ("our team is crediting it", "finance team"),
+    ),
+    "ru": (("ещё не на балансе", "свяжитесь с нашей службой поддержки"), ("зачисляется нашей командой", "финанс")),
+    "de": (("noch nicht auf Ihrem Guthaben", "an unseren Support"), ("Finanz", "Finanz")),
+}
+
+
+@pytest.mark.parametrize("language", sorted(STATE_AND_REPLY))
+def test_confirmed_not_credited_says_finance_has_it_only_once_a_finding_exists(
+    agent, chain, app, sqlite_engine, language
+):
+    url, tx = _status_url(agent, chain, height=TIP - 5)
+    (state_before, reply_before), (state_after, reply_after) = STATE_AND_REPLY[language]
+    with TestClient(app) as player:
+        before = player.get(f"{url}?lang={language}")
+        with Session(sqlite_engine) as session:
+            record = session.exec(select(Investigation)).one()
+            assert record.code == "confirmed_not_credited"
+            session.add(
+                Finding(chain="btc", tx_hash=tx["txid"], address=OURS, player_ref="p-1842", asset="BTC",
+                        amount_base_units=1_500_000, code=record.code, investigation_id=record.id)
+            )  # fmt: skip
+            session.commit()
+        after = player.get(f"{url}?lang={language}")
+        api = player.get("/api/status/" + url.removeprefix("/s/") + f"?lang={language}").json()
+    assert state_before in before.text and reply_before in before.text
+    assert "finance" not in before.text and "финанс" not in before.text and "Finanz" not in before.text
+    assert state_after in after.text and reply_after in after.text and reply_before not in after.text
+    assert api["state"] == "confirmed"

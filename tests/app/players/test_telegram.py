@@ -363,7 +363,7 @@ def test_confirmed_but_not_credited_waits_for_the_grace_then_hands_over(
     link(client, app, CHAT, "p-1842")
     tx = chain.build_tx([(OURS, 1_500_000)], height=TIP - 10)
     say(client, app, CHAT, tx["txid"])
-    assert "being credited" in bot_api.sent(CHAT)[-1] or "crediting it" in bot_api.sent(CHAT)[-1]
+    assert "not on your balance yet" in bot_api.sent(CHAT)[-1]  # nobody has it yet: no "finance has it"
     assert zendesk.opened == []  # the casino's processor gets its grace first
     engine = app.state.engine
     with Session(engine) as session:
