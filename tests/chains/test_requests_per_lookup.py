@@ -6,6 +6,7 @@ providers' limits cannot serve twice over no second provider is asked beside the
 from __future__ import annotations
 
 import threading
+from concurrent.futures import wait
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,13 @@ def stubs():
         stub.stop()
 
 
+def _settled(pool: ProviderPool) -> None:
+    """Wait until every call the pool started has ended, abandoned ones too: a request counts at the
+    stub when it arrives, and one still on its way must not be counted in the next phase instead."""
+    calls = [call.future for guarded in pool.providers for call in list(guarded.in_flight)]
+    wait(calls, timeout=120)
+
+
 def _tx_hash(i: int) -> str:
     return "0x" + f"{i + 1:064x}"
 
@@ -63,10 +71,13 @@ def test_a_known_eth_tx_costs_one_batch_once_demand_fills_the_providers_limits(s
     capacity = 2 * 10  # two providers at 10 requests/s: ten lookups a second may ask both
     for i in range(capacity // 2):
         assert pool.lookup(_tx_hash(i)).outcome is Outcome.FOUND
+    _settled(pool)
+    assert (one.requests, two.requests) == (capacity // 2, capacity // 2)  # both asked each time
     before = one.requests + two.requests
     for i in range(10):
         lookup = pool.lookup(_tx_hash(100 + i))
         assert lookup.outcome is Outcome.FOUND and lookup.tx.status is TxStatus.CONFIRMED
+    _settled(pool)
     assert one.requests + two.requests - before == 10
     assert all(methods == TX_BATCH for methods in (one.posts + two.posts)[-10:])
 

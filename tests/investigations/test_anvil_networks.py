@@ -103,7 +103,7 @@ def test_usdt_on_bsc_to_an_address_issued_for_ethereum_is_wrong_network_naming_b
     # the player is told both networks, in every language
     replies = record.verdict["player_message"]
     assert "BSC network instead of Ethereum" in replies["en"]
-    assert "Netzwerk BSC statt über Ethereum" in replies["de"] and "сеть BSC, а не через Ethereum" in replies["ru"]
+    assert "Netzwerk BSC statt Ethereum" in replies["de"] and "сети BSC вместо Ethereum" in replies["ru"]
     # the ticket note and tags name where it was paid
     note = verdict_note(record, "https://desk.test/s/x", "en")
     assert "Paid on: bsc (chain id 56), address issued for eth" in note

@@ -4,7 +4,7 @@ sees what they ran and their tickets'; leads and above see everything. Investiga
 this revision take their actor from the trail's `link.created` row, where there is one.
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-03
 """
 
