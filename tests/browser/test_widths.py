@@ -14,6 +14,7 @@ from sqlmodel import Session
 from investigations.audit.models import Finding
 from investigations.service import InvestigationRequest
 from investigations.types import utcnow
+from tests.browser.axe import violations
 from tests.browser.test_browser import sign_in
 from tests.support import sla_history
 from tests.support.ledger import add_addresses, add_deposit, address
@@ -75,6 +76,7 @@ def _fits(page, name: str) -> None:  # type: ignore[no-untyped-def]
 def test_every_page_fits_the_phone_and_the_desktop(live_server, chromium, chain, sqlite_engine, artifacts):
     base, app = live_server
     ids = _world(app, sqlite_engine, chain)
+    found: dict[str, list[str]] = {}  # axe-core's violations per page and width (none expected)
     agent_pages = {
         "card-needs-action": f"/investigations/{ids['unpaid']}?reply=ru",
         "card-amount-mismatch": f"/investigations/{ids['short']}",
@@ -91,6 +93,7 @@ def test_every_page_fits_the_phone_and_the_desktop(live_server, chromium, chain,
             page.goto(f"{base}{path}")
             _fits(page, f"{name} at {viewport['width']} px")
             page.screenshot(path=str(artifacts / f"width-{name}-{width_name}.png"), full_page=True)
+            found[f"{name} at {viewport['width']} px"] = violations(page)
             if width_name == "phone":
                 assert page.locator(".topbar").bounding_box()["height"] < 64, f"{name}: the top bar takes rows"
         page.goto(f"{base}/investigations")
@@ -115,5 +118,7 @@ def test_every_page_fits_the_phone_and_the_desktop(live_server, chromium, chain,
             status.goto(f"{base}/s/{ids[name]}")
             _fits(status, f"status page {name} at {viewport['width']} px")
             status.screenshot(path=str(artifacts / f"width-status-{name[2:]}-{width_name}.png"), full_page=True)
+            found[f"status page {name} at {viewport['width']} px"] = violations(status)
         assert status.locator("#eta").is_visible()  # beside the progress bar
         player.close()
+    assert {page: problems for page, problems in found.items() if problems} == {}
