@@ -190,15 +190,9 @@ def payout_by_id(session: Session, payout_id: str) -> PayoutRecord | None:
     return session.exec(select(PayoutRecord).where(PayoutRecord.payout_id == payout_id)).first()
 
 
-def payout_for_tx(session: Session, chain: Chain, tx_hash: str) -> PayoutRecord | None:
-    """The payout record that names this tx (a hash a payout record names is judged as that payout)."""
-    return session.exec(
-        select(PayoutRecord).where(PayoutRecord.chain == chain.value, PayoutRecord.tx_hash == tx_hash)
-    ).first()
-
-
 def payout_for_any_tx(session: Session, candidates: list[tuple[Chain, str]]) -> PayoutRecord | None:
-    """payout_for_tx of the first (chain, tx hash) candidate that a payout record names, in one query."""
+    """The payout record that names a tx (a hash a payout record names is judged as that payout): of
+    the first (chain, tx hash) candidate that one names, in one query."""
     if not candidates:
         return None
     rows = session.exec(

@@ -132,13 +132,13 @@ def prefetched(
     """An investigator for these candidates whose pools already hold their lookups (`listed`: those
     the listing settled already, not looked up again)."""
     listed = listed or {}
-    todo = []
-    for chain, tx_hash in dict.fromkeys(wanted):
-        if tx_hash in listed.get(chain, {}):
-            continue
-        seen = sightings.load(session, chain, tx_hash)
-        if chain in investigator.pools and not (seen is not None and seen.settled):
-            todo.append((chain, tx_hash))
+    unlisted = [(chain, tx_hash) for chain, tx_hash in dict.fromkeys(wanted) if tx_hash not in listed.get(chain, {})]
+    seen = sightings.load_all(session, unlisted)  # one query for the whole page, not one per candidate
+    todo = [
+        (chain, tx_hash)
+        for chain, tx_hash in unlisted
+        if chain in investigator.pools and not ((chain, tx_hash) in seen and seen[(chain, tx_hash)].settled)
+    ]
     answers: dict[Chain, dict[str, Lookup]] = {chain: dict(listed.get(chain, {})) for chain in investigator.pools}
     for chain, found in _batched(investigator, todo).items():
         answers[chain] |= found

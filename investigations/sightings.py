@@ -49,11 +49,22 @@ def load(session: Session, chain: Chain, tx_hash: str) -> TxSighting | None:
 
 def load_each(session: Session, chains: list[Chain], tx_hash: str) -> dict[Chain, TxSighting | None]:
     """`load` of one hash on each of `chains`, in one query."""
+    found = load_all(session, [(chain, tx_hash) for chain in chains])
+    return {chain: found.get((chain, tx_hash)) for chain in chains}
+
+
+def load_all(session: Session, pairs: list[tuple[Chain, str]]) -> dict[tuple[Chain, str], TxSighting]:
+    """`load` of each (chain, tx hash), in one query; a pair never seen is left out."""
+    if not pairs:
+        return {}
+    wanted = {(chain.value, tx_hash): (chain, tx_hash) for chain, tx_hash in pairs}
     rows = session.exec(
-        select(TxSighting).where(col(TxSighting.chain).in_([c.value for c in chains]), TxSighting.tx_hash == tx_hash)
+        select(TxSighting).where(
+            col(TxSighting.chain).in_({chain for chain, _ in wanted}),
+            col(TxSighting.tx_hash).in_({tx_hash for _, tx_hash in wanted}),
+        )
     ).all()
-    found = {row.chain: row for row in reversed(rows)}
-    return {chain: found.get(chain.value) for chain in chains}
+    return {wanted[(row.chain, row.tx_hash)]: row for row in reversed(rows) if (row.chain, row.tx_hash) in wanted}
 
 
 def record_seen(
