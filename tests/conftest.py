@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import os
 import secrets
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import responses
+from alembic import command
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
-from app.runtime.db import make_engine, migrate
+from app.runtime.db import alembic_config, make_engine, migrate
 from app.settings import Settings
 from app.wiring import build_investigator
 from chains import http, providers
@@ -41,6 +43,63 @@ def require(condition: bool, reason: str) -> None:
 def fixtures_dir() -> Path:
     require(FIXTURES.is_dir(), f"recorded provider responses not found at {FIXTURES} (../shared/fixtures)")
     return FIXTURES
+
+
+_alembic_upgrade = command.upgrade
+
+
+def _sqlite_state(engine: Engine) -> str | None:
+    """The empty string for an empty SQLite database, its Alembic revision when it has one, else None."""
+    with engine.connect() as connection:
+        tables = {row[0] for row in connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not tables:
+            return ""
+        if "alembic_version" not in tables:
+            return None
+        revisions = [row[0] for row in connection.exec_driver_sql("SELECT version_num FROM alembic_version")]
+        return revisions[0] if len(revisions) == 1 else None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sqlite_schema_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Run the SQLite migrations once per session and give every new, empty SQLite database migrated
+    to head a copy of that result (SQLite's backup API), instead of replaying ~20 migrations in each of
+    a thousand tests. Only an empty database upgraded to "head" takes the copy (and one already at head is
+    left as it is): a test that migrates to a given revision, or upgrades a database at an older one,
+    runs the real migrations."""
+    template = tmp_path_factory.mktemp("schema") / "head.db"
+    engine = make_engine(f"sqlite:///{template}")
+    _alembic_upgrade(alembic_config(engine), "head")
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    head = _sqlite_state(engine)
+    engine.dispose()
+    assert head, "the SQLite template has no single Alembic revision"
+
+    def upgrade(config, revision, *args, **kwargs):  # type: ignore[no-untyped-def]
+        target = config.attributes.get("engine")
+        state = (
+            _sqlite_state(target)
+            if revision == "head" and not args and not kwargs and isinstance(target, Engine)
+            and target.dialect.name == "sqlite"
+            else None
+        )
+        if state == head:
+            return None  # already at head: what Alembic would conclude, without loading every script
+        if state == "":
+            source = sqlite3.connect(template)
+            try:
+                with target.connect() as connection:
+                    source.backup(connection.connection.dbapi_connection)  # type: ignore[arg-type]
+            finally:
+                source.close()
+            return None
+        return _alembic_upgrade(config, revision, *args, **kwargs)
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(command, "upgrade", upgrade)
+    yield
+    patch.undo()
 
 
 @pytest.fixture(scope="session")
