@@ -57,7 +57,7 @@ TEMPLATES: dict[str, str] = {
         "This transaction was not sent to any of our deposit addresses, so we cannot credit it. Please check the recipient address in your wallet, and always copy the current deposit address from the cashier."
     ),
     "other_player_address": N_(
-        "This transaction was sent to a deposit address that is not linked to your account. Please send us the deposit address shown in your cashier, and an agent will review the payment."
+        "This transaction was sent to a deposit address that is not linked to your account. Please contact our support team with the deposit address shown in your cashier and keep this link."
     ),
     "address_mismatch": N_(
         "The address you gave does not appear in this transaction. Please check that the transaction hash and the address belong to the same payment, and send them again."
@@ -66,10 +66,10 @@ TEMPLATES: dict[str, str] = {
         "This transaction was replaced by another transaction from your wallet (for example when speeding it up or cancelling it) and will not confirm itself. Please send us the hash of the new transaction from your wallet."
     ),
     "below_minimum": N_(
-        "Your deposit of {amount} {asset} is below the minimum deposit ({minimum} {asset}), so it was not credited automatically. An agent will tell you how we can help."
+        "Your deposit of {amount} {asset} is below the minimum deposit ({minimum} {asset}), so it was not credited automatically. Please contact our support team and keep this link to find out how we can help."
     ),
     "already_claimed": N_(
-        "This payment is already linked to another account or request. An agent will review it manually and get back to you."
+        "This payment is already linked to another account or request. Please contact our support team and keep this link so that it can be reviewed."
     ),
     "failed": N_(
         "Your transaction was included in a block but failed (reverted by the contract), so no funds were transferred: they are still in your wallet, apart from the network fee. You can send the deposit again."
@@ -93,8 +93,8 @@ TEMPLATES: dict[str, str] = {
     "reorged": N_(
         "The block holding your transaction was replaced on the network (a reorganisation). The transaction is usually included again within minutes; we will check again automatically."
     ),
-    # Payouts (withdrawals): what the player may be told. The casino's own errors say only that finance
-    # is on it, never that the withdrawal arrived.
+    # Payouts (withdrawals): what the player may be told. Never that the withdrawal arrived when it did
+    # not; that finance is on it only in HANDED_ON below, once someone has the case.
     "payout_not_sent": N_(
         "Your withdrawal of {amount} {asset} has not been sent yet. If it does not move soon, please contact our support team and keep this link."
     ),
@@ -102,7 +102,7 @@ TEMPLATES: dict[str, str] = {
         "Your withdrawal of {amount} {asset} is being processed and has not been sent to the network yet. We will let you know as soon as it is on its way."
     ),
     "payout_rejected": N_(
-        "Your withdrawal request of {amount} {asset} was not approved, so nothing was sent. An agent will explain why and what you can do."
+        "Your withdrawal request of {amount} {asset} was not approved, so nothing was sent. Please contact our support team and keep this link to learn why and what you can do."
     ),
     "payout_pending": N_(
         "Your withdrawal of {amount} {asset} has been sent on the {network} network and is waiting to be included in a block. It should arrive in about {eta_minutes} {eta_word}."
@@ -120,22 +120,22 @@ TEMPLATES: dict[str, str] = {
         "Your withdrawal of {amount} {asset} has arrived in your wallet on the {network} network. If you withdrew to an exchange, it credits the funds after its own confirmations."
     ),
     "payout_wrong_address": N_(
-        "We are checking your withdrawal of {amount} {asset} with our finance team. An agent will get back to you shortly."
+        "Your withdrawal of {amount} {asset} needs a check by our team. Please contact our support team and keep this link."
     ),
     "payout_amount_differs": N_(
-        "We are checking the amount of your withdrawal with our finance team. An agent will get back to you shortly."
+        "The amount of your withdrawal needs a check by our team. Please contact our support team and keep this link."
     ),
     "payout_failed": N_(
-        "Your withdrawal of {amount} {asset} could not be completed on the network, so it did not reach your wallet. Our finance team will send it again; there is nothing you need to do."
+        "Your withdrawal of {amount} {asset} could not be completed on the network, so it did not reach your wallet. Please contact our support team and keep this link so that it can be sent again."
     ),
     "payout_replaced": N_(
         "Your withdrawal of {amount} {asset} was re-sent with a higher network fee and is on its way. We will let you know when it arrives."
     ),
     "payout_cancelled": N_(
-        "Your withdrawal of {amount} {asset} was stopped before it reached your wallet. Our finance team will send it again; there is nothing you need to do."
+        "Your withdrawal of {amount} {asset} was stopped before it reached your wallet. Please contact our support team and keep this link so that it can be sent again."
     ),
     "payout_dropped": N_(
-        "Your withdrawal of {amount} {asset} did not go through on the network, so the funds never left. Our finance team will send it again; there is nothing you need to do."
+        "Your withdrawal of {amount} {asset} did not go through on the network, so the funds never left. Please contact our support team and keep this link so that it can be sent again."
     ),
     "provider_unavailable": N_(
         "We cannot reach the network data right now. We will check your deposit again automatically within a few minutes and let you know."
@@ -145,6 +145,15 @@ TEMPLATES: dict[str, str] = {
 # The same codes once someone has the case (a finance finding or a helpdesk ticket exists): only then
 # may the reply say it was passed on. Without one, TEMPLATES above says what the player can do.
 HANDED_ON: dict[str, str] = {
+    "other_player_address": N_(
+        "This transaction was sent to a deposit address that is not linked to your account. Please send us the deposit address shown in your cashier, and an agent will review the payment."
+    ),
+    "below_minimum": N_(
+        "Your deposit of {amount} {asset} is below the minimum deposit ({minimum} {asset}), so it was not credited automatically. An agent will tell you how we can help."
+    ),
+    "already_claimed": N_(
+        "This payment is already linked to another account or request. An agent will review it manually and get back to you."
+    ),
     "confirmed_not_credited": N_(
         "Your deposit of {amount} {asset} is confirmed on the network. We have passed it to our finance team to credit your balance; there is nothing more you need to do."
     ),
@@ -165,6 +174,24 @@ HANDED_ON: dict[str, str] = {
     ),
     "payout_stuck": N_(
         "Your withdrawal of {amount} {asset} has been sent but is taking longer than usual because network fees are high. We have asked our finance team to speed it up; the funds are not lost."
+    ),
+    "payout_rejected": N_(
+        "Your withdrawal request of {amount} {asset} was not approved, so nothing was sent. Our finance team has your case, and an agent will explain why and what you can do."
+    ),
+    "payout_wrong_address": N_(
+        "We are checking your withdrawal of {amount} {asset} with our finance team. An agent will get back to you shortly."
+    ),
+    "payout_amount_differs": N_(
+        "We are checking the amount of your withdrawal with our finance team. An agent will get back to you shortly."
+    ),
+    "payout_failed": N_(
+        "Your withdrawal of {amount} {asset} could not be completed on the network, so it did not reach your wallet. Our finance team will send it again; there is nothing you need to do."
+    ),
+    "payout_cancelled": N_(
+        "Your withdrawal of {amount} {asset} was stopped before it reached your wallet. Our finance team will send it again; there is nothing you need to do."
+    ),
+    "payout_dropped": N_(
+        "Your withdrawal of {amount} {asset} did not go through on the network, so the funds never left. Our finance team will send it again; there is nothing you need to do."
     ),
 }
 
