@@ -7,6 +7,7 @@ import pytest
 from sqlmodel import Session
 
 from investigations.types import utcnow
+from tests.browser.axe import violations
 from tests.browser.test_browser import sign_in
 from tests.support.ledger import add_addresses, add_deposit, address
 
@@ -46,4 +47,5 @@ def test_a_player_entered_alone_lists_their_payments_uncredited_first(
     assert page.locator("#search-result").get_by_text("Confirmed but not credited:").is_visible()
     assert rows.nth(0).locator("input").input_value().startswith(f"{base}/s/")
     page.locator("#search-result").screenshot(path=str(artifacts / "search-candidates.png"))
+    assert violations(page) == []  # axe-core on the lookup page with its search results
     context.close()

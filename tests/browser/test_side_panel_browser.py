@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import Session
 
 from investigations.service import InvestigationRequest
+from tests.browser.axe import violations
 from tests.browser.test_browser import sign_in
 from tests.support.ledger import add_addresses, address
 from tests.support.net import free_port
@@ -83,6 +84,7 @@ def test_the_panel_in_an_allowed_frame_and_refused_in_another(
     inner = next(f for f in page.frames if f.url.startswith(f"{base}/panel"))
     assert inner.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0  # fits 360 px
     page.screenshot(path=str(artifacts / "side-panel-360.png"))
+    assert violations(inner) == []  # axe-core inside the helpdesk's frame
 
     refusals: list[str] = []
     page.on("console", lambda message: refusals.append(message.text) if "frame-ancestors" in message.text else None)
