@@ -19,6 +19,7 @@ import requests
 
 from app.helpdesks.clients.throttle import Throttle
 from app.runtime.jobs import JobError
+from chains.http import Session
 from chains.resilience import RateLimiter
 
 
@@ -102,7 +103,7 @@ class HelpdeskHttp:
     ) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
-        self.session = requests.Session()
+        self.session = Session()
         self.session.headers.update({"User-Agent": "depositdesk", **(headers or {})})
         self.session.auth = auth
         self.timeout = timeout

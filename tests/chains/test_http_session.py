@@ -1,0 +1,58 @@
+"""The HTTP session reads the environment's proxy and CA settings once per host, and still honours them."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import requests.sessions
+
+from chains.http import Session
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy_of_this_machine(monkeypatch):
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy") or name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+            monkeypatch.delenv(name)
+
+
+def _merged(session: Session, url: str) -> dict:
+    return session.merge_environment_settings(url, {}, None, None, None)
+
+
+def test_proxies_and_no_proxy_from_the_environment_are_honoured(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "direct.example")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/casino-ca.pem")
+    session = Session()
+    through = _merged(session, "https://esplora.example/api/tx/ab")
+    assert through["proxies"]["https"] == "http://proxy.example:3128"
+    assert through["verify"] == "/etc/ssl/casino-ca.pem"
+    assert "https" not in _merged(session, "https://direct.example/api/tx/ab")["proxies"]
+
+
+def test_the_environment_is_read_once_per_host(monkeypatch):
+    calls: list[str] = []
+    real = requests.sessions.get_environ_proxies
+
+    def counting(url, no_proxy=None):  # type: ignore[no-untyped-def]
+        calls.append(url)
+        return real(url, no_proxy=no_proxy)
+
+    monkeypatch.setattr(requests.sessions, "get_environ_proxies", counting)
+    session = Session()
+    for number in range(5):
+        _merged(session, f"https://esplora.example/api/tx/{number}")
+    _merged(session, "https://other.example/api/blocks/tip/height")
+    assert len(calls) == 2
+    answer = _merged(session, "https://esplora.example/api/tx/9")
+    answer["proxies"]["https"] = "changed by a caller"
+    assert _merged(session, "https://esplora.example/api/tx/9")["proxies"].get("https") != "changed by a caller"
+
+
+def test_a_call_with_its_own_proxies_is_not_cached(monkeypatch):
+    session = Session()
+    own = session.merge_environment_settings("https://a.example/", {"https": "http://own:1"}, None, None, None)
+    assert own["proxies"]["https"] == "http://own:1"
+    assert "https" not in _merged(session, "https://a.example/")["proxies"]
