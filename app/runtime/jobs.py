@@ -21,6 +21,8 @@ import os
 import random
 import socket
 import threading
+import time
+import weakref
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -127,6 +129,26 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{random.getrandbits(32):08x}"
 
 
+_SWEEP_EVERY = 1.0  # seconds between two looks for jobs whose worker died on their last attempt
+_swept_at: weakref.WeakKeyDictionary[Any, float] = (
+    weakref.WeakKeyDictionary()
+)  # per engine: when this process last looked
+
+
+def _sweep_due(session: Session, now: datetime | None) -> bool:
+    """A claim on the real clock marks dead workers' last attempts dead at most once a second per
+    process (it is an UPDATE of its own, and a claim is taken for every job); a claim told what time
+    it is (a test, a tool) always does. Between two sweeps such a job is never taken: the claim
+    itself leaves out expired leases with no attempt left."""
+    if now is not None:
+        return True
+    key, at = session.get_bind(), time.monotonic()
+    if at - _swept_at.get(key, float("-inf")) < _SWEEP_EVERY:
+        return False
+    _swept_at[key] = at
+    return True
+
+
 def claim(
     session: Session,
     worker: str,
@@ -137,21 +159,23 @@ def claim(
 ) -> Job | None:
     """Take the next due job (or one whose worker's lease ran out) and lease it to `worker`.
 
-    One UPDATE … WHERE id = (SELECT … LIMIT 1 [FOR UPDATE SKIP LOCKED]) RETURNING: atomic on
-    SQLite (one writer at a time) and, on PostgreSQL, concurrent workers skip each other's rows.
+    One UPDATE … WHERE id = (SELECT … LIMIT 1 [FOR UPDATE SKIP LOCKED]) RETURNING every column: atomic
+    on SQLite (one writer at a time) and, on PostgreSQL, concurrent workers skip each other's rows.
+    The job comes back detached from the session, as it was claimed: no second read of its row.
     """
+    sweep = _sweep_due(session, now)
     now = now or utcnow()
-    # A job whose worker died on its last attempt is dead, not taken again and again.
-    session.execute(
-        update(Job)
-        .where(Job.status == RUNNING, col(Job.lease_until) < now, col(Job.attempts) >= col(Job.max_attempts))
-        .values(status=DEAD, lease_until=None, last_error="the worker stopped during the last attempt")
-    )
+    if sweep:  # a job whose worker died on its last attempt is dead, not taken again and again
+        session.execute(
+            update(Job)
+            .where(Job.status == RUNNING, col(Job.lease_until) < now, col(Job.attempts) >= col(Job.max_attempts))
+            .values(status=DEAD, lease_until=None, last_error="the worker stopped during the last attempt")
+        )
     due = (
         select(Job.id)
         .where(
             ((Job.status == QUEUED) & (col(Job.run_after) <= now))
-            | ((Job.status == RUNNING) & (col(Job.lease_until) < now))
+            | ((Job.status == RUNNING) & (col(Job.lease_until) < now) & (col(Job.attempts) < col(Job.max_attempts)))
         )
         .order_by(col(Job.priority).desc(), col(Job.run_after))
         .limit(1)
@@ -160,30 +184,34 @@ def claim(
         due = due.where(col(Job.kind).in_(kinds))
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    claimed = session.execute(
-        update(Job)
-        .where(col(Job.id) == due.scalar_subquery())
-        .values(status=RUNNING, locked_by=worker, lease_until=now + lease, attempts=Job.attempts + 1)
-        .returning(Job.id)
-    ).first()
+    row = (
+        session.execute(
+            update(Job)
+            .where(col(Job.id) == due.scalar_subquery())
+            .values(status=RUNNING, locked_by=worker, lease_until=now + lease, attempts=Job.attempts + 1)
+            .returning(*Job.__table__.columns)  # type: ignore[attr-defined]
+            .execution_options(synchronize_session=False)
+        )
+        .mappings()
+        .first()
+    )
     session.commit()
-    if claimed is None:
+    if row is None:
         return None
-    return session.get(Job, claimed[0], populate_existing=True)
+    return Job.model_validate(dict(row))
 
 
 def complete(session: Session, job: Job, *, worker: str) -> bool:
-    """Mark done, unless the lease was lost to another worker meanwhile (then it is theirs)."""
-    current = session.get(
-        Job, job.id, with_for_update=session.get_bind().dialect.name == "postgresql", populate_existing=True
+    """Mark done, unless the lease was lost to another worker meanwhile (then it is theirs): one
+    guarded UPDATE, so there is nothing to read first."""
+    done = session.execute(
+        update(Job)
+        .where(col(Job.id) == job.id, Job.locked_by == worker, Job.status == RUNNING)
+        .values(status=DONE, done_at=utcnow(), lease_until=None)
+        .execution_options(synchronize_session=False)
     )
-    if current is None or current.locked_by != worker or current.status != RUNNING:
-        session.rollback()
-        return False
-    current.status, current.done_at, current.lease_until = DONE, utcnow(), None
-    session.add(current)
     session.commit()
-    return True
+    return bool(done.rowcount)
 
 
 def fail(
