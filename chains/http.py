@@ -115,7 +115,7 @@ USER_AGENT = "depositdesk/0.1 (+deposit investigations)"
 class Session(requests.Session):
     """`requests.Session` reading the environment's proxy and CA settings (`HTTPS_PROXY`, `NO_PROXY`,
     `REQUESTS_CA_BUNDLE`, …) once per host instead of at every request: requests walks the whole
-    environment for each call, which was a tenth of a worker's CPU per ticket. A process started
+    environment for each call, about a quarter of a worker's CPU per ticket. A process started
     with other settings sees them; a change of the environment while it runs does not."""
 
     _MAX_HOSTS = 64
@@ -123,20 +123,19 @@ class Session(requests.Session):
     def __init__(self) -> None:
         super().__init__()
         self._environment: dict[tuple[Any, ...], dict[str, Any]] = {}
-        self._environment_lock = threading.Lock()
 
     def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
         if proxies or not self.trust_env:  # a call's own proxies: as requests does it
             return super().merge_environment_settings(url, proxies, stream, verify, cert)
         parts = urlsplit(str(url))
-        key = (parts.scheme, parts.netloc, stream, verify, cert, tuple(sorted(self.proxies.items())))
+        # What the answer depends on besides the environment: the call's and the session's settings.
+        key = (parts.scheme, parts.netloc, stream, verify, cert, self.verify, self.cert, *self.proxies.items())
         cached = self._environment.get(key)
-        if cached is None:
+        if cached is None:  # two threads may both compute it: the same answer, kept once
             cached = super().merge_environment_settings(url, {}, stream, verify, cert)
-            with self._environment_lock:
-                if len(self._environment) >= self._MAX_HOSTS:
-                    self._environment.clear()
-                self._environment[key] = cached
+            if len(self._environment) >= self._MAX_HOSTS:
+                self._environment.clear()
+            self._environment[key] = cached
         return {**cached, "proxies": dict(cached["proxies"])}
 
 

@@ -130,9 +130,8 @@ def worker_name() -> str:
 
 
 _SWEEP_EVERY = 1.0  # seconds between two looks for jobs whose worker died on their last attempt
-_swept_at: weakref.WeakKeyDictionary[Any, float] = (
-    weakref.WeakKeyDictionary()
-)  # per engine: when this process last looked
+# Per engine: when this process last swept.
+_swept_at: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
 
 
 def _sweep_due(session: Session, now: datetime | None) -> bool:
