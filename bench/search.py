@@ -11,7 +11,7 @@ times, logs; investigating: requests that look txs up) and the search's wall tim
 for a first search and for the same search again (block times cached, settled txs not asked
 again). Otterscan answers each tx with its receipt, as Erigon and Reth do; `--no-receipts` leaves
 them out, so the ETH payments are looked up (in one batch). Another player is searched once
-before measuring: a process's first search also imports web3 and compiles SQL statements.
+before measuring: a process's first search also compiles SQL statements.
 """
 
 from __future__ import annotations
@@ -203,7 +203,7 @@ def main() -> None:
             upsert_deposit_addresses(session, records, DEFAULT_ASSETS)
             session.commit()
         investigator = build_investigator(settings)
-        with Session(engine) as session:  # imports web3, compiles the statements: not costs of a search
+        with Session(engine) as session:  # compiles the statements: not costs of a search
             search(session, investigator, SearchQuery(player_ref="p-warm", limit=100))
         print(f"L = {args.latency_ms:g} ms per provider request; 3 addresses x {args.per_address} payments in 7 days")
         print(f"{'search':18} {'candidates':>10} {'listing req':>12} {'investigating req':>18} {'wall time':>10}")

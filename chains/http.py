@@ -112,6 +112,16 @@ def meter(session: requests.Session, bucket: Bucket, provider: str) -> None:
 USER_AGENT = "depositdesk/0.1 (+deposit investigations)"
 
 
+class _NoAuth(requests.auth.AuthBase):
+    """No credentials (a request prepared with it is left as it is)."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
+_NO_AUTH = _NoAuth()
+
+
 class Session(requests.Session):
     """`requests.Session` reading the environment's proxy and CA settings (`HTTPS_PROXY`, `NO_PROXY`,
     `REQUESTS_CA_BUNDLE`, …) once per host instead of at every request: requests walks the whole
@@ -123,6 +133,25 @@ class Session(requests.Session):
     def __init__(self) -> None:
         super().__init__()
         self._environment: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self._netrc: dict[tuple[str, str], Any] = {}
+
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        # requests looks for a ~/.netrc (reading the environment for NETRC) at every call that has no
+        # auth of its own: found once per host here, with what it would have fallen back to (the
+        # URL's own user:password), so the answer is the same.
+        if self.trust_env and not request.auth and not self.auth:
+            parts = urlsplit(str(request.url))
+            key = (parts.scheme, parts.netloc)
+            auth = self._netrc.get(key)
+            if auth is None:
+                found = requests.utils.get_netrc_auth(str(request.url))
+                from_url = requests.utils.get_auth_from_url(str(request.url))
+                auth = found or (from_url if any(from_url) else _NO_AUTH)
+                if len(self._netrc) >= self._MAX_HOSTS:
+                    self._netrc.clear()
+                self._netrc[key] = auth
+            request.auth = auth
+        return super().prepare_request(request)
 
     def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
         if proxies or not self.trust_env:  # a call's own proxies: as requests does it

@@ -72,8 +72,14 @@ def record_seen(
 ) -> TxSighting:
     """Remember what the chain says now; a change of status or block is added to the history."""
     if sighting is None:
-        sighting = TxSighting(
-            chain=tx.chain.value, tx_hash=tx.tx_hash, status=tx.status.value, facts={}, first_seen_at=now
+        sighting = TxSighting(  # every field given: a default factory costs pydantic a signature() each time
+            chain=tx.chain.value,
+            tx_hash=tx.tx_hash,
+            status=tx.status.value,
+            facts={},
+            history=[],
+            first_seen_at=now,
+            last_seen_at=now,
         )
     entry = _entry(now, tx.status.value, tx.block_height, tx.block_hash, tx.confirmations, tx.providers)
     if not sighting.history or _changed(sighting.history[-1], entry):
@@ -99,6 +105,7 @@ def _insert(session: Session, tx: ChainTx, now: datetime) -> TxSighting:
         tx_hash=tx.tx_hash,
         status=tx.status.value,
         facts=tx_to_json(tx),
+        history=[],
         first_seen_at=now,
         last_seen_at=now,
     )

@@ -1,17 +1,17 @@
-"""Ethereum (and other EVM networks) over standard JSON-RPC, through web3.py's HTTP provider.
+"""Ethereum (and other EVM networks) over standard JSON-RPC 2.0 batches on the provider session.
 
 One lookup is one HTTP round trip: a batch of ``eth_getTransactionByHash``,
 ``eth_getTransactionReceipt``, ``eth_blockNumber`` and ``eth_getBlockByNumber("finalized")``.
-web3 sorts the batch's answers by id; a batch answered by a single error object, a missing
+The batch's answers are put back in order by id; a batch answered by a single error object, a missing
 answer or a JSON-RPC error becomes a `ChainError` here. Internal transfers come from a second,
 optional batch asking for both a geth-style and a parity-style trace.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from functools import cached_property
 from typing import Any
 
 import requests
@@ -68,19 +68,6 @@ class EthereumRpcAdapter(RpcHistory):
         self.assets = assets
         self.session = http.protect(session or http.new_session(), url)  # the pool meters its requests
         self.timeout = timeout
-
-    @cached_property
-    def provider(self) -> Any:
-        """web3's HTTP provider, built (and web3 imported: tens of MiB) on the first request, so a
-        process that never asks Ethereum does not carry it."""
-        from web3 import HTTPProvider
-
-        return HTTPProvider(
-            self.url,
-            request_kwargs={"timeout": self.timeout},
-            session=self.session,
-            exception_retry_configuration=None,
-        )
 
     def get_tx(self, tx_hash: str) -> ChainTx:
         tx_answer, receipt_answer, head_answer, finalized_answer = self._batch(
@@ -157,9 +144,22 @@ class EthereumRpcAdapter(RpcHistory):
     def spend_of(self, outpoint: Outpoint) -> Spend:
         raise ProviderBadResponse(f"{self.name}: EVM chains have no outpoints", provider=self.name)
 
+    def _post(self, calls: list[tuple[str, list[Any]]]) -> Any:
+        """One JSON-RPC 2.0 batch, its answers in the order of `calls` (matched by id where every answer
+        has one; the spec lets a node answer in any order), or the node's one error object."""
+        body = [{"jsonrpc": "2.0", "method": m, "params": params, "id": n} for n, (m, params) in enumerate(calls)]
+        response = self.session.post(self.url, json=body, timeout=self.timeout)
+        response.raise_for_status()
+        answers = json.loads(response.content)
+        if isinstance(answers, list) and len(answers) == len(calls):
+            by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
+            if set(by_id) == set(range(len(calls))):
+                return [by_id[n] for n in range(len(calls))]
+        return answers
+
     def _batch(self, calls: list[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
         try:
-            answers = self.provider.make_batch_request(calls)  # type: ignore[arg-type]
+            answers = self._post(calls)
         except requests.HTTPError as exc:
             status = exc.response.status_code if exc.response is not None else 0
             if status == 429 or status >= 500:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
+import requests
 import requests.sessions
+import requests.utils
 
 from chains.http import Session
 
@@ -56,3 +58,31 @@ def test_a_call_with_its_own_proxies_is_not_cached(monkeypatch):
     own = session.merge_environment_settings("https://a.example/", {"https": "http://own:1"}, None, None, None)
     assert own["proxies"]["https"] == "http://own:1"
     assert "https" not in _merged(session, "https://a.example/")["proxies"]
+
+
+def _authorization(session: Session, url: str) -> str | None:
+    return session.prepare_request(requests.Request("GET", url)).headers.get("Authorization")
+
+
+def test_netrc_credentials_are_found_once_per_host_and_url_credentials_still_count(monkeypatch, tmp_path):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine node.example login casino password s3cret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    calls: list[str] = []
+    real = requests.utils.get_netrc_auth
+
+    def counting(url, raise_errors=False):  # type: ignore[no-untyped-def]
+        calls.append(url)
+        return real(url, raise_errors)
+
+    monkeypatch.setattr(requests.utils, "get_netrc_auth", counting)
+    session = Session()
+    for number in range(3):
+        assert _authorization(session, f"https://node.example/rpc/{number}") == "Basic Y2FzaW5vOnMzY3JldA=="
+    assert _authorization(session, "https://user:pw@plain.example/") == "Basic dXNlcjpwdw=="
+    assert _authorization(session, "https://user:pw@plain.example/again") == "Basic dXNlcjpwdw=="
+    assert _authorization(session, "https://plain.example/") is None
+    assert len(calls) == 3  # one per scheme and host (user:password is part of it)
+    own = session.prepare_request(requests.Request("GET", "https://node.example/", auth=("me", "x")))
+    assert own.headers["Authorization"] == "Basic bWU6eA=="
