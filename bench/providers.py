@@ -33,7 +33,7 @@ from investigations.service import InvestigationRequest
 HEDGE_MIN, HEDGE_MAX = 0.1, 1.5  # the defaults
 
 
-def _measure(investigator: Any, engine: Any, chain: str, hashes: list[str], stubs: list[StubProvider]) -> tuple:
+def _measure(investigator: Any, engine: Any, chain: str, hashes: list[str], stubs: list[Any]) -> tuple:
     before = sum(s.requests for s in stubs)
     latencies = []
     with Session(engine) as session:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from pydantic import Field as PydanticField
-from sqlalchemy import Column, UniqueConstraint, insert, update
+from sqlalchemy import Column, UniqueConstraint, bindparam, insert, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from chains.assets import DEFAULT_ASSETS, AmountError, AssetError, AssetRegistry, check_decimal_string, to_base_units
@@ -278,25 +278,30 @@ def _differs(stored: Any, incoming: Any) -> bool:
     return bool(stored != incoming)
 
 
+# The queries every lookup makes, built once: SQLAlchemy keeps a statement's cache key with it, so a
+# statement built again at each call is keyed again (most of a small query's CPU).
+_ADDRESSES_AMONG = select(DepositAddress).where(
+    DepositAddress.chain == bindparam("chain"), col(DepositAddress.address).in_(bindparam("addresses", expanding=True))
+)
+_DEPOSITS_FOR_TX = (
+    select(LedgerDeposit)
+    .where(LedgerDeposit.chain == bindparam("chain"), LedgerDeposit.tx_hash == bindparam("tx_hash"))
+    .order_by(col(LedgerDeposit.id))
+)
+
+
 def addresses_among(session: Session, chain: Chain, addresses: Iterable[str]) -> dict[str, DepositAddress]:
     """Which of these addresses are casino deposit addresses, by address."""
     wanted = sorted({a for a in addresses if a})
     found: dict[str, DepositAddress] = {}
     for chunk in _chunks(wanted, _CHUNK):
-        rows = session.exec(
-            select(DepositAddress).where(DepositAddress.chain == chain.value, col(DepositAddress.address).in_(chunk))
-        )
+        rows = session.exec(_ADDRESSES_AMONG, params={"chain": chain.value, "addresses": chunk})
         found.update({row.address: row for row in rows})
     return found
 
 
 def deposits_for_tx(session: Session, chain: Chain, tx_hash: str) -> list[LedgerDeposit]:
-    rows = session.exec(
-        select(LedgerDeposit)
-        .where(LedgerDeposit.chain == chain.value, LedgerDeposit.tx_hash == tx_hash)
-        .order_by(col(LedgerDeposit.id))
-    )
-    return list(rows)
+    return list(session.exec(_DEPOSITS_FOR_TX, params={"chain": chain.value, "tx_hash": tx_hash}))
 
 
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import Field as PydanticField
 from pydantic import field_validator, model_validator
-from sqlalchemy import Column
+from sqlalchemy import Column, bindparam
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from chains.assets import DEFAULT_ASSETS, AmountError, AssetError, AssetRegistry, check_decimal_string, to_base_units
@@ -190,17 +190,19 @@ def payout_by_id(session: Session, payout_id: str) -> PayoutRecord | None:
     return session.exec(select(PayoutRecord).where(PayoutRecord.payout_id == payout_id)).first()
 
 
+_PAYOUTS_FOR_TXS = select(PayoutRecord).where(  # built once (its cache key with it): every lookup asks it
+    col(PayoutRecord.chain).in_(bindparam("chains", expanding=True)),
+    col(PayoutRecord.tx_hash).in_(bindparam("hashes", expanding=True)),
+)
+
+
 def payout_for_any_tx(session: Session, candidates: list[tuple[Chain, str]]) -> PayoutRecord | None:
     """The payout record that names a tx (a hash a payout record names is judged as that payout): of
     the first (chain, tx hash) candidate that one names, in one query."""
     if not candidates:
         return None
-    rows = session.exec(
-        select(PayoutRecord).where(
-            col(PayoutRecord.chain).in_({chain.value for chain, _ in candidates}),
-            col(PayoutRecord.tx_hash).in_({tx_hash for _, tx_hash in candidates}),
-        )
-    ).all()
+    chains, hashes = sorted({c.value for c, _ in candidates}), sorted({h for _, h in candidates})
+    rows = session.exec(_PAYOUTS_FOR_TXS, params={"chains": chains, "hashes": hashes}).all()
     named = {(row.chain, row.tx_hash): row for row in reversed(rows)}  # the first row of each pair, as .first()
     return next((named[(c.value, h)] for c, h in candidates if (c.value, h) in named), None)
 

@@ -114,8 +114,7 @@ class Investigator:
         if not commit:
             session.flush()
             return record
-        session.commit()
-        session.refresh(record)
+        _commit_keeping(session, record)
         return record
 
     # --- Payouts (issue 25) ---------------------------------------------------------------------
@@ -165,8 +164,7 @@ class Investigator:
         if not commit:
             session.flush()
             return record
-        session.commit()
-        session.refresh(record)
+        _commit_keeping(session, record)
         return record
 
     def _decide_payout(self, session: Session, payout: PayoutRecord) -> Verdict:
@@ -608,6 +606,22 @@ def other_family(session: Session, tx: ChainTx) -> dict[str, Any] | None:
         if paid:
             return {"issued": issued, "addresses": paid}
     return None
+
+
+def _commit_keeping(session: Session, record: Investigation) -> None:
+    """Commit a new investigation without reading it back: every column of it was set here, and its
+    JSON is JSON already (what is stored is what it holds), so a refresh would only repeat a query
+    on every lookup. Whatever else the session holds is expired as a commit does."""
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+    if expire:
+        for instance in list(session.identity_map.values()):
+            if instance is not record:
+                session.expire(instance)
 
 
 def _verdict_columns(verdict: Verdict) -> dict[str, Any]:

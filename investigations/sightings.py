@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint, bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -47,6 +47,12 @@ def load(session: Session, chain: Chain, tx_hash: str) -> TxSighting | None:
     ).first()
 
 
+_SIGHTINGS_OF = select(TxSighting).where(  # built once (its cache key with it): every lookup asks it
+    col(TxSighting.chain).in_(bindparam("chains", expanding=True)),
+    col(TxSighting.tx_hash).in_(bindparam("hashes", expanding=True)),
+)
+
+
 def load_each(session: Session, chains: list[Chain], tx_hash: str) -> dict[Chain, TxSighting | None]:
     """`load` of one hash on each of `chains`, in one query."""
     found = load_all(session, [(chain, tx_hash) for chain in chains])
@@ -58,12 +64,8 @@ def load_all(session: Session, pairs: list[tuple[Chain, str]]) -> dict[tuple[Cha
     if not pairs:
         return {}
     wanted = {(chain.value, tx_hash): (chain, tx_hash) for chain, tx_hash in pairs}
-    rows = session.exec(
-        select(TxSighting).where(
-            col(TxSighting.chain).in_({chain for chain, _ in wanted}),
-            col(TxSighting.tx_hash).in_({tx_hash for _, tx_hash in wanted}),
-        )
-    ).all()
+    chains, hashes = sorted({chain for chain, _ in wanted}), sorted({tx_hash for _, tx_hash in wanted})
+    rows = session.exec(_SIGHTINGS_OF, params={"chains": chains, "hashes": hashes}).all()
     return {wanted[(row.chain, row.tx_hash)]: row for row in reversed(rows) if (row.chain, row.tx_hash) in wanted}
 
 

@@ -6,8 +6,10 @@ import threading
 
 import pytest
 from eth_utils import to_checksum_address
+from sqlmodel import Session
 
 from app.wiring import build_investigator
+from investigations.models import Investigation
 from investigations.service import InvestigationRequest
 from tests.conftest import ETH_PROVIDERS
 from tests.support.evm import EvmWorld, tx_for_receipt
@@ -21,6 +23,15 @@ USDT_PAYEE = "0xab6960a6511ff18ed8b8c012cb91c7f637947fc0"
 
 def run(investigator, session, tx_hash, **ticket):
     return investigator.investigate(session, InvestigationRequest(tx_hash=tx_hash, **ticket))
+
+
+def assert_as_stored(session, record):
+    """The investigation as returned (not read back after its commit) is the row as stored."""
+    with Session(session.get_bind()) as fresh:
+        stored = fresh.get(Investigation, record.id)
+        assert stored is not None
+        for name in Investigation.model_fields:
+            assert getattr(stored, name) == getattr(record, name), name
 
 
 @pytest.fixture
@@ -37,6 +48,7 @@ def test_recorded_usdt_deposit_is_confirmed_not_credited_then_credited(chain, ev
     assert record.evidence["paid"][0]["amount"] == "20.939174"
     assert record.evidence["confirmations"] == "31/12"
     assert record.evidence["explorer_url"] == f"https://etherscan.io/tx/{usdt_tx}"
+    assert_as_stored(session, record)
     add_deposit_on(session, "eth", usdt_tx, USDT_PAYEE, "USDT", "20.939174", "p-7", index=0xDB)
     assert run(investigator, session, usdt_tx).code == "credited"
 
@@ -168,6 +180,7 @@ def test_a_deposit_sent_on_another_evm_network_is_wrong_network(chain, evm, bsc,
     assert "recoverable by treasury" in record.verdict["action"].lower()
     assert "BNB" in record.verdict["summary"]
     assert "on the BSC network instead of Ethereum" in record.verdict["player_message"]["en"]
+    assert_as_stored(session, record)
 
 
 def test_ethereum_and_the_other_networks_are_asked_at_once(chain, evm, bsc, fixtures_dir, settings, session):
