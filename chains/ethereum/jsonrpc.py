@@ -147,8 +147,15 @@ class EthereumRpcAdapter(RpcHistory):
     def _post(self, calls: list[tuple[str, list[Any]]]) -> Any:
         """One JSON-RPC 2.0 batch, its answers in the order of `calls` (matched by id where every answer
         has one; the spec lets a node answer in any order), or the node's one error object."""
-        body = [{"jsonrpc": "2.0", "method": m, "params": params, "id": n} for n, (m, params) in enumerate(calls)]
-        response = self.session.post(self.url, json=body, timeout=self.timeout)
+        batch = [{"jsonrpc": "2.0", "method": m, "params": params, "id": n} for n, (m, params) in enumerate(calls)]
+        body = json.dumps(batch, separators=(",", ":")).encode()
+        post_json = getattr(self.session, "post_json", None)  # chains.http.Session: prepared once per URL
+        if post_json is not None:
+            response = post_json(self.url, body, timeout=self.timeout)
+        else:
+            response = self.session.post(
+                self.url, data=body, headers={"Content-Type": "application/json"}, timeout=self.timeout
+            )
         response.raise_for_status()
         answers = json.loads(response.content)
         if isinstance(answers, list) and len(answers) == len(calls):

@@ -8,6 +8,7 @@ import pytest
 import requests
 import requests.sessions
 import requests.utils
+import responses as responses_lib
 
 from chains.http import Session
 
@@ -86,3 +87,19 @@ def test_netrc_credentials_are_found_once_per_host_and_url_credentials_still_cou
     assert len(calls) == 3  # one per scheme and host (user:password is part of it)
     own = session.prepare_request(requests.Request("GET", "https://node.example/", auth=("me", "x")))
     assert own.headers["Authorization"] == "Basic bWU6eA=="
+
+
+@responses_lib.activate
+def test_a_json_post_from_a_prepared_template_is_the_request_requests_would_send():
+    responses_lib.add(responses_lib.POST, "https://rpc.example/v1", json={"ok": True})
+    session = Session()
+    session.headers["User-Agent"] = "depositdesk-test"
+    body = b'[{"jsonrpc":"2.0","method":"eth_blockNumber","params":[],"id":0}]'
+    session.post("https://rpc.example/v1", data=body, headers={"Content-Type": "application/json"}, timeout=5)
+    session.post_json("https://rpc.example/v1", body, timeout=5)
+    session.headers["X-Api-Key"] = "k"  # a header set later is sent (the template is per headers)
+    session.post_json("https://rpc.example/v1", body + b" ", timeout=5)
+    plain, templated, later = (call.request for call in responses_lib.calls)
+    assert (templated.method, templated.url, templated.body) == (plain.method, plain.url, plain.body)
+    assert dict(templated.headers) == dict(plain.headers)
+    assert later.headers["X-Api-Key"] == "k" and later.headers["Content-Length"] == str(len(body) + 1)
