@@ -220,6 +220,14 @@ def protect(session: requests.Session, base_url: str) -> requests.Session:
     return session
 
 
+def post_json(session: requests.Session, url: str, body: bytes, *, timeout: Any) -> requests.Response:
+    """POST a JSON `body`: from a request prepared once per URL on a `Session` of this module, through
+    requests' whole path on any other session."""
+    if isinstance(session, Session):
+        return session.post_json(url, body, timeout=timeout)
+    return session.post(url, data=body, headers=_JSON_CONTENT, timeout=timeout)
+
+
 def get(session: requests.Session, url: str, *, provider: str, timeout: Any = DEFAULT_TIMEOUT) -> requests.Response:
     """GET that maps transport failures, 429 and 5xx to ProviderUnavailable."""
     try:

@@ -149,13 +149,7 @@ class EthereumRpcAdapter(RpcHistory):
         has one; the spec lets a node answer in any order), or the node's one error object."""
         batch = [{"jsonrpc": "2.0", "method": m, "params": params, "id": n} for n, (m, params) in enumerate(calls)]
         body = json.dumps(batch, separators=(",", ":")).encode()
-        post_json = getattr(self.session, "post_json", None)  # chains.http.Session: prepared once per URL
-        if post_json is not None:
-            response = post_json(self.url, body, timeout=self.timeout)
-        else:
-            response = self.session.post(
-                self.url, data=body, headers={"Content-Type": "application/json"}, timeout=self.timeout
-            )
+        response = http.post_json(self.session, self.url, body, timeout=self.timeout)
         response.raise_for_status()
         answers = json.loads(response.content)
         if isinstance(answers, list) and len(answers) == len(calls):
