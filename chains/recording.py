@@ -18,6 +18,7 @@ import hashlib
 import re
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -49,6 +50,10 @@ class Exchange:
     request_body: bytes | None = None
     error: str | None = None
     body_sha256: str | None = None  # of the whole body, also when it was too large to keep
+    # The bodies as they are stored (zlib), packed in the provider's thread when the answer came,
+    # while the other answers of the lookup are still on their way (not after the last one).
+    body_zlib: bytes | None = None
+    request_zlib: bytes | None = None
 
     @property
     def answered(self) -> bool:
@@ -176,9 +181,21 @@ class RecordingAdapter(HTTPAdapter):
     def __init__(self, *args: Any, bases: tuple[Base, ...] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.bases: tuple[Base, ...] = bases
+        # Redacted URLs by URL: a JSON-RPC provider is asked at the same URL every time.
+        self._redacted: dict[str, str] = {}
 
     def add_base(self, url: str) -> None:
         self.bases = (*self.bases, *bases_of([url]))
+        self._redacted = {}
+
+    def redact(self, url: str) -> str:
+        redacted = self._redacted.get(url)
+        if redacted is None:
+            redacted = redact_url(url, self.bases)
+            if len(self._redacted) >= 256:  # URLs that name a tx or an address: kept for a while only
+                self._redacted = {}
+            self._redacted[url] = redacted
+        return redacted
 
     def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         tape = _current.get()
@@ -189,14 +206,19 @@ class RecordingAdapter(HTTPAdapter):
         try:
             response = super().send(request, *args, **kwargs)
         except Exception as exc:
-            tape.add(_exchange(request, at, started, None, None, sent, type(exc).__name__, bases=self.bases))
+            tape.add(
+                _exchange(request, at, started, None, None, sent, type(exc).__name__, url=self.redact(request.url))
+            )
             raise
         body, digest = None, None
         if not kwargs.get("stream", args[0] if args else False):  # never consume what a caller streams
             content = response.content or b""
             digest = hashlib.sha256(content).hexdigest()
             body = content if len(content) <= MAX_BODY_BYTES else None
-        tape.add(_exchange(request, at, started, response.status_code, body, sent, None, digest, bases=self.bases))
+        exchange = _exchange(
+            request, at, started, response.status_code, body, sent, None, digest, url=self.redact(request.url)
+        )
+        tape.add(exchange)
         return response
 
 
@@ -210,17 +232,21 @@ def _exchange(
     error: str | None,
     digest: str | None = None,
     *,
-    bases: tuple[Base, ...] = (),
+    url: str,
 ) -> Exchange:
+    latency_ms = round((time.perf_counter() - started) * 1000, 3)
+    request_body = sent if isinstance(sent, bytes) and len(sent) <= MAX_BODY_BYTES else None
     return Exchange(
         at=at,
         provider=urlsplit(request.url).hostname or "provider",
         method=request.method or "GET",
-        url=redact_url(request.url, bases),
+        url=url,
         status=status,
-        latency_ms=round((time.perf_counter() - started) * 1000, 3),
+        latency_ms=latency_ms,
         body=body,
-        request_body=sent if isinstance(sent, bytes) and len(sent) <= MAX_BODY_BYTES else None,
+        request_body=request_body,
         error=error,
         body_sha256=digest,
+        body_zlib=zlib.compress(body, 6) if body is not None else None,
+        request_zlib=zlib.compress(request_body, 6) if request_body else None,
     )

@@ -11,7 +11,7 @@ import hashlib
 import zlib
 from datetime import datetime
 
-from sqlalchemy import Column, Index, LargeBinary, insert, text, update
+from sqlalchemy import Column, Index, LargeBinary, text, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from chains.recording import Exchange
@@ -64,13 +64,20 @@ def keep(session: Session, investigation_id: str, check_id: int | None, exchange
             "error": exchange.error[:120] if exchange.error else None,
             "body_sha256": exchange.body_sha256
             or (hashlib.sha256(exchange.body).hexdigest() if exchange.body is not None else None),
-            "body": zlib.compress(exchange.body, 6) if exchange.body is not None else None,
-            "request_body": zlib.compress(exchange.request_body, 6) if exchange.request_body else None,
+            "body": _packed(exchange.body, exchange.body_zlib),
+            "request_body": _packed(exchange.request_body or None, exchange.request_zlib),
         }
         for exchange in exchanges
     ]
-    if rows:
-        session.execute(insert(ProviderExchange), rows)
+    if rows:  # a Core executemany in the session's transaction: no ORM bookkeeping for rows never read back
+        session.connection().execute(ProviderExchange.__table__.insert(), rows)  # type: ignore[attr-defined]
+
+
+def _packed(body: bytes | None, packed: bytes | None) -> bytes | None:
+    """The stored form of a body: zlib, as the recorder packed it or packed now."""
+    if body is None:
+        return None
+    return packed if packed is not None else zlib.compress(body, 6)
 
 
 def for_investigation(session: Session, investigation_id: str) -> list[ProviderExchange]:

@@ -42,21 +42,23 @@ def record(
     kind: str,
     previous_code: str | None,
     exchanges: list[Exchange],
-) -> VerdictEvent:
-    """Add one check and the provider exchanges it made to the caller's transaction."""
-    event = VerdictEvent(
-        investigation_id=investigation_id,
-        at=at,
-        kind=kind,
-        code=verdict["code"],
-        final=verdict["final"],
-        previous_code=previous_code,
-        verdict=verdict,
-    )
-    session.add(event)
-    session.flush()
-    provider_log.keep(session, investigation_id, event.id, exchanges)
-    return event
+) -> int:
+    """Add one check and the provider exchanges it made to the caller's transaction; its id.
+    A Core INSERT: the row is never read back through the ORM here, and flushing the session for
+    its id would write everything else pending at the same moment (done at commit anyway)."""
+    row = {
+        "investigation_id": investigation_id,
+        "at": at,
+        "kind": kind,
+        "code": verdict["code"],
+        "final": verdict["final"],
+        "previous_code": previous_code,
+        "verdict": verdict,
+    }
+    result = session.connection().execute(VerdictEvent.__table__.insert(), row)  # type: ignore[attr-defined]
+    event_id = int(result.inserted_primary_key[0])
+    provider_log.keep(session, investigation_id, event_id, exchanges)
+    return event_id
 
 
 def for_investigation(session: Session, investigation_id: str) -> list[VerdictEvent]:
