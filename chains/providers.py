@@ -31,12 +31,12 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Generator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from chains.base import (
     ChainAdapter,
@@ -57,6 +57,7 @@ from chains.resilience import Shared
 from chains.tips import Tips
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 DEMAND_WINDOW = 1.0  # seconds of lookup starts the speculative second ask is weighed against
 
 
@@ -184,12 +185,17 @@ class ProviderPool:
         return [p.adapter for p in self.providers]
 
     def lookup(self, tx_hash: str) -> Lookup:
+        return _drive(self.looking_up(tx_hash))
+
+    def looking_up(self, tx_hash: str) -> Steps[Lookup]:
+        """`lookup` as steps: yields what it waits for (see `Steps`) and returns the Lookup, so that
+        one thread can drive the lookups of several pools at once (`lookup_together`)."""
         order = {p.name: position for position, p in enumerate(self.providers)}
         # A provider that does not know a tx another one sees in a recent block may be on another
         # fork; one that does not know a deep tx is only behind (or pruned its index).
         question = TxQuorum(self.not_found_quorum, settled_depth=self.settings.settled_depth, order=order)
         self._started()
-        self._ask("get_tx", (tx_hash,), question)
+        yield from self._asking("get_tx", (tx_hash,), question)
         # Evidence lists the providers in their configured order, whatever order they answered in.
         answers = [ProviderAnswer(*a) for a in sorted(question.answers, key=lambda a: order.get(a[0], 0))]
         if question.found is not None:
@@ -272,6 +278,10 @@ class ProviderPool:
 
     def _ask(self, method: str, args: tuple[Any, ...], question: Question) -> None:
         """Ask providers until the question is decided or the budget is spent (see the module doc)."""
+        _drive(self._asking(method, args, question))
+
+    def _asking(self, method: str, args: tuple[Any, ...], question: Question) -> Steps[None]:
+        """`_ask` as steps: each yield is (the calls in flight, when to look again at the latest)."""
         deadline = time.monotonic() + self.settings.budget_seconds
         queue = [p for p in self.providers if hasattr(p.adapter, method)]
         pending: dict[Future[Any], Call] = {}
@@ -317,11 +327,8 @@ class ProviderPool:
                 retry.not_before if retry and not pending else math.inf,
                 *(c.deadline for c in pending.values()),
             )
-            done: set[Future[Any]] = set()
-            if pending:
-                done, _ = wait(pending, timeout=max(0.0, wake - now), return_when=FIRST_COMPLETED)
-            else:
-                time.sleep(max(0.0, wake - now))
+            yield list(pending), wake
+            done = {future for future in pending if future.done()}
             now = time.monotonic()
             for future, call in list(pending.items()):
                 if future.done():
@@ -414,3 +421,55 @@ class ProviderPool:
             return float(error.retry_after)
         initial = self.settings.backoff_initial
         return min(self.settings.backoff_max, initial * 2 ** (attempt - 1)) + random.uniform(0, initial)
+
+
+# A pool's question as steps: each yield names the futures it waits for and the monotonic time by
+# which it must look again, whether or not one of them is done; the generator's return value is the
+# answer. Whoever drives it only waits; every decision stays in the pool.
+Steps = Generator[tuple[list[Future[Any]], float], None, T]
+
+
+def _drive(steps: Steps[T]) -> T:
+    """Run one pool's steps to the end in this thread."""
+    try:
+        futures, wake = next(steps)
+        while True:
+            _wait_for(futures, wake)
+            futures, wake = steps.send(None)
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+
+
+def lookup_together(asks: list[tuple[ProviderPool, str]]) -> list[Lookup]:
+    """The lookups of several pools (one per EVM network, say) driven at once from this thread: every
+    first request goes out before any answer is awaited, and the thread wakes once for each answer,
+    not a thread per pool. Each pool decides exactly as its own `lookup` would."""
+    steps = [pool.looking_up(tx_hash) for pool, tx_hash in asks]
+    results: dict[int, Lookup] = {}
+    waiting: dict[int, tuple[list[Future[Any]], float]] = {}
+
+    def advance(index: int, first: bool) -> None:
+        try:
+            waiting[index] = next(steps[index]) if first else steps[index].send(None)
+        except StopIteration as stop:
+            waiting.pop(index, None)
+            results[index] = stop.value
+
+    for index in range(len(steps)):
+        advance(index, first=True)
+    while waiting:
+        futures = [future for pending, _ in waiting.values() for future in pending]
+        _wait_for(futures, min(wake for _, wake in waiting.values()))
+        now = time.monotonic()
+        for index, (pending, wake) in list(waiting.items()):
+            if wake <= now or any(future.done() for future in pending):
+                advance(index, first=False)
+    return [results[index] for index in range(len(steps))]
+
+
+def _wait_for(futures: list[Future[Any]], wake: float) -> None:
+    timeout = max(0.0, wake - time.monotonic())
+    if futures:
+        wait(futures, timeout=timeout, return_when=FIRST_COMPLETED)
+    else:
+        time.sleep(timeout)

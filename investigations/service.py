@@ -20,7 +20,7 @@ from sqlmodel import Session
 from chains import recording
 from chains.base import Chain, ChainTx, InvalidAddress, InvalidReference, Outpoint, TransferKind, TxStatus
 from chains.http import ContextPool
-from chains.providers import Lookup, Outcome, ProviderAnswer, ProviderPool
+from chains.providers import Lookup, Outcome, ProviderAnswer, ProviderPool, lookup_together
 from chains.references import EVM_CHAINS, candidate_chains, normalize_address, normalize_tx_hash
 from chains.tron import addresses as tron_addresses
 from investigations import payout_facts, sightings, status_links, verdict_log
@@ -35,9 +35,6 @@ from investigations.verdicts import Facts, Policy, Ticket, Verdict, decide, deci
 # A tx seen in a mempool and now unknown to every provider is only called dropped after this long:
 # mempools differ, and a wallet may still be rebroadcasting it.
 DROP_GRACE = timedelta(minutes=10)
-# The other EVM networks' lookups of one investigation run here beside its own thread. They only
-# wait for provider calls, which run in chains.http.PARALLEL, so they never wait for this pool.
-NETWORK_LOOKUPS = ContextPool(max_workers=48, thread_name_prefix="network-lookup")
 
 
 @dataclass(frozen=True)
@@ -538,12 +535,10 @@ class Investigator:
         _on_other_network of this same investigation (this thread)."""
         pools = {chain.value: self.pools[chain] for chain in chains}
         pools |= {name: pool for name, pool in self.other_networks.items() if name not in pools}
-        # One network in this thread, the others beside it on threads kept for that (no pool of
-        # threads started per lookup); the capture of answers follows them (ContextPool).
-        (first, first_pool), *rest = pools.items()
-        futures = {name: NETWORK_LOOKUPS.submit(pool.lookup, tx_hash) for name, pool in rest}
-        results = {first: first_pool.lookup(tx_hash)} | {name: future.result() for name, future in futures.items()}
-        results = {name: results[name] for name in pools}  # in the order of the networks, as before
+        # Every network's pool driven from this thread (chains.providers.lookup_together): each
+        # first request leaves before any answer is awaited, and no thread hop per network.
+        looked_up = lookup_together([(pool, tx_hash) for pool in pools.values()])
+        results = dict(zip(pools, looked_up, strict=True))  # in the order of the networks, as before
         asked = {chain.value for chain in chains}
         self._elsewhere.answers = (tx_hash, {n: r for n, r in results.items() if n not in asked})
         return results
