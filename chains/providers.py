@@ -440,10 +440,11 @@ def _drive(steps: Steps[T]) -> T:
         return stop.value  # type: ignore[no-any-return]
 
 
-def lookup_together(asks: list[tuple[ProviderPool, str]]) -> list[Lookup]:
+def lookup_together(asks: list[tuple[ProviderPool, str]], meanwhile: Callable[[], None] | None = None) -> list[Lookup]:
     """The lookups of several pools (one per EVM network, say) driven at once from this thread: every
     first request goes out before any answer is awaited, and the thread wakes once for each answer,
-    not a thread per pool. Each pool decides exactly as its own `lookup` would."""
+    not a thread per pool. Each pool decides exactly as its own `lookup` would. `meanwhile` runs
+    once the first requests are out, before the first wait (work that needs no answer)."""
     steps = [pool.looking_up(tx_hash) for pool, tx_hash in asks]
     results: dict[int, Lookup] = {}
     waiting: dict[int, tuple[list[Future[Any]], float]] = {}
@@ -457,6 +458,8 @@ def lookup_together(asks: list[tuple[ProviderPool, str]]) -> list[Lookup]:
 
     for index in range(len(steps)):
         advance(index, first=True)
+    if meanwhile is not None:
+        meanwhile()
     while waiting:
         futures = [future for pending, _ in waiting.values() for future in pending]
         _wait_for(futures, min(wake for _, wake in waiting.values()))

@@ -283,9 +283,22 @@ def _differs(stored: Any, incoming: Any) -> bool:
 _ADDRESSES_AMONG = select(DepositAddress).where(
     DepositAddress.chain == bindparam("chain"), col(DepositAddress.address).in_(bindparam("addresses", expanding=True))
 )
+_ADDRESSES_ON_CHAINS = select(DepositAddress).where(
+    col(DepositAddress.chain).in_(bindparam("chains", expanding=True)),
+    col(DepositAddress.address).in_(bindparam("addresses", expanding=True)),
+)
 _DEPOSITS_FOR_TX = (
     select(LedgerDeposit)
     .where(LedgerDeposit.chain == bindparam("chain"), LedgerDeposit.tx_hash == bindparam("tx_hash"))
+    .order_by(col(LedgerDeposit.id))
+)
+
+_DEPOSITS_ON_CHAINS = (
+    select(LedgerDeposit)
+    .where(
+        col(LedgerDeposit.chain).in_(bindparam("chains", expanding=True)),
+        LedgerDeposit.tx_hash == bindparam("tx_hash"),
+    )
     .order_by(col(LedgerDeposit.id))
 )
 
@@ -300,8 +313,33 @@ def addresses_among(session: Session, chain: Chain, addresses: Iterable[str]) ->
     return found
 
 
+def addresses_on_chains(
+    session: Session, chains: Iterable[Chain], addresses: Iterable[str]
+) -> dict[Chain, dict[str, DepositAddress]]:
+    """`addresses_among` on several chains in one query (an EVM address is the same on every EVM
+    network): by chain, then by address; a chain with none of them is absent."""
+    wanted = sorted({a for a in addresses if a})
+    names = sorted({chain.value for chain in chains})
+    found: dict[Chain, dict[str, DepositAddress]] = {}
+    for chunk in _chunks(wanted, _CHUNK):
+        for row in session.exec(_ADDRESSES_ON_CHAINS, params={"chains": names, "addresses": chunk}):
+            found.setdefault(Chain(row.chain), {})[row.address] = row
+    return found
+
+
 def deposits_for_tx(session: Session, chain: Chain, tx_hash: str) -> list[LedgerDeposit]:
     return list(session.exec(_DEPOSITS_FOR_TX, params={"chain": chain.value, "tx_hash": tx_hash}))
+
+
+def deposits_for_tx_on(session: Session, chains: Iterable[Chain], tx_hash: str) -> dict[Chain, list[LedgerDeposit]]:
+    """`deposits_for_tx` on each of several chains (the EVM networks a hash may be on) in one query;
+    every chain asked is a key, with no rows when the ledger has none."""
+    asked = list(dict.fromkeys(chains))
+    found: dict[Chain, list[LedgerDeposit]] = {chain: [] for chain in asked}
+    params = {"chains": [chain.value for chain in asked], "tx_hash": tx_hash}
+    for row in session.exec(_DEPOSITS_ON_CHAINS, params=params):
+        found[Chain(row.chain)].append(row)
+    return found
 
 
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session
@@ -25,7 +26,14 @@ from chains.references import EVM_CHAINS, candidate_chains, normalize_address, n
 from chains.tron import addresses as tron_addresses
 from investigations import payout_facts, sightings, status_links, verdict_log
 from investigations.inputs import MAX_REF_CHARS, UnstorableText, storable_text
-from investigations.ledger import DepositAddress, addresses_among, deposits_for_tx
+from investigations.ledger import (
+    DepositAddress,
+    LedgerDeposit,
+    addresses_among,
+    addresses_on_chains,
+    deposits_for_tx,
+    deposits_for_tx_on,
+)
 from investigations.models import Investigation
 from investigations.payouts import PayoutRecord, as_payout, payout_by_id, payout_for_any_tx
 from investigations.sightings import TxSighting
@@ -316,6 +324,7 @@ class Investigator:
     def _locate(self, session: Session, tickets: list[Ticket]) -> tuple[Ticket, Lookup, TxSighting | None]:
         """Ask each candidate chain in turn (settled facts from the cache); the first that knows the tx wins.
         The EVM networks are asked together, at once: one round trip, and the network that knows it decides."""
+        self._elsewhere.ledger = (None, {})  # what an earlier look prefetched is never used here
         answers: list[ProviderAnswer] = []
         unavailable = False
         first: tuple[Ticket, TxSighting | None] | None = None
@@ -336,7 +345,12 @@ class Investigator:
                 return ticket, cached, sighting
             if ticket.chain in EVM_CHAINS and (self.other_networks or len(evm) > 1):
                 if on_every_network is None:
-                    on_every_network = self._lookup_on_every_network(ticket.tx_hash, [t.chain for t in evm])
+                    candidates = [t.chain for t in evm]
+                    on_every_network = self._lookup_on_every_network(
+                        ticket.tx_hash,
+                        candidates,
+                        meanwhile=partial(self._prefetch_ledger, session, ticket.tx_hash, candidates),
+                    )
                 known = next((t for t in evm if on_every_network[t.chain.value].outcome is Outcome.FOUND), None)
                 if known is not None and known is not ticket:
                     continue  # found on a later EVM network of the list: that one decides
@@ -408,9 +422,13 @@ class Investigator:
             facts.elsewhere = self._on_other_network(session, ticket, lookup)
             if facts.elsewhere is not None:
                 facts.issued_for = ticket.chain.value
-        facts.deposit_addresses = self._casino_addresses(session, ticket, [tx, facts.elsewhere])
-        if tx is not None and ticket.chain in EVM_CHAINS and tx.status is not TxStatus.FAILED:
-            self._issued_for_another_network(session, facts, ticket, tx)
+        if ticket.chain in EVM_CHAINS:  # this network's addresses and the other networks' in one query
+            on_networks = addresses_on_chains(session, EVM_CHAINS, self._payees(ticket, [tx, facts.elsewhere]))
+            facts.deposit_addresses = on_networks.get(ticket.chain, {})
+            if tx is not None and tx.status is not TxStatus.FAILED:
+                self._issued_for_another_network(facts, ticket, tx, on_networks)
+        else:
+            facts.deposit_addresses = self._casino_addresses(session, ticket, [tx, facts.elsewhere])
         trace = sighting.trace if sighting is not None and lookup.cached else "not_needed"
         traced_now = False
         if tx is not None and trace != "done" and self._needs_internal_transfers(tx, facts.deposit_addresses):
@@ -427,7 +445,7 @@ class Investigator:
             sighting = sightings.record_seen(session, sighting, tx, now=now, settled=settled, trace=trace)
         if sighting is not None:
             facts.history = list(sighting.history)
-        facts.ledger = deposits_for_tx(session, ticket.chain, ticket.tx_hash)
+        facts.ledger = self._ledger_rows(session, ticket)
         paid_tx = facts.elsewhere or tx
         if paid_tx is not None and not any(t.to_address in facts.deposit_addresses for t in paid_tx.transfers):
             facts.other_family = other_family(session, paid_tx)
@@ -499,12 +517,33 @@ class Investigator:
     def _casino_addresses(
         self, session: Session, ticket: Ticket, txs: list[ChainTx | None]
     ) -> dict[str, DepositAddress]:
+        return addresses_among(session, ticket.chain, self._payees(ticket, txs))
+
+    @staticmethod
+    def _payees(ticket: Ticket, txs: list[ChainTx | None]) -> list[str]:
         addresses = [t.to_address for tx in txs if tx for t in tx.transfers if t.to_address]
         if ticket.address:
             addresses.append(ticket.address)
-        return addresses_among(session, ticket.chain, addresses)
+        return addresses
 
-    def _issued_for_another_network(self, session: Session, facts: Facts, ticket: Ticket, tx: ChainTx) -> None:
+    def _ledger_rows(self, session: Session, ticket: Ticket) -> list[LedgerDeposit]:
+        """The casino's ledger rows of the ticket's tx: read while the providers were being asked
+        when that was done (`_prefetch_ledger`), otherwise now."""
+        prefetched_hash, rows = getattr(self._elsewhere, "ledger", (None, {}))
+        self._elsewhere.ledger = (None, {})
+        if prefetched_hash == ticket.tx_hash and ticket.chain in rows:
+            return rows[ticket.chain]
+        return deposits_for_tx(session, ticket.chain, ticket.tx_hash)
+
+    def _prefetch_ledger(self, session: Session, tx_hash: str, chains: list[Chain]) -> None:
+        """The ledger rows of the hash on each candidate network, read while its lookups are out
+        (the answer only says which network's rows the verdict uses)."""
+        self._elsewhere.ledger = (tx_hash, deposits_for_tx_on(session, chains, tx_hash))
+
+    @staticmethod
+    def _issued_for_another_network(
+        facts: Facts, ticket: Ticket, tx: ChainTx, on_networks: dict[Chain, dict[str, DepositAddress]]
+    ) -> None:
         """Found on this EVM network, paying none of its casino addresses, but an address issued for
         another EVM network (the same key controls it here): wrong_network, naming both."""
         paid = [t.to_address for t in tx.transfers if t.to_address and t.kind is not TransferKind.INTENDED]
@@ -513,7 +552,7 @@ class Investigator:
         for chain in EVM_CHAINS:
             if chain is ticket.chain:
                 continue
-            theirs = addresses_among(session, chain, paid)
+            theirs = {address: row for address, row in on_networks.get(chain, {}).items() if address in paid}
             if theirs:
                 facts.elsewhere, facts.issued_for = tx, chain.value
                 facts.deposit_addresses = theirs
@@ -529,7 +568,9 @@ class Investigator:
             and not any(t.to_address in ours for t in tx.transfers)
         )
 
-    def _lookup_on_every_network(self, tx_hash: str, chains: list[Chain]) -> dict[str, Lookup]:
+    def _lookup_on_every_network(
+        self, tx_hash: str, chains: list[Chain], *, meanwhile: Callable[[], None] | None = None
+    ) -> dict[str, Lookup]:
         """The candidate EVM chains and every other configured EVM network asked at once (one round
         trip), by network name; the answers of networks that are no candidate are kept for
         _on_other_network of this same investigation (this thread)."""
@@ -537,7 +578,7 @@ class Investigator:
         pools |= {name: pool for name, pool in self.other_networks.items() if name not in pools}
         # Every network's pool driven from this thread (chains.providers.lookup_together): each
         # first request leaves before any answer is awaited, and no thread hop per network.
-        looked_up = lookup_together([(pool, tx_hash) for pool in pools.values()])
+        looked_up = lookup_together([(pool, tx_hash) for pool in pools.values()], meanwhile)
         results = dict(zip(pools, looked_up, strict=True))  # in the order of the networks, as before
         asked = {chain.value for chain in chains}
         self._elsewhere.answers = (tx_hash, {n: r for n, r in results.items() if n not in asked})
