@@ -24,7 +24,7 @@ from sqlmodel import Session
 from app.runtime.db import make_engine, migrate
 from app.settings import Settings
 from app.wiring import build_investigator
-from bench.stub_providers import BTC_ADDRESS, ETH_ADDRESS, StubProvider, refusing_url
+from bench.stub_providers import BTC_ADDRESS, ETH_ADDRESS, StubProcess, refusing_url
 from chains.assets import DEFAULT_ASSETS
 from chains.base import Chain
 from investigations.ledger import DepositAddressRecord, upsert_deposit_addresses
@@ -85,7 +85,9 @@ def main() -> None:
         _burst(args.burst, args.latency_ms / 1000)
         return
     latency, count = args.latency_ms / 1000, args.lookups
-    stubs = [StubProvider(latency=latency) for _ in range(3)]
+    # Served by a process of their own: real providers are other machines and take none of ours.
+    process = StubProcess([{"latency": latency} for _ in range(3)])
+    stubs = process.stubs
     btc_hash: Callable[[int], str] = lambda i: f"{i:064x}"  # noqa: E731
     print(f"latency L = {args.latency_ms:g} ms per provider request, {count} lookups per row")
     print(f"{'chain':5} {'lookup':34} {'requests':>10}   latency")
@@ -147,8 +149,7 @@ def main() -> None:
         fresh = [btc_hash(3000 + i) for i in range(count)]
         _row("btc", "first provider hanging", *_measure(investigator, engine, "btc", fresh, stubs), latency, goal)
         engine.dispose()
-    for stub in stubs:
-        stub.stop()
+    process.stop()
 
 
 def _burst(count: int, latency: float) -> None:
@@ -156,7 +157,8 @@ def _burst(count: int, latency: float) -> None:
     providers at the default limits: lookups per second against the sum of the providers' limits."""
     from concurrent.futures import ThreadPoolExecutor
 
-    stubs = [StubProvider(latency=latency) for _ in range(2)]
+    process = StubProcess([{"latency": latency} for _ in range(2)])
+    stubs = process.stubs
     rate = Settings.model_fields["btc_rate_limit"].default
     with tempfile.TemporaryDirectory() as folder:
         investigator, engine = _investigator(
@@ -174,8 +176,7 @@ def _burst(count: int, latency: float) -> None:
     print(f"burst of {count} BTC lookups, 2 providers at {rate:g} requests/s each, L = {latency * 1000:g} ms")
     print(f"found {found}, {requests / count:.2f} requests per lookup, {took:.1f} s")
     print(f"drained at {found / took:.2f} lookups/s = {found / took / limit:.0%} of the providers' {limit:g}/s")
-    for stub in stubs:
-        stub.stop()
+    process.stop()
 
 
 if __name__ == "__main__":

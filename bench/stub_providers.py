@@ -179,8 +179,16 @@ class StubProcess:
     @property
     def requests(self) -> int:
         """Requests that have reached any of the stubs so far."""
-        self._conn.send("requests")
-        return int(self._conn.recv())
+        return self._ask(("requests", None))
+
+    @property
+    def stubs(self) -> list[StubHandle]:
+        """One handle per stub, in the order of `specs`: its URL, requests, and behaviour to set."""
+        return [StubHandle(self, index, url) for index, url in enumerate(self.urls)]
+
+    def _ask(self, command: tuple[str, Any]) -> Any:
+        self._conn.send(command)
+        return self._conn.recv()
 
     def stop(self) -> None:
         if self._process.is_alive():
@@ -188,6 +196,29 @@ class StubProcess:
         self._process.join(10)
         if self._process.is_alive():
             self._process.kill()
+
+
+class StubHandle:
+    """One stub of a StubProcess, used like a StubProvider by the benchmarks: `url`, `requests`, and
+    `behaviour` (set it to make that stub hang, fail, ...)."""
+
+    def __init__(self, process: StubProcess, index: int, url: str) -> None:
+        self._process, self._index, self.url = process, index, url
+        self._behaviour = "ok"
+
+    @property
+    def requests(self) -> int:
+        return int(self._process._ask(("requests", self._index)))
+
+    @property
+    def behaviour(self) -> str:
+        return self._behaviour
+
+    @behaviour.setter
+    def behaviour(self, value: str) -> None:
+        if value not in BEHAVIOURS:
+            raise ValueError(f"unknown behaviour {value!r}")
+        self._behaviour = self._process._ask(("behaviour", (self._index, value)))
 
 
 def _serve_stubs(specs: list[dict[str, Any]], conn: Any) -> None:
@@ -199,7 +230,12 @@ def _serve_stubs(specs: list[dict[str, Any]], conn: Any) -> None:
         stubs.append(stub)
     conn.send([stub.url for stub in stubs])
     while (command := conn.recv()) != "stop":
-        if command == "requests":
-            conn.send(sum(stub.requests for stub in stubs))
+        what, arg = command
+        if what == "requests":
+            conn.send(sum(stub.requests for stub in (stubs if arg is None else [stubs[arg]])))
+        elif what == "behaviour":
+            index, behaviour = arg
+            stubs[index].behaviour = behaviour
+            conn.send(behaviour)
     for stub in stubs:
         stub.stop()
