@@ -1,18 +1,20 @@
 """The Telegram Bot API through python-telegram-bot's `Bot` (its `base_url` points it at a local Bot
 API server or a test fake). Our workers are threads, so each call runs its own short event loop;
-the HTTP client is opened and closed with it."""
+the HTTP client is opened and closed with it.
+
+python-telegram-bot (and httpx under it, ~19 MiB together) is imported at the first call, not with
+this module: a deployment without the Telegram bot never loads it."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
-
-from telegram import Bot, Update
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.runtime.jobs import JobError
+
+if TYPE_CHECKING:
+    from telegram import Bot, Update
 
 T = TypeVar("T")
 MAX_MESSAGE = 4096  # Telegram's limit for one text message
@@ -25,6 +27,10 @@ class BotApi:
         self.timeout = timeout
 
     def _run(self, call: Callable[[Bot], Awaitable[T]], *, poll_timeout: float = 0) -> T:
+        from telegram import Bot
+        from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+        from telegram.request import HTTPXRequest
+
         async def go() -> T:
             request = HTTPXRequest(connect_timeout=5, read_timeout=self.timeout + poll_timeout)
             bot = Bot(self.token, base_url=self.base_url, request=request, get_updates_request=request)
@@ -65,6 +71,8 @@ class BotApi:
 
 
 def parse_update(data: dict[str, Any]) -> Update:
+    from telegram import Update
+
     return Update.de_json(data, None)
 
 

@@ -461,3 +461,20 @@ def test_a_stored_update_that_fails_on_its_input_is_dead_lettered_once_with_the_
         [job] = session.exec(select(Job)).all()
     assert job.status == DEAD and "chat.id" in (job.last_error or "")
     assert len(runs) <= 1  # tried once, not once per attempt
+
+
+def test_a_web_process_without_the_bot_never_imports_python_telegram_bot(tmp_path):
+    # python-telegram-bot and httpx weigh ~19 MiB of every idle web process: loaded at the first
+    # Bot API call or Telegram update only.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import sys\n"
+        "from app.main import create_app\n"
+        "from app.settings import Settings\n"
+        f"create_app(Settings(_env_file=None, database_url='sqlite:///{tmp_path / 'web.db'}'))\n"
+        "assert 'telegram' not in sys.modules, 'imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=Path(__file__).resolve().parents[3])
