@@ -24,7 +24,7 @@ from sqlmodel import Session
 from app.runtime.db import make_engine, migrate
 from app.settings import Settings
 from app.wiring import build_investigator
-from bench.stub_providers import BTC_ADDRESS, ETH_ADDRESS, StubProcess, refusing_url
+from bench.stub_providers import BTC_ADDRESS, ETH_ADDRESS, StubProcess, bare_round_trip, refusing_url
 from chains.assets import DEFAULT_ASSETS
 from chains.base import Chain
 from investigations.ledger import DepositAddressRecord, upsert_deposit_addresses
@@ -49,9 +49,26 @@ def _p95(latencies: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def _row(chain: str, label: str, per_lookup: float, latencies: list[float], latency: float, note: str = "") -> None:
+def _row(
+    chain: str,
+    label: str,
+    per_lookup: float,
+    latencies: list[float],
+    latency: float,
+    note: str = "",
+    bare: float | None = None,
+) -> None:
+    """One line of figures: ratios to L, and with `bare` (the stubs' own round trip, measured in the
+    same run: see bench.stub_providers.bare_round_trip) the p50 and p95 as multiples of it too."""
     p50, p95 = statistics.median(latencies) / latency, _p95(latencies) / latency
-    print(f"{chain:5} {label:34} {per_lookup:10.2f}   p50 {p50:5.2f} L   p95 {p95:5.2f} L   {note}")
+    against = ""
+    if bare is not None:
+        against = f"   = {statistics.median(latencies) / bare:4.2f} / {_p95(latencies) / bare:4.2f} × bare"
+    print(f"{chain:5} {label:34} {per_lookup:10.2f}   p50 {p50:5.2f} L   p95 {p95:5.2f} L{against}   {note}")
+
+
+def _bare_line(bare: float, latency: float) -> None:
+    print(f"a bare request to a stub (the baseline): p50 {bare * 1000:.1f} ms = {bare / latency:.3f} L")
 
 
 def _investigator(folder: str, name: str, **providers: Any) -> tuple[Any, Any]:
@@ -90,6 +107,8 @@ def main() -> None:
     stubs = process.stubs
     btc_hash: Callable[[int], str] = lambda i: f"{i:064x}"  # noqa: E731
     print(f"latency L = {args.latency_ms:g} ms per provider request, {count} lookups per row")
+    bare = bare_round_trip([s.url for s in stubs])
+    _bare_line(bare, latency)
     print(f"{'chain':5} {'lookup':34} {'requests':>10}   latency")
     with tempfile.TemporaryDirectory() as folder:
         btc = [f"esplora:{s.url}/api" for s in stubs]
@@ -98,8 +117,9 @@ def main() -> None:
         )
         for chain, make in (("btc", btc_hash), ("eth", lambda i: "0x" + f"{i:064x}")):
             fresh = [make(i + 1) for i in range(count)]
-            _row(chain, "fresh tx", *_measure(investigator, engine, chain, fresh, stubs), latency)
-            _row(chain, "settled tx, again", *_measure(investigator, engine, chain, [fresh[0]] * count, stubs), latency)
+            _row(chain, "fresh tx", *_measure(investigator, engine, chain, fresh, stubs), latency, bare=bare)
+            again = _measure(investigator, engine, chain, [fresh[0]] * count, stubs)
+            _row(chain, "settled tx, again", *again, latency, bare=bare)
         unknown = ["ee" + f"{i:062x}" for i in range(count)]
         _row(
             "btc",
@@ -107,6 +127,7 @@ def main() -> None:
             *_measure(investigator, engine, "btc", unknown, stubs),
             latency,
             "goal ≤ 1.30 L",
+            bare,
         )
 
         # The default limits (5 and 10 requests/s per provider, bursts of 2), lookups back to back.
@@ -122,17 +143,22 @@ def main() -> None:
             fresh = [make(7000 + i) for i in range(count)]
             label = "fresh tx, default limits"
             _row(
-                chain, label, *_measure(investigator, engine, chain, fresh, stubs), latency, "goal p50 ≤ 1.1, p95 ≤ 1.5"
+                chain,
+                label,
+                *_measure(investigator, engine, chain, fresh, stubs),
+                latency,
+                "goal p50 ≤ 1.1, p95 ≤ 1.5",
+                bare,
             )
         unknown = ["ee" + f"{7000 + i:062x}" for i in range(count)]
         label = "unknown tx, default limits"
-        _row("btc", label, *_measure(investigator, engine, "btc", unknown, stubs), latency)
+        _row("btc", label, *_measure(investigator, engine, "btc", unknown, stubs), latency, bare=bare)
 
         investigator, engine = _investigator(
             folder, "refusing", btc_providers=[f"esplora:{refusing_url()}/api", btc[1]]
         )
         fresh = [btc_hash(1000 + i) for i in range(count)]
-        _row("btc", "first provider refusing", *_measure(investigator, engine, "btc", fresh, stubs), latency)
+        _row("btc", "first provider refusing", *_measure(investigator, engine, "btc", fresh, stubs), latency, bare=bare)
 
         investigator, engine = _investigator(folder, "hanging", btc_providers=btc)
         warm = [btc_hash(2000 + i) for i in range(10)]
@@ -145,9 +171,9 @@ def main() -> None:
         # deadline and its breaker opens, after which it is not asked at all).
         unknown = ["ee" + f"{5000 + i:062x}" for i in range(12)]
         label = "first hanging, unknown tx (3 prov.)"
-        _row("btc", label, *_measure(investigator, engine, "btc", unknown, stubs), latency, goal)
+        _row("btc", label, *_measure(investigator, engine, "btc", unknown, stubs), latency, goal, bare)
         fresh = [btc_hash(3000 + i) for i in range(count)]
-        _row("btc", "first provider hanging", *_measure(investigator, engine, "btc", fresh, stubs), latency, goal)
+        _row("btc", "first provider hanging", *_measure(investigator, engine, "btc", fresh, stubs), latency, goal, bare)
         engine.dispose()
     process.stop()
 

@@ -150,6 +150,28 @@ def _handler(stub: StubProvider) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def bare_round_trip(urls: list[str], count: int = 42) -> float:
+    """The p50 seconds of one bare JSON-RPC POST to these stubs (in turn) from a plain requests
+    session, connections already open: the latency the stubs really deliver. Their sleep and HTTP
+    handling add a few ms to L on a busy machine, which a ratio to L alone would charge to the
+    lookup; a benchmark prints its figures against this baseline of the same run too."""
+    import statistics
+
+    import requests
+
+    body = json.dumps([{"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []}])
+    headers = {"Content-Type": "application/json"}
+    took = []
+    with requests.Session() as session:
+        for url in urls:
+            session.post(url, data=body, headers=headers, timeout=30)
+        for index in range(count):
+            started = time.perf_counter()
+            session.post(urls[index % len(urls)], data=body, headers=headers, timeout=30)
+            took.append(time.perf_counter() - started)
+    return statistics.median(took)
+
+
 def refusing_url() -> str:
     """A URL on 127.0.0.1 where nothing listens: connections are refused at once."""
     with socket.socket() as probe:
