@@ -27,7 +27,7 @@ from sqlmodel import Session, SQLModel, col, select
 from app.players import chat_links
 from app.players.bot_words import bot_text, confirmations_count
 from app.players.models import Handover
-from app.players.routes import view
+from app.players.routes import handed_on, view
 from app.players.words import NETWORKS, confirmations_label, eta_label, state_label
 from app.runtime.jobs import Job, enqueue
 from app.runtime.pages import symbol
@@ -164,7 +164,7 @@ class Conversation:
         records = session.exec(self._watched(chat).limit(5)).all()
         if not records:
             return self.say(lang, "none_recent")
-        return "\n\n".join(self.describe(record, lang) for record in records)
+        return "\n\n".join(self.describe(session, record, lang) for record in records)
 
     def _latest(self, session: Session, chat: ChatRow) -> Investigation | None:
         if chat.player_ref is None:
@@ -172,7 +172,7 @@ class Conversation:
         return session.exec(self._watched(chat)).first()
 
     def watch(self, session: Session, chat_id: int, record: Investigation, lang: str) -> None:
-        state = view(record, lang)["state"]
+        state = self.shown(session, record, lang)["state"]
         model = self.network.watch_model
         existing = session.get(model, (chat_id, record.id))
         if existing is None:
@@ -275,7 +275,7 @@ class Conversation:
             )
         for record in records:
             self.watch(session, chat.chat_id, record, lang)
-        lines = [self.say(lang, "search_found"), *(self.describe(record, lang) for record in records[:5])]
+        lines = [self.say(lang, "search_found"), *(self.describe(session, record, lang) for record in records[:5])]
         if not complete:
             lines.append(self.say(lang, "search_partial"))
         return "\n\n".join(lines)
@@ -321,13 +321,18 @@ class Conversation:
     def answer(self, session: Session, chat: ChatRow, record: Investigation, lang: str) -> str:
         """A verdict the chat asked for: watched for follow-ups, described, and handed over if it needs a person."""
         self.watch(session, chat.chat_id, record, lang)
-        text = self.describe(record, lang)
+        text = self.describe(session, record, lang)
         follow = self.after_verdict(session, chat, record)
         return f"{text}\n\n{follow}" if follow else text
 
-    def describe(self, record: Investigation, lang: str) -> str:
+    @staticmethod
+    def shown(session: Session, record: Investigation, lang: str) -> dict[str, Any]:
+        """What the status page shows of `record` now (passed on once a ticket or a finding has it)."""
+        return view(record, lang, passed_on=handed_on(session, record))
+
+    def describe(self, session: Session, record: Investigation, lang: str) -> str:
         """The status page's content as a message: state, amount, network, confirmations, next step, link."""
-        data = view(record, lang)
+        data = self.shown(session, record, lang)
         lines = [f"{symbol(record.code)} {state_label(lang, data['state'])}"]
         if data.get("amount") and data.get("asset"):
             lines.append(f"{data['amount']} {data['asset']} · {data['network']}")
@@ -372,12 +377,14 @@ class Conversation:
             if chat is None or chat.player_ref is None or chat.player_ref != record.player_ref:
                 continue
             lang = chat.language or "en"
-            state = view(record, lang)["state"]
+            state = self.shown(session, record, lang)["state"]
             texts = []
             if state != watch.last_state:
                 watch.last_state = state
                 session.add(watch)
-                texts.append(self.say(lang, "changed", tx=short_ref(record)) + "\n" + self.describe(record, lang))
+                texts.append(
+                    self.say(lang, "changed", tx=short_ref(record)) + "\n" + self.describe(session, record, lang)
+                )
             follow = self.after_verdict(session, chat, record, gave_up=gave_up)
             if follow and (texts or gave_up):
                 texts.append(follow)

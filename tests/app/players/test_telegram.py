@@ -249,6 +249,23 @@ def test_a_verdict_that_needs_a_person_opens_exactly_one_ticket(client, app, cha
     assert len(zendesk.opened) == 1 and f"#{ticket}" in bot_api.sent(CHAT)[-1]
 
 
+def test_the_bot_says_what_the_status_page_says_once_a_ticket_has_the_case(client, app, chain, bot_api, zendesk):
+    link(client, app, CHAT, "p-1842")
+    tx = chain.build_tx([(OURS, 1_500_000)], height=TIP - 10)
+    with Session(app.state.engine) as session:
+        add_deposit(session, tx["txid"], OURS, "0.01", "p-1842")  # credited less than was paid
+    say(client, app, CHAT, tx["txid"])
+    assert any("Needs our support team" in text for text in bot_api.sent(CHAT))  # nobody had it yet
+    assert len(zendesk.opened) == 1
+    with Session(app.state.engine) as session:
+        record = session.exec(select(Investigation).where(Investigation.tx_hash == tx["txid"])).one()
+        token = app.state.investigator.status_token(record)
+    page = client.get(f"/api/status/{token}").json()
+    say(client, app, CHAT, "/status")
+    assert page["state"] == "passed_on" and "Our team has your case" in bot_api.sent(CHAT)[-1]
+    assert page["message"] in bot_api.sent(CHAT)[-1]
+
+
 def test_human_without_a_deposit_opens_a_ticket_by_pseudonym(client, app, bot_api, zendesk):
     say(client, app, OTHER_CHAT, "/human", language="de")
     assert len(zendesk.opened) == 1
