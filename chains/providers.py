@@ -444,7 +444,9 @@ def lookup_together(asks: list[tuple[ProviderPool, str]], meanwhile: Callable[[]
     """The lookups of several pools (one per EVM network, say) driven at once from this thread: every
     first request goes out before any answer is awaited, and the thread wakes once for each answer,
     not a thread per pool. Each pool decides exactly as its own `lookup` would. `meanwhile` runs
-    once the first requests are out, before the first wait (work that needs no answer)."""
+    once the first requests are out, before the first wait (work that needs no answer). A pool that
+    hears out the providers still answering (a disputed recent tx: `_hear`) waits for them in place,
+    as its own lookup would; the other pools' answers are taken after, and only their timing moves."""
     steps = [pool.looking_up(tx_hash) for pool, tx_hash in asks]
     results: dict[int, Lookup] = {}
     waiting: dict[int, tuple[list[Future[Any]], float]] = {}
