@@ -26,7 +26,7 @@ import weakref
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, text, update
+from sqlalchemy import JSON, Column, Index, bindparam, text, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from investigations.types import UTCDateTime, utcnow
@@ -148,6 +148,54 @@ def _sweep_due(session: Session, now: datetime | None) -> bool:
     return True
 
 
+def _claim_statement(*, postgresql: bool, kinds: bool) -> Any:
+    due = (
+        select(Job.id)
+        .where(
+            ((Job.status == QUEUED) & (col(Job.run_after) <= bindparam("now")))
+            | (
+                (Job.status == RUNNING)
+                & (col(Job.lease_until) < bindparam("now"))
+                & (col(Job.attempts) < col(Job.max_attempts))
+            )
+        )
+        .order_by(col(Job.priority).desc(), col(Job.run_after))
+        .limit(1)
+    )
+    if kinds:  # a process that only runs some kinds (the CLI's backfill)
+        due = due.where(col(Job.kind).in_(bindparam("kinds", expanding=True)))
+    if postgresql:
+        due = due.with_for_update(skip_locked=True)
+    return (
+        update(Job)
+        .where(col(Job.id) == due.scalar_subquery())
+        .values(
+            status=RUNNING,
+            locked_by=bindparam("worker"),
+            lease_until=bindparam("lease_until"),
+            attempts=Job.attempts + 1,
+        )
+        .returning(*Job.__table__.columns)  # type: ignore[attr-defined]
+        .execution_options(synchronize_session=False)
+    )
+
+
+# The statements every job costs, built once: SQLAlchemy keeps a statement's cache key with it, and
+# building one again at each claim (a few per ticket) cost more CPU than running it.
+_CLAIM = {(pg, kinds): _claim_statement(postgresql=pg, kinds=kinds) for pg in (False, True) for kinds in (False, True)}
+_SWEEP = (
+    update(Job)
+    .where(Job.status == RUNNING, col(Job.lease_until) < bindparam("now"), col(Job.attempts) >= col(Job.max_attempts))
+    .values(status=DEAD, lease_until=None, last_error="the worker stopped during the last attempt")
+)
+_COMPLETE = (
+    update(Job)
+    .where(col(Job.id) == bindparam("job_id"), Job.locked_by == bindparam("worker"), Job.status == RUNNING)
+    .values(status=DONE, done_at=bindparam("done_at"), lease_until=None)
+    .execution_options(synchronize_session=False)
+)
+
+
 def claim(
     session: Session,
     worker: str,
@@ -165,35 +213,12 @@ def claim(
     sweep = _sweep_due(session, now)
     now = now or utcnow()
     if sweep:  # a job whose worker died on its last attempt is dead, not taken again and again
-        session.execute(
-            update(Job)
-            .where(Job.status == RUNNING, col(Job.lease_until) < now, col(Job.attempts) >= col(Job.max_attempts))
-            .values(status=DEAD, lease_until=None, last_error="the worker stopped during the last attempt")
-        )
-    due = (
-        select(Job.id)
-        .where(
-            ((Job.status == QUEUED) & (col(Job.run_after) <= now))
-            | ((Job.status == RUNNING) & (col(Job.lease_until) < now) & (col(Job.attempts) < col(Job.max_attempts)))
-        )
-        .order_by(col(Job.priority).desc(), col(Job.run_after))
-        .limit(1)
-    )
-    if kinds is not None:  # a process that only runs some kinds (the CLI's backfill)
-        due = due.where(col(Job.kind).in_(kinds))
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    row = (
-        session.execute(
-            update(Job)
-            .where(col(Job.id) == due.scalar_subquery())
-            .values(status=RUNNING, locked_by=worker, lease_until=now + lease, attempts=Job.attempts + 1)
-            .returning(*Job.__table__.columns)  # type: ignore[attr-defined]
-            .execution_options(synchronize_session=False)
-        )
-        .mappings()
-        .first()
-    )
+        session.execute(_SWEEP, {"now": now})
+    statement = _CLAIM[(session.get_bind().dialect.name == "postgresql", kinds is not None)]
+    params: dict[str, Any] = {"now": now, "worker": worker, "lease_until": now + lease}
+    if kinds is not None:
+        params["kinds"] = list(kinds)
+    row = session.execute(statement, params).mappings().first()
     session.commit()
     if row is None:
         return None
@@ -203,12 +228,7 @@ def claim(
 def complete(session: Session, job: Job, *, worker: str) -> bool:
     """Mark done, unless the lease was lost to another worker meanwhile (then it is theirs): one
     guarded UPDATE, so there is nothing to read first."""
-    done = session.execute(
-        update(Job)
-        .where(col(Job.id) == job.id, Job.locked_by == worker, Job.status == RUNNING)
-        .values(status=DONE, done_at=utcnow(), lease_until=None)
-        .execution_options(synchronize_session=False)
-    )
+    done = session.execute(_COMPLETE, {"job_id": job.id, "worker": worker, "done_at": utcnow()})
     session.commit()
     return bool(done.rowcount)
 
