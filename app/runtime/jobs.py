@@ -26,7 +26,7 @@ import weakref
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, bindparam, text, update
+from sqlalchemy import JSON, Column, Index, bindparam, text
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from investigations.types import UTCDateTime, utcnow
@@ -149,50 +149,51 @@ def _sweep_due(session: Session, now: datetime | None) -> bool:
 
 
 def _claim_statement(*, postgresql: bool, kinds: bool) -> Any:
+    jobs = _JOBS.c
     due = (
-        select(Job.id)
+        select(jobs.id)
         .where(
-            ((Job.status == QUEUED) & (col(Job.run_after) <= bindparam("now")))
-            | (
-                (Job.status == RUNNING)
-                & (col(Job.lease_until) < bindparam("now"))
-                & (col(Job.attempts) < col(Job.max_attempts))
-            )
+            ((jobs.status == QUEUED) & (jobs.run_after <= bindparam("now")))
+            | ((jobs.status == RUNNING) & (jobs.lease_until < bindparam("now")) & (jobs.attempts < jobs.max_attempts))
         )
-        .order_by(col(Job.priority).desc(), col(Job.run_after))
+        .order_by(jobs.priority.desc(), jobs.run_after)
         .limit(1)
     )
     if kinds:  # a process that only runs some kinds (the CLI's backfill)
-        due = due.where(col(Job.kind).in_(bindparam("kinds", expanding=True)))
+        due = due.where(jobs.kind.in_(bindparam("kinds", expanding=True)))
     if postgresql:
         due = due.with_for_update(skip_locked=True)
     return (
-        update(Job)
-        .where(col(Job.id) == due.scalar_subquery())
+        _JOBS.update()
+        .where(jobs.id == due.scalar_subquery())
         .values(
             status=RUNNING,
             locked_by=bindparam("worker"),
             lease_until=bindparam("lease_until"),
-            attempts=Job.attempts + 1,
+            attempts=jobs.attempts + 1,
         )
-        .returning(*Job.__table__.columns)  # type: ignore[attr-defined]
-        .execution_options(synchronize_session=False)
+        .returning(*_JOBS.columns)
     )
 
 
-# The statements every job costs, built once: SQLAlchemy keeps a statement's cache key with it, and
-# building one again at each claim (a few per ticket) cost more CPU than running it.
+# The statements every job costs, built once and run as Core statements on the session's connection:
+# SQLAlchemy keeps a statement's cache key with it, and building one again at each claim (a few per
+# ticket) and passing it through the ORM's bulk-update machinery cost more CPU than running it.
+_JOBS = Job.__table__  # type: ignore[attr-defined]
 _CLAIM = {(pg, kinds): _claim_statement(postgresql=pg, kinds=kinds) for pg in (False, True) for kinds in (False, True)}
 _SWEEP = (
-    update(Job)
-    .where(Job.status == RUNNING, col(Job.lease_until) < bindparam("now"), col(Job.attempts) >= col(Job.max_attempts))
+    _JOBS.update()
+    .where(
+        _JOBS.c.status == RUNNING,
+        _JOBS.c.lease_until < bindparam("now"),
+        _JOBS.c.attempts >= _JOBS.c.max_attempts,
+    )
     .values(status=DEAD, lease_until=None, last_error="the worker stopped during the last attempt")
 )
 _COMPLETE = (
-    update(Job)
-    .where(col(Job.id) == bindparam("job_id"), Job.locked_by == bindparam("worker"), Job.status == RUNNING)
+    _JOBS.update()
+    .where(_JOBS.c.id == bindparam("job_id"), _JOBS.c.locked_by == bindparam("worker"), _JOBS.c.status == RUNNING)
     .values(status=DONE, done_at=bindparam("done_at"), lease_until=None)
-    .execution_options(synchronize_session=False)
 )
 
 
@@ -213,12 +214,12 @@ def claim(
     sweep = _sweep_due(session, now)
     now = now or utcnow()
     if sweep:  # a job whose worker died on its last attempt is dead, not taken again and again
-        session.execute(_SWEEP, {"now": now})
+        session.connection().execute(_SWEEP, {"now": now})
     statement = _CLAIM[(session.get_bind().dialect.name == "postgresql", kinds is not None)]
     params: dict[str, Any] = {"now": now, "worker": worker, "lease_until": now + lease}
     if kinds is not None:
         params["kinds"] = list(kinds)
-    row = session.execute(statement, params).mappings().first()
+    row = session.connection().execute(statement, params).mappings().first()
     session.commit()
     if row is None:
         return None
@@ -228,7 +229,7 @@ def claim(
 def complete(session: Session, job: Job, *, worker: str) -> bool:
     """Mark done, unless the lease was lost to another worker meanwhile (then it is theirs): one
     guarded UPDATE, so there is nothing to read first."""
-    done = session.execute(_COMPLETE, {"job_id": job.id, "worker": worker, "done_at": utcnow()})
+    done = session.connection().execute(_COMPLETE, {"job_id": job.id, "worker": worker, "done_at": utcnow()})
     session.commit()
     return bool(done.rowcount)
 
