@@ -18,6 +18,7 @@ from sqlmodel import Session, create_engine
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
+_SYNC_FULL = "depositdesk_synchronous_full"  # a pooled SQLite connection left at synchronous=FULL
 _MIGRATION_LOCK = 0x64657031  # PostgreSQL advisory lock key: one migrating process at a time
 
 
@@ -37,14 +38,18 @@ def make_engine(database_url: str, *, pool_size: int = 10) -> Engine:
             cursor = connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
-
-        @event.listens_for(engine, "checkout")
-        def _sqlite_sync_normal(connection, _record, _proxy):  # type: ignore[no-untyped-def]
             # WAL with synchronous=NORMAL: a commit survives the process dying and never corrupts the
             # file, and costs no fsync (2 ms each here, and SQLite has one writer at a time). The
             # commits that must survive a power cut too say so (`commit_durably`).
-            connection.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @event.listens_for(engine, "checkout")
+        def _sqlite_sync_normal(connection, record, _proxy):  # type: ignore[no-untyped-def]
+            # Back to NORMAL after a durable commit; only then (a statement per checkout, and a job
+            # checks a connection out for each of its commits).
+            if record.info.pop(_SYNC_FULL, False):
+                connection.execute("PRAGMA synchronous=NORMAL")
 
         return engine
     # A bounded pool sized by the caller, no ping per checkout (a connection the server closed fails
@@ -63,7 +68,8 @@ def durable(connection: Connection) -> None:
         # SQLite refuses to change it inside a transaction; the commit is then as safe as any other.
         log.warning("durable() called after the transaction's first write; this commit is not synced")
         return
-    connection.exec_driver_sql("PRAGMA synchronous=FULL")  # back to NORMAL at the next checkout
+    connection.exec_driver_sql("PRAGMA synchronous=FULL")
+    connection.info[_SYNC_FULL] = True  # back to NORMAL at the next checkout
 
 
 def commit_durably(session: Session) -> None:
