@@ -280,19 +280,10 @@ def _differs(stored: Any, incoming: Any) -> bool:
 
 # The queries every lookup makes, built once: SQLAlchemy keeps a statement's cache key with it, so a
 # statement built again at each call is keyed again (most of a small query's CPU).
-_ADDRESSES_AMONG = select(DepositAddress).where(
-    DepositAddress.chain == bindparam("chain"), col(DepositAddress.address).in_(bindparam("addresses", expanding=True))
-)
 _ADDRESSES_ON_CHAINS = select(DepositAddress).where(
     col(DepositAddress.chain).in_(bindparam("chains", expanding=True)),
     col(DepositAddress.address).in_(bindparam("addresses", expanding=True)),
 )
-_DEPOSITS_FOR_TX = (
-    select(LedgerDeposit)
-    .where(LedgerDeposit.chain == bindparam("chain"), LedgerDeposit.tx_hash == bindparam("tx_hash"))
-    .order_by(col(LedgerDeposit.id))
-)
-
 _DEPOSITS_ON_CHAINS = (
     select(LedgerDeposit)
     .where(
@@ -305,12 +296,7 @@ _DEPOSITS_ON_CHAINS = (
 
 def addresses_among(session: Session, chain: Chain, addresses: Iterable[str]) -> dict[str, DepositAddress]:
     """Which of these addresses are casino deposit addresses, by address."""
-    wanted = sorted({a for a in addresses if a})
-    found: dict[str, DepositAddress] = {}
-    for chunk in _chunks(wanted, _CHUNK):
-        rows = session.exec(_ADDRESSES_AMONG, params={"chain": chain.value, "addresses": chunk})
-        found.update({row.address: row for row in rows})
-    return found
+    return addresses_on_chains(session, [chain], addresses).get(chain, {})
 
 
 def addresses_on_chains(
@@ -328,7 +314,7 @@ def addresses_on_chains(
 
 
 def deposits_for_tx(session: Session, chain: Chain, tx_hash: str) -> list[LedgerDeposit]:
-    return list(session.exec(_DEPOSITS_FOR_TX, params={"chain": chain.value, "tx_hash": tx_hash}))
+    return deposits_for_tx_on(session, [chain], tx_hash)[chain]
 
 
 def deposits_for_tx_on(session: Session, chains: Iterable[Chain], tx_hash: str) -> dict[Chain, list[LedgerDeposit]]:
